@@ -1,0 +1,23 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Install the Debian 12 packages that xnet's build, tests and benchmarks need.
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+PKGS="
+  make gcc clang llvm pkg-config
+  libbpf-dev bpftool libxdp-dev xdp-tools libelf-dev zlib1g-dev
+  libnl-3-dev libnl-route-3-dev libjson-c-dev libsqlite3-dev sqlite3
+  iproute2 iputils-ping procps psmisc util-linux kmod
+  dnsutils curl python3
+  iperf3 sockperf iptables bridge-utils gnuplot-nox
+"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "installing:$missing"
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing
+fi

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * datapath: the only user-space module that touches BPF objects.
+ * Loads (or reuses pinned) programs and maps under <root>/bpf, attaches the
+ * tc programs to devices, and writes map entries. All functions return 0 or
+ * a negative errno and log what they changed at info level.
+ */
+#ifndef XNET_DATAPATH_H
+#define XNET_DATAPATH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "../headers/xnet_abi.h"
+
+struct xnet_dp;
+
+/*
+ * Open the datapath pinned under bpf_dir (a bpffs mount, already mounted by
+ * the caller). Maps are reused when pinned, created and pinned otherwise.
+ * Programs are pinned under bpf_dir/progs; when the embedded objects differ
+ * from what is pinned (new build), the programs are reloaded and re-pinned,
+ * and *reloaded is set so the caller re-attaches every device.
+ */
+int dp__open(struct xnet_dp **dp, const char *bpf_dir, bool *reloaded);
+void dp__close(struct xnet_dp *dp);
+
+/*
+ * Network: writes xnet_networks[net_id] (keeping the current nports),
+ * xnet_subnets[subnet/prefixlen] = net_id, xnet_gateways[gw_ifindex] = net_id,
+ * and attaches the gateway program to tc egress of gw_ifindex (idempotent:
+ * replaces an older attachment).
+ */
+struct dp_network {
+	__u32 net_id;
+	__be32 subnet;
+	__u8 prefixlen;
+	__be32 gw_ip;
+	__u8 gw_mac[6];
+	__u32 gw_ifindex;
+	__u16 flags;		/* XNET_NET_* */
+	__u32 mtu;
+};
+int dp__network_set(struct xnet_dp *dp, const struct dp_network *net);
+/* Removes the network, its subnet, gateway and flood-list entries. Missing = 0. */
+int dp__network_del(struct xnet_dp *dp, __u32 net_id);
+
+/*
+ * Endpoint: writes xnet_endpoints[ifindex], xnet_fdb[mac], xnet_ip2ep[ip],
+ * adds ifindex to the network's flood list (once), and attaches the endpoint
+ * program to tc ingress of ifindex (idempotent).
+ */
+struct dp_endpoint {
+	__u32 net_id;
+	__u32 ifindex;		/* host-side veth */
+	__be32 ip;
+	__u8 mac[6];
+};
+int dp__endpoint_set(struct xnet_dp *dp, const struct dp_endpoint *ep);
+/* Removes every entry of the endpoint at ifindex. Missing = 0. */
+int dp__endpoint_del(struct xnet_dp *dp, __u32 ifindex);
+
+/*
+ * Reconcile helper: remove every map entry that does not belong to the given
+ * networks / endpoint ifindexes (kill -9 leftovers, deleted devices).
+ */
+int dp__sweep(struct xnet_dp *dp, const __u32 *net_ids, int n_nets,
+	      const __u32 *ep_ifindexes, int n_eps);
+
+/* Sum of the per-CPU drop counters, indexed by enum xnet_drop_reason. */
+int dp__drop_stats(struct xnet_dp *dp, struct xnet_drop_counter out[XNET_DROP_MAX]);
+
+/* Bytes of kernel memory used by our maps (from bpf_map_info / fdinfo). */
+int dp__map_memory(struct xnet_dp *dp, uint64_t *bytes);
+
+#endif /* XNET_DATAPATH_H */

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * netns: namespaces and the mounts that keep them alive.
+ *
+ * xnet may itself run inside `ip netns exec`, whose private mount namespace
+ * vanishes when the command exits. Mounts that must outlive the command (the
+ * bpffs under the state root, the bind mounts holding sandbox namespaces) are
+ * therefore made in the mount namespace of PID 1, from a short-lived child,
+ * and propagate back to us.
+ */
+#ifndef XNET_NETNS_H
+#define XNET_NETNS_H
+
+#include <stdbool.h>
+
+/* Ensure dir exists and a bpffs is mounted on it (in PID 1's mount namespace). */
+int netns__mount_bpffs(const char *dir);
+/* Ensure dir exists and is a shared bind mount of itself (as iproute2 does for /run/netns). */
+int netns__prepare_dir(const char *dir);
+
+/* Create a new network namespace held by a bind mount at path. -EEXIST if held already. */
+int netns__create(const char *path);
+/* Unmount and remove path; missing is not an error. */
+int netns__delete(const char *path);
+/* Is path a live namespace bind mount? */
+bool netns__exists(const char *path);
+
+/* Move the calling thread into the network namespace at path; *saved gets an fd to return with. */
+int netns__enter(const char *path, int *saved);
+/* Return to the namespace saved by netns__enter and close the fd. */
+int netns__leave(int saved);
+
+/* Write value to a sysctl file (e.g. "net/ipv6/conf/all/disable_ipv6") inside the namespace at path. */
+int netns__sysctl(const char *path, const char *key, const char *value);
+
+#endif /* XNET_NETNS_H */
