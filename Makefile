@@ -20,7 +20,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wimplicit-fallthrough
 CFLAGS   ?= -O2 -g
-CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -I$(BUILD) -Iheaders -Iuser $(PKG_CFLAGS)
+CFLAGS   += -DXNET_VERSION=\"0.1.0\" $(WARN) -Wno-format-truncation -std=gnu11 -D_GNU_SOURCE -I$(BUILD) -Iheaders -Iuser $(PKG_CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lelf -lz
 
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 $(WARN) -Wno-unused-parameter \
@@ -54,7 +54,7 @@ $(BUILD)/%.test.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -DXNET_SELFTEST -c $< -o $@
 
 $(BUILD)/%.test.skel.h: $(BUILD)/%.test.bpf.o
-	$(BPFTOOL) gen skeleton $< name $(subst .,_,$(basename $(basename $(notdir $<))))_test > $@
+	$(BPFTOOL) gen skeleton $< name $(basename $(basename $(basename $(notdir $<))))_test > $@
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(basename $(basename $(notdir $<))) > $@

@@ -22,7 +22,7 @@
  *   xnet_subnets   LPM_TRIE  struct xnet_subnet_key  -> __u32 net_id
  *   xnet_gateways  HASH      __u32 gateway ifindex   -> __u32 net_id
  *   xnet_drops     PERCPU_ARRAY __u32 reason         -> struct xnet_drop_counter
- * Writer: the xnet CLI (user/datapath.c). Readers: bpf/*.bpf.c, bpftool.
+ * Writer: the xnet CLI (user/datapath.c). Readers: the programs under bpf/, bpftool.
  */
 
 /* Capacity limits. Overridable at build time (-DXNET_MAX_ENDPOINTS=...). */

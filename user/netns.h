@@ -18,6 +18,9 @@ int netns__mount_bpffs(const char *dir);
 /* Ensure dir exists and is a shared bind mount of itself (as iproute2 does for /run/netns). */
 int netns__prepare_dir(const char *dir);
 
+/* Unmount whatever is mounted on path (in PID 1's mount namespace too); not mounted = 0. */
+int netns__umount(const char *path);
+
 /* Create a new network namespace held by a bind mount at path. -EEXIST if held already. */
 int netns__create(const char *path);
 /* Unmount and remove path; missing is not an error. */

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* cli: option parsing and help generated from the command tables. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "xnet.h"
+
+const struct cli_cmd *cli__current;
+
+void cli__usage(const struct cli_cmd *cmd, const char *path)
+{
+	printf("\nUsage:  %s%s%s%s\n\n%s\n", path, cmd->opts && cmd->opts[0].lng ? " [OPTIONS]" : "",
+	       cmd->args && *cmd->args ? " " : "", cmd->args ? cmd->args : "", cmd->summary);
+	if (!cmd->opts || !cmd->opts[0].lng)
+		return;
+	printf("\nOptions:\n");
+	for (const struct cli_opt *o = cmd->opts; o->lng; o++) {
+		char left[64];
+
+		snprintf(left, sizeof(left), "%c%c%s--%s%s%s", o->shrt ? '-' : ' ', o->shrt ? o->shrt : ' ',
+			 o->shrt ? ", " : "  ", o->lng, o->arg ? " " : "", o->arg ? o->arg : "");
+		printf("  %-30s %s\n", left, o->help);
+	}
+	printf("  %-30s %s\n", "    --help", "Print usage");
+}
+
+int cli__parse(struct xnet *x, const struct cli_cmd *cmd, const char *path, int argc, char **argv,
+	       int (*on_opt)(void *ctx, int idx, const char *arg), void *ctx)
+{
+	struct option lo[64];
+	char so[160] = "+:";
+	int n = 0, c, li;
+
+	for (const struct cli_opt *o = cmd->opts; o && o->lng && n < 62; o++, n++) {
+		lo[n] = (struct option){ o->lng, o->arg ? required_argument : no_argument, NULL, 1000 + n };
+		if (o->shrt) {
+			size_t l = strlen(so);
+
+			so[l] = o->shrt;
+			so[l + 1] = '\0';
+			if (o->arg)
+				strcat(so, ":");
+		}
+	}
+	lo[n++] = (struct option){ "help", no_argument, NULL, 999 };
+	lo[n] = (struct option){ 0 };
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, so, lo, &li)) != -1) {
+		int idx = -1;
+
+		if (c == 999) {
+			cli__usage(cmd, path);
+			return -2;
+		}
+		if (c == '?' || c == ':') {
+			const char *bad = argv[optind - 1];
+
+			if (c == ':')
+				xerr(x, "flag needs an argument: %s", bad);
+			else if (optopt)
+				xerr(x, "unknown shorthand flag: '%c' in -%c", optopt, optopt);
+			else
+				xerr(x, "unknown flag: %s", bad);
+			fprintf(stderr, "See '%s --help'.\n", path);
+			return -1;
+		}
+		if (c >= 1000) {
+			idx = c - 1000;
+		} else {
+			for (int i = 0; cmd->opts && cmd->opts[i].lng; i++)
+				if (cmd->opts[i].shrt == c)
+					idx = i;
+		}
+		if (idx < 0 || on_opt(ctx, idx, optarg))
+			return -1;
+	}
+	return optind;
+}
+
+int cli__dispatch(struct xnet *x, const struct cli_cmd *cmds, const char *path, const char *summary,
+		  int argc, char **argv)
+{
+	const struct cli_cmd *hit = NULL;
+	int nhit = 0;
+	char sub[256];
+
+	if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") || !strcmp(argv[0], "help")) {
+		printf("\nUsage:  %s COMMAND\n\n%s\n\nCommands:\n", path, summary);
+		for (const struct cli_cmd *c = cmds; c->name; c++)
+			printf("  %-12s %s\n", c->name, c->summary);
+		printf("\nRun '%s COMMAND --help' for more information on a command.\n", path);
+		return argc < 1 ? 1 : 0;
+	}
+	for (const struct cli_cmd *c = cmds; c->name; c++) {
+		if (!strcmp(c->name, argv[0])) {
+			hit = c;
+			nhit = 1;
+			break;
+		}
+		if (!strncmp(c->name, argv[0], strlen(argv[0]))) {
+			hit = c;
+			nhit++;
+		}
+	}
+	if (nhit != 1) {
+		xerr(x, "%s command \"%s\" for \"%s\"", nhit ? "ambiguous" : "unknown", argv[0], path);
+		fprintf(stderr, "See '%s --help'.\n", path);
+		return 1;
+	}
+	snprintf(sub, sizeof(sub), "%s %s", path, hit->name);
+	argv[0] = sub;
+	cli__current = hit;
+	return hit->fn(x, argc, argv);
+}

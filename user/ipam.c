@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ipam: address management, Docker's "default" IPAM driver rules.
+ * Subnets never overlap on one host; endpoints get the lowest free address
+ * of the network's range, skipping network, broadcast, gateway and
+ * --aux-address entries; freed addresses are reused.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "netlink.h"
+#include "xnet.h"
+#include "xnet_abi.h"
+
+/* Docker's default address pools, in order (daemon/config defaults). */
+static const struct { uint32_t base; int prefix; int size; } pools[] = {
+	{ 0xac110000, 16, 16 },	/* 172.17.0.0/16 */
+	{ 0xac120000, 16, 16 },	/* 172.18.0.0/16 */
+	{ 0xac130000, 16, 16 },	/* 172.19.0.0/16 */
+	{ 0xac140000, 14, 16 },	/* 172.20.0.0/14 in /16s */
+	{ 0xac180000, 14, 16 },	/* 172.24.0.0/14 in /16s */
+	{ 0xac1c0000, 14, 16 },	/* 172.28.0.0/14 in /16s */
+	{ 0xc0a80000, 16, 20 },	/* 192.168.0.0/16 in /20s */
+};
+
+static bool overlap(uint32_t a, int ap, uint32_t b, int bp)
+{
+	int p = ap < bp ? ap : bp;
+
+	return (a & util__mask(p)) == (b & util__mask(p));
+}
+
+bool ipam__overlaps(struct xnet *x, uint32_t subnet, int prefix, char *who, size_t wholen)
+{
+	sqlite3_stmt *st = store__prepare(x, "SELECT name, subnet, prefix FROM networks WHERE subnet IS NOT NULL");
+	bool hit = false;
+
+	if (!st)
+		return true;
+	while (!hit && sqlite3_step(st) == SQLITE_ROW) {
+		uint32_t s = (uint32_t)sqlite3_column_int64(st, 1);
+		int p = sqlite3_column_int(st, 2);
+
+		if (overlap(subnet, prefix, s, p)) {
+			char ip[16];
+
+			util__ip_str(s, ip);
+			snprintf(who, wholen, "network %s (%s/%d)", (const char *)sqlite3_column_text(st, 0), ip, p);
+			hit = true;
+		}
+	}
+	sqlite3_finalize(st);
+	return hit;
+}
+
+int ipam__pick_pool(struct xnet *x, uint32_t *subnet, int *prefix)
+{
+	char who[300];
+
+	for (size_t i = 0; i < sizeof(pools) / sizeof(pools[0]); i++) {
+		uint32_t n = 1u << (pools[i].size - pools[i].prefix);
+
+		for (uint32_t k = 0; k < n; k++) {
+			uint32_t s = pools[i].base + (k << (32 - pools[i].size));
+			struct in_addr a = { .s_addr = htonl(s) };
+
+			if (ipam__overlaps(x, s, pools[i].size, who, sizeof(who)))
+				continue;
+			/* Docker skips pools that overlap the host's own routes. */
+			if (nl__route_overlaps(a, pools[i].size, XNET_GW_PREFIX))
+				continue;
+			*subnet = s;
+			*prefix = pools[i].size;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+/* Is ip reserved in n (network, broadcast, gateway, aux) or used by an endpoint? */
+static int ip_state(struct xnet *x, const struct network *n, uint32_t ip)
+{
+	uint32_t mask = util__mask(n->prefix);
+	sqlite3_stmt *st;
+	int used = 0;
+
+	if (ip == n->subnet || ip == (n->subnet | ~mask) || ip == n->gateway)
+		return 1;
+	st = store__prepare(x, "SELECT 1 FROM aux_addresses WHERE network_id = ?1 AND ip = ?2 "
+			       "UNION ALL SELECT 2 FROM endpoints WHERE network_id = ?1 AND ip = ?2");
+	if (!st)
+		return -EIO;
+	sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, ip);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		used = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return used;
+}
+
+int ipam__allocate(struct xnet *x, const struct network *n, uint32_t *out)
+{
+	uint32_t mask = util__mask(n->prefix);
+	uint32_t lo = n->range_start, hi = n->range_end;
+	sqlite3_stmt *st;
+	uint32_t cand;
+
+	/* Walk the used addresses in order and take the first gap: O(endpoints). */
+	st = store__prepare(x, "SELECT ip FROM endpoints WHERE network_id = ?1 AND ip BETWEEN ?2 AND ?3 "
+			       "UNION SELECT ip FROM aux_addresses WHERE network_id = ?1 AND ip BETWEEN ?2 AND ?3 "
+			       "UNION SELECT ?4 UNION SELECT ?5 UNION SELECT ?6 ORDER BY 1");
+	if (!st)
+		return -EIO;
+	sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, lo);
+	sqlite3_bind_int64(st, 3, hi);
+	sqlite3_bind_int64(st, 4, n->gateway);
+	sqlite3_bind_int64(st, 5, n->subnet);
+	sqlite3_bind_int64(st, 6, n->subnet | ~mask);
+	cand = lo;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		uint32_t used = (uint32_t)sqlite3_column_int64(st, 0);
+
+		if (used < cand)
+			continue;
+		if (used > cand)
+			break;
+		cand = used + 1;
+	}
+	sqlite3_finalize(st);
+	if (cand > hi || cand < lo || cand == (n->subnet | ~mask))
+		return -ENOSPC;
+	*out = cand;
+	return 0;
+}
+
+int ipam__check_user_ip(struct xnet *x, const struct network *n, uint32_t ip, const char *given)
+{
+	int s;
+
+	if ((ip & util__mask(n->prefix)) != n->subnet)
+		return xerr(x, "Invalid address %s: It does not belong to any of this network's subnets", given);
+	s = ip_state(x, n, ip);
+	if (s < 0)
+		return xerr(x, "cannot read the store");
+	if (s)
+		return xerr(x, "Address already in use: %s is %s on network %s", given,
+			    s == 2 ? "taken by another endpoint" : "reserved", n->name);
+	return 0;
+}
+
+int ipam__alloc_kidx(struct xnet *x)
+{
+	sqlite3_stmt *st = store__prepare(x, "SELECT kidx FROM networks WHERE kidx IS NOT NULL ORDER BY kidx");
+	int cand = 1;
+
+	if (!st)
+		return -EIO;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int k = sqlite3_column_int(st, 0);
+
+		if (k == cand)
+			cand++;
+		else if (k > cand)
+			break;
+	}
+	sqlite3_finalize(st);
+	return cand < XNET_MAX_NETWORKS ? cand : -ENOSPC;
+}

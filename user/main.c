@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * xnet: Docker-style container networking with an eBPF datapath.
+ * main: global options, the command table, error printing.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "log.h"
+#include "xnet.h"
+
+static struct xnet *g_x;
+
+int xerr(struct xnet *x, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[2048];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (x && x->json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "error", json_object_new_string(msg));
+		fprintf(stderr, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	} else {
+		fprintf(stderr, "Error: %s\n", msg);
+	}
+	return -1;
+}
+
+void xnet__print_json(struct json_object *o)
+{
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						      JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+extern const struct cli_opt network_opts_none[];
+extern const struct cli_opt run_opts[], exec_opts[], ps_opts[], rm_opts[], inspect_opts[];
+
+static int cmd_version(struct xnet *x, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	if (x->json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "Version", json_object_new_string(XNET_VERSION));
+		xnet__print_json(o);
+	} else {
+		printf("xnet version %s\n", XNET_VERSION);
+	}
+	return 0;
+}
+
+static const struct cli_cmd top_cmds[] = {
+	{ "network", cmd_network, "COMMAND", "Manage networks", NULL },
+	{ "run", cmd_run, "COMMAND [ARG...]", "Create a sandbox and run a command in it", run_opts },
+	{ "exec", cmd_exec, "CONTAINER COMMAND [ARG...]", "Run a command in a running sandbox", exec_opts },
+	{ "ps", cmd_ps, "", "List sandboxes", ps_opts },
+	{ "rm", cmd_rm, "CONTAINER [CONTAINER...]", "Remove one or more sandboxes", rm_opts },
+	{ "inspect", cmd_inspect, "CONTAINER [CONTAINER...]", "Return low-level information on sandboxes", inspect_opts },
+	{ "system", cmd_system, "COMMAND", "Manage xnet itself (drops, reconcile, teardown)", NULL },
+	{ "version", cmd_version, "", "Show the xnet version", NULL },
+	{ 0 }
+};
+
+static void usage_global(void)
+{
+	printf("\nUsage:  xnet [OPTIONS] COMMAND\n\n"
+	       "Docker-style container networking with an eBPF datapath\n\n"
+	       "Options:\n"
+	       "      --root DIR          State root (default %s, or $XNET_ROOT)\n"
+	       "  -l, --log-level LEVEL   Set the logging level (\"debug\"|\"info\"|\"warn\"|\"error\"|\"fatal\") (default \"warn\")\n"
+	       "      --json              Print listings, inspect output and errors as JSON\n"
+	       "  -v, --version           Print version information and quit\n\n"
+	       "Commands:\n", XNET_DEFAULT_ROOT);
+	for (const struct cli_cmd *c = top_cmds; c->name; c++)
+		printf("  %-12s %s\n", c->name, c->summary);
+	printf("\nRun 'xnet COMMAND --help' for more information on a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{ 0 }
+	};
+	struct xnet x = { 0 };
+	const char *root = getenv("XNET_ROOT");
+	int level = LOG_LVL_WARN, c, rc;
+
+	g_x = &x;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:l:hv", lo, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			root = optarg;
+			break;
+		case 'l':
+			level = log__parse_level(optarg);
+			if (level < 0) {
+				xerr(&x, "unable to parse logging level: %s", optarg);
+				return 1;
+			}
+			break;
+		case 'j':
+			x.json = true;
+			break;
+		case 'h':
+			usage_global();
+			return 0;
+		case 'v':
+			return cmd_version(&x, 0, NULL);
+		case ':':
+			xerr(&x, "flag needs an argument: %s", argv[optind - 1]);
+			return 1;
+		default:
+			xerr(&x, "unknown flag: %s", argv[optind - 1]);
+			fprintf(stderr, "See 'xnet --help'.\n");
+			return 1;
+		}
+	}
+	log__init(level);
+	if (!root || !*root)
+		root = XNET_DEFAULT_ROOT;
+	if (root[0] != '/') {
+		char cwd[PATH_MAX];
+
+		if (!getcwd(cwd, sizeof(cwd)) || strlen(cwd) + strlen(root) + 2 > sizeof(x.root))
+			return xerr(&x, "state root %s: path too long", root), 1;
+		snprintf(x.root, sizeof(x.root), "%s/%s", cwd, root);
+	} else {
+		if (strlen(root) + 1 > sizeof(x.root) - 32)
+			return xerr(&x, "state root %s: path too long", root), 1;
+		snprintf(x.root, sizeof(x.root), "%s", root);
+	}
+	snprintf(x.db_path, sizeof(x.db_path), "%s/xnet.db", x.root);
+	snprintf(x.bpf_dir, sizeof(x.bpf_dir), "%s/bpf", x.root);
+	snprintf(x.netns_dir, sizeof(x.netns_dir), "%s/netns", x.root);
+	snprintf(x.containers_dir, sizeof(x.containers_dir), "%s/containers", x.root);
+	snprintf(x.dirty_path, sizeof(x.dirty_path), "%s/dirty", x.root);
+
+	if (optind >= argc) {
+		usage_global();
+		return 1;
+	}
+	if (strcmp(argv[optind], "version") && strcmp(argv[optind], "--help")) {
+		if (geteuid() != 0)
+			return xerr(&x, "xnet must run as root (it changes network namespaces, links and BPF maps)"), 1;
+		if (store__open(&x))
+			return 1;
+	}
+	rc = cli__dispatch(&x, top_cmds, "xnet", "Docker-style container networking with an eBPF datapath",
+			   argc - optind, argv + optind);
+	store__close(&x);
+	if (x.dp) {
+		extern void dp__close(struct xnet_dp *dp);
+		dp__close(x.dp);
+	}
+	return rc;
+}

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* util: ids, names, time, addresses and small file helpers. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "xnet.h"
+
+void util__random_id(char out[XNET_ID_LEN + 1])
+{
+	unsigned char b[XNET_ID_LEN / 2];
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+		/* getrandom on Linux does not fail for <= 256 bytes once seeded */
+		for (size_t i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)rand();
+	}
+	for (size_t i = 0; i < sizeof(b); i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+	out[XNET_ID_LEN] = '\0';
+}
+
+/* Docker-style "adjective_scientist" names (a short list in Docker's spirit). */
+static const char *const left[] = {
+	"admiring", "brave", "clever", "dazzling", "eager", "festive", "gallant",
+	"happy", "jolly", "keen", "loving", "modest", "nifty", "optimistic",
+	"peaceful", "quirky", "relaxed", "serene", "trusting", "vibrant",
+	"wizardly", "youthful", "zealous", "bold", "crazy", "dreamy",
+};
+static const char *const right[] = {
+	"albattani", "babbage", "curie", "dijkstra", "euclid", "fermat",
+	"galileo", "hopper", "lovelace", "kepler", "lamport", "mccarthy",
+	"noether", "pascal", "ritchie", "shannon", "thompson", "turing",
+	"wozniak", "yonath", "torvalds", "hamilton", "knuth", "liskov",
+};
+
+void util__random_name(char *out, size_t len)
+{
+	unsigned int r[3];
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r[0] = r[1] = r[2] = (unsigned int)rand();
+	snprintf(out, len, "%s_%s%u", left[r[0] % (sizeof(left) / sizeof(left[0]))],
+		 right[r[1] % (sizeof(right) / sizeof(right[0]))], r[2] % 100);
+}
+
+void util__now_rfc3339(char *out, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	char base[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, len, "%s.%09ldZ", base, ts.tv_nsec);
+}
+
+static time_t parse_rfc3339(const char *s)
+{
+	struct tm tm = { 0 };
+
+	if (!s || !*s || !strptime(s, "%Y-%m-%dT%H:%M:%S", &tm))
+		return 0;
+	return timegm(&tm);
+}
+
+/* Docker's go-units HumanDuration. */
+void util__human_duration(long secs, char *out, size_t len)
+{
+	if (secs < 1)
+		snprintf(out, len, "Less than a second");
+	else if (secs == 1)
+		snprintf(out, len, "1 second");
+	else if (secs < 60)
+		snprintf(out, len, "%ld seconds", secs);
+	else if (secs / 60 == 1)
+		snprintf(out, len, "About a minute");
+	else if (secs < 3600)
+		snprintf(out, len, "%ld minutes", secs / 60);
+	else if ((secs + 1800) / 3600 == 1)
+		snprintf(out, len, "About an hour");
+	else if (secs < 48 * 3600)
+		snprintf(out, len, "%ld hours", (secs + 1800) / 3600);
+	else if (secs < 7 * 24 * 3600 * 2)
+		snprintf(out, len, "%ld days", secs / 86400);
+	else if (secs < 30L * 24 * 3600 * 3)
+		snprintf(out, len, "%ld weeks", secs / (7 * 86400));
+	else if (secs < 365L * 24 * 3600 * 2)
+		snprintf(out, len, "%ld months", secs / (30L * 86400));
+	else
+		snprintf(out, len, "%ld years", secs / (365L * 86400));
+}
+
+void util__ago(const char *rfc3339, char *out, size_t len)
+{
+	time_t t = parse_rfc3339(rfc3339);
+	char d[64];
+
+	util__human_duration((long)(time(NULL) - t), d, sizeof(d));
+	snprintf(out, len, "%s ago", d);
+}
+
+/* Docker: [a-zA-Z0-9][a-zA-Z0-9_.-]+ for container names; we use it for networks too. */
+bool util__valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 128)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+
+		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
+			return false;
+	}
+	return true;
+}
+
+void util__ip_str(uint32_t ip, char *out)
+{
+	struct in_addr a = { .s_addr = htonl(ip) };
+
+	inet_ntop(AF_INET, &a, out, INET_ADDRSTRLEN);
+}
+
+int util__parse_ip(const char *s, uint32_t *ip)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -EINVAL;
+	*ip = ntohl(a.s_addr);
+	return 0;
+}
+
+uint32_t util__mask(int prefix)
+{
+	return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+}
+
+int util__parse_cidr(const char *s, uint32_t *net, int *prefix)
+{
+	char buf[64];
+	char *slash, *end;
+	long p;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (!slash)
+		return -EINVAL;
+	*slash = '\0';
+	errno = 0;
+	p = strtol(slash + 1, &end, 10);
+	if (errno || *end || end == slash + 1 || p < 0 || p > 32)
+		return -EINVAL;
+	if (util__parse_ip(buf, net))
+		return -EINVAL;
+	*prefix = (int)p;
+	return 0;
+}
+
+void util__mac_from_ip(uint32_t ip, uint8_t mac[6])
+{
+	mac[0] = 0x02;
+	mac[1] = 0x42;
+	mac[2] = ip >> 24;
+	mac[3] = ip >> 16;
+	mac[4] = ip >> 8;
+	mac[5] = ip;
+}
+
+void util__mac_str(const uint8_t mac[6], char *out)
+{
+	sprintf(out, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
+int util__mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+
+	if (strlen(path) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	strcpy(buf, path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Write atomically (tmp + rename) so a reader never sees half a file. */
+int util__write_file(const char *path, const char *content)
+{
+	char tmp[PATH_MAX + 8];
+	size_t n = strlen(content);
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, content, n) != (ssize_t)n) {
+		int err = -errno;
+
+		close(fd);
+		unlink(tmp);
+		return err ? err : -EIO;
+	}
+	close(fd);
+	if (rename(tmp, path))
+		return -errno;
+	return 0;
+}
+
+char *util__read_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t cap = 0, len = 0;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (len + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			char *nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+		}
+		size_t r = fread(buf + len, 1, 4096, f);
+		len += r;
+		if (r < 4096)
+			break;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
