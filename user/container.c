@@ -655,13 +655,10 @@ int cmd_run(struct xnet *x, int argc, char **argv)
 		pid = process__start(&spec, a.rm ? auto_remove : NULL, r, &shim);
 		free(r);
 		if (pid < 0) {
-			if (pid == -ENOENT || pid == -EACCES) {
-				xerr(x, "failed to create task for container: exec: \"%s\": %s", argv[i],
-				     pid == -ENOENT ? "executable file not found in $PATH" : "permission denied");
-				rc = pid == -ENOENT ? 127 : 126;
-			} else {
-				xerr(x, "cannot start %s: %s", argv[i], strerror((int)-pid));
-			}
+			/* Docker's words, e.g. exec: "x": executable file not found in $PATH */
+			xerr(x, "failed to create task for container: %s",
+			     process__error()[0] ? process__error() : strerror((int)-pid));
+			rc = process__error_code() ? process__error_code() : 125;
 			goto rollback;
 		}
 		util__now_rfc3339(now, sizeof(now));
@@ -697,8 +694,8 @@ int cmd_run(struct xnet *x, int argc, char **argv)
 	if (store__commit(x))
 		goto out;
 	status = process__run(&spec);
-	if (status == 127)
-		xerr(x, "failed to create task for container: exec: \"%s\": executable file not found in $PATH", argv[i]);
+	if (process__error_code())
+		xerr(x, "failed to create task for container: %s", process__error());
 	if (a.rm) {
 		struct container cur;
 
@@ -773,8 +770,8 @@ int cmd_exec(struct xnet *x, int argc, char **argv)
 	a.env[a.nenv] = NULL;
 	spec.env = a.env;
 	status = process__run(&spec);
-	if (status == 127)
-		xerr(x, "exec: \"%s\": executable file not found in $PATH", argv[i + 1]);
+	if (process__error_code())
+		xerr(x, "%s", process__error());
 	container__free(&c);
 	for (int k = 0; k < a.nenv; k++)
 		free(a.env[k]);

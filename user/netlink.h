@@ -34,11 +34,17 @@ int nl__endpoint_create(const char *host_name, const char *netns_path,
 			struct in_addr addr, int prefixlen, struct in_addr gw,
 			int *host_ifindex);
 
+/* Bring a link up by name in the current namespace (netns__create uses it for lo). */
+int nl__link_set_up(const char *name);
 /* Delete a link by name in the current namespace; missing is not an error. */
 int nl__link_delete(const char *name);
 /* ifindex of a link in the current namespace, 0 when missing. */
 int nl__link_index(const char *name);
-/* Call fn for every link in the current namespace whose name starts with prefix. */
+/*
+ * Call fn for every link in the current namespace whose name starts with prefix
+ * (a snapshot taken first, so fn may delete links). A nonzero return from fn
+ * stops the walk and is returned.
+ */
 int nl__link_foreach_prefix(const char *prefix,
 			    int (*fn)(const char *name, int ifindex, void *arg), void *arg);
 

@@ -21,6 +21,16 @@ int netns__prepare_dir(const char *dir);
 /* Unmount whatever is mounted on path (in PID 1's mount namespace too); not mounted = 0. */
 int netns__umount(const char *path);
 
+/*
+ * Move the calling process (single-threaded, not sharing its fs_struct, i.e.
+ * a forked child) into PID 1's mount namespace, keeping its working
+ * directory when that path exists there. The detached shim uses it so that
+ * long-lived processes do not each keep a private copy of the mount table
+ * alive (the copies made by `ip netns exec` would otherwise receive every
+ * later netns mount).
+ */
+int netns__join_host_mntns(void);
+
 /* Create a new network namespace held by a bind mount at path. -EEXIST if held already. */
 int netns__create(const char *path);
 /* Unmount and remove path; missing is not an error. */

@@ -117,7 +117,8 @@ int network__kernel_remove(struct xnet *x, const struct network *n)
 
 /* ------------------------------------------------------------- the sweep */
 
-struct names { char (*v)[16]; int n, cap; };
+/* A set of names: link names (15) or ids (64). */
+struct names { char (*v)[XNET_ID_LEN + 1]; int n, cap; };
 
 static void names_add(struct names *s, const char *name)
 {
@@ -125,7 +126,7 @@ static void names_add(struct names *s, const char *name)
 		s->cap = s->cap ? s->cap * 2 : 64;
 		s->v = realloc(s->v, sizeof(*s->v) * (size_t)s->cap);
 	}
-	snprintf(s->v[s->n++], 16, "%s", name);
+	snprintf(s->v[s->n++], XNET_ID_LEN + 1, "%s", name);
 }
 
 static bool names_has(const struct names *s, const char *name)

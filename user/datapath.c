@@ -1,0 +1,1501 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * datapath: loads, pins and attaches the BPF programs and writes the maps.
+ * See datapath.h for the contract.
+ *
+ * Layout under <bpf_dir> (a bpffs):
+ *   maps/<name>      every map of bpf/lib/maps.h, shared by both programs
+ *   maps/xnet_meta   our own bookkeeping: build hash and per-map layout
+ *                    signatures (HASH, char[16] name -> __u64)
+ *   progs/lxc_ingress, progs/gateway_egress
+ *
+ * The normal command path (dp__open on pinned objects of the same build)
+ * only does bpf_obj_get on the pins. A new build (different embedded ELF)
+ * is loaded with the maps reused through their pins, the programs are
+ * re-pinned atomically (pin under a temporary name, rename over), and the
+ * caller is told to re-attach. A map whose layout changed cannot be reused:
+ * the ABI maps then fail with a message saying what to do, the derived array
+ * caches are simply recreated and refilled.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+/* xnet_abi.h has a slash-star inside a block comment; -Wcomment (in -Wall) would refuse it. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcomment"
+#include "datapath.h"
+#pragma GCC diagnostic pop
+#include "log.h"
+#include "../bpf/lib/cache_types.h"
+#include "lxc.skel.h"
+#include "gateway.skel.h"
+
+/* Maps by role. Order = index into dp->map_fd. */
+enum dp_map {
+	M_NETWORKS, M_ENDPOINTS, M_FDB, M_IP2EP, M_PORTS, M_SUBNETS, M_GATEWAYS, M_DROPS,
+	M_IFCACHE, M_MACCACHE, M_IPCACHE,
+	M_MAX,
+};
+
+static const char *const map_names[M_MAX] = {
+	[M_NETWORKS] = "xnet_networks", [M_ENDPOINTS] = "xnet_endpoints",
+	[M_FDB] = "xnet_fdb", [M_IP2EP] = "xnet_ip2ep", [M_PORTS] = "xnet_ports",
+	[M_SUBNETS] = "xnet_subnets", [M_GATEWAYS] = "xnet_gateways", [M_DROPS] = "xnet_drops",
+	[M_IFCACHE] = "xnet_ifcache", [M_MACCACHE] = "xnet_maccache", [M_IPCACHE] = "xnet_ipcache",
+};
+
+#define META_NAME	"xnet_meta"
+#define META_KEY_LEN	16		/* map names are at most 15 characters */
+#define META_BUILD	"@build"	/* key of the build hash (no map is called that) */
+#define PROG_LXC	"lxc_ingress"
+#define PROG_GW		"gateway_egress"
+
+struct xnet_dp {
+	char dir[PATH_MAX];
+	int map_fd[M_MAX];
+	int meta_fd;
+	int lxc_fd, gw_fd;
+	__u32 lxc_id, gw_id;
+};
+
+/* ------------------------------------------------------------ helpers */
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char buf[1024];
+
+	(void)level;
+	/* libbpf's own messages are debug detail: our callers log the failure that matters. */
+	if (log__level() > LOG_LVL_DEBUG)
+		return 0;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	log_debug("libbpf: %s", buf);
+	return 0;
+}
+
+static bool is_cache_map(const char *name)
+{
+	return !strcmp(name, map_names[M_IFCACHE]) || !strcmp(name, map_names[M_MACCACHE]) ||
+	       !strcmp(name, map_names[M_IPCACHE]);
+}
+
+static void dp_path(const struct xnet_dp *dp, char *buf, size_t len, const char *sub, const char *name)
+{
+	snprintf(buf, len, "%s/%s/%s", dp->dir, sub, name);
+}
+
+static const char *ifname(__u32 ifindex, char buf[IF_NAMESIZE])
+{
+	if (!if_indextoname(ifindex, buf))
+		snprintf(buf, IF_NAMESIZE, "?");
+	return buf;
+}
+
+static const char *ip_str(__be32 ip, char buf[INET_ADDRSTRLEN])
+{
+	return inet_ntop(AF_INET, &ip, buf, INET_ADDRSTRLEN);
+}
+
+static const char *mac_str(const __u8 *m, char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	return buf;
+}
+
+/* 64-bit FNV-1a: cheap, and plenty to tell two builds apart. */
+static __u64 fnv(__u64 h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+#define FNV_SEED	0xcbf29ce484222325ULL
+
+static __u64 build_hash(void)
+{
+	size_t sz;
+	const void *elf;
+	__u64 h = FNV_SEED;
+
+	elf = lxc__elf_bytes(&sz);
+	h = fnv(h, elf, sz);
+	elf = gateway__elf_bytes(&sz);
+	return fnv(h, elf, sz);
+}
+
+static int map_lookup(struct xnet_dp *dp, enum dp_map m, const void *key, void *val)
+{
+	return bpf_map_lookup_elem(dp->map_fd[m], key, val) ? -errno : 0;
+}
+
+static int map_update(struct xnet_dp *dp, enum dp_map m, const void *key, const void *val)
+{
+	int err = bpf_map_update_elem(dp->map_fd[m], key, val, BPF_ANY) ? -errno : 0;
+
+	if (err)
+		log_error("cannot update BPF map %s: %s", map_names[m], strerror(-err));
+	return err;
+}
+
+/* Delete; a missing key is fine. */
+static int map_delete(struct xnet_dp *dp, enum dp_map m, const void *key)
+{
+	int err = bpf_map_delete_elem(dp->map_fd[m], key) ? -errno : 0;
+
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		log_error("cannot delete from BPF map %s: %s", map_names[m], strerror(-err));
+	return err;
+}
+
+/*
+ * Every key (and value) of a map, in one buffer each. Batch lookups where
+ * the kernel has them (one syscall per few thousand entries), key by key
+ * otherwise. Caller frees *keys and *vals.
+ */
+static int map_dump(int fd, __u32 ksz, __u32 vsz, void **keys, void **vals, __u32 *n)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), cap, got = 0, count;
+	__u64 token_in = 0, token_out = 0;
+	char *k, *v;
+	int err;
+
+	*keys = *vals = NULL;
+	*n = 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	cap = info.max_entries ? info.max_entries : 1;
+	k = calloc(cap, ksz);
+	v = calloc(cap, vsz);
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return -ENOMEM;
+	}
+	/* Batch: the token is a u32 bucket/index for hash maps and arrays. */
+	for (bool first = true;; first = false) {
+		count = cap - got;
+		if (!count)
+			break;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &token_in, &token_out,
+					   k + (size_t)got * ksz, v + (size_t)got * vsz, &count, NULL);
+		err = err ? -errno : 0;
+		got += count;
+		if (err == -ENOENT)
+			goto done;
+		if (err)
+			break;
+		token_in = token_out;
+	}
+	if (!err)
+		goto done;
+	if (err != -EINVAL && err != -ENOTSUP && err != -EOPNOTSUPP && err != -ENOSPC) {
+		free(k);
+		free(v);
+		return err;
+	}
+	/* Fallback: key by key. */
+	got = 0;
+	for (void *prev = NULL; got < cap; prev = k + (size_t)(got - 1) * ksz) {
+		if (bpf_map_get_next_key(fd, prev, k + (size_t)got * ksz))
+			break;
+		if (bpf_map_lookup_elem(fd, k + (size_t)got * ksz, v + (size_t)got * vsz))
+			continue;	/* deleted under us */
+		got++;
+	}
+done:
+	*keys = k;
+	*vals = v;
+	*n = got;
+	return 0;
+}
+
+/* ---------------------------------------------------- layout signatures */
+
+/* Hash a BTF type's layout: kinds, sizes, member names and offsets, recursively. */
+static __u64 btf_layout(const struct btf *btf, __u32 id, __u64 h, int depth)
+{
+	const struct btf_type *t;
+
+	if (depth > 8)
+		return h;
+	id = btf__resolve_type(btf, id) < 0 ? id : (__u32)btf__resolve_type(btf, id);
+	t = btf__type_by_id(btf, id);
+	if (!t)
+		return fnv(h, "?", 1);
+	h = fnv(h, &t->info, sizeof(t->info));
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+	case BTF_KIND_FLOAT:
+		return fnv(h, &t->size, sizeof(t->size));
+	case BTF_KIND_ARRAY: {
+		const struct btf_array *a = btf_array(t);
+
+		h = fnv(h, &a->nelems, sizeof(a->nelems));
+		return btf_layout(btf, a->type, h, depth + 1);
+	}
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION: {
+		const struct btf_member *m = btf_members(t);
+
+		h = fnv(h, &t->size, sizeof(t->size));
+		for (__u16 i = 0; i < btf_vlen(t); i++, m++) {
+			const char *name = btf__name_by_offset(btf, m->name_off);
+
+			h = fnv(h, name, strlen(name) + 1);
+			h = fnv(h, &m->offset, sizeof(m->offset));
+			h = btf_layout(btf, m->type, h, depth + 1);
+		}
+		return h;
+	}
+	default:
+		return h;
+	}
+}
+
+/* What must not change for a pinned map to be reused: geometry and the key/value layouts. */
+static __u64 map_signature(const struct btf *btf, const struct bpf_map *map)
+{
+	__u32 geo[5] = {
+		bpf_map__type(map), bpf_map__key_size(map), bpf_map__value_size(map),
+		bpf_map__max_entries(map), bpf_map__map_flags(map),
+	};
+	__u64 h = fnv(FNV_SEED, geo, sizeof(geo));
+
+	if (btf && bpf_map__btf_key_type_id(map))
+		h = btf_layout(btf, bpf_map__btf_key_type_id(map), h, 0);
+	if (btf && bpf_map__btf_value_type_id(map))
+		h = btf_layout(btf, bpf_map__btf_value_type_id(map), h, 0);
+	return h;
+}
+
+static int meta_get(int fd, const char *name, __u64 *val)
+{
+	char key[META_KEY_LEN] = {};
+
+	strncpy(key, name, sizeof(key) - 1);
+	return bpf_map_lookup_elem(fd, key, val) ? -errno : 0;
+}
+
+static int meta_set(int fd, const char *name, __u64 val)
+{
+	char key[META_KEY_LEN] = {};
+
+	strncpy(key, name, sizeof(key) - 1);
+	return bpf_map_update_elem(fd, key, &val, BPF_ANY) ? -errno : 0;
+}
+
+/* ------------------------------------------------------------ open */
+
+static void dp_close_fds(struct xnet_dp *dp)
+{
+	for (int i = 0; i < M_MAX; i++) {
+		if (dp->map_fd[i] >= 0)
+			close(dp->map_fd[i]);
+		dp->map_fd[i] = -1;
+	}
+	if (dp->meta_fd >= 0)
+		close(dp->meta_fd);
+	if (dp->lxc_fd >= 0)
+		close(dp->lxc_fd);
+	if (dp->gw_fd >= 0)
+		close(dp->gw_fd);
+	dp->meta_fd = dp->lxc_fd = dp->gw_fd = -1;
+}
+
+static __u32 prog_id(int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/*
+ * The fast path: everything pinned by this very build. -ESTALE when the
+ * build differs, -ENOENT when something is not pinned (yet).
+ */
+static int dp_open_pinned(struct xnet_dp *dp, __u64 build)
+{
+	char path[PATH_MAX + 32];
+	__u64 pinned = 0;
+
+	dp_path(dp, path, sizeof(path), XNET_PIN_MAPS_DIR, META_NAME);
+	dp->meta_fd = bpf_obj_get(path);
+	if (dp->meta_fd < 0)
+		goto fail;
+	if (meta_get(dp->meta_fd, META_BUILD, &pinned) || pinned != build) {
+		dp_close_fds(dp);
+		return -ESTALE;
+	}
+	for (int i = 0; i < M_MAX; i++) {
+		dp_path(dp, path, sizeof(path), XNET_PIN_MAPS_DIR, map_names[i]);
+		dp->map_fd[i] = bpf_obj_get(path);
+		if (dp->map_fd[i] < 0)
+			goto fail;
+	}
+	dp_path(dp, path, sizeof(path), XNET_PIN_PROGS_DIR, PROG_LXC);
+	dp->lxc_fd = bpf_obj_get(path);
+	if (dp->lxc_fd < 0)
+		goto fail;
+	dp_path(dp, path, sizeof(path), XNET_PIN_PROGS_DIR, PROG_GW);
+	dp->gw_fd = bpf_obj_get(path);
+	if (dp->gw_fd < 0)
+		goto fail;
+	dp->lxc_id = prog_id(dp->lxc_fd);
+	dp->gw_id = prog_id(dp->gw_fd);
+	return 0;
+fail:
+	log_debug("datapath: %s not usable: %s", path, strerror(errno));
+	dp_close_fds(dp);
+	return -ENOENT;
+}
+
+/*
+ * Before loading a new build over pinned maps: every pinned map must have
+ * the layout this build expects. Caches are derived data, so a changed
+ * cache is unpinned and recreated; a changed ABI map is an error.
+ */
+static int dp_check_pins(struct xnet_dp *dp, struct bpf_object *obj, int meta_fd)
+{
+	char path[PATH_MAX + 32];
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj) {
+		const char *name = bpf_map__name(map);
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		__u64 want = map_signature(bpf_object__btf(obj), map), have = 0;
+		char why[160] = "";
+		int fd;
+
+		if (name[0] == '.')
+			continue;
+		dp_path(dp, path, sizeof(path), XNET_PIN_MAPS_DIR, name);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;	/* created by this load */
+		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			snprintf(why, sizeof(why), "cannot read its info: %s", strerror(errno));
+		} else if (info.type != bpf_map__type(map)) {
+			snprintf(why, sizeof(why), "type %u, this build needs %u", info.type, bpf_map__type(map));
+		} else if (info.key_size != bpf_map__key_size(map)) {
+			snprintf(why, sizeof(why), "key size %u, this build needs %u",
+				 info.key_size, bpf_map__key_size(map));
+		} else if (info.value_size != bpf_map__value_size(map)) {
+			snprintf(why, sizeof(why), "value size %u, this build needs %u",
+				 info.value_size, bpf_map__value_size(map));
+		} else if (info.max_entries != bpf_map__max_entries(map)) {
+			snprintf(why, sizeof(why), "%u entries, this build needs %u",
+				 info.max_entries, bpf_map__max_entries(map));
+		} else if (info.map_flags != bpf_map__map_flags(map)) {
+			snprintf(why, sizeof(why), "flags %#x, this build needs %#x",
+				 info.map_flags, bpf_map__map_flags(map));
+		} else if (meta_fd >= 0 && !meta_get(meta_fd, name, &have) && have != want) {
+			snprintf(why, sizeof(why), "its key/value layout differs from this build's");
+		}
+		close(fd);
+		if (!why[0])
+			continue;
+		if (is_cache_map(name)) {
+			log_info("datapath: cache map %s changed (%s): recreating it", name, why);
+			if (unlink(path) && errno != ENOENT) {
+				log_error("cannot remove stale cache map %s: %s", path, strerror(errno));
+				return -errno;
+			}
+			continue;
+		}
+		log_error("pinned BPF map %s does not match this build of xnet (%s): the map ABI "
+			  "changed incompatibly and its entries cannot be carried over. Remove the "
+			  "pinned maps (rm -r %s/%s) and run any xnet command to rebuild them from "
+			  "the store", path, why, dp->dir, XNET_PIN_MAPS_DIR);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int set_pin_paths(struct xnet_dp *dp, struct bpf_object *obj)
+{
+	char path[PATH_MAX + 32];
+	struct bpf_map *map;
+	int err;
+
+	bpf_object__for_each_map(map, obj) {
+		if (bpf_map__name(map)[0] == '.')
+			continue;
+		dp_path(dp, path, sizeof(path), XNET_PIN_MAPS_DIR, bpf_map__name(map));
+		err = bpf_map__set_pin_path(map, path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Pin under a temporary name and rename over: readers always find a program. */
+static int pin_replace(struct xnet_dp *dp, struct bpf_program *prog)
+{
+	char path[PATH_MAX + 32], tmp[PATH_MAX + 48];
+	const char *name = bpf_program__name(prog);
+
+	dp_path(dp, path, sizeof(path), XNET_PIN_PROGS_DIR, name);
+	/* bpffs refuses names with a dot. */
+	snprintf(tmp, sizeof(tmp), "%s/%s/%s__new", dp->dir, XNET_PIN_PROGS_DIR, name);
+	unlink(tmp);
+	if (bpf_obj_pin(bpf_program__fd(prog), tmp)) {
+		log_error("cannot pin BPF program %s at %s: %s", name, tmp, strerror(errno));
+		return -errno;
+	}
+	if (rename(tmp, path)) {
+		int err = -errno;
+
+		log_error("cannot move pinned BPF program %s to %s: %s", name, path, strerror(-err));
+		unlink(tmp);
+		return err;
+	}
+	return 0;
+}
+
+static int meta_open_or_create(struct xnet_dp *dp)
+{
+	char path[PATH_MAX + 32];
+	int fd;
+
+	dp_path(dp, path, sizeof(path), XNET_PIN_MAPS_DIR, META_NAME);
+	fd = bpf_obj_get(path);
+	if (fd >= 0)
+		return fd;
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, META_NAME, META_KEY_LEN, sizeof(__u64), 64, NULL);
+	if (fd < 0) {
+		log_error("cannot create BPF map %s: %s", META_NAME, strerror(errno));
+		return -errno;
+	}
+	if (bpf_obj_pin(fd, path)) {
+		int err = -errno;
+
+		log_error("cannot pin BPF map %s at %s: %s", META_NAME, path, strerror(-err));
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int mkdir_ok(const char *path)
+{
+	if (mkdir(path, 0700) && errno != EEXIST) {
+		log_error("cannot create %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* Load both objects over the pinned maps, pin the programs, record the build. */
+static int dp_reload(struct xnet_dp *dp, __u64 build)
+{
+	char path[PATH_MAX + 32];
+	struct gateway *gw = NULL;
+	struct lxc *lxc = NULL;
+	struct bpf_map *map;
+	int meta_fd, err;
+
+	snprintf(path, sizeof(path), "%s/%s", dp->dir, XNET_PIN_MAPS_DIR);
+	err = mkdir_ok(path);
+	snprintf(path, sizeof(path), "%s/%s", dp->dir, XNET_PIN_PROGS_DIR);
+	err = err ?: mkdir_ok(path);
+	if (err)
+		return err;
+	dp_path(dp, path, sizeof(path), XNET_PIN_MAPS_DIR, META_NAME);
+	meta_fd = bpf_obj_get(path);
+
+	/* Open: nothing in the kernel yet. */
+	lxc = lxc__open();
+	gw = gateway__open();
+	if (!lxc || !gw) {
+		err = -errno ?: -ENOMEM;
+		log_error("cannot open the embedded BPF objects: %s", strerror(-err));
+		goto out;
+	}
+	/* Configure: every map pinned by name, so both objects share one set. */
+	err = dp_check_pins(dp, lxc->obj, meta_fd);
+	err = err ?: dp_check_pins(dp, gw->obj, meta_fd);
+	err = err ?: set_pin_paths(dp, lxc->obj);
+	err = err ?: set_pin_paths(dp, gw->obj);
+	if (err)
+		goto out;
+	/* Load: lxc creates (or reuses) and pins the maps, gateway reuses them. */
+	err = lxc__load(lxc);
+	if (err) {
+		log_error("cannot load BPF program %s (run with --log-level debug for the verifier log): %s",
+			  PROG_LXC, strerror(-err));
+		goto out;
+	}
+	err = gateway__load(gw);
+	if (err) {
+		log_error("cannot load BPF program %s (run with --log-level debug for the verifier log): %s",
+			  PROG_GW, strerror(-err));
+		goto out;
+	}
+	err = pin_replace(dp, lxc->progs.lxc_ingress);
+	err = err ?: pin_replace(dp, gw->progs.gateway_egress);
+	if (err)
+		goto out;
+	/* Record the build last: a crash before this point means "reload again". */
+	if (meta_fd < 0)
+		meta_fd = meta_open_or_create(dp);
+	if (meta_fd < 0) {
+		err = meta_fd;
+		goto out;
+	}
+	bpf_object__for_each_map(map, lxc->obj)
+		if (bpf_map__name(map)[0] != '.')
+			err = err ?: meta_set(meta_fd, bpf_map__name(map),
+					      map_signature(bpf_object__btf(lxc->obj), map));
+	bpf_object__for_each_map(map, gw->obj)
+		if (bpf_map__name(map)[0] != '.')
+			err = err ?: meta_set(meta_fd, bpf_map__name(map),
+					      map_signature(bpf_object__btf(gw->obj), map));
+	err = err ?: meta_set(meta_fd, META_BUILD, build);
+	if (err)
+		log_error("cannot record the datapath build in %s: %s", META_NAME, strerror(-err));
+	else
+		log_info("loaded BPF programs %s and %s (build %016llx), pinned under %s",
+			 PROG_LXC, PROG_GW, (unsigned long long)build, dp->dir);
+out:
+	if (meta_fd >= 0)
+		close(meta_fd);
+	gateway__destroy(gw);
+	lxc__destroy(lxc);
+	return err;
+}
+
+static int dp_cache_rebuild(struct xnet_dp *dp);
+
+int dp__open(struct xnet_dp **dpp, const char *bpf_dir, bool *reloaded)
+{
+	struct xnet_dp *dp;
+	__u64 build;
+	int err, lock_fd;
+
+	*dpp = NULL;
+	if (reloaded)
+		*reloaded = false;
+	libbpf_set_print(libbpf_log);
+	dp = calloc(1, sizeof(*dp));
+	if (!dp)
+		return -ENOMEM;
+	for (int i = 0; i < M_MAX; i++)
+		dp->map_fd[i] = -1;
+	dp->meta_fd = dp->lxc_fd = dp->gw_fd = -1;
+	snprintf(dp->dir, sizeof(dp->dir), "%s", bpf_dir);
+
+	build = build_hash();
+	err = dp_open_pinned(dp, build);
+	if (!err)
+		goto done;
+
+	/* Slow path, serialized: another xnet may be reloading the same root right now. */
+	lock_fd = open(bpf_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lock_fd < 0) {
+		err = -errno;
+		log_error("cannot open the BPF directory %s: %s", bpf_dir, strerror(-err));
+		goto fail;
+	}
+	flock(lock_fd, LOCK_EX);
+	err = dp_open_pinned(dp, build);	/* it may have done our work */
+	if (err) {
+		log_info("datapath under %s: %s, loading the BPF programs", bpf_dir,
+			 err == -ESTALE ? "pinned programs are from another build" : "nothing pinned yet");
+		err = dp_reload(dp, build);
+		err = err ?: dp_open_pinned(dp, build);
+		err = err ?: dp_cache_rebuild(dp);
+		if (!err && reloaded)
+			*reloaded = true;
+	}
+	flock(lock_fd, LOCK_UN);
+	close(lock_fd);
+	if (err)
+		goto fail;
+done:
+	*dpp = dp;
+	return 0;
+fail:
+	dp_close_fds(dp);
+	free(dp);
+	return err;
+}
+
+void dp__close(struct xnet_dp *dp)
+{
+	if (!dp)
+		return;
+	dp_close_fds(dp);
+	free(dp);
+}
+
+/* ------------------------------------------------------------ tc */
+
+static const char *tc_where(enum bpf_tc_attach_point where)
+{
+	return where == BPF_TC_INGRESS ? "ingress" : "egress";
+}
+
+/* Attach prog (pinned fd) to tc ingress/egress of ifindex; no-op when it is there already. */
+static int tc_attach(__u32 ifindex, enum bpf_tc_attach_point where, int prog_fd, __u32 id,
+		     const char *what)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex, .attach_point = where);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
+	char name[IF_NAMESIZE];
+	int err;
+
+	if (!bpf_tc_query(&hook, &opts) && opts.prog_id == id)
+		return 0;
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST) {
+		log_error("cannot add a clsact qdisc to %s (ifindex %u): %s",
+			  ifname(ifindex, name), ifindex, strerror(-err));
+		return err;
+	}
+	opts.prog_fd = prog_fd;
+	opts.prog_id = 0;
+	opts.flags = BPF_TC_F_REPLACE;
+	err = bpf_tc_attach(&hook, &opts);
+	if (err) {
+		log_error("cannot attach BPF program %s to tc %s of %s (ifindex %u): %s", what,
+			  tc_where(where), ifname(ifindex, name), ifindex, strerror(-err));
+		return err;
+	}
+	log_info("attached %s to tc %s of %s (ifindex %u)", what, tc_where(where),
+		 ifname(ifindex, name), ifindex);
+	return 0;
+}
+
+/*
+ * Detach our filter from ifindex, only if what sits there is one of our
+ * programs (any build): the ifindex may already belong to someone else.
+ */
+static void tc_detach_ours(__u32 ifindex, enum bpf_tc_attach_point where, const char *what)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex, .attach_point = where);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	char name[IF_NAMESIZE];
+	int fd;
+
+	if (bpf_tc_query(&hook, &opts))
+		return;		/* no device, no qdisc or no filter: nothing of ours */
+	fd = bpf_prog_get_fd_by_id(opts.prog_id);
+	if (fd < 0)
+		return;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || strncmp(info.name, what, sizeof(info.name) - 1)) {
+		close(fd);
+		return;
+	}
+	close(fd);
+	opts.prog_id = 0;
+	opts.prog_fd = 0;
+	opts.flags = 0;
+	if (!bpf_tc_detach(&hook, &opts))
+		log_info("detached %s from tc %s of %s (ifindex %u)", what, tc_where(where),
+			 ifname(ifindex, name), ifindex);
+}
+
+/* ------------------------------------------------------------ caches */
+
+static void ifc_from_network(struct xnet_if_cache *c, __u16 kind, __u32 net_id,
+			     const struct xnet_network *net)
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	c->net_flags = net->flags;
+	c->net_id = net_id;
+	memcpy(c->gw_mac, net->gw_mac, 6);
+	c->gw_ifindex = net->gw_ifindex;
+	c->subnet = net->subnet;
+	c->mask = net->mask;
+	c->gw_ip = net->gw_ip;
+}
+
+static void ifc_from_endpoint(struct xnet_if_cache *c, const struct xnet_endpoint *ep,
+			      const struct xnet_network *net)
+{
+	ifc_from_network(c, XNET_IFC_ENDPOINT, ep->net_id, net);
+	c->ip = ep->ip;
+	memcpy(c->mac, ep->mac, 6);
+}
+
+static void dst_from_endpoint(struct xnet_dst_cache *d, __u32 ifindex, const struct xnet_endpoint *ep)
+{
+	memset(d, 0, sizeof(*d));
+	memcpy(d->mac, ep->mac, 6);
+	d->valid = 1;
+	d->ip = ep->ip;
+	d->ifindex = ifindex;
+	d->net_id = ep->net_id;
+}
+
+/* The same loads the program does (lib/lookup.h dst_by_mac), done on our side. */
+static __u32 mac_slot(const __u8 *mac)
+{
+	__u32 lo;
+	__u16 hi;
+
+	memcpy(&lo, mac + 2, 4);
+	memcpy(&hi, mac, 2);
+	return xnet_mac_slot(lo, hi);
+}
+
+static int ifc_set(struct xnet_dp *dp, __u32 ifindex, const struct xnet_if_cache *c)
+{
+	if (ifindex >= XNET_MAX_IFINDEX)
+		return 0;	/* beyond the array: the program uses the ABI maps */
+	return map_update(dp, M_IFCACHE, &ifindex, c);
+}
+
+/* Clear ifindex's cache entry if it is of this kind (and network, unless net_id is NULL). */
+static int ifc_clear(struct xnet_dp *dp, __u32 ifindex, __u16 kind, const __u32 *net_id)
+{
+	struct xnet_if_cache c, zero = {};
+
+	if (ifindex >= XNET_MAX_IFINDEX || map_lookup(dp, M_IFCACHE, &ifindex, &c))
+		return 0;
+	if (c.kind != kind || (net_id && c.net_id != *net_id))
+		return 0;
+	return map_update(dp, M_IFCACHE, &ifindex, &zero);
+}
+
+/* Claim the slot for ep unless another live endpoint holds it (that one keeps it: first come). */
+static int dst_claim(struct xnet_dp *dp, enum dp_map m, __u32 slot, __u32 ifindex,
+		     const struct xnet_endpoint *ep)
+{
+	struct xnet_dst_cache cur, want;
+	struct xnet_endpoint owner;
+
+	dst_from_endpoint(&want, ifindex, ep);
+	if (!map_lookup(dp, m, &slot, &cur) && cur.valid && cur.ifindex != ifindex &&
+	    !map_lookup(dp, M_ENDPOINTS, &cur.ifindex, &owner) &&
+	    (m == M_MACCACHE ? !memcmp(owner.mac, cur.mac, 6) : owner.ip == cur.ip)) {
+		log_debug("datapath: %s slot %u is taken by ifindex %u; ifindex %u uses the hash maps",
+			  map_names[m], slot, cur.ifindex, ifindex);
+		return 0;
+	}
+	if (!memcmp(&cur, &want, sizeof(want)))
+		return 0;
+	return map_update(dp, m, &slot, &want);
+}
+
+/* Release ifindex's slot and hand it to another endpoint that hashes there, if any. */
+static int dst_release(struct xnet_dp *dp, enum dp_map m, __u32 slot, __u32 ifindex)
+{
+	struct xnet_dst_cache cur, zero = {};
+	struct xnet_endpoint *eps;
+	__u32 *keys, n;
+	int err;
+
+	if (map_lookup(dp, m, &slot, &cur) || !cur.valid || cur.ifindex != ifindex)
+		return 0;
+	err = map_update(dp, m, &slot, &zero);
+	if (err)
+		return err;
+	if (map_dump(dp->map_fd[M_ENDPOINTS], sizeof(__u32), sizeof(*eps), (void **)&keys,
+		     (void **)&eps, &n))
+		return 0;	/* the slot stays empty: slower, still right */
+	for (__u32 i = 0; i < n; i++) {
+		__u32 s = m == M_MACCACHE ? mac_slot(eps[i].mac) : xnet_ip_slot(eps[i].ip);
+
+		if (keys[i] != ifindex && s == slot) {
+			err = dst_claim(dp, m, slot, keys[i], &eps[i]);
+			break;
+		}
+	}
+	free(keys);
+	free(eps);
+	return err;
+}
+
+/* Rewrite the cache entries of every endpoint of net_id (network facts changed). */
+static int ifc_refresh_network(struct xnet_dp *dp, __u32 net_id, const struct xnet_network *net)
+{
+	struct xnet_endpoint *eps;
+	__u32 *keys, n;
+	int err = map_dump(dp->map_fd[M_ENDPOINTS], sizeof(__u32), sizeof(*eps), (void **)&keys,
+			   (void **)&eps, &n);
+
+	for (__u32 i = 0; !err && i < n; i++) {
+		struct xnet_if_cache c;
+
+		if (eps[i].net_id != net_id)
+			continue;
+		if (net) {
+			ifc_from_endpoint(&c, &eps[i], net);
+			err = ifc_set(dp, keys[i], &c);
+		} else {
+			err = ifc_clear(dp, keys[i], XNET_IFC_ENDPOINT, &net_id);
+		}
+	}
+	free(keys);
+	free(eps);
+	return err;
+}
+
+/*
+ * Recompute all three caches from the ABI maps and write the difference
+ * (after a reload, and in the sweep): whatever happened before, afterwards
+ * every cache entry says what the ABI maps say.
+ */
+struct ep_ref {
+	__u32 ifindex;
+	const struct xnet_endpoint *ep;
+};
+
+static int ep_ref_cmp(const void *a, const void *b)
+{
+	__u32 x = ((const struct ep_ref *)a)->ifindex, y = ((const struct ep_ref *)b)->ifindex;
+
+	return x < y ? -1 : x > y;
+}
+
+static int dp_cache_rebuild(struct xnet_dp *dp)
+{
+	struct ep_ref *order = NULL;
+	struct xnet_if_cache *ifc_want = NULL, *ifc_have = NULL;
+	struct xnet_dst_cache *mac_want = NULL, *ip_want = NULL, *dst_have = NULL;
+	struct xnet_network *nets = NULL;
+	struct xnet_endpoint *eps = NULL;
+	__u32 *net_keys = NULL, *ep_keys = NULL, *gw_keys = NULL, *gw_vals = NULL, *keys = NULL;
+	__u32 n_nets, n_eps, n_gws, n, changed = 0;
+	int err;
+
+	ifc_want = calloc(XNET_MAX_IFINDEX, sizeof(*ifc_want));
+	mac_want = calloc(XNET_DST_CACHE_SLOTS, sizeof(*mac_want));
+	ip_want = calloc(XNET_DST_CACHE_SLOTS, sizeof(*ip_want));
+	if (!ifc_want || !mac_want || !ip_want) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = map_dump(dp->map_fd[M_NETWORKS], sizeof(__u32), sizeof(*nets), (void **)&net_keys,
+		       (void **)&nets, &n_nets);
+	err = err ?: map_dump(dp->map_fd[M_ENDPOINTS], sizeof(__u32), sizeof(*eps), (void **)&ep_keys,
+			      (void **)&eps, &n_eps);
+	err = err ?: map_dump(dp->map_fd[M_GATEWAYS], sizeof(__u32), sizeof(__u32), (void **)&gw_keys,
+			      (void **)&gw_vals, &n_gws);
+	if (err)
+		goto out;
+
+	for (__u32 g = 0; g < n_gws; g++)
+		for (__u32 i = 0; i < n_nets; i++)
+			if (net_keys[i] == gw_vals[g] && gw_keys[g] < XNET_MAX_IFINDEX)
+				ifc_from_network(&ifc_want[gw_keys[g]], XNET_IFC_GATEWAY, net_keys[i], &nets[i]);
+	/* Lowest ifindex first, so that who owns a contended slot does not depend on hash order. */
+	order = calloc(n_eps ? n_eps : 1, sizeof(*order));
+	if (!order) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (__u32 i = 0; i < n_eps; i++)
+		order[i] = (struct ep_ref){ ep_keys[i], &eps[i] };
+	qsort(order, n_eps, sizeof(*order), ep_ref_cmp);
+	for (__u32 o = 0; o < n_eps; o++) {
+		__u32 ifindex = order[o].ifindex, ms, is;
+		const struct xnet_endpoint *ep = order[o].ep;
+
+		for (__u32 i = 0; i < n_nets; i++) {
+			if (net_keys[i] != ep->net_id)
+				continue;
+			if (ifindex < XNET_MAX_IFINDEX)
+				ifc_from_endpoint(&ifc_want[ifindex], ep, &nets[i]);
+			break;
+		}
+		ms = mac_slot(ep->mac);
+		is = xnet_ip_slot(ep->ip);
+		if (!mac_want[ms].valid)
+			dst_from_endpoint(&mac_want[ms], ifindex, ep);
+		if (!ip_want[is].valid)
+			dst_from_endpoint(&ip_want[is], ifindex, ep);
+	}
+
+	/* Write the differences. */
+	err = map_dump(dp->map_fd[M_IFCACHE], sizeof(__u32), sizeof(*ifc_have), (void **)&keys,
+		       (void **)&ifc_have, &n);
+	for (__u32 i = 0; !err && i < n; i++) {
+		if (keys[i] >= XNET_MAX_IFINDEX || !memcmp(&ifc_have[i], &ifc_want[keys[i]], sizeof(*ifc_have)))
+			continue;
+		err = map_update(dp, M_IFCACHE, &keys[i], &ifc_want[keys[i]]);
+		changed++;
+	}
+	free(keys);
+	keys = NULL;
+	for (int m = M_MACCACHE; !err && m <= M_IPCACHE; m++) {
+		struct xnet_dst_cache *want = m == M_MACCACHE ? mac_want : ip_want;
+
+		err = map_dump(dp->map_fd[m], sizeof(__u32), sizeof(*dst_have), (void **)&keys,
+			       (void **)&dst_have, &n);
+		for (__u32 i = 0; !err && i < n; i++) {
+			if (keys[i] >= XNET_DST_CACHE_SLOTS ||
+			    !memcmp(&dst_have[i], &want[keys[i]], sizeof(*dst_have)))
+				continue;
+			err = map_update(dp, (enum dp_map)m, &keys[i], &want[keys[i]]);
+			changed++;
+		}
+		free(keys);
+		free(dst_have);
+		keys = NULL;
+		dst_have = NULL;
+	}
+	if (!err && changed)
+		log_info("datapath: rebuilt fast-path caches (%u entries changed)", changed);
+out:
+	free(order);
+	free(ifc_want);
+	free(ifc_have);
+	free(mac_want);
+	free(ip_want);
+	free(dst_have);
+	free(net_keys);
+	free(nets);
+	free(ep_keys);
+	free(eps);
+	free(gw_keys);
+	free(gw_vals);
+	free(keys);
+	if (err)
+		log_error("cannot rebuild the datapath caches: %s", strerror(-err));
+	return err;
+}
+
+/* ------------------------------------------------------------ flood lists */
+
+/* Append ifindex to net's flood list unless it is there; net is updated in the map. */
+static int ports_add(struct xnet_dp *dp, __u32 net_id, __u32 ifindex)
+{
+	struct xnet_network net;
+	struct xnet_port_key key = { .net_id = net_id };
+	__u32 port;
+	int err;
+
+	err = map_lookup(dp, M_NETWORKS, &net_id, &net);
+	if (err)
+		return err;
+	for (key.idx = 0; key.idx < net.nports; key.idx++)
+		if (!map_lookup(dp, M_PORTS, &key, &port) && port == ifindex)
+			return 0;
+	/* Entry first, count second: the program never walks onto a missing slot. */
+	key.idx = net.nports;
+	err = map_update(dp, M_PORTS, &key, &ifindex);
+	if (err)
+		return err;
+	net.nports++;
+	return map_update(dp, M_NETWORKS, &net_id, &net);
+}
+
+/* Remove ifindex from net's flood list: the last entry moves into the hole. */
+static int ports_remove(struct xnet_dp *dp, __u32 net_id, __u32 ifindex)
+{
+	struct xnet_network net;
+	struct xnet_port_key key = { .net_id = net_id }, last = { .net_id = net_id };
+	__u32 port, last_port;
+	int err;
+
+	if (map_lookup(dp, M_NETWORKS, &net_id, &net) || !net.nports)
+		return 0;
+	for (key.idx = 0; key.idx < net.nports; key.idx++)
+		if (!map_lookup(dp, M_PORTS, &key, &port) && port == ifindex)
+			break;
+	if (key.idx == net.nports)
+		return 0;
+	last.idx = net.nports - 1;
+	/*
+	 * Overwrite the hole first: the removed port stops receiving at once
+	 * (the moved one may get a duplicate until the count shrinks).
+	 */
+	if (key.idx != last.idx) {
+		err = map_lookup(dp, M_PORTS, &last, &last_port);
+		err = err ?: map_update(dp, M_PORTS, &key, &last_port);
+		if (err)
+			return err;
+	}
+	net.nports--;
+	err = map_update(dp, M_NETWORKS, &net_id, &net);
+	return err ?: map_delete(dp, M_PORTS, &last);
+}
+
+/* ------------------------------------------------------------ networks */
+
+static __be32 prefix_mask(__u8 prefixlen)
+{
+	return prefixlen ? htonl(~0U << (32 - prefixlen)) : 0;
+}
+
+/* Delete every entry of a net_id-valued map (subnets, gateways) for net_id, except keep. */
+static int drop_by_value(struct xnet_dp *dp, enum dp_map m, __u32 ksz, __u32 net_id, const void *keep)
+{
+	__u32 *vals, n;
+	char *keys;
+	int err = map_dump(dp->map_fd[m], ksz, sizeof(__u32), (void **)&keys, (void **)&vals, &n);
+
+	for (__u32 i = 0; !err && i < n; i++)
+		if (vals[i] == net_id && (!keep || memcmp(keys + (size_t)i * ksz, keep, ksz)))
+			err = map_delete(dp, m, keys + (size_t)i * ksz);
+	free(keys);
+	free(vals);
+	return err;
+}
+
+int dp__network_set(struct xnet_dp *dp, const struct dp_network *n)
+{
+	struct xnet_network old = {}, net = {};
+	struct xnet_subnet_key sk = { .prefixlen = n->prefixlen, .addr = n->subnet };
+	struct xnet_if_cache c;
+	char sbuf[INET_ADDRSTRLEN], gbuf[INET_ADDRSTRLEN], name[IF_NAMESIZE];
+	bool existed;
+	int err;
+
+	if (n->prefixlen > 32 || !n->gw_ifindex) {
+		log_error("network %u: invalid datapath parameters (prefix length %u, gateway ifindex %u)",
+			  n->net_id, n->prefixlen, n->gw_ifindex);
+		return -EINVAL;
+	}
+	existed = !map_lookup(dp, M_NETWORKS, &n->net_id, &old);
+	net.mask = prefix_mask(n->prefixlen);
+	net.subnet = n->subnet & net.mask;
+	net.gw_ip = n->gw_ip;
+	net.gw_ifindex = n->gw_ifindex;
+	memcpy(net.gw_mac, n->gw_mac, 6);
+	net.flags = n->flags;
+	net.nports = existed ? old.nports : 0;	/* the flood list is ours to keep */
+	net.mtu = n->mtu;
+	sk.addr = net.subnet;
+
+	err = map_update(dp, M_NETWORKS, &n->net_id, &net);
+	err = err ?: drop_by_value(dp, M_SUBNETS, sizeof(sk), n->net_id, &sk);
+	err = err ?: map_update(dp, M_SUBNETS, &sk, &n->net_id);
+	err = err ?: drop_by_value(dp, M_GATEWAYS, sizeof(__u32), n->net_id, &n->gw_ifindex);
+	err = err ?: map_update(dp, M_GATEWAYS, &n->gw_ifindex, &n->net_id);
+	if (!err && existed && old.gw_ifindex != n->gw_ifindex)
+		err = ifc_clear(dp, old.gw_ifindex, XNET_IFC_GATEWAY, &n->net_id);
+	ifc_from_network(&c, XNET_IFC_GATEWAY, n->net_id, &net);
+	err = err ?: ifc_set(dp, n->gw_ifindex, &c);
+	if (!err && (!existed || memcmp(&old, &net, sizeof(net))))
+		err = ifc_refresh_network(dp, n->net_id, &net);
+	if (err) {
+		log_error("cannot write network %u into the datapath maps: %s", n->net_id, strerror(-err));
+		return err;
+	}
+	if (!existed || memcmp(&old, &net, sizeof(net)))
+		log_info("datapath: network %u = %s/%u, gateway %s on %s (ifindex %u)%s", n->net_id,
+			 ip_str(net.subnet, sbuf), n->prefixlen, ip_str(net.gw_ip, gbuf),
+			 ifname(n->gw_ifindex, name), n->gw_ifindex,
+			 net.flags & XNET_NET_ICC ? "" : ", inter-container traffic off");
+	return tc_attach(n->gw_ifindex, BPF_TC_EGRESS, dp->gw_fd, dp->gw_id, PROG_GW);
+}
+
+int dp__network_del(struct xnet_dp *dp, __u32 net_id)
+{
+	struct xnet_port_key *pkeys;
+	struct xnet_network net;
+	__u32 *pvals, n;
+	bool existed = !map_lookup(dp, M_NETWORKS, &net_id, &net);
+	int err;
+
+	/* Caches first: from here on the programs ask the ABI maps, which we then empty. */
+	err = existed ? ifc_clear(dp, net.gw_ifindex, XNET_IFC_GATEWAY, &net_id) : 0;
+	err = err ?: ifc_refresh_network(dp, net_id, NULL);
+	err = err ?: map_delete(dp, M_NETWORKS, &net_id);
+	err = err ?: drop_by_value(dp, M_SUBNETS, sizeof(struct xnet_subnet_key), net_id, NULL);
+	err = err ?: drop_by_value(dp, M_GATEWAYS, sizeof(__u32), net_id, NULL);
+	if (!err && !map_dump(dp->map_fd[M_PORTS], sizeof(*pkeys), sizeof(__u32), (void **)&pkeys,
+			      (void **)&pvals, &n)) {
+		for (__u32 i = 0; !err && i < n; i++)
+			if (pkeys[i].net_id == net_id)
+				err = map_delete(dp, M_PORTS, &pkeys[i]);
+		free(pkeys);
+		free(pvals);
+	}
+	if (err) {
+		log_error("cannot remove network %u from the datapath maps: %s", net_id, strerror(-err));
+		return err;
+	}
+	if (existed) {
+		tc_detach_ours(net.gw_ifindex, BPF_TC_EGRESS, PROG_GW);
+		log_info("datapath: network %u removed", net_id);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ endpoints */
+
+/* Remove the fdb/ip2ep/cache entries of old (at ifindex) that new no longer has. */
+static int endpoint_unlink(struct xnet_dp *dp, __u32 ifindex, const struct xnet_endpoint *old,
+			   const struct xnet_endpoint *new)
+{
+	struct xnet_mac_key mk = {};
+	__u32 owner;
+	int err = 0;
+
+	memcpy(mk.mac, old->mac, 6);
+	if (!new || memcmp(old->mac, new->mac, 6)) {
+		err = dst_release(dp, M_MACCACHE, mac_slot(old->mac), ifindex);
+		if (!err && !map_lookup(dp, M_FDB, &mk, &owner) && owner == ifindex)
+			err = map_delete(dp, M_FDB, &mk);
+	}
+	if (!err && (!new || old->ip != new->ip)) {
+		err = dst_release(dp, M_IPCACHE, xnet_ip_slot(old->ip), ifindex);
+		if (!err && !map_lookup(dp, M_IP2EP, &old->ip, &owner) && owner == ifindex)
+			err = map_delete(dp, M_IP2EP, &old->ip);
+	}
+	if (!err && (!new || old->net_id != new->net_id))
+		err = ports_remove(dp, old->net_id, ifindex);
+	return err;
+}
+
+int dp__endpoint_set(struct xnet_dp *dp, const struct dp_endpoint *e)
+{
+	struct xnet_endpoint old, ep = { .net_id = e->net_id, .ifindex = e->ifindex, .ip = e->ip };
+	struct xnet_mac_key mk = {};
+	struct xnet_network net;
+	struct xnet_if_cache c;
+	char name[IF_NAMESIZE], ibuf[INET_ADDRSTRLEN], mbuf[18];
+	bool existed, changed;
+	int err;
+
+	if (!e->ifindex) {
+		log_error("endpoint: invalid ifindex 0");
+		return -EINVAL;
+	}
+	if (map_lookup(dp, M_NETWORKS, &e->net_id, &net)) {
+		log_error("endpoint on %s (ifindex %u): network %u is not in the datapath; "
+			  "set the network first", ifname(e->ifindex, name), e->ifindex, e->net_id);
+		return -ENOENT;
+	}
+	memcpy(ep.mac, e->mac, 6);
+	memcpy(mk.mac, e->mac, 6);
+	existed = !map_lookup(dp, M_ENDPOINTS, &e->ifindex, &old);
+	changed = !existed || memcmp(&old, &ep, sizeof(ep));
+
+	err = existed && changed ? endpoint_unlink(dp, e->ifindex, &old, &ep) : 0;
+	err = err ?: map_update(dp, M_ENDPOINTS, &e->ifindex, &ep);
+	err = err ?: map_update(dp, M_FDB, &mk, &e->ifindex);
+	err = err ?: map_update(dp, M_IP2EP, &e->ip, &e->ifindex);
+	err = err ?: ports_add(dp, e->net_id, e->ifindex);
+	ifc_from_endpoint(&c, &ep, &net);
+	err = err ?: ifc_set(dp, e->ifindex, &c);
+	err = err ?: dst_claim(dp, M_MACCACHE, mac_slot(e->mac), e->ifindex, &ep);
+	err = err ?: dst_claim(dp, M_IPCACHE, xnet_ip_slot(e->ip), e->ifindex, &ep);
+	if (err) {
+		log_error("cannot write endpoint %s (ifindex %u) into the datapath maps: %s",
+			  ifname(e->ifindex, name), e->ifindex, strerror(-err));
+		return err;
+	}
+	if (changed)
+		log_info("datapath: endpoint %s (ifindex %u) = %s %s on network %u",
+			 ifname(e->ifindex, name), e->ifindex, ip_str(e->ip, ibuf), mac_str(e->mac, mbuf),
+			 e->net_id);
+	return tc_attach(e->ifindex, BPF_TC_INGRESS, dp->lxc_fd, dp->lxc_id, PROG_LXC);
+}
+
+/* Every flood list holding ifindex (an endpoint entry may already be gone). */
+static int ports_remove_everywhere(struct xnet_dp *dp, __u32 ifindex)
+{
+	struct xnet_port_key *keys;
+	__u32 *vals, n;
+	int err = map_dump(dp->map_fd[M_PORTS], sizeof(*keys), sizeof(__u32), (void **)&keys,
+			   (void **)&vals, &n);
+
+	for (__u32 i = 0; !err && i < n; i++)
+		if (vals[i] == ifindex)
+			err = ports_remove(dp, keys[i].net_id, ifindex);
+	free(keys);
+	free(vals);
+	return err;
+}
+
+int dp__endpoint_del(struct xnet_dp *dp, __u32 ifindex)
+{
+	struct xnet_endpoint old;
+	char name[IF_NAMESIZE];
+	bool existed = !map_lookup(dp, M_ENDPOINTS, &ifindex, &old);
+	int err;
+
+	/* The cache first, so the endpoint cannot send while its entries go. */
+	err = ifc_clear(dp, ifindex, XNET_IFC_ENDPOINT, NULL);
+	err = err ?: existed ? endpoint_unlink(dp, ifindex, &old, NULL) : 0;
+	err = err ?: ports_remove_everywhere(dp, ifindex);
+	err = err ?: map_delete(dp, M_ENDPOINTS, &ifindex);
+	if (err) {
+		log_error("cannot remove endpoint ifindex %u from the datapath maps: %s", ifindex,
+			  strerror(-err));
+		return err;
+	}
+	if (existed) {
+		tc_detach_ours(ifindex, BPF_TC_INGRESS, PROG_LXC);
+		log_info("datapath: endpoint %s (ifindex %u) removed", ifname(ifindex, name), ifindex);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ sweep */
+
+static bool in_list(const __u32 *v, int n, __u32 x)
+{
+	for (int i = 0; i < n; i++)
+		if (v[i] == x)
+			return true;
+	return false;
+}
+
+/*
+ * Make net's flood list exactly its endpoints: entries that are still right
+ * keep their order, wrong or repeated ones go, missing ones are appended.
+ */
+static int ports_rebuild(struct xnet_dp *dp, __u32 net_id, const __u32 *ep_keys,
+			 const struct xnet_endpoint *eps, __u32 n_eps, __u32 *removed)
+{
+	struct xnet_port_key key = { .net_id = net_id };
+	struct xnet_network net;
+	__u32 *cur = NULL, *want = NULL, n_cur = 0, n_want = 0, port;
+	int err = 0;
+
+	if (map_lookup(dp, M_NETWORKS, &net_id, &net))
+		return 0;
+	cur = calloc(net.nports + 1, sizeof(*cur));
+	want = calloc(net.nports + n_eps + 1, sizeof(*want));
+	if (!cur || !want) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (key.idx = 0; key.idx < net.nports; key.idx++)
+		cur[n_cur++] = map_lookup(dp, M_PORTS, &key, &port) ? 0 : port;
+	for (__u32 i = 0; i < n_cur; i++) {
+		bool member = false, dup = false;
+
+		for (__u32 j = 0; j < n_eps; j++)
+			member |= ep_keys[j] == cur[i] && eps[j].net_id == net_id;
+		for (__u32 j = 0; j < n_want; j++)
+			dup |= want[j] == cur[i];
+		if (member && !dup)
+			want[n_want++] = cur[i];
+	}
+	for (__u32 j = 0; j < n_eps; j++) {
+		bool listed = false;
+
+		if (eps[j].net_id != net_id)
+			continue;
+		for (__u32 i = 0; i < n_want; i++)
+			listed |= want[i] == ep_keys[j];
+		if (!listed)
+			want[n_want++] = ep_keys[j];
+	}
+	if (n_want == n_cur && !memcmp(want, cur, n_cur * sizeof(*cur)))
+		goto out;
+	/* Slots first, then the count, then the surplus: the program only walks written slots. */
+	for (key.idx = 0; !err && key.idx < n_want; key.idx++)
+		if (key.idx >= n_cur || cur[key.idx] != want[key.idx])
+			err = map_update(dp, M_PORTS, &key, &want[key.idx]);
+	if (!err) {
+		net.nports = n_want;
+		err = map_update(dp, M_NETWORKS, &net_id, &net);
+	}
+	for (key.idx = n_want; !err && key.idx < n_cur; key.idx++)
+		err = map_delete(dp, M_PORTS, &key);
+	*removed += n_cur > n_want ? n_cur - n_want : 0;
+out:
+	free(cur);
+	free(want);
+	return err;
+}
+
+int dp__sweep(struct xnet_dp *dp, const __u32 *net_ids, int n_nets,
+	      const __u32 *ep_ifindexes, int n_eps)
+{
+	struct xnet_endpoint *eps = NULL;
+	struct xnet_network *nets = NULL;
+	__u32 *net_keys = NULL, *ep_keys = NULL, n_net_keys = 0, n_ep_keys = 0, removed = 0;
+	void *keys = NULL, *vals = NULL;
+	__u32 n;
+	int err;
+
+	/* 1. Whole networks and endpoints the store does not know. */
+	err = map_dump(dp->map_fd[M_NETWORKS], sizeof(__u32), sizeof(*nets), (void **)&net_keys,
+		       (void **)&nets, &n_net_keys);
+	for (__u32 i = 0; !err && i < n_net_keys; i++)
+		if (!in_list(net_ids, n_nets, net_keys[i])) {
+			err = dp__network_del(dp, net_keys[i]);
+			removed++;
+		}
+	err = err ?: map_dump(dp->map_fd[M_ENDPOINTS], sizeof(__u32), sizeof(*eps), (void **)&ep_keys,
+			      (void **)&eps, &n_ep_keys);
+	for (__u32 i = 0; !err && i < n_ep_keys; i++)
+		if (!in_list(ep_ifindexes, n_eps, ep_keys[i]) || !in_list(net_ids, n_nets, eps[i].net_id)) {
+			err = dp__endpoint_del(dp, ep_keys[i]);
+			removed++;
+		}
+	free(ep_keys);
+	free(eps);
+	ep_keys = NULL;
+	eps = NULL;
+	/* 2. Stray entries: what is left must agree with the kept endpoints. */
+	err = err ?: map_dump(dp->map_fd[M_ENDPOINTS], sizeof(__u32), sizeof(*eps), (void **)&ep_keys,
+			      (void **)&eps, &n_ep_keys);
+	if (!err && !(err = map_dump(dp->map_fd[M_FDB], sizeof(struct xnet_mac_key), sizeof(__u32),
+				     &keys, &vals, &n))) {
+		for (__u32 i = 0; !err && i < n; i++) {
+			struct xnet_mac_key *k = (struct xnet_mac_key *)keys + i;
+			struct xnet_endpoint ep;
+			__u32 v = ((__u32 *)vals)[i];
+
+			if (map_lookup(dp, M_ENDPOINTS, &v, &ep) || memcmp(ep.mac, k->mac, 6)) {
+				err = map_delete(dp, M_FDB, k);
+				removed++;
+			}
+		}
+		free(keys);
+		free(vals);
+		keys = vals = NULL;
+	}
+	if (!err && !(err = map_dump(dp->map_fd[M_IP2EP], sizeof(__be32), sizeof(__u32), &keys, &vals, &n))) {
+		for (__u32 i = 0; !err && i < n; i++) {
+			__be32 ip = ((__be32 *)keys)[i];
+			__u32 v = ((__u32 *)vals)[i];
+			struct xnet_endpoint ep;
+
+			if (map_lookup(dp, M_ENDPOINTS, &v, &ep) || ep.ip != ip) {
+				err = map_delete(dp, M_IP2EP, &ip);
+				removed++;
+			}
+		}
+		free(keys);
+		free(vals);
+		keys = vals = NULL;
+	}
+	for (int m = M_SUBNETS; !err && m <= M_GATEWAYS; m++) {
+		__u32 ksz = m == M_SUBNETS ? sizeof(struct xnet_subnet_key) : sizeof(__u32);
+
+		err = map_dump(dp->map_fd[m], ksz, sizeof(__u32), &keys, &vals, &n);
+		for (__u32 i = 0; !err && i < n; i++)
+			if (!in_list(net_ids, n_nets, ((__u32 *)vals)[i])) {
+				err = map_delete(dp, (enum dp_map)m, (char *)keys + (size_t)i * ksz);
+				removed++;
+			}
+		free(keys);
+		free(vals);
+		keys = vals = NULL;
+	}
+	/* 3. Flood lists: exactly the kept endpoints of each kept network. */
+	if (!err && !(err = map_dump(dp->map_fd[M_PORTS], sizeof(struct xnet_port_key), sizeof(__u32),
+				     &keys, &vals, &n))) {
+		for (__u32 i = 0; !err && i < n; i++) {
+			struct xnet_port_key *k = (struct xnet_port_key *)keys + i;
+			struct xnet_network net;
+
+			if (map_lookup(dp, M_NETWORKS, &k->net_id, &net) || k->idx >= net.nports) {
+				err = map_delete(dp, M_PORTS, k);
+				removed++;
+			}
+		}
+		free(keys);
+		free(vals);
+		keys = vals = NULL;
+	}
+	for (int i = 0; !err && i < n_nets; i++)
+		err = ports_rebuild(dp, net_ids[i], ep_keys, eps, n_ep_keys, &removed);
+	/* 4. The caches, from what is now the truth. */
+	err = err ?: dp_cache_rebuild(dp);
+	if (err)
+		log_error("datapath sweep failed: %s", strerror(-err));
+	else if (removed)
+		log_info("datapath: sweep removed %u stale entries", removed);
+	free(net_keys);
+	free(nets);
+	free(ep_keys);
+	free(eps);
+	return err;
+}
+
+/* ------------------------------------------------------------ stats */
+
+int dp__drop_stats(struct xnet_dp *dp, struct xnet_drop_counter out[XNET_DROP_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct xnet_drop_counter *percpu;
+
+	memset(out, 0, sizeof(*out) * XNET_DROP_MAX);
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	percpu = calloc((size_t)ncpu, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	for (__u32 r = 0; r < XNET_DROP_MAX; r++) {
+		if (bpf_map_lookup_elem(dp->map_fd[M_DROPS], &r, percpu)) {
+			int err = -errno;
+
+			log_error("cannot read BPF map %s: %s", map_names[M_DROPS], strerror(-err));
+			free(percpu);
+			return err;
+		}
+		for (int c = 0; c < ncpu; c++) {
+			out[r].packets += percpu[c].packets;
+			out[r].bytes += percpu[c].bytes;
+		}
+	}
+	free(percpu);
+	return 0;
+}
+
+/* The kernel's own account of a map's memory: "memlock:" in its fdinfo. */
+static int fd_memlock(int fd, uint64_t *bytes)
+{
+	char path[64], line[256];
+	FILE *f;
+	int err = -ENOENT;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v;
+
+		if (sscanf(line, "memlock: %llu", &v) == 1) {
+			*bytes += v;
+			err = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return err;
+}
+
+int dp__map_memory(struct xnet_dp *dp, uint64_t *bytes)
+{
+	int err;
+
+	*bytes = 0;
+	for (int i = 0; i < M_MAX; i++) {
+		err = fd_memlock(dp->map_fd[i], bytes);
+		if (err) {
+			log_error("cannot read the memory of BPF map %s: %s", map_names[i], strerror(-err));
+			return err;
+		}
+	}
+	return fd_memlock(dp->meta_fd, bytes);
+}
