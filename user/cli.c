@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* cli: option parsing and help generated from the command tables. */
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,4 +115,78 @@ int cli__dispatch(struct xnet *x, const struct cli_cmd *cmds, const char *path, 
 	argv[0] = sub;
 	cli__current = hit;
 	return hit->fn(x, argc, argv);
+}
+
+struct cli_table {
+	int ncols, nrows, cap;
+	char **cells;
+};
+
+struct cli_table *cli__table_new(int ncols)
+{
+	struct cli_table *t = calloc(1, sizeof(*t));
+
+	if (t)
+		t->ncols = ncols;
+	return t;
+}
+
+void cli__table_row(struct cli_table *t, ...)
+{
+	va_list ap;
+
+	if (!t)
+		return;
+	if (t->nrows == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 16;
+		t->cells = realloc(t->cells, sizeof(char *) * (size_t)(t->cap * t->ncols));
+	}
+	va_start(ap, t);
+	for (int c = 0; c < t->ncols; c++) {
+		const char *s = va_arg(ap, const char *);
+
+		t->cells[t->nrows * t->ncols + c] = strdup(s ? s : "");
+	}
+	va_end(ap);
+	t->nrows++;
+}
+
+/* Display width of UTF-8 text: count code points, not bytes. */
+static int text_width(const char *s)
+{
+	int w = 0;
+
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+void cli__table_print(struct cli_table *t)
+{
+	int *w;
+
+	if (!t)
+		return;
+	w = calloc((size_t)t->ncols, sizeof(int));
+	for (int r = 0; r < t->nrows; r++)
+		for (int c = 0; c < t->ncols; c++) {
+			int l = text_width(t->cells[r * t->ncols + c]);
+
+			if (l > w[c])
+				w[c] = l;
+		}
+	for (int r = 0; r < t->nrows; r++) {
+		for (int c = 0; c < t->ncols; c++) {
+			const char *s = t->cells[r * t->ncols + c];
+
+			if (c == t->ncols - 1)
+				printf("%s\n", s);
+			else
+				printf("%s%*s", s, w[c] - text_width(s) + 3, "");
+			free((void *)s);
+		}
+	}
+	free(w);
+	free(t->cells);
+	free(t);
 }

@@ -40,4 +40,13 @@ extern const struct cli_cmd *cli__current;
 /* Exit code for "help was shown" / usage errors. */
 #define CLI_EXIT(r) ((r) == -2 ? 0 : 1)
 
+/*
+ * A table printed like Docker's (Go tabwriter, padding 3): every column as
+ * wide as its widest cell. Add the header first, then rows; print frees.
+ */
+struct cli_table;
+struct cli_table *cli__table_new(int ncols);
+void cli__table_row(struct cli_table *t, ...);	/* ncols const char * */
+void cli__table_print(struct cli_table *t);
+
 #endif /* XNET_CLI_H */

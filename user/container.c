@@ -47,7 +47,8 @@ static int exit_code_of(struct xnet *x, const struct container *c)
 		code = atoi(s);
 		free(s);
 	}
-	return code;
+	/* No shim left to tell: it was killed with the command (rm -f, kill -9). */
+	return code < 0 ? 137 : code;
 }
 
 /* Signal every process whose network namespace is the one at netns_path. */
@@ -188,6 +189,7 @@ int container__connect(struct xnet *x, struct container *c, const struct network
 		return xerr(x, "cannot record the endpoint of %s on %s: %s", c->name, n->name, sqlite3_errmsg(x->db));
 	if (xnet__kernel(x))
 		return -1;
+	store__failpoint("connect-before-endpoint");
 	rc = endpoint__kernel_apply(x, c, &e, n, existing == 0);
 	if (rc)
 		return xerr(x, "cannot attach %s to network %s: %s", c->name, n->name, strerror(-rc));
@@ -291,6 +293,7 @@ int container__remove(struct xnet *x, struct container *c, bool force)
 	free(eps);
 	if (rc)
 		return xerr(x, "cannot remove the endpoints of %s", c->name);
+	store__failpoint("rm-after-endpoints");
 	if (!strcmp(c->netmode, "default") || !strcmp(c->netmode, "none")) {
 		container__netns_path(x, c, path, sizeof(path));
 		if (netns__delete(path))
@@ -626,6 +629,7 @@ int cmd_run(struct xnet *x, int argc, char **argv)
 	write_resolv(path);
 	if (!strcmp(c.netmode, "default") || !strcmp(c.netmode, "none")) {
 		container__netns_path(x, &c, netns, sizeof(netns));
+		store__failpoint("run-before-netns");
 		if (netns__create(netns)) {
 			xerr(x, "cannot create the network namespace of %s at %s", c.name, netns);
 			goto rollback;
@@ -638,6 +642,7 @@ int cmd_run(struct xnet *x, int argc, char **argv)
 	if (!strcmp(c.netmode, "default") && container__connect(x, &c, &n, a.ip, a.aliases, a.naliases))
 		goto rollback;
 
+	store__failpoint("run-after-endpoint");
 	spec_for(x, &c, &spec, netns, hosts, resolv, hn, PATH_MAX);
 	spec.argv = argv + i;
 	a.env[a.nenv] = NULL;
@@ -856,9 +861,12 @@ int cmd_ps(struct xnet *x, int argc, char **argv)
 		json_object_put(arr);
 		return 1;
 	}
-	if (!a.quiet && !x->json && !a.format)
-		printf("%-*s   %-22s %-16s %-26s %-6s %s\n", a.notrunc ? 64 : 12, "CONTAINER ID", "COMMAND", "CREATED",
-		       "STATUS", "PORTS", "NAMES");
+	struct cli_table *tab = NULL;
+
+	if (!a.quiet && !x->json && !a.format) {
+		tab = cli__table_new(6);
+		cli__table_row(tab, "CONTAINER ID", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES");
+	}
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct container c;
 		char status[96], created[64], cmd[1100];
@@ -876,12 +884,15 @@ int cmd_ps(struct xnet *x, int argc, char **argv)
 			status_str(x, &c, status, sizeof(status));
 			util__ago(c.created, created, sizeof(created));
 			command_str(&c, cmd, sizeof(cmd), a.notrunc);
-			printf("%.*s   %-22s %-16s %-26s %-6s %s\n", a.notrunc ? 64 : 12, c.id, cmd, created, status, "",
-			       c.name);
+			char idb[XNET_ID_LEN + 1];
+
+			snprintf(idb, sizeof(idb), "%.*s", a.notrunc ? 64 : 12, c.id);
+			cli__table_row(tab, idb, cmd, created, status, "", c.name);
 		}
 		container__free(&c);
 	}
 	sqlite3_finalize(st);
+	cli__table_print(tab);
 	if (!a.quiet && (x->json || a.format))
 		return inspect__print(x, arr, a.format) ? 1 : 0;
 	json_object_put(arr);

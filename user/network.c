@@ -340,6 +340,7 @@ static int network_create(struct xnet *x, int argc, char **argv)
 		rc = 1;
 		goto out_rollback;
 	}
+	store__failpoint("network-create-before-kernel");
 	if (xnet__kernel(x) || network__kernel_apply(x, &n)) {
 		xerr(x, "cannot create the datapath of network %s (see the log above)", n.name);
 		rc = 1;
@@ -685,8 +686,12 @@ static int network_ls(struct xnet *x, int argc, char **argv)
 	if (!st)
 		return 1;
 	arr = json_object_new_array();
-	if (!a.quiet && !x->json && !a.format)
-		printf("%-*s   %-15s %-10s %s\n", a.notrunc ? 64 : 12, "NETWORK ID", "NAME", "DRIVER", "SCOPE");
+	struct cli_table *tab = NULL;
+
+	if (!a.quiet && !x->json && !a.format) {
+		tab = cli__table_new(4);
+		cli__table_row(tab, "NETWORK ID", "NAME", "DRIVER", "SCOPE");
+	}
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct network n;
 
@@ -697,10 +702,15 @@ static int network_ls(struct xnet *x, int argc, char **argv)
 			printf("%.*s\n", a.notrunc ? 64 : 12, n.id);
 		else if (x->json || a.format)
 			json_object_array_add(arr, network__inspect_json(x, &n));
-		else
-			printf("%.*s   %-15s %-10s %s\n", a.notrunc ? 64 : 12, n.id, n.name, n.driver, scope_of(&n));
+		else {
+			char idb[XNET_ID_LEN + 1];
+
+			snprintf(idb, sizeof(idb), "%.*s", a.notrunc ? 64 : 12, n.id);
+			cli__table_row(tab, idb, n.name, n.driver, scope_of(&n));
+		}
 	}
 	sqlite3_finalize(st);
+	cli__table_print(tab);
 	for (int k = 0; k < a.nfilters; k++)
 		free(a.filters[k].k), free(a.filters[k].v);
 	if (!a.quiet && (x->json || a.format))

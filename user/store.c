@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +179,8 @@ int store__begin(struct xnet *x)
 			return xerr(x, "cannot repair the kernel state from %s", x->db_path);
 		}
 		unlink(x->dirty_path);
+		/* Repaired: this command's own changes need a marker of their own. */
+		x->kernel_touched = false;
 	}
 	return 0;
 }
@@ -198,6 +201,7 @@ void store__kernel_touch(struct xnet *x)
 
 int store__commit(struct xnet *x)
 {
+	store__failpoint("before-commit");
 	if (store__exec(x, "COMMIT")) {
 		xerr(x, "cannot commit to %s: %s", x->db_path, sqlite3_errmsg(x->db));
 		store__rollback(x);
@@ -374,4 +378,14 @@ void store__endpoint_row(sqlite3_stmt *st, struct endpoint *e)
 	e->idx = sqlite3_column_int(st, 6);
 	e->user_ip = sqlite3_column_int(st, 7);
 	col_text(st, 8, e->aliases, sizeof(e->aliases));
+}
+
+void store__failpoint(const char *name)
+{
+	const char *fp = getenv("XNET_FAILPOINT");
+
+	if (fp && !strcmp(fp, name)) {
+		log_warn("failpoint %s: killing myself", name);
+		raise(SIGKILL);
+	}
 }

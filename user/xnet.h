@@ -110,6 +110,12 @@ void container__free(struct container *c);
 void store__endpoint_row(sqlite3_stmt *st, struct endpoint *e);
 #define ENDPOINT_COLS "id,container_id,network_id,ifname,host_ifname,ip,idx,user_ip,aliases"
 
+/*
+ * Crash injection for tests: when $XNET_FAILPOINT equals name, the process
+ * SIGKILLs itself right there, as `kill -9` would at that instant.
+ */
+void store__failpoint(const char *name);
+
 /* ---- util.c ---- */
 void util__random_id(char out[XNET_ID_LEN + 1]);
 void util__random_name(char *out, size_t len);
