@@ -842,8 +842,6 @@ static void command_str(const struct container *c, char *out, size_t len, bool n
 		snprintf(out, len, "\"%s\"", buf);
 }
 
-static struct json_object *container__inspect_json(struct xnet *x, struct container *c);
-
 int cmd_ps(struct xnet *x, int argc, char **argv)
 {
 	struct ps_args a = { 0 };
@@ -879,7 +877,37 @@ int cmd_ps(struct xnet *x, int argc, char **argv)
 		if (a.quiet) {
 			printf("%.*s\n", a.notrunc ? 64 : 12, c.id);
 		} else if (x->json || a.format) {
-			json_object_array_add(arr, container__inspect_json(x, &c));
+			/* Docker's `ps --format` row: ID, Names, Command, CreatedAt, RunningFor, Status, State, Ports, Networks */
+			struct json_object *row = json_object_new_object();
+			struct endpoint *eps;
+			char nets[1024] = "", idb[XNET_ID_LEN + 1];
+			int neps, off = 0;
+
+			status_str(x, &c, status, sizeof(status));
+			util__ago(c.created, created, sizeof(created));
+			command_str(&c, cmd, sizeof(cmd), a.notrunc);
+			snprintf(idb, sizeof(idb), "%.*s", a.notrunc ? 64 : 12, c.id);
+			endpoint__list(x, c.id, &eps, &neps);
+			for (int k = 0; k < neps; k++) {
+				struct network nn;
+
+				if (store__network_get_id(x, eps[k].network_id, &nn) == 0)
+					off += snprintf(nets + off, sizeof(nets) - (size_t)off, "%s%s", off ? "," : "", nn.name);
+			}
+			free(eps);
+			if (!strcmp(c.netmode, "host") || !strcmp(c.netmode, "none"))
+				snprintf(nets, sizeof(nets), "%s", c.netmode);
+			json_object_object_add(row, "ID", json_object_new_string(idb));
+			json_object_object_add(row, "Names", json_object_new_string(c.name));
+			json_object_object_add(row, "Command", json_object_new_string(cmd));
+			json_object_object_add(row, "CreatedAt", json_object_new_string(c.created));
+			json_object_object_add(row, "RunningFor", json_object_new_string(created));
+			json_object_object_add(row, "Status", json_object_new_string(status));
+			json_object_object_add(row, "State", json_object_new_string(container__running(&c) ? "running" :
+										      c.started[0] ? "exited" : "created"));
+			json_object_object_add(row, "Ports", json_object_new_string(""));
+			json_object_object_add(row, "Networks", json_object_new_string(nets));
+			json_object_array_add(arr, row);
 		} else {
 			status_str(x, &c, status, sizeof(status));
 			util__ago(c.created, created, sizeof(created));

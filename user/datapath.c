@@ -1091,8 +1091,10 @@ int dp__network_set(struct xnet_dp *dp, const struct dp_network *n)
 	err = err ?: map_update(dp, M_SUBNETS, &sk, &n->net_id);
 	err = err ?: drop_by_value(dp, M_GATEWAYS, sizeof(__u32), n->net_id, &n->gw_ifindex);
 	err = err ?: map_update(dp, M_GATEWAYS, &n->gw_ifindex, &n->net_id);
-	if (!err && existed && old.gw_ifindex != n->gw_ifindex)
+	if (!err && existed && old.gw_ifindex != n->gw_ifindex) {
 		err = ifc_clear(dp, old.gw_ifindex, XNET_IFC_GATEWAY, &n->net_id);
+		tc_detach_ours(old.gw_ifindex, BPF_TC_EGRESS, PROG_GW);
+	}
 	ifc_from_network(&c, XNET_IFC_GATEWAY, n->net_id, &net);
 	err = err ?: ifc_set(dp, n->gw_ifindex, &c);
 	if (!err && (!existed || memcmp(&old, &net, sizeof(net))))
@@ -1193,10 +1195,16 @@ int dp__endpoint_set(struct xnet_dp *dp, const struct dp_endpoint *e)
 	changed = !existed || memcmp(&old, &ep, sizeof(ep));
 
 	err = existed && changed ? endpoint_unlink(dp, e->ifindex, &old, &ep) : 0;
+	/*
+	 * The flood list before the endpoint entry: an entry on this network
+	 * then proves the port is listed, and re-setting an endpoint (every
+	 * reconcile) skips the O(ports) scan for duplicates.
+	 */
+	if (!existed || old.net_id != e->net_id)
+		err = err ?: ports_add(dp, e->net_id, e->ifindex);
 	err = err ?: map_update(dp, M_ENDPOINTS, &e->ifindex, &ep);
 	err = err ?: map_update(dp, M_FDB, &mk, &e->ifindex);
 	err = err ?: map_update(dp, M_IP2EP, &e->ip, &e->ifindex);
-	err = err ?: ports_add(dp, e->net_id, e->ifindex);
 	ifc_from_endpoint(&c, &ep, &net);
 	err = err ?: ifc_set(dp, e->ifindex, &c);
 	err = err ?: dst_claim(dp, M_MACCACHE, mac_slot(e->mac), e->ifindex, &ep);

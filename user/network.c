@@ -495,8 +495,36 @@ static int fmt_opt(void *ctx, int idx, const char *arg)
 	return 0;
 }
 
+static int inspect__print_fmt(struct xnet *x, struct json_object *arr, const char *format);
+
 /* Print a list of inspected objects: JSON array, or the template per object. */
 int inspect__print(struct xnet *x, struct json_object *arr, const char *format)
+{
+	char *fmt = NULL;
+
+	/* docker/cli's formatter turns a literal \t and \n into tab and newline. */
+	if (format) {
+		size_t n = strlen(format), j = 0;
+
+		fmt = malloc(n + 1);
+		for (size_t i = 0; i < n; i++) {
+			if (format[i] == '\\' && (format[i + 1] == 't' || format[i + 1] == 'n')) {
+				fmt[j++] = format[i + 1] == 't' ? '\t' : '\n';
+				i++;
+			} else {
+				fmt[j++] = format[i];
+			}
+		}
+		fmt[j] = '\0';
+		format = fmt;
+	}
+	int rc = inspect__print_fmt(x, arr, format);
+
+	free(fmt);
+	return rc;
+}
+
+static int inspect__print_fmt(struct xnet *x, struct json_object *arr, const char *format)
 {
 	if (!format || !strcmp(format, "json") || !*format) {
 		xnet__print_json(arr);
@@ -700,8 +728,31 @@ static int network_ls(struct xnet *x, int argc, char **argv)
 			continue;
 		if (a.quiet)
 			printf("%.*s\n", a.notrunc ? 64 : 12, n.id);
-		else if (x->json || a.format)
-			json_object_array_add(arr, network__inspect_json(x, &n));
+		else if (x->json || a.format) {
+			/* Docker's `network ls --format` row. */
+			struct json_object *row = json_object_new_object(), *full = network__inspect_json(x, &n), *lab;
+			char idb[XNET_ID_LEN + 1];
+
+			snprintf(idb, sizeof(idb), "%.*s", a.notrunc ? 64 : 12, n.id);
+			json_object_object_add(row, "ID", json_object_new_string(idb));
+			json_object_object_add(row, "Name", json_object_new_string(n.name));
+			json_object_object_add(row, "Driver", json_object_new_string(n.driver));
+			json_object_object_add(row, "Scope", json_object_new_string(scope_of(&n)));
+			json_object_object_add(row, "IPv6", json_object_new_string("false"));
+			json_object_object_add(row, "Internal", json_object_new_string(n.internal ? "true" : "false"));
+			json_object_object_add(row, "CreatedAt", json_object_new_string(n.created));
+			if (json_object_object_get_ex(full, "Labels", &lab)) {
+				char lbuf[2048] = "";
+				int off = 0;
+
+				json_object_object_foreach(lab, k, v)
+					off += snprintf(lbuf + off, sizeof(lbuf) - (size_t)off, "%s%s=%s", off ? "," : "", k,
+							json_object_get_string(v));
+				json_object_object_add(row, "Labels", json_object_new_string(lbuf));
+			}
+			json_object_put(full);
+			json_object_array_add(arr, row);
+		}
 		else {
 			char idb[XNET_ID_LEN + 1];
 

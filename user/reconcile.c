@@ -319,6 +319,8 @@ int reconcile__all(struct xnet *x)
 	free(ifx);
 	free(links.v);
 	free(ids.v);
+	if (!rc)
+		x->reconciled = true;
 	return rc;
 }
 

@@ -165,16 +165,30 @@ sqlite3_stmt *store__prepare(struct xnet *x, const char *sql)
 
 int store__begin(struct xnet *x)
 {
+	bool dirty;
+
 	if (store__exec(x, "BEGIN IMMEDIATE")) {
 		xerr(x, "cannot lock the store %s: %s", x->db_path, sqlite3_errmsg(x->db));
 		return -EIO;
 	}
 	x->in_txn = true;
 	x->kernel_touched = false;
-	if (access(x->dirty_path, F_OK) == 0) {
+	x->reconciled = false;
+	dirty = access(x->dirty_path, F_OK) == 0;
+	/*
+	 * Bring the kernel side up before the command changes anything: on a
+	 * fresh root or after a reboot this reconciles the kernel to the store
+	 * as it was, not to the command's half-written rows.
+	 */
+	if (xnet__kernel(x)) {
+		store__rollback(x);
+		return -EIO;
+	}
+	if (dirty) {
 		/* An earlier command died between its first kernel change and COMMIT. */
-		log_warn("state root %s was left dirty by an interrupted command: reconciling", x->root);
-		if (xnet__kernel(x) || reconcile__all(x)) {
+		if (!x->reconciled)
+			log_warn("state root %s was left dirty by an interrupted command: reconciling", x->root);
+		if (!x->reconciled && reconcile__all(x)) {
 			store__rollback(x);
 			return xerr(x, "cannot repair the kernel state from %s", x->db_path);
 		}

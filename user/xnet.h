@@ -32,6 +32,7 @@ struct xnet {
 	bool json;		/* --json */
 	bool in_txn;
 	bool kernel_touched;	/* this transaction changed the kernel */
+	bool reconciled;	/* reconcile__all() ran in this transaction */
 };
 
 struct network {
