@@ -250,28 +250,6 @@ int container__disconnect(struct xnet *x, struct container *c, const struct netw
 	return rc;
 }
 
-static int rm_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		char sub[PATH_MAX];
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-		if (de->d_type == DT_DIR)
-			rm_tree(sub);
-		else
-			unlink(sub);
-	}
-	closedir(d);
-	return rmdir(path);
-}
-
 int container__remove(struct xnet *x, struct container *c, bool force)
 {
 	struct endpoint *eps;
@@ -300,7 +278,7 @@ int container__remove(struct xnet *x, struct container *c, bool force)
 			return xerr(x, "cannot remove the namespace %s of %s", path, c->name);
 	}
 	container__dir(x, c->id, path, sizeof(path));
-	rm_tree(path);
+	util__rm_rf(path);
 	st = store__prepare(x, "DELETE FROM containers WHERE id = ?");
 	if (!st)
 		return -1;

@@ -27,17 +27,15 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-/* xnet_abi.h has a slash-star inside a block comment; -Wcomment (in -Wall) would refuse it. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wcomment"
 #include "datapath.h"
-#pragma GCC diagnostic pop
 #include "log.h"
 #include "../bpf/lib/cache_types.h"
 #include "lxc.skel.h"
@@ -82,7 +80,7 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	if (log__level() > LOG_LVL_DEBUG)
 		return 0;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	log_debug("libbpf: %s", buf);
+	log_debug("%s", buf);	/* libbpf prefixes its own "libbpf: " */
 	return 0;
 }
 
@@ -207,12 +205,10 @@ static int map_dump(int fd, __u32 ksz, __u32 vsz, void **keys, void **vals, __u3
 	}
 	if (!err)
 		goto done;
-	if (err != -EINVAL && err != -ENOTSUP && err != -EOPNOTSUPP && err != -ENOSPC) {
-		free(k);
-		free(v);
-		return err;
-	}
-	/* Fallback: key by key. */
+	/*
+	 * Fallback, key by key: maps without batch support (the kernel says
+	 * ENOTSUPP, 524, which has no libc name), or a bucket that did not fit.
+	 */
 	got = 0;
 	for (void *prev = NULL; got < cap; prev = k + (size_t)(got - 1) * ksz) {
 		if (bpf_map_get_next_key(fd, prev, k + (size_t)got * ksz))
@@ -234,11 +230,13 @@ done:
 static __u64 btf_layout(const struct btf *btf, __u32 id, __u64 h, int depth)
 {
 	const struct btf_type *t;
+	int resolved;
 
 	if (depth > 8)
 		return h;
-	id = btf__resolve_type(btf, id) < 0 ? id : (__u32)btf__resolve_type(btf, id);
-	t = btf__type_by_id(btf, id);
+	/* Through typedefs and qualifiers: __be32 and __u32 lay out alike. */
+	resolved = btf__resolve_type(btf, id);
+	t = btf__type_by_id(btf, resolved > 0 ? (__u32)resolved : id);
 	if (!t)
 		return fnv(h, "?", 1);
 	h = fnv(h, &t->info, sizeof(t->info));
@@ -591,6 +589,7 @@ static int dp_cache_rebuild(struct xnet_dp *dp);
 
 int dp__open(struct xnet_dp **dpp, const char *bpf_dir, bool *reloaded)
 {
+	struct statfs fs;
 	struct xnet_dp *dp;
 	__u64 build;
 	int err, lock_fd;
@@ -613,6 +612,17 @@ int dp__open(struct xnet_dp **dpp, const char *bpf_dir, bool *reloaded)
 		goto done;
 
 	/* Slow path, serialized: another xnet may be reloading the same root right now. */
+	if (statfs(bpf_dir, &fs)) {
+		err = -errno;
+		log_error("cannot use the BPF directory %s: %s", bpf_dir, strerror(-err));
+		goto fail;
+	}
+	if (fs.f_type != BPF_FS_MAGIC) {
+		err = -EINVAL;
+		log_error("%s is not a bpffs mount: the BPF datapath cannot be pinned there "
+			  "(mount -t bpf bpf %s)", bpf_dir, bpf_dir);
+		goto fail;
+	}
 	lock_fd = open(bpf_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (lock_fd < 0) {
 		err = -errno;
@@ -765,23 +775,49 @@ static __u32 mac_slot(const __u8 *mac)
 	return xnet_mac_slot(lo, hi);
 }
 
+/* Does the device a cache slot names still hold that role in the ABI maps? */
+static bool ifc_owner_alive(struct xnet_dp *dp, const struct xnet_if_cache *c)
+{
+	struct xnet_endpoint ep;
+	__u32 net_id;
+
+	if (c->kind == XNET_IFC_ENDPOINT)
+		return !map_lookup(dp, M_ENDPOINTS, &c->ifindex, &ep);
+	if (c->kind == XNET_IFC_GATEWAY)
+		return !map_lookup(dp, M_GATEWAYS, &c->ifindex, &net_id);
+	return false;
+}
+
+/* Describe ifindex in its slot, unless another live device holds the slot (it keeps it). */
 static int ifc_set(struct xnet_dp *dp, __u32 ifindex, const struct xnet_if_cache *c)
 {
-	if (ifindex >= XNET_MAX_IFINDEX)
-		return 0;	/* beyond the array: the program uses the ABI maps */
-	return map_update(dp, M_IFCACHE, &ifindex, c);
+	__u32 slot = xnet_if_slot(ifindex);
+	struct xnet_if_cache cur, want = *c;
+
+	want.ifindex = ifindex;
+	if (!map_lookup(dp, M_IFCACHE, &slot, &cur)) {
+		if (cur.kind != XNET_IFC_NONE && cur.ifindex != ifindex && ifc_owner_alive(dp, &cur)) {
+			log_debug("datapath: ifcache slot %u is taken by ifindex %u; ifindex %u uses the hash maps",
+				  slot, cur.ifindex, ifindex);
+			return 0;
+		}
+		if (!memcmp(&cur, &want, sizeof(want)))
+			return 0;
+	}
+	return map_update(dp, M_IFCACHE, &slot, &want);
 }
 
 /* Clear ifindex's cache entry if it is of this kind (and network, unless net_id is NULL). */
 static int ifc_clear(struct xnet_dp *dp, __u32 ifindex, __u16 kind, const __u32 *net_id)
 {
+	__u32 slot = xnet_if_slot(ifindex);
 	struct xnet_if_cache c, zero = {};
 
-	if (ifindex >= XNET_MAX_IFINDEX || map_lookup(dp, M_IFCACHE, &ifindex, &c))
+	if (map_lookup(dp, M_IFCACHE, &slot, &c) || c.ifindex != ifindex)
 		return 0;
 	if (c.kind != kind || (net_id && c.net_id != *net_id))
 		return 0;
-	return map_update(dp, M_IFCACHE, &ifindex, &zero);
+	return map_update(dp, M_IFCACHE, &slot, &zero);
 }
 
 /* Claim the slot for ep unless another live endpoint holds it (that one keeps it: first come). */
@@ -886,7 +922,7 @@ static int dp_cache_rebuild(struct xnet_dp *dp)
 	__u32 n_nets, n_eps, n_gws, n, changed = 0;
 	int err;
 
-	ifc_want = calloc(XNET_MAX_IFINDEX, sizeof(*ifc_want));
+	ifc_want = calloc(XNET_IFCACHE_SLOTS, sizeof(*ifc_want));
 	mac_want = calloc(XNET_DST_CACHE_SLOTS, sizeof(*mac_want));
 	ip_want = calloc(XNET_DST_CACHE_SLOTS, sizeof(*ip_want));
 	if (!ifc_want || !mac_want || !ip_want) {
@@ -902,10 +938,16 @@ static int dp_cache_rebuild(struct xnet_dp *dp)
 	if (err)
 		goto out;
 
-	for (__u32 g = 0; g < n_gws; g++)
-		for (__u32 i = 0; i < n_nets; i++)
-			if (net_keys[i] == gw_vals[g] && gw_keys[g] < XNET_MAX_IFINDEX)
-				ifc_from_network(&ifc_want[gw_keys[g]], XNET_IFC_GATEWAY, net_keys[i], &nets[i]);
+	/* Gateways first (few, and every packet from the host passes one). */
+	for (__u32 g = 0; g < n_gws; g++) {
+		struct xnet_if_cache *w = &ifc_want[xnet_if_slot(gw_keys[g])];
+
+		for (__u32 i = 0; i < n_nets && w->kind == XNET_IFC_NONE; i++)
+			if (net_keys[i] == gw_vals[g]) {
+				ifc_from_network(w, XNET_IFC_GATEWAY, net_keys[i], &nets[i]);
+				w->ifindex = gw_keys[g];
+			}
+	}
 	/* Lowest ifindex first, so that who owns a contended slot does not depend on hash order. */
 	order = calloc(n_eps ? n_eps : 1, sizeof(*order));
 	if (!order) {
@@ -918,14 +960,13 @@ static int dp_cache_rebuild(struct xnet_dp *dp)
 	for (__u32 o = 0; o < n_eps; o++) {
 		__u32 ifindex = order[o].ifindex, ms, is;
 		const struct xnet_endpoint *ep = order[o].ep;
+		struct xnet_if_cache *w = &ifc_want[xnet_if_slot(ifindex)];
 
-		for (__u32 i = 0; i < n_nets; i++) {
-			if (net_keys[i] != ep->net_id)
-				continue;
-			if (ifindex < XNET_MAX_IFINDEX)
-				ifc_from_endpoint(&ifc_want[ifindex], ep, &nets[i]);
-			break;
-		}
+		for (__u32 i = 0; i < n_nets && w->kind == XNET_IFC_NONE; i++)
+			if (net_keys[i] == ep->net_id) {
+				ifc_from_endpoint(w, ep, &nets[i]);
+				w->ifindex = ifindex;
+			}
 		ms = mac_slot(ep->mac);
 		is = xnet_ip_slot(ep->ip);
 		if (!mac_want[ms].valid)
@@ -938,7 +979,7 @@ static int dp_cache_rebuild(struct xnet_dp *dp)
 	err = map_dump(dp->map_fd[M_IFCACHE], sizeof(__u32), sizeof(*ifc_have), (void **)&keys,
 		       (void **)&ifc_have, &n);
 	for (__u32 i = 0; !err && i < n; i++) {
-		if (keys[i] >= XNET_MAX_IFINDEX || !memcmp(&ifc_have[i], &ifc_want[keys[i]], sizeof(*ifc_have)))
+		if (keys[i] >= XNET_IFCACHE_SLOTS || !memcmp(&ifc_have[i], &ifc_want[keys[i]], sizeof(*ifc_have)))
 			continue;
 		err = map_update(dp, M_IFCACHE, &keys[i], &ifc_want[keys[i]]);
 		changed++;

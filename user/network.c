@@ -995,14 +995,19 @@ static int connect_opt(void *ctx, int idx, const char *arg)
 	return 0;
 }
 
-static int network_connect(struct xnet *x, int argc, char **argv)
+/*
+ * connect/disconnect: parse, then within one transaction resolve NETWORK and
+ * CONTAINER and apply op; any failure rolls everything back.
+ */
+static int network_endpoint_cmd(struct xnet *x, int argc, char **argv,
+				int (*on_opt)(void *ctx, int idx, const char *arg), void *ctx,
+				int (*op)(struct xnet *x, struct container *c, const struct network *n, void *ctx))
 {
-	struct connect_args a = { .x = x };
 	struct network n;
 	struct container c;
-	int i, r;
+	int i, rc;
 
-	i = cli__parse(x, cli__current, argv[0], argc, argv, connect_opt, &a);
+	i = cli__parse(x, cli__current, argv[0], argc, argv, on_opt, ctx);
 	if (i < 0)
 		return CLI_EXIT(i);
 	if (argc - i != 2) {
@@ -1012,59 +1017,48 @@ static int network_connect(struct xnet *x, int argc, char **argv)
 	}
 	if (store__begin(x))
 		return 1;
-	r = store__network_get(x, argv[i], &n);
-	if (r) {
+	if (store__network_get(x, argv[i], &n)) {
 		store__rollback(x);
 		return xerr(x, "network %s not found", argv[i]), 1;
 	}
-	r = store__container_get(x, argv[i + 1], &c);
-	if (r) {
+	if (store__container_get(x, argv[i + 1], &c)) {
 		store__rollback(x);
 		return xerr(x, "No such container: %s", argv[i + 1]), 1;
 	}
-	if (container__connect(x, &c, &n, a.ip, a.aliases, a.naliases) || store__commit(x)) {
+	rc = op(x, &c, &n, ctx);
+	if (rc || store__commit(x)) {
 		store__rollback(x);
-		container__free(&c);
-		return 1;
+		rc = 1;
 	}
 	container__free(&c);
-	return 0;
+	return rc;
+}
+
+static int connect_op(struct xnet *x, struct container *c, const struct network *n, void *ctx)
+{
+	struct connect_args *a = ctx;
+
+	return container__connect(x, c, n, a->ip, a->aliases, a->naliases);
+}
+
+static int disconnect_op(struct xnet *x, struct container *c, const struct network *n, void *ctx)
+{
+	(void)ctx;
+	return container__disconnect(x, c, n);
+}
+
+static int network_connect(struct xnet *x, int argc, char **argv)
+{
+	struct connect_args a = { .x = x };
+
+	return network_endpoint_cmd(x, argc, argv, connect_opt, &a, connect_op);
 }
 
 static int network_disconnect(struct xnet *x, int argc, char **argv)
 {
 	bool force = false;
-	struct network n;
-	struct container c;
-	int i, r;
 
-	i = cli__parse(x, cli__current, argv[0], argc, argv, force_opt, &force);
-	if (i < 0)
-		return CLI_EXIT(i);
-	if (argc - i != 2) {
-		xerr(x, "\"%s\" requires exactly 2 arguments.", argv[0]);
-		fprintf(stderr, "See '%s --help'.\n", argv[0]);
-		return 1;
-	}
-	if (store__begin(x))
-		return 1;
-	r = store__network_get(x, argv[i], &n);
-	if (r) {
-		store__rollback(x);
-		return xerr(x, "network %s not found", argv[i]), 1;
-	}
-	r = store__container_get(x, argv[i + 1], &c);
-	if (r) {
-		store__rollback(x);
-		return xerr(x, "No such container: %s", argv[i + 1]), 1;
-	}
-	if (container__disconnect(x, &c, &n) || store__commit(x)) {
-		store__rollback(x);
-		container__free(&c);
-		return 1;
-	}
-	container__free(&c);
-	return 0;
+	return network_endpoint_cmd(x, argc, argv, force_opt, &force, disconnect_op);
 }
 
 static const struct cli_cmd network_cmds[] = {

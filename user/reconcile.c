@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,29 +161,31 @@ static int sweep_link(const char *name, int ifindex, void *arg)
 	return 0;
 }
 
-static int rm_rf(const char *path)
+int container__kill_netns(struct xnet *x, const char *netns_path, int sig);
+
+/* Remove entries of dir (namespaces or state directories) whose name is not a known id. */
+static void sweep_dir(struct xnet *x, const char *dir, const struct names *ids, bool namespaces)
 {
-	DIR *d = opendir(path);
+	DIR *d = opendir(dir);
 	struct dirent *de;
 
-	if (!d)
-		return unlink(path) && errno != ENOENT ? -errno : 0;
-	while ((de = readdir(d))) {
-		char sub[PATH_MAX];
+	while (d && (de = readdir(d))) {
+		char path[PATH_MAX];
 
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (de->d_name[0] == '.' || names_has(ids, de->d_name))
 			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-		if (de->d_type == DT_DIR)
-			rm_rf(sub);
-		else
-			unlink(sub);
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		log_info("reconcile: removing leftover %s %s", namespaces ? "namespace" : "state", path);
+		if (namespaces) {
+			container__kill_netns(x, path, SIGKILL);
+			netns__delete(path);
+		} else {
+			util__rm_rf(path);
+		}
 	}
-	closedir(d);
-	return rmdir(path) && errno != ENOENT ? -errno : 0;
+	if (d)
+		closedir(d);
 }
-
-int container__kill_netns(struct xnet *x, const char *netns_path, int sig);
 
 int reconcile__all(struct xnet *x)
 {
@@ -191,7 +194,6 @@ int reconcile__all(struct xnet *x)
 	int nk = 0, ni = 0, cap_i = 0, rc = 0;
 	struct sweep_ctx sc;
 	sqlite3_stmt *st;
-	DIR *d;
 
 	if (!x->dp && xnet__kernel(x))
 		return -1;
@@ -282,37 +284,8 @@ int reconcile__all(struct xnet *x)
 	sc = (struct sweep_ctx){ .keep = &links };
 	nl__link_foreach_prefix(XNET_EP_PREFIX, sweep_link, &sc);
 	nl__link_foreach_prefix(XNET_GW_PREFIX, sweep_link, &sc);
-	d = opendir(x->netns_dir);
-	while (d) {
-		struct dirent *de = readdir(d);
-		char path[PATH_MAX];
-
-		if (!de)
-			break;
-		if (de->d_name[0] == '.' || names_has(&ids, de->d_name))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", x->netns_dir, de->d_name);
-		log_info("reconcile: removing leftover namespace %s", path);
-		container__kill_netns(x, path, 9);
-		netns__delete(path);
-	}
-	if (d)
-		closedir(d);
-	d = opendir(x->containers_dir);
-	while (d) {
-		struct dirent *de = readdir(d);
-		char path[PATH_MAX];
-
-		if (!de)
-			break;
-		if (de->d_name[0] == '.' || names_has(&ids, de->d_name))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", x->containers_dir, de->d_name);
-		log_info("reconcile: removing leftover state %s", path);
-		rm_rf(path);
-	}
-	if (d)
-		closedir(d);
+	sweep_dir(x, x->netns_dir, &ids, true);
+	sweep_dir(x, x->containers_dir, &ids, false);
 	if (dp__sweep(x->dp, kidx, nk, ifx, ni))
 		rc = -EIO;
 	free(kidx);
@@ -430,14 +403,14 @@ static int system_teardown(struct xnet *x, int argc, char **argv)
 		char p[PATH_MAX + 32];
 
 		snprintf(p, sizeof(p), "%s/maps", x->bpf_dir);
-		rm_rf(p);
+		util__rm_rf(p);
 		snprintf(p, sizeof(p), "%s/progs", x->bpf_dir);
-		rm_rf(p);
+		util__rm_rf(p);
 		netns__umount(x->bpf_dir);
 		rmdir(x->bpf_dir);
 		netns__umount(x->netns_dir);
-		rm_rf(x->netns_dir);
-		rm_rf(x->containers_dir);
+		util__rm_rf(x->netns_dir);
+		util__rm_rf(x->containers_dir);
 		unlink(x->db_path);
 		snprintf(p, sizeof(p), "%s-wal", x->db_path);
 		unlink(p);

@@ -466,6 +466,20 @@ static int find_block_end(const char *p, const char *end, const char **else_os, 
 
 static int render(struct tctx *t, const char *p, const char *end, struct json_object *dot, struct buf *out);
 
+/* {{range $k, $v := X}} binds key and element; {{range $v := X}} the element only. */
+static void bind_range_vars(struct tctx *t, int base, char kv[2][32], int nkv, struct json_object *key,
+			    struct json_object *el)
+{
+	struct json_object *vals[2] = { nkv == 2 ? key : el, el };
+
+	t->nvars = base;
+	for (int i = 0; i < nkv && t->nvars < MAX_VARS; i++) {
+		t->vars[t->nvars] = (struct var){ .v = vals[i] };
+		snprintf(t->vars[t->nvars].name, sizeof(t->vars[t->nvars].name), "%s", kv[i]);
+		t->nvars++;
+	}
+}
+
 static void emit_text(struct buf *out, const char *s, const char *e, bool trim_left, bool trim_right)
 {
 	if (trim_left)
@@ -548,16 +562,7 @@ static int render(struct tctx *t, const char *p, const char *end, struct json_ob
 					for (size_t i = 0; i < n && !t->failed; i++) {
 						struct json_object *el = json_object_array_get_idx(o, i), *ix = json_object_new_int64((int64_t)i);
 
-						t->nvars = base;
-						if (nkv == 2 && base + 2 <= MAX_VARS) {
-							t->vars[t->nvars++] = (struct var){ .v = ix };
-							snprintf(t->vars[t->nvars - 1].name, 32, "%s", kv[0]);
-							t->vars[t->nvars++] = (struct var){ .v = el };
-							snprintf(t->vars[t->nvars - 1].name, 32, "%s", kv[1]);
-						} else if (nkv == 1 && base + 1 <= MAX_VARS) {
-							t->vars[t->nvars++] = (struct var){ .v = el };
-							snprintf(t->vars[t->nvars - 1].name, 32, "%s", kv[0]);
-						}
+						bind_range_vars(t, base, kv, nkv, ix, el);
 						render(t, oe, eos ? eos : nos, el, out);
 						json_object_put(ix);
 					}
@@ -565,16 +570,7 @@ static int render(struct tctx *t, const char *p, const char *end, struct json_ob
 					json_object_object_foreach(o, k, el) {
 						struct json_object *ks = json_object_new_string(k);
 
-						t->nvars = base;
-						if (nkv == 2 && base + 2 <= MAX_VARS) {
-							t->vars[t->nvars++] = (struct var){ .v = ks };
-							snprintf(t->vars[t->nvars - 1].name, 32, "%s", kv[0]);
-							t->vars[t->nvars++] = (struct var){ .v = el };
-							snprintf(t->vars[t->nvars - 1].name, 32, "%s", kv[1]);
-						} else if (nkv == 1 && base + 1 <= MAX_VARS) {
-							t->vars[t->nvars++] = (struct var){ .v = el };
-							snprintf(t->vars[t->nvars - 1].name, 32, "%s", kv[0]);
-						}
+						bind_range_vars(t, base, kv, nkv, ks, el);
 						render(t, oe, eos ? eos : nos, el, out);
 						json_object_put(ks);
 						if (t->failed)

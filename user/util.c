@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* util: ids, names, time, addresses and small file helpers. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -256,3 +257,26 @@ char *util__read_file(const char *path)
 	buf[len] = '\0';
 	return buf;
 }
+
+int util__rm_rf(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+
+	if (!d)
+		return unlink(path) && errno != ENOENT ? -errno : 0;
+	while ((de = readdir(d))) {
+		char sub[PATH_MAX];
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		if (de->d_type == DT_DIR)
+			util__rm_rf(sub);
+		else
+			unlink(sub);
+	}
+	closedir(d);
+	return rmdir(path) && errno != ENOENT ? -errno : 0;
+}
+
