@@ -502,6 +502,10 @@ static int render(struct tctx *t, const char *p, const char *end, struct json_ob
 		int nt;
 
 		if (!next_action(p, end, &os, &as, &ae, &oe)) {
+			const char *open = strstr(p, "{{");
+
+			if (open && open < end)
+				return fail(t, "unclosed action");
 			emit_text(out, p, end, trim_next, false);
 			break;
 		}
