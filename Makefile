@@ -66,8 +66,16 @@ $(BUILD)/xnet: $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 # BPF unit tests: the real program sources under BPF_PROG_RUN.
-$(BUILD)/test_bpf: $(UNIT_SRCS) $(TSKELS) $(wildcard selftests/bpf/*.h) $(BUILD)/user/log.o
-	$(CC) $(CFLAGS) -Iselftests/bpf $(UNIT_SRCS) $(BUILD)/user/log.o -o $@ $(LDLIBS)
+# They also drive user/datapath.c (pinning, attach, flood lists, caches) in a private bpffs.
+$(BUILD)/test_bpf: $(UNIT_SRCS) $(TSKELS) $(wildcard selftests/bpf/*.h) $(BUILD)/user/log.o $(BUILD)/user/datapath.o
+	$(CC) $(CFLAGS) -Iselftests/bpf $(UNIT_SRCS) $(BUILD)/user/log.o $(BUILD)/user/datapath.o -o $@ $(LDLIBS)
+
+# ns/packet of the production lxc program vs. a bpf_redirect_peer-only floor.
+$(BUILD)/floor.bpf.o: bench/floor.bpf.c | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench_progrun: bench/progrun.c $(BUILD)/lxc.skel.h $(BUILD)/floor.skel.h headers/xnet_abi.h
+	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
 test: $(BUILD)/xnet $(BUILD)/test_bpf
 	./selftests/run.sh

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * progrun: ns per packet of the production lxc program under BPF_PROG_RUN,
+ * side by side with bench/floor.bpf.c (only bpf_redirect_peer).
+ *
+ *	build/bench_progrun [--json] [--rounds N] [--repeat N] [--calls N] [--no-cache]
+ *
+ * Forward path: a 64-byte IPv4/UDP frame from endpoint A to endpoint B of
+ * the same network, run with repeat=10^6; the program leaves the frame as it
+ * is, so every iteration takes the same path. Rounds alternate floor and
+ * forward, and the median per program is reported (2 cores, so ratios side
+ * by side, never absolute times).
+ *
+ * ARP path: the responder rewrites the request into a reply in place, and
+ * BPF_PROG_RUN reruns the program on that same buffer, so with repeat > 1 every
+ * iteration after the first would measure the drop of a "spoofed" reply.
+ * The ARP path is therefore timed with repeat=1 calls, each on a fresh
+ * request, against the floor timed the same way; the difference is the
+ * ARP path's own cost (the per-call syscall/skb cost cancels out).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "xnet_abi.h"
+#include "../bpf/lib/cache_types.h"
+#include "lxc.skel.h"
+#include "floor.skel.h"
+
+#define NET_ID		1
+#define IF_A		1	/* BPF_PROG_RUN without ctx runs on lo: ifindex 1 */
+#define IF_B		1000	/* never dereferenced: redirect_peer only records it */
+#define IF_GW		1001
+#define MAX_ROUNDS	99
+
+static const __u8 mac_a[6] = { 0x02, 0x42, 10, 7, 0, 2 };
+static const __u8 mac_b[6] = { 0x02, 0x42, 10, 7, 0, 3 };
+static const __u8 mac_gw[6] = { 0x02, 0x42, 10, 7, 0, 1 };
+
+static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static bool no_cache;
+
+/* What user/datapath.c writes into the array caches for an endpoint. */
+static int cache_endpoint(struct lxc *skel, const struct xnet_endpoint *ep,
+			  const struct xnet_network *net)
+{
+	struct xnet_if_cache ifc = {
+		.kind = XNET_IFC_ENDPOINT, .net_flags = net->flags, .net_id = ep->net_id,
+		.ip = ep->ip, .gw_ifindex = net->gw_ifindex, .subnet = net->subnet,
+		.mask = net->mask, .gw_ip = net->gw_ip,
+	};
+	struct xnet_dst_cache dc = { .valid = 1, .ip = ep->ip, .ifindex = ep->ifindex, .net_id = ep->net_id };
+	__u32 lo, slot;
+	__u16 hi;
+	int err;
+
+	memcpy(ifc.mac, ep->mac, 6);
+	memcpy(ifc.gw_mac, net->gw_mac, 6);
+	memcpy(dc.mac, ep->mac, 6);
+	memcpy(&lo, ep->mac + 2, 4);
+	memcpy(&hi, ep->mac, 2);
+	ifc.ifindex = ep->ifindex;
+	slot = xnet_if_slot(ep->ifindex);
+	err = bpf_map__update_elem(skel->maps.xnet_ifcache, &slot, 4, &ifc, sizeof(ifc), 0);
+	slot = xnet_mac_slot(lo, hi);
+	err = err ?: bpf_map__update_elem(skel->maps.xnet_maccache, &slot, 4, &dc, sizeof(dc), 0);
+	slot = xnet_ip_slot(ep->ip);
+	err = err ?: bpf_map__update_elem(skel->maps.xnet_ipcache, &slot, 4, &dc, sizeof(dc), 0);
+	return err;
+}
+
+static int setup_maps(struct lxc *skel)
+{
+	struct xnet_network net = {
+		.subnet = inet_addr("10.7.0.0"), .mask = htonl(0xffff0000),
+		.gw_ip = inet_addr("10.7.0.1"), .gw_ifindex = IF_GW,
+		.flags = XNET_NET_ICC, .nports = 2, .mtu = 1500,
+	};
+	struct xnet_endpoint a = { .net_id = NET_ID, .ifindex = IF_A, .ip = inet_addr("10.7.0.2") };
+	struct xnet_endpoint b = { .net_id = NET_ID, .ifindex = IF_B, .ip = inet_addr("10.7.0.3") };
+	struct xnet_mac_key ka = {}, kb = {};
+	struct xnet_subnet_key sk = { .prefixlen = 16, .addr = net.subnet };
+	__u32 net_id = NET_ID;
+	int err = 0;
+
+	memcpy(net.gw_mac, mac_gw, 6);
+	memcpy(a.mac, mac_a, 6);
+	memcpy(b.mac, mac_b, 6);
+	memcpy(ka.mac, mac_a, 6);
+	memcpy(kb.mac, mac_b, 6);
+	err = err ?: bpf_map__update_elem(skel->maps.xnet_networks, &net_id, 4, &net, sizeof(net), 0);
+	err = err ?: bpf_map__update_elem(skel->maps.xnet_endpoints, &a.ifindex, 4, &a, sizeof(a), 0);
+	err = err ?: bpf_map__update_elem(skel->maps.xnet_endpoints, &b.ifindex, 4, &b, sizeof(b), 0);
+	err = err ?: bpf_map__update_elem(skel->maps.xnet_fdb, &ka, sizeof(ka), &a.ifindex, 4, 0);
+	err = err ?: bpf_map__update_elem(skel->maps.xnet_fdb, &kb, sizeof(kb), &b.ifindex, 4, 0);
+	err = err ?: bpf_map__update_elem(skel->maps.xnet_ip2ep, &a.ip, 4, &a.ifindex, 4, 0);
+	err = err ?: bpf_map__update_elem(skel->maps.xnet_ip2ep, &b.ip, 4, &b.ifindex, 4, 0);
+	err = err ?: bpf_map__update_elem(skel->maps.xnet_subnets, &sk, sizeof(sk), &net_id, 4, 0);
+	if (!no_cache) {
+		err = err ?: cache_endpoint(skel, &a, &net);
+		err = err ?: cache_endpoint(skel, &b, &net);
+	}
+	return err;
+}
+
+/* 64 bytes: Ethernet + IPv4 + UDP + 22 bytes of payload, A -> B. */
+static void build_udp(__u8 *f)
+{
+	memset(f, 0, 64);
+	memcpy(f, mac_b, 6);
+	memcpy(f + 6, mac_a, 6);
+	f[12] = 0x08;
+	f[14] = 0x45;
+	f[17] = 50;			/* tot_len 20 + 8 + 22 */
+	f[22] = 64;			/* TTL */
+	f[23] = 17;			/* UDP */
+	memcpy(f + 26, (__u8[]){ 10, 7, 0, 2, 10, 7, 0, 3 }, 8);
+	f[34] = 0x9c; f[35] = 0x40;	/* sport 40000 */
+	f[36] = 0x13; f[37] = 0x88;	/* dport 5000 */
+	f[39] = 30;			/* UDP length */
+}
+
+/* 42 bytes: who-has 10.7.0.1 tell 10.7.0.2. */
+static void build_arp(__u8 *f)
+{
+	memset(f, 0, 42);
+	memset(f, 0xff, 6);
+	memcpy(f + 6, mac_a, 6);
+	f[12] = 0x08; f[13] = 0x06;
+	f[15] = 1; f[16] = 0x08; f[18] = 6; f[19] = 4; f[21] = 1;
+	memcpy(f + 22, mac_a, 6);
+	memcpy(f + 28, (__u8[]){ 10, 7, 0, 2 }, 4);
+	memcpy(f + 38, (__u8[]){ 10, 7, 0, 1 }, 4);
+}
+
+/* ns per packet of one BPF_PROG_RUN with @repeat; -1 on error. */
+static double run_repeat(int prog_fd, const __u8 *frame, __u32 len, __u32 repeat, __u32 *retval)
+{
+	__u8 out[128];
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len,
+		    .data_out = out, .data_size_out = sizeof(out), .repeat = repeat);
+	double t0 = now_ns();
+
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		return -1;
+	*retval = opts.retval;
+	return (now_ns() - t0) / repeat;
+}
+
+/*
+ * ns per call of @calls repeat=1 BPF_PROG_RUN calls of @prog_fd, each on a
+ * fresh copy of @frame, interleaved call by call with the same for @base_fd
+ * so that drift and noise hit both alike; *base_ns gets the baseline's.
+ */
+static double run_calls(int prog_fd, int base_fd, const __u8 *frame, __u32 len, __u32 calls,
+			__u32 *retval, double *base_ns)
+{
+	__u8 out[128];
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len,
+		    .data_out = out, .repeat = 1);
+	double t0, t1, t2, prog = 0, base = 0;
+
+	for (__u32 i = 0; i < calls; i++) {
+		opts.data_size_out = sizeof(out);
+		t0 = now_ns();
+		if (bpf_prog_test_run_opts(base_fd, &opts))
+			return -1;
+		t1 = now_ns();
+		opts.data_size_out = sizeof(out);
+		if (bpf_prog_test_run_opts(prog_fd, &opts))
+			return -1;
+		t2 = now_ns();
+		base += t1 - t0;
+		prog += t2 - t1;
+	}
+	*retval = opts.retval;
+	*base_ns = base / calls;
+	return prog / calls;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static __u32 verified_insns(int prog_fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return 0;
+	return info.verified_insns;
+}
+
+static void usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [--json] [--rounds N] [--repeat N] [--calls N] [--no-cache]\n"
+		"  --no-cache  leave the array caches empty: time the ABI-map (hash) fallback path\n", prog);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "repeat", required_argument, NULL, 'n' },
+		{ "calls", required_argument, NULL, 'c' },
+		{ "no-cache", no_argument, NULL, 'x' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	double fwd[MAX_ROUNDS], flo[MAX_ROUNDS], arp[MAX_ROUNDS], flo1[MAX_ROUNDS];
+	__u32 rounds = 5, repeat = 1000000, calls = 100000, rv_fwd = 0, rv_flo = 0, rv_arp = 0, rv;
+	struct lxc *lxc = NULL;
+	struct floor *flr = NULL;
+	__u8 udp[64], arpreq[42];
+	bool json = false;
+	int opt, err = 1, fwd_fd, flo_fd;
+	double m_fwd, m_flo, m_arp, m_flo1;
+
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'j': json = true; break;
+		case 'r': rounds = strtoul(optarg, NULL, 0); break;
+		case 'n': repeat = strtoul(optarg, NULL, 0); break;
+		case 'c': calls = strtoul(optarg, NULL, 0); break;
+		case 'x': no_cache = true; break;
+		default:
+			usage(argv[0]);
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	if (!rounds || rounds > MAX_ROUNDS || !repeat || !calls) {
+		usage(argv[0]);
+		return 2;
+	}
+	libbpf_set_print(silent);
+
+	/* Production object, private maps (no pinning): nothing outside this process changes. */
+	lxc = lxc__open_and_load();
+	if (!lxc) {
+		fprintf(stderr, "bench_progrun: loading lxc: %s\n", strerror(errno));
+		goto out;
+	}
+	flr = floor__open();
+	if (!flr) {
+		fprintf(stderr, "bench_progrun: opening floor: %s\n", strerror(errno));
+		goto out;
+	}
+	flr->rodata->target_ifindex = IF_B;
+	if (floor__load(flr)) {
+		fprintf(stderr, "bench_progrun: loading floor: %s\n", strerror(errno));
+		goto out;
+	}
+	if (setup_maps(lxc)) {
+		fprintf(stderr, "bench_progrun: filling maps: %s\n", strerror(errno));
+		goto out;
+	}
+	fwd_fd = bpf_program__fd(lxc->progs.lxc_ingress);
+	flo_fd = bpf_program__fd(flr->progs.floor_peer);
+	build_udp(udp);
+	build_arp(arpreq);
+
+	/* Warm up caches and the branch predictor once before timing. */
+	run_repeat(flo_fd, udp, sizeof(udp), repeat / 10, &rv);
+	run_repeat(fwd_fd, udp, sizeof(udp), repeat / 10, &rv);
+	for (__u32 r = 0; r < rounds; r++) {
+		/* Alternate the order so neither program always runs second. */
+		if (r % 2) {
+			fwd[r] = run_repeat(fwd_fd, udp, sizeof(udp), repeat, &rv_fwd);
+			flo[r] = run_repeat(flo_fd, udp, sizeof(udp), repeat, &rv_flo);
+		} else {
+			flo[r] = run_repeat(flo_fd, udp, sizeof(udp), repeat, &rv_flo);
+			fwd[r] = run_repeat(fwd_fd, udp, sizeof(udp), repeat, &rv_fwd);
+		}
+		arp[r] = run_calls(fwd_fd, flo_fd, arpreq, sizeof(arpreq), calls, &rv_arp, &flo1[r]);
+		if (fwd[r] < 0 || flo[r] < 0 || arp[r] < 0 || flo1[r] < 0) {
+			fprintf(stderr, "bench_progrun: BPF_PROG_RUN: %s\n", strerror(errno));
+			goto out;
+		}
+	}
+	if (rv_fwd != TC_ACT_REDIRECT || rv_flo != TC_ACT_REDIRECT || rv_arp != TC_ACT_REDIRECT) {
+		fprintf(stderr, "bench_progrun: unexpected verdicts (forward %u, floor %u, arp %u): "
+			"the measured path is not the forwarding path\n", rv_fwd, rv_flo, rv_arp);
+		goto out;
+	}
+	m_fwd = median(fwd, rounds);
+	m_flo = median(flo, rounds);
+	m_arp = median(arp, rounds);
+	m_flo1 = median(flo1, rounds);
+
+	if (json) {
+		printf("{\"rounds\":%u,\"repeat\":%u,\"arp_calls\":%u,"
+		       "\"floor_ns\":%.2f,\"forward_ns\":%.2f,\"ratio_forward_floor\":%.3f,"
+		       "\"arp_call_ns\":%.1f,\"floor_call_ns\":%.1f,\"arp_extra_ns\":%.1f,"
+		       "\"verified_insns\":{\"lxc_ingress\":%u,\"floor_peer\":%u}}\n",
+		       rounds, repeat, calls, m_flo, m_fwd, m_fwd / m_flo,
+		       m_arp, m_flo1, m_arp - m_flo1, verified_insns(fwd_fd), verified_insns(flo_fd));
+	} else {
+		printf("BPF_PROG_RUN, median of %u rounds (alternating)\n", rounds);
+		printf("  %-28s %9.2f ns/pkt  (repeat=%u, verified insns %u)\n", "floor (redirect_peer only)",
+		       m_flo, repeat, verified_insns(flo_fd));
+		printf("  %-28s %9.2f ns/pkt  (repeat=%u, verified insns %u)\n", "lxc forward (64B UDP)",
+		       m_fwd, repeat, verified_insns(fwd_fd));
+		printf("  %-28s %9.3f\n", "ratio forward/floor", m_fwd / m_flo);
+		printf("  %-28s %9.1f ns/call (repeat=1 x %u, interleaved; floor %.1f ns/call)\n", "lxc ARP reply (42B)",
+		       m_arp, calls, m_flo1);
+		printf("  %-28s %9.1f ns\n", "ARP path over floor", m_arp - m_flo1);
+	}
+	err = 0;
+out:
+	floor__destroy(flr);
+	lxc__destroy(lxc);
+	return err;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * maps: definitions of the xnet maps (layouts in headers/xnet_abi.h).
+ * Both programs include this file; user space pins every map under
+ * <root>/bpf/maps/<name>, so the lxc and gateway objects share one set.
+ *
+ * Hash maps are BPF_F_NO_PREALLOC: their kernel memory then grows with the
+ * entries in use instead of being reserved for 65,536 endpoints up front.
+ * Lookups cost the same; only updates allocate.
+ */
+#ifndef XNET_LIB_MAPS_H
+#define XNET_LIB_MAPS_H
+
+#include "lib/common.h"
+#include "lib/cache_types.h"
+
+/* net_id -> network (subnet, gateway, flags, flood-list length). CLI writes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XNET_MAX_NETWORKS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct xnet_network);
+} xnet_networks SEC(".maps");
+
+/* host-side veth ifindex -> endpoint (the only MAC/IP it may send from). CLI writes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XNET_MAX_ENDPOINTS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct xnet_endpoint);
+} xnet_endpoints SEC(".maps");
+
+/* endpoint MAC -> host-side veth ifindex: the static forwarding table. CLI writes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XNET_MAX_ENDPOINTS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xnet_mac_key);
+	__type(value, __u32);
+} xnet_fdb SEC(".maps");
+
+/* endpoint IPv4 -> host-side veth ifindex: ARP answers and gateway egress. CLI writes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XNET_MAX_ENDPOINTS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __be32);
+	__type(value, __u32);
+} xnet_ip2ep SEC(".maps");
+
+/* (net_id, idx) -> host-side veth ifindex: dense flood list per network. CLI writes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XNET_MAX_ENDPOINTS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xnet_port_key);
+	__type(value, __u32);
+} xnet_ports SEC(".maps");
+
+/* every bridge subnet on the host -> net_id: isolation through the gateway. CLI writes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, XNET_MAX_NETWORKS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);	/* required for LPM tries */
+	__type(key, struct xnet_subnet_key);
+	__type(value, __u32);
+} xnet_subnets SEC(".maps");
+
+/* gateway device ifindex -> net_id. CLI writes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XNET_MAX_NETWORKS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, __u32);
+} xnet_gateways SEC(".maps");
+
+/* enum xnet_drop_reason -> per-CPU packets/bytes. Programs write, CLI reads. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XNET_DROP_MAX);
+	__type(key, __u32);
+	__type(value, struct xnet_drop_counter);
+} xnet_drops SEC(".maps");
+
+/*
+ * Fast-path caches (lib/cache_types.h): derived from the maps above by
+ * user/datapath.c, read first by the programs, which fall back to the maps
+ * above on a miss. Arrays, so the verifier inlines their lookups.
+ */
+
+/* xnet_if_slot(ifindex) -> the endpoint or gateway on it, with its network. datapath.c writes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XNET_IFCACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct xnet_if_cache);
+} xnet_ifcache SEC(".maps");
+
+/* xnet_mac_slot(endpoint MAC) -> endpoint. datapath.c writes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XNET_DST_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct xnet_dst_cache);
+} xnet_maccache SEC(".maps");
+
+/* xnet_ip_slot(endpoint IPv4) -> endpoint. datapath.c writes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XNET_DST_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct xnet_dst_cache);
+} xnet_ipcache SEC(".maps");
+
+#endif /* XNET_LIB_MAPS_H */

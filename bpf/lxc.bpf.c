@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * lxc: tc ingress on the host-side veth of every endpoint, i.e. every frame a
+ * sandbox sends. It replaces the Linux bridge: anti-spoofing, an ARP
+ * responder, L2 forwarding straight into the peer's namespace, flooding
+ * within one network, and the way up to the host through the gateway device.
+ *
+ * The unicast path between endpoints is the one that must be short: two
+ * array lookups (lib/lookup.h) and one helper call when the caches hold the
+ * endpoints, which they do for everything user/datapath.c installed.
+ */
+#include "lib/common.h"
+#include "lib/ctx.h"
+#include "lib/maps.h"
+#include "lib/lookup.h"
+#include "lib/drop.h"
+#include "lib/redirect.h"
+#include "lib/eth.h"
+#include "lib/ipv4.h"
+#include "lib/arp.h"
+#include "lib/flood.h"
+
+/* Bytes we want linear before parsing: Ethernet + an Ethernet/IPv4 ARP packet (covers IPv4's 20). */
+#define LXC_HDR_BYTES	(sizeof(struct ethhdr) + sizeof(struct arp_eth_ipv4))
+
+/*
+ * ARP from a sandbox: answer requests for the gateway and for endpoints of
+ * the same network from the maps, drop everything else. The reply goes back
+ * into the requesting sandbox only.
+ */
+static __always_inline int lxc_arp(struct __sk_buff *ctx, struct cursor *c, struct ethhdr *eth,
+				   const struct xnet_if_cache *src)
+{
+	struct arp_eth_ipv4 *arp = arp_parse(c);
+	const struct xnet_dst_cache *dst;
+	struct xnet_dst_cache tmp;
+	const __u8 *answer;
+	__be32 tpa;
+
+	if (!arp)
+		return drop(ctx, XNET_DROP_INVALID_ARP);
+	if (!mac_eq(arp->sha, src->mac))
+		return drop(ctx, XNET_DROP_SPOOF_MAC);
+	if (ip_load(arp->spa) != src->ip)
+		return drop(ctx, XNET_DROP_SPOOF_IP);
+	tpa = ip_load(arp->tpa);
+	/* Replies and announcements (spa == tpa) have no one to answer. */
+	if (arp->op != bpf_htons(XNET_ARPOP_REQUEST) || tpa == src->ip)
+		return drop(ctx, XNET_DROP_ARP_OTHER);
+
+	if (tpa == src->gw_ip) {
+		answer = src->gw_mac;
+	} else {
+		dst = dst_by_ip(tpa, &tmp);
+		if (!dst)
+			return drop(ctx, XNET_DROP_ARP_UNANSWERED);
+		if (dst->net_id != src->net_id)
+			return drop(ctx, XNET_DROP_OTHER_NETWORK);
+		if (!(src->net_flags & XNET_NET_ICC))
+			return drop(ctx, XNET_DROP_ICC_DISABLED);
+		answer = dst->mac;
+	}
+	arp_make_reply(eth, arp, answer);
+	return ctx_redirect_peer(ctx_ifindex(ctx));
+}
+
+/* Up to the host, as if received on the gateway device (Docker's docker0). */
+static __always_inline int lxc_to_host(struct __sk_buff *ctx, const struct iphdr *iph,
+				       const struct xnet_if_cache *src)
+{
+	__u32 *dst_net;
+
+	/*
+	 * Another bridge subnet through our gateway is Docker's inter-network
+	 * isolation. Own subnet and the outside world skip the trie walk.
+	 */
+	if ((iph->daddr & src->mask) != src->subnet) {
+		dst_net = subnet_lookup(iph->daddr);
+		if (dst_net && *dst_net != src->net_id)
+			return drop(ctx, XNET_DROP_OTHER_NETWORK);
+	}
+	return ctx_redirect(src->gw_ifindex, BPF_F_INGRESS);
+}
+
+/* Unicast to another MAC: straight into the owner's namespace, frame unchanged. */
+static __always_inline int lxc_to_peer(struct __sk_buff *ctx, const struct ethhdr *eth,
+				       const struct xnet_if_cache *src)
+{
+	struct xnet_dst_cache tmp;
+	const struct xnet_dst_cache *dst = dst_by_mac(eth->h_dest, &tmp);
+
+	if (!dst)
+		return drop(ctx, XNET_DROP_UNKNOWN_DST);
+	if (dst->net_id != src->net_id)
+		return drop(ctx, XNET_DROP_OTHER_NETWORK);
+	if (!(src->net_flags & XNET_NET_ICC))
+		return drop(ctx, XNET_DROP_ICC_DISABLED);
+	return ctx_redirect_peer(dst->ifindex);
+}
+
+/* Broadcast/multicast: a copy to every other port of the network. */
+static __always_inline int lxc_flood(struct __sk_buff *ctx, const struct xnet_if_cache *src)
+{
+	const struct xnet_network *net;
+
+	if (!(src->net_flags & XNET_NET_ICC))
+		return drop(ctx, XNET_DROP_ICC_DISABLED);
+	net = network_lookup(src->net_id);
+	if (!net)
+		return drop(ctx, XNET_DROP_NO_NETWORK);
+	flood(ctx, src->net_id, net, ctx_ifindex(ctx));
+	/* The copies are out; the original has nowhere left to go (not a drop). */
+	return TC_ACT_SHOT;
+}
+
+static __always_inline int lxc_ipv4(struct __sk_buff *ctx, struct cursor *c, struct ethhdr *eth,
+				    const struct xnet_if_cache *src)
+{
+	struct iphdr *iph = ipv4_parse(ctx, c);
+
+	if (!iph)
+		return drop(ctx, XNET_DROP_INVALID_IP);
+	if (iph->saddr != src->ip)
+		return drop(ctx, XNET_DROP_SPOOF_IP);
+
+	if (unlikely(mac_is_group(eth->h_dest)))
+		return lxc_flood(ctx, src);
+	if (mac_eq(eth->h_dest, src->gw_mac))
+		return lxc_to_host(ctx, iph, src);
+	return lxc_to_peer(ctx, eth, src);
+}
+
+static __always_inline int lxc_handle(struct __sk_buff *ctx)
+{
+	enum xnet_drop_reason reason = XNET_DROP_NONE;
+	const struct xnet_if_cache *src;
+	struct xnet_if_cache tmp;
+	struct ethhdr *eth;
+	struct cursor c;
+
+	src = source_endpoint(ctx_ifindex(ctx), &tmp, &reason);
+	if (!src)
+		return drop(ctx, reason);
+
+	c.pos = ctx_data(ctx);
+	c.end = ctx_data_end(ctx);
+	if (unlikely(c.pos + LXC_HDR_BYTES > c.end)) {
+		/* Short frame, or headers outside the linear head: rare. */
+		ctx_pull(ctx, LXC_HDR_BYTES);
+		c.pos = ctx_data(ctx);
+		c.end = ctx_data_end(ctx);
+	}
+	eth = eth_parse(&c);
+	if (!eth)
+		return drop(ctx, XNET_DROP_INVALID_ETH);
+	if (!mac_eq(eth->h_source, src->mac))
+		return drop(ctx, XNET_DROP_SPOOF_MAC);
+
+	if (likely(eth->h_proto == bpf_htons(ETH_P_IP)))
+		return lxc_ipv4(ctx, &c, eth, src);
+	if (eth->h_proto == bpf_htons(ETH_P_ARP))
+		return lxc_arp(ctx, &c, eth, src);
+	return drop(ctx, XNET_DROP_UNSUPPORTED_L3);
+}
+
+SEC("tc")
+int lxc_ingress(struct __sk_buff *ctx)
+{
+	return lxc_handle(ctx);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * pkt: build test frames byte by byte (Ethernet, IPv4 + UDP, ARP), with
+ * correct lengths and checksums, so a test states intent ("a UDP packet from
+ * A to B") and edits single bytes only where it wants a malformed frame.
+ */
+#ifndef XNET_TEST_PKT_H
+#define XNET_TEST_PKT_H
+
+#include <stdint.h>
+#include <linux/types.h>
+
+#define PKT_MAX	256
+
+struct pkt {
+	__u8 data[PKT_MAX];
+	__u32 len;
+};
+
+/* IPv4 address a.b.c.d in network order, usable in static initializers. */
+#define IP4(a, b, c, d)	((__be32)__builtin_bswap32(((__u32)(a) << 24) | ((b) << 16) | ((c) << 8) | (d)))
+/* 02:42 + the four address bytes: the deterministic endpoint/gateway MAC. */
+#define MAC4(a, b, c, d) { 0x02, 0x42, (a), (b), (c), (d) }
+
+#define ETH_OFF_DST	0
+#define ETH_OFF_SRC	6
+#define ETH_OFF_PROTO	12
+#define IP_OFF		14	/* IPv4 header in an Ethernet frame */
+#define ARP_OFF		14
+
+/* Start a frame: Ethernet header only. */
+void pkt_eth(struct pkt *p, const __u8 dst[6], const __u8 src[6], __u16 proto);
+/* Append IPv4 (5 + opt_words header words, NOP options) + UDP + payload zero bytes. */
+void pkt_ipv4_udp(struct pkt *p, __be32 saddr, __be32 daddr, unsigned opt_words,
+		  unsigned payload);
+/* Append an Ethernet/IPv4 ARP packet (28 bytes). */
+void pkt_arp(struct pkt *p, __u16 op, const __u8 sha[6], __be32 spa, const __u8 tha[6],
+	     __be32 tpa);
+/* Cut or zero-pad to len bytes. */
+void pkt_resize(struct pkt *p, unsigned len);
+
+#endif /* XNET_TEST_PKT_H */
