@@ -27,7 +27,7 @@ BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 $(WARN) -Wno-unused-paramet
 	      -I$(ARCH_INC) -Iheaders -Ibpf
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
-BPF_HDRS  := $(wildcard bpf/lib/*.h) headers/xnet_abi.h
+BPF_HDRS  := $(wildcard bpf/lib/*.h) $(wildcard headers/*.h)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 BPF_TOBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.test.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
@@ -35,7 +35,7 @@ TSKELS    := $(patsubst bpf/%.bpf.c,$(BUILD)/%.test.skel.h,$(BPF_SRCS))
 
 USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
-USER_HDRS := $(wildcard user/*.h) headers/xnet_abi.h
+USER_HDRS := $(wildcard user/*.h) $(wildcard headers/*.h)
 
 # Unit test binaries: every selftests/bpf/test_*.c links the datapath-free parts it needs.
 UNIT_SRCS := $(wildcard selftests/bpf/*.c)

@@ -29,7 +29,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "xnet_abi.h"
-#include "../bpf/lib/cache_types.h"
+#include "xnet_cache.h"
 #include "lxc.skel.h"
 #include "floor.skel.h"
 

@@ -37,7 +37,7 @@
 
 #include "datapath.h"
 #include "log.h"
-#include "../bpf/lib/cache_types.h"
+#include "xnet_cache.h"
 #include "lxc.skel.h"
 #include "gateway.skel.h"
 

@@ -276,8 +276,10 @@ static int network_create(struct xnet *x, int argc, char **argv)
 	sqlite3_stmt *st;
 
 	i = cli__parse(x, cli__current, argv[0], argc, argv, create_opt, &a);
-	if (i < 0)
+	if (i < 0) {
+		rc = CLI_EXIT(i);
 		goto out_free;
+	}
 	if (argc - i != 1) {
 		xerr(x, "\"%s\" requires exactly 1 argument.", argv[0]);
 		fprintf(stderr, "See '%s --help'.\n", argv[0]);

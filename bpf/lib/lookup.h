@@ -2,7 +2,7 @@
 /*
  * lookup: the questions the programs ask of the maps ("who sends on this
  * device?", "who owns this MAC?"), each answered from the array caches when
- * they hold the answer and from the ABI maps otherwise (lib/cache_types.h).
+ * they hold the answer and from the ABI maps otherwise (headers/xnet_cache.h).
  * Either way the caller gets the same struct: the cache slot itself, or a
  * copy filled in on the caller's stack.
  */

@@ -12,7 +12,7 @@
 #define XNET_LIB_MAPS_H
 
 #include "lib/common.h"
-#include "lib/cache_types.h"
+#include "xnet_cache.h"
 
 /* net_id -> network (subnet, gateway, flags, flood-list length). CLI writes. */
 struct {
@@ -86,7 +86,7 @@ struct {
 } xnet_drops SEC(".maps");
 
 /*
- * Fast-path caches (lib/cache_types.h): derived from the maps above by
+ * Fast-path caches (headers/xnet_cache.h): derived from the maps above by
  * user/datapath.c, read first by the programs, which fall back to the maps
  * above on a miss. Arrays, so the verifier inlines their lookups.
  */

@@ -20,7 +20,7 @@
 #include "test_progs.h"
 #include "fixture.h"
 #include "datapath.h"
-#include "../../bpf/lib/cache_types.h"
+#include "xnet_cache.h"
 
 #define SYS(fmt, ...) ({						\
 	char ___cmd[1024];						\

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * cache_types: the fast-path caches, shared by the programs and by
+ * xnet_cache: the fast-path caches, shared by the programs and by
  * user/datapath.c (their only writer). Types and slot functions only.
  *
  * Why: on the target machine a BPF hash lookup costs ~33 ns (a call into
@@ -26,8 +26,8 @@
  * datapath.c keeps them exact: it writes them with the ABI maps, clears them
  * before deleting, and rebuilds them on reload and sweep.
  */
-#ifndef XNET_LIB_CACHE_TYPES_H
-#define XNET_LIB_CACHE_TYPES_H
+#ifndef XNET_CACHE_H
+#define XNET_CACHE_H
 
 #include <linux/types.h>
 
@@ -97,4 +97,4 @@ static inline __u32 xnet_ip_slot(__be32 ip)
 	return xnet_slot32((__u32)ip);
 }
 
-#endif /* XNET_LIB_CACHE_TYPES_H */
+#endif /* XNET_CACHE_H */
