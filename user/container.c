@@ -397,28 +397,22 @@ static void write_resolv(const char *path)
 
 struct rm_on_exit { char root[PATH_MAX]; char id[XNET_ID_LEN + 1]; };
 
-/* Runs in the shim after a `run -d --rm` command exits: remove the sandbox. */
+/*
+ * Runs in the shim after a `run -d --rm` command exits: remove the sandbox.
+ * The shim was forked while its parent held the store's write lock, and
+ * SQLite's in-process lock bookkeeping came along with the fork (a new
+ * connection would wait forever on a lock that nobody holds). So the removal
+ * runs in a fresh xnet process: exec ourselves as `xnet rm -f ID`.
+ */
 static void auto_remove(void *arg)
 {
 	struct rm_on_exit *r = arg;
-	struct xnet x = { 0 };
-	struct container c;
+	const char *lvl[] = { "debug", "info", "warn", "error", "fatal" };
+	char *const argv[] = { "xnet", "--root", r->root, "--log-level", (char *)lvl[log__level()], "rm", "-f",
+			       r->id, NULL };
 
-	snprintf(x.root, sizeof(x.root), "%s", r->root);
-	snprintf(x.db_path, sizeof(x.db_path), "%s/xnet.db", x.root);
-	snprintf(x.bpf_dir, sizeof(x.bpf_dir), "%s/bpf", x.root);
-	snprintf(x.netns_dir, sizeof(x.netns_dir), "%s/netns", x.root);
-	snprintf(x.containers_dir, sizeof(x.containers_dir), "%s/containers", x.root);
-	snprintf(x.dirty_path, sizeof(x.dirty_path), "%s/dirty", x.root);
-	if (store__open(&x) || store__begin(&x))
-		return;
-	if (store__container_get(&x, r->id, &c) == 0) {
-		c.shim_pid = 0;	/* that is us */
-		if (container__remove(&x, &c, true) == 0)
-			store__commit(&x);
-		container__free(&c);
-	}
-	store__close(&x);
+	execv("/proc/self/exe", argv);
+	log_error("xnet-shim: cannot run xnet rm -f %s: %s", r->id, strerror(errno));
 }
 
 static int record_exit(struct xnet *x, const char *id, int code)
