@@ -1,0 +1,240 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# run.sh: the xnet test runner (`make test`).
+#
+#   selftests/run.sh [-j N] [-k] [-v] [FILE|TEST [TEST...]]
+#
+# Without arguments: build/test_bpf (the BPF unit tests, whose own summary line
+# "N passed, N failed" is added to the totals), then every test_* function of
+# every selftests/integration/test_*.sh, each in a fresh bash with its own
+# namespaces and state root (see integration/lib.sh).
+#
+#   FILE            one file: test_networks.sh, test_networks or a path
+#   FILE TEST...    only those functions of FILE
+#   TEST            a function name alone is looked up in every file
+#   test_bpf        only the BPF unit tests
+#   -j N            run N integration tests at a time (default 1)
+#   -k              keep the world of failed tests (namespaces, state root)
+#   -v              print the output of passing tests too
+#   XT_SKIP_SLOW=1  skip the tests tagged @slow
+#
+# One line per test: "PASS name (Ns)", "FAIL name (Ns)" followed by the test's
+# output, or "SKIP name: reason"; then exactly one line
+# "N passed, N failed[, N skipped]". Exit status: 0 all passed, 1 any failure,
+# 4 nothing could run (not root, nothing built).
+
+set -u
+SKIP_RC=4
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/.." && pwd)
+IDIR=$HERE/integration
+LIB=$IDIR/lib.sh
+TEST_BPF=${TEST_BPF:-$TOP/build/test_bpf}
+export XNET=${XNET:-$TOP/build/xnet}
+DEFAULT_TIMEOUT=${XT_TIMEOUT:-300}
+
+jobs_max=1
+keep=0
+verbose=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	-j) jobs_max=$2; shift 2 ;;
+	-j*) jobs_max=${1#-j}; shift ;;
+	-k) keep=1; shift ;;
+	-v) verbose=1; shift ;;
+	-h|--help) sed -n '4,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--) shift; break ;;
+	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP selftests: must run as root (namespaces, BPF)"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit $SKIP_RC
+fi
+
+passed=0 failed=0 skipped=0
+RESULTS=$(mktemp -d /tmp/xnet-run.XXXXXX)
+trap 'rm -rf "$RESULTS"' EXIT
+
+# ------------------------------------------------------------ what to run
+
+# tests_of FILE: "name tags" for every test_* function, in definition order.
+# Tags come from the comment lines just above the function: "# @slow",
+# "# @timeout=900".
+tests_of() {
+	awk '
+		/^#/ { tags = tags " " $0; next }
+		/^test_[A-Za-z0-9_]+ *\(\)/ {
+			name = $1; sub(/\(\).*/, "", name)
+			t = ""
+			if (tags ~ /@slow/) t = t " slow"
+			if (match(tags, /@timeout=[0-9]+/)) t = t " timeout=" substr(tags, RSTART + 9, RLENGTH - 9)
+			print name t
+		}
+		{ tags = "" }
+	' "$1"
+}
+
+resolve_file() {
+	local a=$1
+	for f in "$a" "$IDIR/$a" "$IDIR/$a.sh"; do
+		[ -f "$f" ] && { (cd "$(dirname "$f")" && echo "$PWD/$(basename "$f")"); return 0; }
+	done
+	return 1
+}
+
+run_bpf=1
+plan=()	# "file name tags..."
+if [ $# -eq 0 ]; then
+	for f in "$IDIR"/test_*.sh; do
+		[ -f "$f" ] || continue
+		while read -r line; do plan+=("$f $line"); done < <(tests_of "$f")
+	done
+elif [ "$1" = test_bpf ]; then
+	:
+elif f=$(resolve_file "$1"); then
+	run_bpf=0
+	shift
+	while read -r line; do
+		name=${line%% *}
+		if [ $# -eq 0 ]; then
+			plan+=("$f $line")
+		else
+			for want in "$@"; do [ "$want" = "$name" ] && plan+=("$f $line"); done
+		fi
+	done < <(tests_of "$f")
+	[ ${#plan[@]} -gt 0 ] || { echo "run.sh: no such test in $f: $*" >&2; exit 2; }
+else
+	run_bpf=0
+	for want in "$@"; do
+		found=0
+		for f in "$IDIR"/test_*.sh; do
+			while read -r line; do
+				[ "${line%% *}" = "$want" ] && { plan+=("$f $line"); found=1; }
+			done < <(tests_of "$f")
+		done
+		[ $found = 1 ] || { echo "run.sh: no test or file named $want" >&2; exit 2; }
+	done
+fi
+
+# ------------------------------------------------------------ BPF unit tests
+
+if [ $run_bpf = 1 ]; then
+	if [ ! -x "$TEST_BPF" ]; then
+		echo "SKIP test_bpf: $TEST_BPF is not built (make $(basename "$TEST_BPF"))"
+		skipped=$((skipped + 1))
+	else
+		"$TEST_BPF" 2>&1 | tee "$RESULTS/test_bpf.log"
+		rc=${PIPESTATUS[0]}
+		summary=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$RESULTS/test_bpf.log" | tail -n1)
+		if [ -n "$summary" ]; then
+			p=$(echo "$summary" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
+			fl=$(echo "$summary" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')
+			sk=$(echo "$summary" | grep -oE '[0-9]+ skipped' | grep -oE '[0-9]+')
+			passed=$((passed + p))
+			failed=$((failed + fl))
+			skipped=$((skipped + ${sk:-0}))
+			if [ "$rc" != 0 ] && [ "$fl" = 0 ]; then
+				echo "FAIL test_bpf: exited $rc although it reported no failure"
+				failed=$((failed + 1))
+			fi
+		else
+			echo "FAIL test_bpf: exited $rc without a 'N passed, N failed' line"
+			failed=$((failed + 1))
+		fi
+	fi
+fi
+
+# ------------------------------------------------------------ integration tests
+
+# run_one INDEX FILE NAME TAGS...: runs in the background; writes RESULTS/INDEX.{rc,log,time,name}
+run_one() {
+	local idx=$1 file=$2 name=$3 tags=$4 tmo=$DEFAULT_TIMEOUT start rc world
+	case " $tags " in *" timeout="*) tmo=${tags##*timeout=}; tmo=${tmo%% *} ;; esac
+	echo "$name" >"$RESULTS/$idx.name"
+	if [ "${XT_SKIP_SLOW:-0}" = 1 ] && [ "${tags#*slow}" != "$tags" ]; then
+		echo "SKIP: slow test (XT_SKIP_SLOW=1)" >"$RESULTS/$idx.log"
+		echo $SKIP_RC >"$RESULTS/$idx.rc"
+		echo 0 >"$RESULTS/$idx.time"
+		return
+	fi
+	world=$RESULTS/$idx.world
+	start=$(date +%s)
+	XT_WORLD_FILE=$world XT_KEEP=0 timeout -k 30 "$tmo" \
+		bash -c 'source "$1" && source "$2" && xt_main "$3"' xt "$LIB" "$file" "$name" \
+		>"$RESULTS/$idx.log" 2>&1 </dev/null
+	rc=$?
+	[ $rc = 124 ] && echo "# timed out after ${tmo}s" >>"$RESULTS/$idx.log"
+	echo $(($(date +%s) - start)) >"$RESULTS/$idx.time"
+	# Safety net: whatever the test left (killed by the timeout, failed cleanup).
+	if [ -s "$world" ]; then
+		read -r wp wroot wtmp <"$world"
+		if [ $rc != 0 ] && [ $rc != $SKIP_RC ] && [ $keep = 1 ]; then
+			echo "# kept: netns ${wp}h ${wp}o, root $wroot" >>"$RESULTS/$idx.log"
+		elif ip netns list 2>/dev/null | grep -qE "^${wp}[ho]( |$)" || [ -d "$wroot" ]; then
+			echo "# runner: cleaning up what the test left (${wp}, $wroot)" >>"$RESULTS/$idx.log"
+			bash -c 'source "$1"; xt_force_cleanup "$2" "$3" "$4"' xt "$LIB" "$wp" "$wroot" "$wtmp" \
+				>>"$RESULTS/$idx.log" 2>&1
+		fi
+	fi
+	echo $rc >"$RESULTS/$idx.rc"
+}
+
+report() {
+	local idx=$1 name rc t reason
+	name=$(cat "$RESULTS/$idx.name")
+	rc=$(cat "$RESULTS/$idx.rc")
+	t=$(cat "$RESULTS/$idx.time")
+	if [ "$rc" = 0 ]; then
+		echo "PASS $name (${t}s)"
+		passed=$((passed + 1))
+		[ $verbose = 1 ] && sed 's/^/    /' "$RESULTS/$idx.log"
+	elif [ "$rc" = $SKIP_RC ]; then
+		reason=$(grep -E '^SKIP: ' "$RESULTS/$idx.log" | tail -n1)
+		echo "SKIP $name: ${reason#SKIP: }"
+		skipped=$((skipped + 1))
+	else
+		echo "FAIL $name (${t}s, exit $rc)"
+		failed=$((failed + 1))
+		sed 's/^/    /' "$RESULTS/$idx.log"
+	fi
+}
+
+if [ ${#plan[@]} -gt 0 ]; then
+	[ $keep = 1 ] && export XT_KEEP_FAILED=1
+	declare -A running=()
+	next_report=0
+	for i in "${!plan[@]}"; do
+		read -r file name tags <<<"${plan[$i]}"
+		if [ "$jobs_max" -le 1 ]; then
+			run_one "$i" "$file" "$name" "${tags:-}"
+			report "$i"
+			continue
+		fi
+		while [ ${#running[@]} -ge "$jobs_max" ]; do
+			wait -n 2>/dev/null
+			for j in "${!running[@]}"; do
+				[ -f "$RESULTS/$j.rc" ] && unset "running[$j]"
+			done
+		done
+		run_one "$i" "$file" "$name" "${tags:-}" &
+		running[$i]=$!
+		# Report finished tests in plan order.
+		while [ -f "$RESULTS/$next_report.rc" ]; do report $next_report; next_report=$((next_report + 1)); done
+	done
+	if [ "$jobs_max" -gt 1 ]; then
+		wait
+		while [ $next_report -lt ${#plan[@]} ]; do report $next_report; next_report=$((next_report + 1)); done
+	fi
+fi
+
+summary="$passed passed, $failed failed"
+[ $skipped -gt 0 ] && summary="$summary, $skipped skipped"
+echo "$summary"
+[ $failed -gt 0 ] && exit 1
+[ $passed = 0 ] && [ $skipped -gt 0 ] && exit $SKIP_RC
+exit 0
