@@ -93,6 +93,7 @@ install: $(BUILD)/xnet
 	install -D -m 0755 $(BUILD)/xnet $(DESTDIR)$(PREFIX)/bin/xnet
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/xnet/README.md
 	install -D -m 0644 docs/ARCHITECTURE.md $(DESTDIR)$(PREFIX)/share/doc/xnet/ARCHITECTURE.md
+	install -D -m 0644 tools/systemd/xnet-reconcile.service $(DESTDIR)/etc/systemd/system/xnet-reconcile.service
 
 clean:
 	rm -rf $(BUILD)
