@@ -83,7 +83,7 @@ test: $(BUILD)/xnet $(BUILD)/test_bpf
 unit: $(BUILD)/test_bpf
 	./$(BUILD)/test_bpf
 
-bench: $(BUILD)/xnet $(BUILD)/test_bpf
+bench: $(BUILD)/xnet $(BUILD)/bench_progrun
 	./bench/run.sh
 
 demo: $(BUILD)/xnet

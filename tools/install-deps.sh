@@ -9,7 +9,7 @@ PKGS="
   libnl-3-dev libnl-route-3-dev libjson-c-dev libsqlite3-dev sqlite3
   iproute2 iputils-ping procps psmisc util-linux kmod
   dnsutils curl python3
-  iperf3 sockperf iptables bridge-utils gnuplot-nox
+  iperf3 sockperf iptables bridge-utils gnuplot-nox fping
 "
 missing=""
 for p in $PKGS; do
