@@ -71,6 +71,7 @@ int endpoint__kernel_apply(struct xnet *x, const struct container *c, const stru
 				 &ifindex);
 	if (rc)
 		return rc;
+	util__ipv6_off(e->host_ifname);
 	store__failpoint("endpoint-after-veth");
 	de.net_id = (__u32)n->kidx;
 	de.ifindex = (__u32)ifindex;

@@ -90,6 +90,14 @@ int network__kernel_apply(struct xnet *x, const struct network *n)
 	rc = nl__gateway_ensure(name, mac, (uint32_t)n->mtu, gw, n->prefix, &ifindex);
 	if (rc)
 		return rc;
+	/* No IPv6 neighbour discovery from the gateway: the datapath would only count it as a drop. */
+	{
+		char peer[20];
+
+		snprintf(peer, sizeof(peer), "%sp", name);
+		util__ipv6_off(name);
+		util__ipv6_off(peer);
+	}
 	dn.net_id = (__u32)n->kidx;
 	dn.subnet = htonl(n->subnet);
 	dn.prefixlen = (__u8)n->prefix;

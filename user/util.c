@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "log.h"
 #include "xnet.h"
 
 void util__random_id(char out[XNET_ID_LEN + 1])
@@ -280,3 +281,17 @@ int util__rm_rf(const char *path)
 	return rmdir(path) && errno != ENOENT ? -errno : 0;
 }
 
+
+void util__ipv6_off(const char *ifname)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;	/* no IPv6 in this kernel: nothing to turn off */
+	if (write(fd, "1", 1) != 1)
+		log_debug("cannot disable IPv6 on %s: %s", ifname, strerror(errno));
+	close(fd);
+}

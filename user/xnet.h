@@ -134,7 +134,9 @@ void util__mac_str(const uint8_t mac[6], char *out);	/* out >= 18 */
 int util__mkdir_p(const char *path);
 int util__write_file(const char *path, const char *content);
 char *util__read_file(const char *path);	/* malloc'd, NULL on error */
-int util__rm_rf(const char *path);	/* remove a file or a directory tree; missing = 0 */
+int util__rm_rf(const char *path);
+/* IPv6 off on a device of the current namespace: our devices carry IPv4 only. */
+void util__ipv6_off(const char *ifname);	/* remove a file or a directory tree; missing = 0 */
 
 /* ---- kernel side (reconcile.c) ---- */
 /* Mount bpffs and the netns dir, open the datapath; reconcile fully if needed. */

@@ -5,6 +5,7 @@
 #ifndef XNET_LIB_IPV4_H
 #define XNET_LIB_IPV4_H
 
+#include <linux/in.h>
 #include <linux/ip.h>
 #include "lib/ctx.h"
 #include "lib/eth.h"
@@ -15,7 +16,8 @@
  * present, and ihl*4 <= tot_len <= the bytes after the Ethernet header.
  * tot_len is checked against the skb length, not the linear head, so GSO
  * packets with paged payload pass. Shorter tot_len (Ethernet padding) is fine.
- * Options are allowed: the cursor steps over them.
+ * Options are allowed: the cursor steps over them. tot_len 0 is accepted
+ * only for a TCP GSO packet (IPv4 BIG TCP), as the kernel does.
  */
 static __always_inline struct iphdr *ipv4_parse(struct __sk_buff *ctx, struct cursor *c)
 {
@@ -33,6 +35,13 @@ static __always_inline struct iphdr *ipv4_parse(struct __sk_buff *ctx, struct cu
 			return NULL;
 	}
 	tot = bpf_ntohs(iph->tot_len);
+	/*
+	 * IPv4 BIG TCP (the endpoints' veths allow GSO packets up to 192 KiB):
+	 * a TCP GSO packet over 64 KiB carries tot_len 0 and its length in the
+	 * skb, exactly as the kernel's iph_totlen() reads it. Nothing else may.
+	 */
+	if (unlikely(tot == 0) && ctx->gso_size && iph->protocol == IPPROTO_TCP)
+		tot = ctx_len(ctx) - ETH_HLEN;
 	if (tot < hlen || tot + ETH_HLEN > ctx_len(ctx))
 		return NULL;
 	c->pos = (void *)iph + hlen;

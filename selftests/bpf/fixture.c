@@ -289,7 +289,8 @@ bool fx_run_case(int prog_fd, struct bpf_object *obj, const struct fx_case *c, b
 {
 	struct xnet_drop_counter before[XNET_DROP_MAX], after[XNET_DROP_MAX];
 	struct xnet_st_record rec = {};
-	struct __sk_buff skb = { .ifindex = fx_ifindex(c->dev) };
+	struct __sk_buff skb = { .ifindex = fx_ifindex(c->dev), .gso_size = c->in.gso_size,
+				 .gso_segs = c->in.gso_size ? 2 : 0 };
 	struct pkt in, want, out = {};
 	int rec_fd = map_fd(obj, XNET_ST_MAP_NAME);
 	__u32 zero = 0;

@@ -89,6 +89,7 @@ struct fx_frame {
 	__u16 len;		/* non-zero: cut or zero-pad the frame to this length */
 	struct fx_patch patch[3];	/* byte edits applied last */
 	int npatch;
+	__u32 gso_size;		/* skb context: non-zero makes the frame a GSO packet */
 };
 
 enum fx_out {

@@ -62,6 +62,12 @@ static const struct fx_case cases[] = {
 	  DROP(XNET_DROP_INVALID_IP) },
 	{ "ip_tot_len_too_small", DEV_GW1, FROM_HOST(MAC_GW1, IP_A, PATCH({ IP_OFF + 2, 0 }, { IP_OFF + 3, 4 })),
 	  DROP(XNET_DROP_INVALID_IP) },
+	{ "ip_big_tcp_tot_len_zero", DEV_GW1,
+	  FROM_HOST(MAC_GW1, IP_A, .gso_size = 1448, PATCH({ IP_OFF + 2, 0 }, { IP_OFF + 3, 0 }, { IP_OFF + 9, 6 })),
+	  TO_EP(DEV_A, MAC_A, MAC_GW1) },
+	{ "ip_tot_len_zero_not_gso", DEV_GW1,
+	  FROM_HOST(MAC_GW1, IP_A, PATCH({ IP_OFF + 2, 0 }, { IP_OFF + 3, 0 }, { IP_OFF + 9, 6 })),
+	  DROP(XNET_DROP_INVALID_IP) },
 };
 
 /* Run the table with the maps filled raw (ABI maps only) or by datapath.c (caches). */
