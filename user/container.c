@@ -103,8 +103,11 @@ static void stop_processes(struct xnet *x, const struct container *c)
 	/* The shim first, so it neither records an exit nor runs --rm behind our back. */
 	if (is_our_shim(c->shim_pid))
 		kill((pid_t)c->shim_pid, SIGKILL);
-	if (container__running(c))
+	if (container__running(c)) {
+		/* The command leads its own process group: what it spawned goes too (--network host has no netns to sweep). */
+		kill(-(pid_t)c->pid, SIGKILL);
 		kill((pid_t)c->pid, SIGKILL);
+	}
 	if (!strcmp(c->netmode, "default") || !strcmp(c->netmode, "none")) {
 		container__netns_path(x, c, path, sizeof(path));
 		container__kill_netns(x, path, SIGKILL);
