@@ -1026,8 +1026,15 @@ out:
 
 /* ------------------------------------------------------------ flood lists */
 
-/* Append ifindex to net's flood list unless it is there; net is updated in the map. */
-static int ports_add(struct xnet_dp *dp, __u32 net_id, __u32 ifindex)
+/*
+ * Append ifindex to net's flood list unless it is there; net is updated in
+ * the map. fresh: the device has no endpoint entry at all, so it cannot be
+ * listed (ifindexes are never reused within a namespace, and a crash's stale
+ * entries name dead devices, which dp__sweep removes): skip the O(ports)
+ * duplicate scan, which otherwise made every `xnet run` cost one bpf()
+ * syscall per sandbox already on the network.
+ */
+static int ports_add(struct xnet_dp *dp, __u32 net_id, __u32 ifindex, bool fresh)
 {
 	struct xnet_network net;
 	struct xnet_port_key key = { .net_id = net_id };
@@ -1037,7 +1044,7 @@ static int ports_add(struct xnet_dp *dp, __u32 net_id, __u32 ifindex)
 	err = map_lookup(dp, M_NETWORKS, &net_id, &net);
 	if (err)
 		return err;
-	for (key.idx = 0; key.idx < net.nports; key.idx++)
+	for (key.idx = 0; !fresh && key.idx < net.nports; key.idx++)
 		if (!map_lookup(dp, M_PORTS, &key, &port) && port == ifindex)
 			return 0;
 	/* Entry first, count second: the program never walks onto a missing slot. */
@@ -1242,7 +1249,7 @@ int dp__endpoint_set(struct xnet_dp *dp, const struct dp_endpoint *e)
 	 * reconcile) skips the O(ports) scan for duplicates.
 	 */
 	if (!existed || old.net_id != e->net_id)
-		err = err ?: ports_add(dp, e->net_id, e->ifindex);
+		err = err ?: ports_add(dp, e->net_id, e->ifindex, !existed);
 	err = err ?: map_update(dp, M_ENDPOINTS, &e->ifindex, &ep);
 	err = err ?: map_update(dp, M_FDB, &mk, &e->ifindex);
 	err = err ?: map_update(dp, M_IP2EP, &e->ip, &e->ifindex);
