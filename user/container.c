@@ -521,7 +521,24 @@ int cmd_run(struct xnet *x, int argc, char **argv)
 		(void)other;
 		snprintf(c.name, sizeof(c.name), "%s", nm);
 	} else {
-		util__random_name(c.name, sizeof(c.name));
+		/* Like Docker: draw again while the name is taken. */
+		for (int tries = 0; tries < 1000; tries++) {
+			int taken = 0;
+
+			util__random_name(c.name, sizeof(c.name));
+			st = store__prepare(x, "SELECT 1 FROM containers WHERE name = ?");
+			if (!st)
+				goto rollback;
+			sqlite3_bind_text(st, 1, c.name, -1, SQLITE_STATIC);
+			taken = sqlite3_step(st) == SQLITE_ROW;
+			sqlite3_finalize(st);
+			if (!taken)
+				break;
+			if (tries == 999) {
+				xerr(x, "cannot find a free random container name: use --name");
+				goto rollback;
+			}
+		}
 	}
 	util__random_id(c.id);
 	util__now_rfc3339(c.created, sizeof(c.created));
