@@ -44,12 +44,19 @@ static const char *const right[] = {
 
 void util__random_name(char *out, size_t len)
 {
-	unsigned int r[3];
+	unsigned int r[3], nleft = sizeof(left) / sizeof(left[0]);
+	const char *pool = getenv("XNET_NAME_POOL");
 
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
 		r[0] = r[1] = r[2] = (unsigned int)rand();
-	snprintf(out, len, "%s_%s%u", left[r[0] % (sizeof(left) / sizeof(left[0]))],
-		 right[r[1] % (sizeof(right) / sizeof(right[0]))], r[2] % 100);
+	/* Tests shrink the pool to N names (left[0..N) + right[0]) to exercise collisions. */
+	if (pool && atoi(pool) > 0) {
+		nleft = (unsigned int)atoi(pool) < nleft ? (unsigned int)atoi(pool) : nleft;
+		snprintf(out, len, "%s_%s", left[r[0] % nleft], right[0]);
+		return;
+	}
+	snprintf(out, len, "%s_%s%u", left[r[0] % nleft], right[r[1] % (sizeof(right) / sizeof(right[0]))],
+		 r[2] % 100);
 }
 
 void util__now_rfc3339(char *out, size_t len)
