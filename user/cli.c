@@ -190,3 +190,19 @@ void cli__table_print(struct cli_table *t)
 	free(t->cells);
 	free(t);
 }
+
+bool cli__arity(struct xnet *x, const struct cli_cmd *cmd, const char *path, int have, int min, int max)
+{
+	if (have >= min && (max < 0 || have <= max))
+		return true;
+	if (max == 0)
+		xerr(x, "\"%s\" accepts no arguments.", path);
+	else if (min == max)
+		xerr(x, "\"%s\" requires exactly %d argument%s.", path, min, min == 1 ? "" : "s");
+	else
+		xerr(x, "\"%s\" requires at least %d argument%s.", path, min, min == 1 ? "" : "s");
+	fprintf(stderr, "See '%s --help'.\n\nUsage:  %s%s%s%s\n", path, path,
+		cmd->opts && cmd->opts[0].lng ? " [OPTIONS]" : "", cmd->args && *cmd->args ? " " : "",
+		cmd->args ? cmd->args : "");
+	return false;
+}

@@ -6,6 +6,8 @@
 #ifndef XNET_CLI_H
 #define XNET_CLI_H
 
+#include <stdbool.h>
+
 struct xnet;
 
 struct cli_opt {
@@ -35,6 +37,14 @@ void cli__usage(const struct cli_cmd *cmd, const char *path);
 /* Dispatch argv[0] among cmds (prefix matching as bpftool does); prints group help. */
 int cli__dispatch(struct xnet *x, const struct cli_cmd *cmds, const char *path, const char *summary,
 		  int argc, char **argv);
+/*
+ * Docker's operand count check: have operands against min and max (-1: no
+ * upper bound). Prints `"xnet ps" accepts no arguments.`, `requires exactly
+ * 2 arguments.` or `requires at least 1 argument.` with the usage line, and
+ * returns false when the count is wrong.
+ */
+bool cli__arity(struct xnet *x, const struct cli_cmd *cmd, const char *path, int have, int min, int max);
+
 /* The entry being run (set by cli__dispatch), for the command's own parse. */
 extern const struct cli_cmd *cli__current;
 /* Exit code for "help was shown" / usage errors. */

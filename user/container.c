@@ -478,11 +478,8 @@ int cmd_run(struct xnet *x, int argc, char **argv)
 	i = cli__parse(x, cli__current, argv[0], argc, argv, run_opt, &a);
 	if (i < 0)
 		return i == -2 ? 0 : 125;
-	if (i >= argc) {
-		xerr(x, "\"%s\" requires at least 1 argument.", argv[0]);
-		fprintf(stderr, "See '%s --help'.\n\nUsage:  %s [OPTIONS] COMMAND [ARG...]\n", argv[0], argv[0]);
+	if (!cli__arity(x, cli__current, argv[0], argc - i, 1, -1))
 		return 125;
-	}
 	if (a.name && !util__valid_name(a.name[0] == '/' ? a.name + 1 : a.name)) {
 		xerr(x, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", a.name);
 		return 125;
@@ -748,11 +745,8 @@ int cmd_exec(struct xnet *x, int argc, char **argv)
 	i = cli__parse(x, cli__current, argv[0], argc, argv, exec_opt, &a);
 	if (i < 0)
 		return i == -2 ? 0 : 1;
-	if (argc - i < 2) {
-		xerr(x, "\"%s\" requires at least 2 arguments.", argv[0]);
-		fprintf(stderr, "See '%s --help'.\n\nUsage:  %s [OPTIONS] CONTAINER COMMAND [ARG...]\n", argv[0], argv[0]);
+	if (!cli__arity(x, cli__current, argv[0], argc - i, 2, -1))
 		return 1;
-	}
 	if (store__container_get(x, argv[i], &c)) {
 		xerr(x, "No such container: %s", argv[i]);
 		return 1;
@@ -942,10 +936,8 @@ int cmd_rm(struct xnet *x, int argc, char **argv)
 	i = cli__parse(x, cli__current, argv[0], argc, argv, rm_opt, &force);
 	if (i < 0)
 		return CLI_EXIT(i);
-	if (i >= argc) {
-		xerr(x, "\"%s\" requires at least 1 argument.", argv[0]);
+	if (!cli__arity(x, cli__current, argv[0], argc - i, 1, -1))
 		return 1;
-	}
 	for (; i < argc; i++) {
 		struct container c;
 
@@ -1163,10 +1155,8 @@ int cmd_inspect(struct xnet *x, int argc, char **argv)
 	i = cli__parse(x, cli__current, argv[0], argc, argv, insp_opt, &a);
 	if (i < 0)
 		return CLI_EXIT(i);
-	if (i >= argc) {
-		xerr(x, "\"%s\" requires at least 1 argument.", argv[0]);
+	if (!cli__arity(x, cli__current, argv[0], argc - i, 1, -1))
 		return 1;
-	}
 	if (a.type && strcmp(a.type, "container") && strcmp(a.type, "network"))
 		return xerr(x, "\"%s\" is not a valid value for --type", a.type), 1;
 	arr = json_object_new_array();

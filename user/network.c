@@ -280,11 +280,8 @@ static int network_create(struct xnet *x, int argc, char **argv)
 		rc = CLI_EXIT(i);
 		goto out_free;
 	}
-	if (argc - i != 1) {
-		xerr(x, "\"%s\" requires exactly 1 argument.", argv[0]);
-		fprintf(stderr, "See '%s --help'.\n", argv[0]);
+	if (!cli__arity(x, cli__current, argv[0], argc - i, 1, 1))
 		goto out_free;
-	}
 	if (store__begin(x))
 		goto out_free;
 	if (store__network_get(x, argv[i], &existing) == 0 && !strcmp(existing.name, argv[i])) {
@@ -555,10 +552,8 @@ static int network_inspect(struct xnet *x, int argc, char **argv)
 	i = cli__parse(x, cli__current, argv[0], argc, argv, fmt_opt, &a);
 	if (i < 0)
 		return CLI_EXIT(i);
-	if (i >= argc) {
-		xerr(x, "\"%s\" requires at least 1 argument.", argv[0]);
+	if (!cli__arity(x, cli__current, argv[0], argc - i, 1, -1))
 		return 1;
-	}
 	arr = json_object_new_array();
 	for (; i < argc; i++) {
 		struct network n;
@@ -708,10 +703,8 @@ static int network_ls(struct xnet *x, int argc, char **argv)
 	i = cli__parse(x, cli__current, argv[0], argc, argv, ls_opt, &a);
 	if (i < 0)
 		return CLI_EXIT(i);
-	if (i < argc) {
-		xerr(x, "\"%s\" accepts no arguments.", argv[0]);
+	if (!cli__arity(x, cli__current, argv[0], argc - i, 0, 0))
 		return 1;
-	}
 	st = store__prepare(x, "SELECT " NETWORK_COLS " FROM networks ORDER BY name");
 	if (!st)
 		return 1;
@@ -841,10 +834,8 @@ static int network_rm(struct xnet *x, int argc, char **argv)
 	i = cli__parse(x, cli__current, argv[0], argc, argv, force_opt, &force);
 	if (i < 0)
 		return CLI_EXIT(i);
-	if (i >= argc) {
-		xerr(x, "\"%s\" requires at least 1 argument.", argv[0]);
+	if (!cli__arity(x, cli__current, argv[0], argc - i, 1, -1))
 		return 1;
-	}
 	/* Each name is its own transaction: Docker goes on past failures and reports each. */
 	for (; i < argc; i++) {
 		struct network n;
@@ -1012,11 +1003,8 @@ static int network_endpoint_cmd(struct xnet *x, int argc, char **argv,
 	i = cli__parse(x, cli__current, argv[0], argc, argv, on_opt, ctx);
 	if (i < 0)
 		return CLI_EXIT(i);
-	if (argc - i != 2) {
-		xerr(x, "\"%s\" requires exactly 2 arguments.", argv[0]);
-		fprintf(stderr, "See '%s --help'.\n", argv[0]);
+	if (!cli__arity(x, cli__current, argv[0], argc - i, 2, 2))
 		return 1;
-	}
 	if (store__begin(x))
 		return 1;
 	if (store__network_get(x, argv[i], &n)) {
