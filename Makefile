@@ -41,7 +41,7 @@ USER_HDRS := $(wildcard user/*.h) $(wildcard headers/*.h)
 UNIT_SRCS := $(wildcard selftests/bpf/*.c)
 
 .PHONY: all test unit integration bench install demo clean
-all: $(BUILD)/xnet
+all: $(BUILD)/xnet $(BUILD)/xnet-pktgen
 
 $(BUILD) $(BUILD)/user:
 	mkdir -p $@
@@ -77,7 +77,21 @@ $(BUILD)/floor.bpf.o: bench/floor.bpf.c | $(BUILD)
 $(BUILD)/bench_progrun: bench/progrun.c $(BUILD)/lxc.skel.h $(BUILD)/floor.skel.h headers/xnet_abi.h
 	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
-test: $(BUILD)/xnet $(BUILD)/test_bpf
+# Traffic generator and sink (tools/pktgen): live-frames XDP or kernel pktgen.
+PKTGEN_HDRS := tools/pktgen/packet.h
+$(BUILD)/pktgen.bpf.o: tools/pktgen/pktgen.bpf.c | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/sink.bpf.o: tools/pktgen/sink.bpf.c | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/xnet-pktgen: tools/pktgen/pktgen.c tools/pktgen/packet.c $(PKTGEN_HDRS) $(BUILD)/pktgen.skel.h $(BUILD)/sink.skel.h
+	$(CC) $(CFLAGS) -Itools/pktgen tools/pktgen/pktgen.c tools/pktgen/packet.c -o $@ $(LDLIBS) -lpthread -lm
+
+$(BUILD)/test_pktgen: selftests/pktgen/test_packet.c tools/pktgen/packet.c $(PKTGEN_HDRS) $(BUILD)/pktgen.skel.h
+	$(CC) $(CFLAGS) -Itools/pktgen selftests/pktgen/test_packet.c tools/pktgen/packet.c -o $@ $(LDLIBS)
+
+test: $(BUILD)/xnet $(BUILD)/test_bpf $(BUILD)/xnet-pktgen $(BUILD)/test_pktgen
 	./selftests/run.sh
 
 unit: $(BUILD)/test_bpf

@@ -123,30 +123,40 @@ fi
 
 # ------------------------------------------------------------ BPF unit tests
 
-if [ $run_bpf = 1 ]; then
-	if [ ! -x "$TEST_BPF" ]; then
-		echo "SKIP test_bpf: $TEST_BPF is not built (make $(basename "$TEST_BPF"))"
+# A unit-test binary that ends with "N passed, N failed[, N skipped]": its
+# counts join the totals; exiting non-zero without a failure, or without the
+# line, counts as one failure.
+run_unit() {
+	local bin=$1 name rc summary p fl sk
+	name=$(basename "$bin")
+	if [ ! -x "$bin" ]; then
+		echo "SKIP $name: $bin is not built (make $name)"
 		skipped=$((skipped + 1))
-	else
-		"$TEST_BPF" 2>&1 | tee "$RESULTS/test_bpf.log"
-		rc=${PIPESTATUS[0]}
-		summary=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$RESULTS/test_bpf.log" | tail -n1)
-		if [ -n "$summary" ]; then
-			p=$(echo "$summary" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
-			fl=$(echo "$summary" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')
-			sk=$(echo "$summary" | grep -oE '[0-9]+ skipped' | grep -oE '[0-9]+')
-			passed=$((passed + p))
-			failed=$((failed + fl))
-			skipped=$((skipped + ${sk:-0}))
-			if [ "$rc" != 0 ] && [ "$fl" = 0 ]; then
-				echo "FAIL test_bpf: exited $rc although it reported no failure"
-				failed=$((failed + 1))
-			fi
-		else
-			echo "FAIL test_bpf: exited $rc without a 'N passed, N failed' line"
+		return
+	fi
+	"$bin" 2>&1 | tee "$RESULTS/$name.log"
+	rc=${PIPESTATUS[0]}
+	summary=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$RESULTS/$name.log" | tail -n1)
+	if [ -n "$summary" ]; then
+		p=$(echo "$summary" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
+		fl=$(echo "$summary" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')
+		sk=$(echo "$summary" | grep -oE '[0-9]+ skipped' | grep -oE '[0-9]+')
+		passed=$((passed + p))
+		failed=$((failed + fl))
+		skipped=$((skipped + ${sk:-0}))
+		if [ "$rc" != 0 ] && [ "$fl" = 0 ]; then
+			echo "FAIL $name: exited $rc although it reported no failure"
 			failed=$((failed + 1))
 		fi
+	else
+		echo "FAIL $name: exited $rc without a 'N passed, N failed' line"
+		failed=$((failed + 1))
 	fi
+}
+
+if [ $run_bpf = 1 ]; then
+	run_unit "$TEST_BPF"
+	run_unit "$TOP/build/test_pktgen"
 fi
 
 # ------------------------------------------------------------ integration tests

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * test_packet: unit tests of xnet-pktgen's frame builder and option parser
+ * (tools/pktgen/packet.c), and of the generator program's flow spread
+ * (tools/pktgen/pktgen.bpf.c under plain BPF_PROG_RUN, needs root).
+ *
+ * Checksums are verified with an implementation of their own here (a 64-bit
+ * accumulator over the whole header/pseudo-header, which must fold to
+ * 0xffff), plus a published IPv4 header vector.
+ *
+ * Output: "PASS name" / "FAIL name" / "SKIP name: why" per test, then
+ * "N passed, N failed[, N skipped]". Exit 1 on any failure.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "packet.h"
+#include "pktgen.skel.h"
+
+static int passed, failed, skipped;
+static int cur_failed, cur_skipped;
+static char skip_reason[256];
+
+#define CHECK(cond, ...) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "    %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+		fprintf(stderr, __VA_ARGS__);				\
+		fputc('\n', stderr);					\
+		cur_failed++;						\
+	}								\
+} while (0)
+
+static void skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(skip_reason, sizeof(skip_reason), fmt, ap);
+	va_end(ap);
+	cur_skipped = 1;
+}
+
+static void run(const char *name, void (*fn)(void))
+{
+	cur_failed = cur_skipped = 0;
+	fn();
+	if (cur_failed) {
+		printf("FAIL %s\n", name);
+		failed++;
+	} else if (cur_skipped) {
+		printf("SKIP %s: %s\n", name, skip_reason);
+		skipped++;
+	} else {
+		printf("PASS %s\n", name);
+		passed++;
+	}
+	fflush(stdout);
+}
+
+/* ------------------------------------------------------------ independent checksum */
+
+/* Sum of big-endian 16-bit words (odd tail padded), folded. 0xffff = valid. */
+static unsigned ref_sum(const unsigned char *b, size_t n, unsigned long long acc)
+{
+	for (size_t i = 0; i < n; i++)
+		acc += (i % 2 == 0) ? (unsigned long long)b[i] * 256 : b[i];
+	while (acc > 0xffff)
+		acc = (acc >> 16) + (acc & 0xffff);
+	return (unsigned)acc;
+}
+
+static unsigned get16(const unsigned char *b) { return (unsigned)b[0] << 8 | b[1]; }
+
+static int ip_ok(const unsigned char *f)
+{
+	return ref_sum(f + 14, 20, 0) == 0xffff;
+}
+
+static int l4_ok(const unsigned char *f, size_t len)
+{
+	const unsigned char *ip = f + 14;
+	unsigned long long acc = 0;
+	size_t l4len = len - 34;
+
+	acc += get16(ip + 12) + get16(ip + 14) + get16(ip + 16) + get16(ip + 18);
+	acc += ip[9];
+	acc += l4len;
+	return ref_sum(f + 34, l4len, acc) == 0xffff;
+}
+
+static struct pg_packet base_pkt(enum pg_proto proto, unsigned size)
+{
+	struct pg_packet p = {
+		.dst_mac = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 },
+		.src_mac = { 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee },
+		.src_ip = 0x0a000001, .dst_ip = 0x0a000002,
+		.src_port = 1234, .dst_port = 5678,
+		.proto = proto, .size = size,
+	};
+	return p;
+}
+
+/* ------------------------------------------------------------ builder */
+
+static void test_udp_fields(void)
+{
+	struct pg_packet p = base_pkt(PG_UDP, 64);
+	unsigned char f[PG_MAX_SIZE];
+
+	CHECK(pg_build(&p, f, sizeof(f)) == 64, "length");
+	CHECK(!memcmp(f, p.dst_mac, 6), "dst mac");
+	CHECK(!memcmp(f + 6, p.src_mac, 6), "src mac");
+	CHECK(get16(f + 12) == 0x0800, "ethertype %#x", get16(f + 12));
+	CHECK(f[14] == 0x45, "version/ihl %#x", f[14]);
+	CHECK(get16(f + 16) == 50, "ip total length %u", get16(f + 16));
+	CHECK(f[22] == 64, "ttl");
+	CHECK(f[23] == 17, "protocol %u", f[23]);
+	CHECK(get16(f + 20) == 0x4000, "DF, no fragment offset");
+	CHECK(!memcmp(f + 26, "\x0a\x00\x00\x01", 4), "saddr");
+	CHECK(!memcmp(f + 30, "\x0a\x00\x00\x02", 4), "daddr");
+	CHECK(get16(f + 34) == 1234, "sport %u", get16(f + 34));
+	CHECK(get16(f + 36) == 5678, "dport %u", get16(f + 36));
+	CHECK(get16(f + 38) == 30, "udp length %u", get16(f + 38));
+	CHECK(ip_ok(f), "ip checksum %#x", get16(f + 24));
+	CHECK(l4_ok(f, 64), "udp checksum %#x", get16(f + 40));
+	CHECK(get16(f + 40) != 0, "udp checksum present");
+}
+
+static void test_tcp_syn_fields(void)
+{
+	struct pg_packet p = base_pkt(PG_TCP_SYN, 64);
+	unsigned char f[PG_MAX_SIZE];
+
+	CHECK(pg_build(&p, f, sizeof(f)) == 64, "length");
+	CHECK(f[23] == 6, "protocol %u", f[23]);
+	CHECK(get16(f + 34) == 1234 && get16(f + 36) == 5678, "ports");
+	CHECK(f[34 + 12] >> 4 == 5, "data offset %u", f[34 + 12] >> 4);
+	CHECK(f[34 + 13] == 0x02, "flags %#x (SYN only)", f[34 + 13]);
+	CHECK(get16(f + 34 + 8) == 0 && get16(f + 34 + 10) == 0, "ack number zero");
+	CHECK(get16(f + 34 + 14) == 65535, "window");
+	CHECK(ip_ok(f), "ip checksum");
+	CHECK(l4_ok(f, 64), "tcp checksum %#x", get16(f + 50));
+}
+
+static void test_sizes(void)
+{
+	static const unsigned sizes[] = { 64, 65, 128, 511, 512, 1000, 1499, 1500 };
+	unsigned char f[PG_MAX_SIZE + 8];
+
+	for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		for (int proto = PG_UDP; proto <= PG_TCP_SYN; proto++) {
+			struct pg_packet p = base_pkt(proto, sizes[i]);
+
+			memset(f, 0xa5, sizeof(f));
+			CHECK(pg_build(&p, f, sizeof(f)) == (int)sizes[i], "size %u", sizes[i]);
+			CHECK(get16(f + 16) == sizes[i] - 14, "ip length at size %u", sizes[i]);
+			if (proto == PG_UDP)
+				CHECK(get16(f + 38) == sizes[i] - 34, "udp length at size %u", sizes[i]);
+			CHECK(ip_ok(f), "ip checksum at size %u proto %d", sizes[i], proto);
+			CHECK(l4_ok(f, sizes[i]), "l4 checksum at size %u proto %d", sizes[i], proto);
+			CHECK(f[sizes[i]] == 0xa5, "wrote past the frame at size %u", sizes[i]);
+		}
+	}
+}
+
+static void test_size_limits(void)
+{
+	unsigned char f[PG_MAX_SIZE + 8];
+	struct pg_packet p = base_pkt(PG_UDP, 63);
+
+	CHECK(pg_build(&p, f, sizeof(f)) == -1, "63 bytes accepted");
+	p.size = 1501;
+	CHECK(pg_build(&p, f, sizeof(f)) == -1, "1501 bytes accepted");
+	p.size = 100;
+	CHECK(pg_build(&p, f, 99) == -1, "buffer too small accepted");
+}
+
+/* The IPv4 header of Wikipedia's "IPv4 header checksum" example: 0xb861. */
+static void test_ip_checksum_vector(void)
+{
+	struct pg_packet p = base_pkt(PG_UDP, 14 + 0x73);
+	unsigned char f[PG_MAX_SIZE];
+
+	p.src_ip = 0xc0a80001;
+	p.dst_ip = 0xc0a800c7;
+	CHECK(pg_build(&p, f, sizeof(f)) > 0, "build");
+	CHECK(get16(f + 24) == 0xb861, "checksum %#x, expected 0xb861", get16(f + 24));
+}
+
+/* Many addresses/ports: checksums stay valid, including ones that fold to 0. */
+static void test_checksum_sweep(void)
+{
+	unsigned char f[PG_MAX_SIZE];
+	unsigned bad = 0, zero_udp = 0;
+
+	for (unsigned i = 0; i < 70000; i++) {
+		struct pg_packet p = base_pkt(i & 1 ? PG_TCP_SYN : PG_UDP, 64 + (i % 7));
+
+		p.src_ip = 0x0a000000 + i * 2654435761u % 0xffffff;
+		p.src_port = (uint16_t)(i ? i : 1);
+		if (pg_build(&p, f, sizeof(f)) < 0 || !ip_ok(f) || !l4_ok(f, p.size))
+			bad++;
+		if (!(i & 1) && get16(f + 40) == 0)
+			zero_udp++;
+	}
+	CHECK(bad == 0, "%u frames with a bad checksum", bad);
+	CHECK(zero_udp == 0, "%u UDP frames with checksum 0 (must be sent as 0xffff)", zero_udp);
+}
+
+/* ------------------------------------------------------------ options */
+
+static int parse(struct pg_opts *o, char *err, const char *first, ...)
+{
+	char *argv[64];
+	int argc = 0;
+	va_list ap;
+	const char *a;
+
+	argv[argc++] = (char *)"xnet-pktgen";
+	va_start(ap, first);
+	for (a = first; a && argc < 63; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	err[0] = 0;
+	return pg_parse(argc, argv, o, err, 256);
+}
+
+#define P(...) parse(&o, err, __VA_ARGS__, NULL)
+
+static void test_parse_ok(void)
+{
+	struct pg_opts o;
+	char err[256];
+
+	CHECK(P("--dev", "eth0", "--dst-ip", "10.0.0.2") == 0, "%s", err);
+	CHECK(!strcmp(o.dev, "eth0"), "dev");
+	CHECK(o.pkt.dst_ip == 0x0a000002, "dst ip %#x", o.pkt.dst_ip);
+	CHECK(o.pkt.size == 64 && o.pkt.proto == PG_UDP, "defaults");
+	CHECK(o.duration == 10 && o.count == 0, "default duration");
+	CHECK(o.mode == PG_MODE_GEN && !o.json && o.threads == 0, "defaults");
+
+	CHECK(P("--dev", "veth1", "--dst-ip", "1.2.3.4", "--src-ip", "10.0.0.1-10.0.1.0",
+		"--src-port", "1000-1999", "--dst-port", "80", "--tcp-syn", "--size", "1500",
+		"--count", "12345", "--rate", "1000", "--threads", "2", "--json",
+		"--dst-mac", "aa:bb:cc:dd:ee:ff", "--src-mac", "02:00:00:00:00:09") == 0, "%s", err);
+	CHECK(o.pkt.src_ip == 0x0a000001 && o.src_ip_count == 256, "src ip range %#x+%u", o.pkt.src_ip, o.src_ip_count);
+	CHECK(o.pkt.src_port == 1000 && o.src_port_count == 1000, "src port range");
+	CHECK(o.pkt.dst_port == 80, "dst port");
+	CHECK(o.pkt.proto == PG_TCP_SYN, "tcp syn");
+	CHECK(o.pkt.size == 1500, "size");
+	CHECK(o.count == 12345 && o.duration == 0, "count");
+	CHECK(o.rate == 1000 && o.threads == 2 && o.json, "rate threads json");
+	CHECK(!memcmp(o.pkt.dst_mac, "\xaa\xbb\xcc\xdd\xee\xff", 6) && o.have_dst_mac, "dst mac");
+	CHECK(!memcmp(o.pkt.src_mac, "\x02\x00\x00\x00\x00\x09", 6) && o.have_src_mac, "src mac");
+
+	CHECK(P("--dev=eth0", "--dst-ip=10.0.0.2", "--duration=2.5") == 0, "%s", err);
+	CHECK(o.duration == 2.5, "duration %g", o.duration);
+
+	CHECK(P("sink", "--dev", "v0", "--duration", "3") == 0, "%s", err);
+	CHECK(o.mode == PG_MODE_SINK && !strcmp(o.dev, "v0") && o.duration == 3, "sink subcommand");
+	CHECK(P("--sink", "v1", "--json") == 0, "%s", err);
+	CHECK(o.mode == PG_MODE_SINK && !strcmp(o.dev, "v1") && o.json, "--sink");
+	CHECK(P("--help") == 0 && o.help, "--help");
+	CHECK(P("-h") == 0 && o.help, "-h");
+}
+
+static void expect_err(const char *want, int rc, const char *err, int line)
+{
+	if (rc != -1 || !strstr(err, want)) {
+		fprintf(stderr, "    line %d: expected an error naming '%s', got rc %d '%s'\n", line, want, rc, err);
+		cur_failed++;
+	}
+}
+#define E(want, ...) expect_err(want, P(__VA_ARGS__), err, __LINE__)
+
+static void test_parse_errors(void)
+{
+	struct pg_opts o;
+	char err[256];
+
+	E("--dev", "--dst-ip", "10.0.0.2");
+	E("--dst-ip", "--dev", "eth0");
+	E("--dst-ip", "--dev", "eth0", "--dst-ip", "10.0.0.256");
+	E("--dst-ip", "--dev", "eth0", "--dst-ip", "10.0.0.1-10.0.0.2");
+	E("--src-ip", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--src-ip", "10.0.0.9-10.0.0.1");
+	E("--src-ip", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--src-ip", "nonsense");
+	E("--src-port", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--src-port", "0");
+	E("--src-port", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--src-port", "2000-1000");
+	E("--src-port", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--src-port", "65536");
+	E("--dst-port", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--dst-port", "x");
+	E("--size", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--size", "63");
+	E("--size", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--size", "1501");
+	E("--size", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--size", "64k");
+	E("--count", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--count", "-5");
+	E("--count", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--count", "0");
+	E("--duration", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--duration", "0");
+	E("--duration", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--duration", "abc");
+	E("exclusive", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--count", "5", "--duration", "1");
+	E("exclusive", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--udp", "--tcp-syn");
+	E("--rate", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--rate", "0");
+	E("--threads", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--threads", "0");
+	E("--batch", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--batch", "257");
+	E("--mode", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--mode", "fast");
+	E("--dst-mac", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--dst-mac", "aa:bb:cc:dd:ee");
+	E("--src-mac", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--src-mac", "aa:bb:cc:dd:ee:fff");
+	E("unknown option '--bogus'", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--bogus");
+	E("needs an argument", "--dev", "eth0", "--dst-ip");
+	E("unexpected argument 'extra'", "--dev", "eth0", "--dst-ip", "1.1.1.1", "extra");
+	E("interface name", "--dev", "a-very-long-interface-name", "--dst-ip", "1.1.1.1");
+	E("--dev", "sink", "--json");
+}
+
+/* ------------------------------------------------------------ the XDP generator */
+
+/*
+ * pktgen.bpf.c under plain BPF_PROG_RUN (no live frames, nothing is sent):
+ * successive runs walk src ports first, then source addresses, and every
+ * output frame has valid checksums, although the input is always the template.
+ */
+static void test_flow_spread(void)
+{
+	struct pg_packet p = base_pkt(PG_UDP, 64);
+	unsigned char in[PG_MAX_SIZE], out[PG_MAX_SIZE];
+	struct pktgen *skel;
+	int proto;
+
+	if (geteuid() != 0) {
+		skip("needs root (BPF_PROG_RUN)");
+		return;
+	}
+	for (proto = PG_UDP; proto <= PG_TCP_SYN; proto++) {
+		unsigned csum_off = proto == PG_UDP ? PG_UDP_CSUM_OFF : PG_TCP_CSUM_OFF;
+
+		p = base_pkt(proto, proto == PG_UDP ? 64 : 100);
+		p.src_ip = 0x0a00fffe;	/* crosses a 16-bit boundary */
+		p.src_port = 65533;
+		CHECK(pg_build(&p, in, sizeof(in)) > 0, "build");
+		skel = pktgen__open();
+		CHECK(skel, "open: %s", strerror(errno));
+		if (!skel)
+			return;
+		skel->rodata->cfg_ifindex = 1;
+		skel->rodata->cfg_ip_off = PG_IP_OFF;
+		skel->rodata->cfg_l4_off = PG_L4_OFF;
+		skel->rodata->cfg_udp = proto == PG_UDP;
+		skel->rodata->cfg_l4_csum_off = csum_off;
+		skel->rodata->cfg_src_ip = p.src_ip;
+		skel->rodata->cfg_src_ip_count = 4;
+		skel->rodata->cfg_src_port = p.src_port;
+		skel->rodata->cfg_src_port_count = 3;
+		skel->rodata->cfg_ip_csum = get16(in + PG_IP_OFF + 10);
+		skel->rodata->cfg_l4_csum = get16(in + PG_L4_OFF + csum_off);
+		if (pktgen__load(skel)) {
+			CHECK(0, "load: %s", strerror(errno));
+			pktgen__destroy(skel);
+			return;
+		}
+		for (unsigned i = 0; i < 30; i++) {
+			LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = p.size,
+				    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+			unsigned want_port = 65533 + i % 3, want_ip = 0x0a00fffe + (i / 3) % 4;
+			int err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xnet_pktgen), &opts);
+
+			CHECK(!err, "run %u: %s", i, strerror(errno));
+			if (err)
+				break;
+			CHECK(opts.retval == XDP_REDIRECT, "run %u: retval %u", i, opts.retval);
+			CHECK(opts.data_size_out == p.size, "run %u: size %u", i, opts.data_size_out);
+			CHECK(get16(out + 34) == want_port, "run %u: sport %u, want %u", i, get16(out + 34), want_port);
+			CHECK(((unsigned)get16(out + 26) << 16 | get16(out + 28)) == want_ip, "run %u: saddr", i);
+			CHECK(ip_ok(out), "run %u proto %d: ip checksum", i, proto);
+			CHECK(l4_ok(out, p.size), "run %u proto %d: l4 checksum %#x", i, proto, get16(out + 34 + csum_off));
+			/* Everything but saddr, the checksums and sport is the template's. */
+			CHECK(!memcmp(out, in, 24) && !memcmp(out + 30, in + 30, 4) &&
+			      !memcmp(out + 36, in + 36, csum_off - 2) &&
+			      !memcmp(out + 36 + csum_off, in + 36 + csum_off, p.size - 36 - csum_off),
+			      "run %u: other fields changed", i);
+		}
+		pktgen__destroy(skel);
+	}
+}
+
+int main(void)
+{
+	libbpf_set_print(NULL);
+	run("packet_udp_fields", test_udp_fields);
+	run("packet_tcp_syn_fields", test_tcp_syn_fields);
+	run("packet_sizes", test_sizes);
+	run("packet_size_limits", test_size_limits);
+	run("packet_ip_checksum_vector", test_ip_checksum_vector);
+	run("packet_checksum_sweep", test_checksum_sweep);
+	run("options_ok", test_parse_ok);
+	run("options_errors", test_parse_errors);
+	run("bpf_flow_spread", test_flow_spread);
+	if (skipped)
+		printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+	else
+		printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
