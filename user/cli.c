@@ -27,6 +27,14 @@ void cli__usage(const struct cli_cmd *cmd, const char *path)
 	printf("  %-30s %s\n", "    --help", "Print usage");
 }
 
+int cli__flag_opt(void *ctx, int idx, const char *arg)
+{
+	(void)idx;
+	(void)arg;
+	*(bool *)ctx = true;
+	return 0;
+}
+
 int cli__parse(struct xnet *x, const struct cli_cmd *cmd, const char *path, int argc, char **argv,
 	       int (*on_opt)(void *ctx, int idx, const char *arg), void *ctx)
 {

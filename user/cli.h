@@ -34,6 +34,8 @@ struct cli_cmd {
 int cli__parse(struct xnet *x, const struct cli_cmd *cmd, const char *path, int argc, char **argv,
 	       int (*on_opt)(void *ctx, int idx, const char *arg), void *ctx);
 void cli__usage(const struct cli_cmd *cmd, const char *path);
+/* on_opt for commands whose only option is one flag (-f): sets *(bool *)ctx. */
+int cli__flag_opt(void *ctx, int idx, const char *arg);
 /* Dispatch argv[0] among cmds (prefix matching as bpftool does); prints group help. */
 int cli__dispatch(struct xnet *x, const struct cli_cmd *cmds, const char *path, const char *summary,
 		  int argc, char **argv);

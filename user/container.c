@@ -190,8 +190,6 @@ int container__connect(struct xnet *x, struct container *c, const struct network
 	sqlite3_finalize(st);
 	if (rc)
 		return xerr(x, "cannot record the endpoint of %s on %s: %s", c->name, n->name, sqlite3_errmsg(x->db));
-	if (xnet__kernel(x))
-		return -1;
 	store__failpoint("connect-before-endpoint");
 	rc = endpoint__kernel_apply(x, c, &e, n, existing == 0);
 	if (rc)
@@ -222,7 +220,7 @@ int container__disconnect(struct xnet *x, struct container *c, const struct netw
 		free(eps);
 		return xerr(x, "container %s is not connected to network %s", c->name, n->name);
 	}
-	if (xnet__kernel(x) || endpoint__kernel_remove(x, c, &eps[hit])) {
+	if (endpoint__kernel_remove(x, c, &eps[hit])) {
 		free(eps);
 		return xerr(x, "cannot detach %s from network %s", c->name, n->name);
 	}
@@ -263,8 +261,6 @@ int container__remove(struct xnet *x, struct container *c, bool force)
 	if (container__running(c) && !force)
 		return xerr(x, "cannot remove container \"/%s\": container is running: stop the container before removing or force remove",
 			    c->name);
-	if (xnet__kernel(x))
-		return -1;
 	store__kernel_touch(x);
 	stop_processes(x, c);
 	endpoint__list(x, c->id, &eps, &neps);
@@ -599,8 +595,6 @@ int cmd_run(struct xnet *x, int argc, char **argv)
 	sqlite3_finalize(st);
 
 	/* Kernel side: the sandbox's files, namespace and first endpoint. */
-	if (xnet__kernel(x))
-		goto rollback;
 	store__kernel_touch(x);
 	container__dir(x, c.id, dir, sizeof(dir));
 	if (util__mkdir_p(dir)) {
@@ -920,20 +914,12 @@ const struct cli_opt rm_opts[] = {
 	{ 0 }
 };
 
-static int rm_opt(void *ctx, int idx, const char *arg)
-{
-	(void)arg;
-	(void)idx;
-	*(bool *)ctx = true;
-	return 0;
-}
-
 int cmd_rm(struct xnet *x, int argc, char **argv)
 {
 	bool force = false;
 	int i, rc = 0;
 
-	i = cli__parse(x, cli__current, argv[0], argc, argv, rm_opt, &force);
+	i = cli__parse(x, cli__current, argv[0], argc, argv, cli__flag_opt, &force);
 	if (i < 0)
 		return CLI_EXIT(i);
 	if (!cli__arity(x, cli__current, argv[0], argc - i, 1, -1))

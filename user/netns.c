@@ -464,25 +464,6 @@ static int umount_all(const char *path)
 	return 0;
 }
 
-static int do_delete(struct mnt_ctx *ctx, void *arg)
-{
-	const char *path = arg;
-	int err;
-
-	(void)ctx;
-	err = umount_all(path);
-	if (err) {
-		log_error("cannot unmount netns %s: %s", path, strerror(-err));
-		return err;
-	}
-	if (unlink(path) && errno != ENOENT) {
-		err = errno;
-		log_error("cannot remove netns file %s: %s", path, strerror(err));
-		return -err;
-	}
-	return 0;
-}
-
 static int do_umount(struct mnt_ctx *ctx, void *arg)
 {
 	const char *path = arg;
@@ -495,41 +476,49 @@ static int do_umount(struct mnt_ctx *ctx, void *arg)
 	return err;
 }
 
-int netns__umount(const char *path)
+static int do_delete(struct mnt_ctx *ctx, void *arg)
+{
+	const char *path = arg;
+	int err = do_umount(ctx, arg);
+
+	if (err)
+		return err;
+	if (unlink(path) && errno != ENOENT) {
+		err = errno;
+		log_error("cannot remove netns file %s: %s", path, strerror(err));
+		return -err;
+	}
+	return 0;
+}
+
+/*
+ * Unmount path in our own mount namespace (it may have been attached here
+ * rather than propagated), then run fn on it in the host's. Missing = 0.
+ */
+static int unmount_everywhere(const char *path, int (*fn)(struct mnt_ctx *, void *), const char *done)
 {
 	struct stat st;
 	int err;
 
 	if (lstat(path, &st) && errno == ENOENT)
 		return 0;
-	err = umount_all(path);
-	if (err) {
-		log_error("cannot unmount %s: %s", path, strerror(-err));
+	err = do_umount(NULL, (void *)path);
+	if (err)
 		return err;
-	}
-	err = run_in_host_mntns(path, do_umount, (void *)path);
+	err = run_in_host_mntns(path, fn, (void *)path);
 	if (!err)
-		log_info("unmounted %s", path);
+		log_info("%s %s", done, path);
 	return err;
+}
+
+int netns__umount(const char *path)
+{
+	return unmount_everywhere(path, do_umount, "unmounted");
 }
 
 int netns__delete(const char *path)
 {
-	struct stat st;
-	int err;
-
-	if (lstat(path, &st) && errno == ENOENT)
-		return 0;
-	/* Our own copy first: it may have been attached here rather than propagated. */
-	err = umount_all(path);
-	if (err) {
-		log_error("cannot unmount netns %s: %s", path, strerror(-err));
-		return err;
-	}
-	err = run_in_host_mntns(path, do_delete, (void *)path);
-	if (!err)
-		log_info("deleted netns %s", path);
-	return err;
+	return unmount_everywhere(path, do_delete, "deleted netns");
 }
 
 int netns__enter(const char *path, int *saved)

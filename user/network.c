@@ -340,7 +340,7 @@ static int network_create(struct xnet *x, int argc, char **argv)
 		goto out_rollback;
 	}
 	store__failpoint("network-create-before-kernel");
-	if (xnet__kernel(x) || network__kernel_apply(x, &n)) {
+	if (network__kernel_apply(x, &n)) {
 		xerr(x, "cannot create the datapath of network %s (see the log above)", n.name);
 		rc = 1;
 		goto out_rollback;
@@ -795,7 +795,7 @@ static int network_remove_one(struct xnet *x, struct network *n)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (xnet__kernel(x) || network__kernel_remove(x, n))
+	if (network__kernel_remove(x, n))
 		return xerr(x, "cannot remove the datapath of network %s", n->name);
 	st = store__prepare(x, "DELETE FROM networks WHERE id = ?");
 	if (!st)
@@ -818,20 +818,12 @@ static const struct cli_opt disconnect_opts[] = {
 	{ 0 }
 };
 
-static int force_opt(void *ctx, int idx, const char *arg)
-{
-	(void)arg;
-	if (idx == 0)
-		*(bool *)ctx = true;
-	return 0;
-}
-
 static int network_rm(struct xnet *x, int argc, char **argv)
 {
 	bool force = false;
 	int i, rc = 0;
 
-	i = cli__parse(x, cli__current, argv[0], argc, argv, force_opt, &force);
+	i = cli__parse(x, cli__current, argv[0], argc, argv, cli__flag_opt, &force);
 	if (i < 0)
 		return CLI_EXIT(i);
 	if (!cli__arity(x, cli__current, argv[0], argc - i, 1, -1))
@@ -1048,7 +1040,7 @@ static int network_disconnect(struct xnet *x, int argc, char **argv)
 {
 	bool force = false;
 
-	return network_endpoint_cmd(x, argc, argv, force_opt, &force, disconnect_op);
+	return network_endpoint_cmd(x, argc, argv, cli__flag_opt, &force, disconnect_op);
 }
 
 static const struct cli_cmd network_cmds[] = {

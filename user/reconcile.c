@@ -315,7 +315,7 @@ static int system_reconcile(struct xnet *x, int argc, char **argv)
 		return CLI_EXIT(i);
 	if (store__begin(x))
 		return 1;
-	if (xnet__kernel(x) || reconcile__all(x)) {
+	if (reconcile__all(x)) {
 		store__rollback(x);
 		return xerr(x, "reconcile failed (see the log above)"), 1;
 	}
@@ -361,10 +361,6 @@ static int system_teardown(struct xnet *x, int argc, char **argv)
 		return CLI_EXIT(i);
 	if (store__begin(x))
 		return 1;
-	if (xnet__kernel(x)) {
-		store__rollback(x);
-		return 1;
-	}
 	/* Sandboxes first (their endpoints hold the networks), then networks. */
 	for (;;) {
 		struct container c;

@@ -88,7 +88,10 @@ void xnet__print_json(struct json_object *o);
 /* ---- store.c ---- */
 int store__open(struct xnet *x);
 void store__close(struct xnet *x);
-/* BEGIN IMMEDIATE: the one global write lock. Also runs crash recovery when needed. */
+/*
+ * BEGIN IMMEDIATE: the one global write lock. Also opens the datapath
+ * (x->dp is valid for the whole transaction) and runs crash recovery.
+ */
 int store__begin(struct xnet *x);
 int store__commit(struct xnet *x);
 /* Roll back the store; if the kernel was touched, reconcile it back to the store. */
