@@ -22,7 +22,16 @@
  *   xnet_subnets   LPM_TRIE  struct xnet_subnet_key  -> __u32 net_id
  *   xnet_gateways  HASH      __u32 gateway ifindex   -> __u32 net_id
  *   xnet_drops     PERCPU_ARRAY __u32 reason         -> struct xnet_drop_counter
- * Writer: the xnet CLI (user/datapath.c). Readers: the programs under bpf/, bpftool.
+ * NAT and port publishing:
+ *   xnet_host      ARRAY[1]  0                       -> struct xnet_host
+ *   xnet_hostaddrs HASH      __be32 host address     -> __u32 XNET_HA_* flags
+ *   xnet_published HASH      struct xnet_pub_key     -> struct xnet_pub
+ *   xnet_policy    LPM_TRIE  struct xnet_policy_key  -> __u32 XNET_POLICY_*
+ *   xnet_ct        LRU_HASH  struct xnet_ct_key      -> struct xnet_ct_entry (programs write)
+ *   xnet_frags     LRU_HASH  struct xnet_frag_key    -> struct xnet_frag (programs write)
+ *   xnet_sock_rev  LRU_HASH  struct xnet_sock_rev_key -> struct xnet_sock_rev (sock hooks write)
+ * Writer: the xnet CLI (user/datapath.c), unless noted. Readers: the programs
+ * under bpf/, bpftool.
  */
 
 /* Capacity limits. Overridable at build time (-DXNET_MAX_ENDPOINTS=...). */
@@ -35,11 +44,32 @@
 #ifndef XNET_MAX_FLOOD
 #define XNET_MAX_FLOOD		65536	/* upper bound of one broadcast flood loop */
 #endif
+#ifndef XNET_MAX_CT
+#define XNET_MAX_CT		131072	/* NAT/conntrack entries (two per flow), LRU */
+#endif
+#ifndef XNET_MAX_PUBLISHED
+#define XNET_MAX_PUBLISHED	65536	/* published (host ip, port, proto) bindings */
+#endif
+#ifndef XNET_MAX_HOSTADDRS
+#define XNET_MAX_HOSTADDRS	1024	/* IPv4 addresses of the host */
+#endif
+#ifndef XNET_MAX_POLICY
+#define XNET_MAX_POLICY		4096	/* admin policy rules for published ports */
+#endif
+#ifndef XNET_MAX_FRAGS
+#define XNET_MAX_FRAGS		8192	/* IPv4 datagrams in fragments being translated */
+#endif
+#ifndef XNET_MAX_SOCK_REV
+#define XNET_MAX_SOCK_REV	65536	/* host sockets translated by the sock hooks */
+#endif
 
 /* Network flags (struct xnet_network.flags). */
 #define XNET_NET_ICC		(1U << 0)	/* endpoints may talk to each other (enable_icc) */
-#define XNET_NET_INTERNAL	(1U << 1)	/* --internal: no traffic beyond the gateway (datapath: NAT issue) */
-#define XNET_NET_MASQ		(1U << 2)	/* enable_ip_masquerade (datapath: NAT issue) */
+#define XNET_NET_INTERNAL	(1U << 1)	/* --internal: nothing beyond the own subnet (gateway IP included) */
+#define XNET_NET_MASQ		(1U << 2)	/* enable_ip_masquerade: egress SNAT to the uplink address */
+
+/* Endpoint flags (struct xnet_endpoint.flags). */
+#define XNET_EP_PUBLISHED	(1U << 0)	/* has published ports: its replies need reverse DNAT */
 
 /* xnet_networks: net_id -> network. Written by the CLI on network create/rm. */
 struct xnet_network {
@@ -59,7 +89,7 @@ struct xnet_endpoint {
 	__u32 ifindex;		/* host-side veth ifindex (same as the key) */
 	__be32 ip;		/* the only source IP this endpoint may use */
 	__u8 mac[6];		/* the only source MAC this endpoint may use */
-	__u16 flags;		/* reserved, 0 */
+	__u16 flags;		/* XNET_EP_* */
 };
 
 /* xnet_fdb: MAC -> host-side veth ifindex (static 802.1d forwarding table). */
@@ -78,6 +108,134 @@ struct xnet_port_key {
 struct xnet_subnet_key {
 	__u32 prefixlen;	/* LPM prefix length in bits */
 	__be32 addr;
+};
+
+/*
+ * xnet_host[0]: host-wide NAT settings. uplink_ifindex 0 = no uplink (no
+ * masquerade, no DNAT from the wire; host-local and hairpin paths work).
+ */
+struct xnet_host {
+	__u32 uplink_ifindex;	/* the host's outward device (tc programs of uplink.bpf.c) */
+	__be32 uplink_ip;	/* masquerade source; the address outside clients use */
+	__u64 netns_cookie;	/* the host's network namespace: the sock hooks act only there */
+	__u16 nat_port_min;	/* SNAT source ports, host byte order, inclusive */
+	__u16 nat_port_max;
+	__u32 flags;		/* XNET_HOST_* */
+};
+#define XNET_HOST_POLICY	(1U << 0)	/* xnet_policy has rules: consult it before DNAT */
+
+/* xnet_hostaddrs: every IPv4 address of the host (flags say which kind). */
+#define XNET_HA_LOCAL		(1U << 0)	/* an address of a host device */
+#define XNET_HA_UPLINK		(1U << 1)	/* the uplink's address */
+#define XNET_HA_GATEWAY		(1U << 2)	/* a network's gateway address */
+#define XNET_HA_LOOPBACK	(1U << 3)	/* 127.0.0.0/8 (only host-local clients) */
+
+/*
+ * xnet_published: (host ip, port, proto) -> backend. host_ip 0 = every host
+ * address (0.0.0.0). A binding on a loopback address is only reachable by
+ * host-local clients (sock hooks), never from the wire (moby#45610).
+ * Ports in network byte order.
+ */
+struct xnet_pub_key {
+	__be32 host_ip;		/* 0 = any */
+	__be16 port;		/* host port */
+	__u8 proto;		/* IPPROTO_TCP / IPPROTO_UDP */
+	__u8 pad;		/* must be 0 */
+};
+struct xnet_pub {
+	__be32 backend_ip;	/* the endpoint's address */
+	__be16 backend_port;	/* container port */
+	__u16 flags;		/* reserved, 0 */
+	__u32 ifindex;		/* the endpoint's host-side veth */
+	__u32 net_id;		/* its network */
+};
+
+/*
+ * xnet_policy: the admin's rules for published ports (Docker's DOCKER-USER),
+ * applied to the client address before DNAT. Longest prefix wins; the key's
+ * first 32 bits are (proto, pad, port) so that a rule can name one published
+ * port; a rule for every port has proto 0 and port 0, and the datapath looks
+ * up the port-specific key first, then the wildcard. No match = allow.
+ * prefixlen = 32 + the source prefix length.
+ */
+struct xnet_policy_key {
+	__u32 prefixlen;
+	__u8 proto;		/* 0 = every published port */
+	__u8 pad;
+	__be16 port;		/* host port, 0 with proto 0 */
+	__be32 saddr;
+};
+#define XNET_POLICY_ALLOW	1
+#define XNET_POLICY_DENY	2
+
+/*
+ * xnet_ct: the one NAT/conntrack table (LRU). Two entries per flow, keyed by
+ * the tuple as it appears on the wire at the point of translation:
+ *   XNET_CT_OUT: as sent by a sandbox  -> rewrite the source to (addr, port)
+ *   XNET_CT_IN:  as received by the host -> rewrite the destination to
+ *                (addr, port) and deliver to endpoint ifindex
+ * A masqueraded flow (sandbox -> outside) creates OUT(orig) + IN(reply);
+ * a published flow (client -> host port) creates IN(orig) + OUT(reply).
+ * ICMP echo uses the identifier as both ports (sport = dport = id).
+ */
+struct xnet_ct_key {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 sport;
+	__be16 dport;
+	__u8 proto;
+	__u8 dir;		/* XNET_CT_OUT / XNET_CT_IN */
+	__u16 pad;		/* must be 0 */
+};
+#define XNET_CT_OUT		1
+#define XNET_CT_IN		2
+
+struct xnet_ct_entry {
+	__be32 addr;		/* translated address (see dir) */
+	__be16 port;		/* translated port (ICMP: identifier) */
+	__u8 kind;		/* XNET_CT_SNAT / XNET_CT_DNAT */
+	__u8 state;		/* XNET_CT_ST_* (TCP), NEW/ESTABLISHED for others */
+	__u32 ifindex;		/* IN: endpoint host veth to deliver to; OUT: 0 */
+	__u32 flags;		/* XNET_CTF_* */
+	__u64 last_seen;	/* bpf_ktime_get_ns() of the last packet */
+	__u64 packets;
+	__u64 bytes;
+};
+#define XNET_CT_SNAT		1	/* masquerade: sandbox -> outside */
+#define XNET_CT_DNAT		2	/* published port: client -> sandbox */
+#define XNET_CTF_HAIRPIN	(1U << 0)	/* client is a local sandbox: deliver in lxc */
+#define XNET_CTF_SEEN_REPLY	(1U << 1)
+#define XNET_CT_ST_NEW		0
+#define XNET_CT_ST_ESTABLISHED	1
+#define XNET_CT_ST_CLOSING	2	/* FIN seen */
+#define XNET_CT_ST_CLOSED	3	/* RST seen */
+
+/* xnet_frags: non-first fragments carry no ports; the first one records them. */
+struct xnet_frag_key {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 id;
+	__u8 proto;
+	__u8 pad;
+};
+struct xnet_frag {
+	__be16 sport;
+	__be16 dport;
+	__u32 pad;
+	__u64 last_seen;
+};
+
+/* xnet_sock_rev: host socket -> the published address it asked for (recvmsg4/getpeername4). */
+struct xnet_sock_rev_key {
+	__u64 cookie;		/* bpf_get_socket_cookie() */
+	__be32 addr;		/* backend address the socket was sent to */
+	__be16 port;
+	__u16 pad;
+};
+struct xnet_sock_rev {
+	__be32 addr;		/* the address the application used */
+	__be16 port;
+	__u16 pad;
 };
 
 /* xnet_drops: per-CPU counters indexed by enum xnet_drop_reason. */
@@ -105,6 +263,14 @@ enum xnet_drop_reason {
 	XNET_DROP_ARP_UNANSWERED,	/* ARP request for an address nobody here owns */
 	XNET_DROP_ARP_OTHER,		/* ARP reply / gratuitous ARP from a sandbox */
 	XNET_DROP_NO_NETWORK,		/* endpoint or gateway refers to a missing network */
+	XNET_DROP_INTERNAL,		/* --internal network: destination outside its subnet */
+	XNET_DROP_NAT_EXHAUSTED,	/* no free SNAT source port for this destination */
+	XNET_DROP_INVALID_L4,		/* truncated TCP/UDP/ICMP header on a NAT path */
+	XNET_DROP_FRAG_UNKNOWN,		/* a non-first fragment of no known datagram */
+	XNET_DROP_ROUTED_TO_SANDBOX,	/* outside routed straight to a sandbox address */
+	XNET_DROP_POLICY,		/* the admin's policy denies this client */
+	XNET_DROP_LOOPBACK_WIRE,	/* loopback destination arriving from the wire */
+	XNET_DROP_CT_INVALID,		/* not a valid packet of a tracked flow (e.g. ICMP error for nothing) */
 	XNET_DROP_MAX,
 };
 
@@ -123,6 +289,14 @@ enum xnet_drop_reason {
 	[XNET_DROP_ARP_UNANSWERED] = "arp-unanswered",	\
 	[XNET_DROP_ARP_OTHER] = "arp-not-request",	\
 	[XNET_DROP_NO_NETWORK] = "no-network",	\
+	[XNET_DROP_INTERNAL] = "internal-network",	\
+	[XNET_DROP_NAT_EXHAUSTED] = "nat-ports-exhausted",	\
+	[XNET_DROP_INVALID_L4] = "invalid-l4",	\
+	[XNET_DROP_FRAG_UNKNOWN] = "fragment-unknown",	\
+	[XNET_DROP_ROUTED_TO_SANDBOX] = "routed-to-sandbox",	\
+	[XNET_DROP_POLICY] = "policy-denied",	\
+	[XNET_DROP_LOOPBACK_WIRE] = "loopback-from-wire",	\
+	[XNET_DROP_CT_INVALID] = "ct-invalid",	\
 }
 
 /* Pin names, relative to <state root>/bpf/. */

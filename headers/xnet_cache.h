@@ -52,7 +52,7 @@ struct xnet_if_cache {
 	__u32 net_id;
 	__be32 ip;		/* endpoint: its only source IP */
 	__u8 mac[6];		/* endpoint: its only source MAC */
-	__u16 pad0;
+	__u16 ep_flags;		/* endpoint: XNET_EP_* */
 	__u8 gw_mac[6];		/* the network's gateway MAC */
 	__u16 pad1;
 	__u32 gw_ifindex;	/* the network's gateway device */

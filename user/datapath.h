@@ -55,6 +55,7 @@ struct dp_endpoint {
 	__u32 ifindex;		/* host-side veth */
 	__be32 ip;
 	__u8 mac[6];
+	__u16 flags;		/* XNET_EP_* (XNET_EP_PUBLISHED: the sandbox has published ports here) */
 };
 int dp__endpoint_set(struct xnet_dp *dp, const struct dp_endpoint *ep);
 /* Removes every entry of the endpoint at ifindex. Missing = 0. */
@@ -66,6 +67,37 @@ int dp__endpoint_del(struct xnet_dp *dp, __u32 ifindex);
  */
 int dp__sweep(struct xnet_dp *dp, const __u32 *net_ids, int n_nets,
 	      const __u32 *ep_ifindexes, int n_eps);
+
+/* ---------------------------------------------------------------- NAT */
+
+/*
+ * Host-wide NAT settings (xnet_host[0]). Attaches the uplink programs to tc
+ * ingress and egress of uplink_ifindex (detaching them from a previous
+ * uplink), or detaches them everywhere when uplink_ifindex is 0.
+ */
+int dp__host_set(struct xnet_dp *dp, const struct xnet_host *h);
+int dp__host_get(struct xnet_dp *dp, struct xnet_host *h);
+
+/* Replace the set of host addresses (xnet_hostaddrs) with exactly these. */
+int dp__hostaddrs_replace(struct xnet_dp *dp, const __be32 *addrs, const __u32 *flags, int n);
+
+/*
+ * Published ports: one entry per (host ip, host port, proto). Deleting also
+ * removes the conntrack entries of flows through that binding, so a removed
+ * port stops answering at once and can be published again. Missing = 0.
+ */
+int dp__published_set(struct xnet_dp *dp, const struct xnet_pub_key *k, const struct xnet_pub *v);
+int dp__published_del(struct xnet_dp *dp, const struct xnet_pub_key *k);
+/* Reconcile: remove every published entry not in keep[0..n). */
+int dp__published_sweep(struct xnet_dp *dp, const struct xnet_pub_key *keep, int n);
+
+/* Remove every conntrack entry to or from this endpoint address (rm, disconnect). */
+int dp__ct_flush_ip(struct xnet_dp *dp, __be32 ip);
+
+/* Admin policy for published ports (xnet_policy). */
+int dp__policy_set(struct xnet_dp *dp, const struct xnet_policy_key *k, __u32 action);
+int dp__policy_del(struct xnet_dp *dp, const struct xnet_policy_key *k);
+int dp__policy_sweep(struct xnet_dp *dp, const struct xnet_policy_key *keep, int n);
 
 /* Sum of the per-CPU drop counters, indexed by enum xnet_drop_reason. */
 int dp__drop_stats(struct xnet_dp *dp, struct xnet_drop_counter out[XNET_DROP_MAX]);

@@ -85,6 +85,67 @@ struct {
 	__type(value, struct xnet_drop_counter);
 } xnet_drops SEC(".maps");
 
+/* ---------------------------------------------------------------- NAT */
+
+/* [0] -> uplink, masquerade address, host netns cookie, SNAT port range. CLI writes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xnet_host);
+} xnet_host SEC(".maps");
+
+/* every IPv4 address of the host -> XNET_HA_*: "is this the host?" for DNAT. CLI writes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XNET_MAX_HOSTADDRS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __be32);
+	__type(value, __u32);
+} xnet_hostaddrs SEC(".maps");
+
+/* (host ip or 0, port, proto) -> backend endpoint. CLI writes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XNET_MAX_PUBLISHED);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xnet_pub_key);
+	__type(value, struct xnet_pub);
+} xnet_published SEC(".maps");
+
+/* (proto, port, client prefix) -> allow/deny, before DNAT. CLI writes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, XNET_MAX_POLICY);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xnet_policy_key);
+	__type(value, __u32);
+} xnet_policy SEC(".maps");
+
+/* The NAT/conntrack table: two entries per flow. Programs write; CLI flushes on rm. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XNET_MAX_CT);
+	__type(key, struct xnet_ct_key);
+	__type(value, struct xnet_ct_entry);
+} xnet_ct SEC(".maps");
+
+/* First fragment's ports, for the fragments after it. Programs write. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XNET_MAX_FRAGS);
+	__type(key, struct xnet_frag_key);
+	__type(value, struct xnet_frag);
+} xnet_frags SEC(".maps");
+
+/* Host socket + backend -> the published address it used. Sock hooks write. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XNET_MAX_SOCK_REV);
+	__type(key, struct xnet_sock_rev_key);
+	__type(value, struct xnet_sock_rev);
+} xnet_sock_rev SEC(".maps");
+
 /*
  * Fast-path caches (headers/xnet_cache.h): derived from the maps above by
  * user/datapath.c, read first by the programs, which fall back to the maps
