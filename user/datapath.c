@@ -4,10 +4,11 @@
  * See datapath.h for the contract.
  *
  * Layout under <bpf_dir> (a bpffs):
- *   maps/<name>      every map of bpf/lib/maps.h, shared by both programs
+ *   maps/<name>      every map of bpf/lib/maps.h, shared by all objects
  *   maps/xnet_meta   our own bookkeeping: build hash and per-map layout
  *                    signatures (HASH, char[16] name -> __u64)
- *   progs/lxc_ingress, progs/gateway_egress
+ *   progs/<name>     every program of the embedded objects (prog_names[])
+ *   links/<name>     the cgroup links of the sock_* programs (root cgroup)
  *
  * The normal command path (dp__open on pinned objects of the same build)
  * only does bpf_obj_get on the pins. A new build (different embedded ELF)
@@ -40,11 +41,20 @@
 #include "xnet_cache.h"
 #include "lxc.skel.h"
 #include "gateway.skel.h"
+#if __has_include("uplink.skel.h")
+#include "uplink.skel.h"
+#define HAVE_UPLINK 1
+#endif
+#if __has_include("sock.skel.h")
+#include "sock.skel.h"
+#define HAVE_SOCK 1
+#endif
 
 /* Maps by role. Order = index into dp->map_fd. */
 enum dp_map {
 	M_NETWORKS, M_ENDPOINTS, M_FDB, M_IP2EP, M_PORTS, M_SUBNETS, M_GATEWAYS, M_DROPS,
 	M_IFCACHE, M_MACCACHE, M_IPCACHE,
+	M_HOST, M_HOSTADDRS, M_PUBLISHED, M_POLICY, M_CT, M_FRAGS, M_SOCK_REV,
 	M_MAX,
 };
 
@@ -53,6 +63,51 @@ static const char *const map_names[M_MAX] = {
 	[M_FDB] = "xnet_fdb", [M_IP2EP] = "xnet_ip2ep", [M_PORTS] = "xnet_ports",
 	[M_SUBNETS] = "xnet_subnets", [M_GATEWAYS] = "xnet_gateways", [M_DROPS] = "xnet_drops",
 	[M_IFCACHE] = "xnet_ifcache", [M_MACCACHE] = "xnet_maccache", [M_IPCACHE] = "xnet_ipcache",
+	[M_HOST] = "xnet_host", [M_HOSTADDRS] = "xnet_hostaddrs", [M_PUBLISHED] = "xnet_published",
+	[M_POLICY] = "xnet_policy", [M_CT] = "xnet_ct", [M_FRAGS] = "xnet_frags",
+	[M_SOCK_REV] = "xnet_sock_rev",
+};
+
+/* The embedded BPF objects (skeleton ELF bytes), loaded in this order: the first creates the maps. */
+struct dp_object {
+	const char *name;
+	const void *(*elf)(size_t *sz);
+};
+
+static const struct dp_object dp_objects[] = {
+	{ "lxc", lxc__elf_bytes },
+	{ "gateway", gateway__elf_bytes },
+#ifdef HAVE_UPLINK
+	{ "uplink", uplink__elf_bytes },
+#endif
+#ifdef HAVE_SOCK
+	{ "sock", sock__elf_bytes },
+#endif
+};
+#define DP_NOBJECTS	(sizeof(dp_objects) / sizeof(dp_objects[0]))
+
+/* Programs by role. Order = index into dp->prog_fd. */
+enum dp_prog {
+	P_LXC, P_GW,
+#ifdef HAVE_UPLINK
+	P_UPLINK_IN, P_UPLINK_EG,
+#endif
+#ifdef HAVE_SOCK
+	P_CONNECT4, P_SENDMSG4, P_RECVMSG4, P_GETPEERNAME4, P_BIND4,
+#endif
+	P_MAX,
+};
+
+static const char *const prog_names[P_MAX] = {
+	[P_LXC] = "lxc_ingress", [P_GW] = "gateway_egress",
+#ifdef HAVE_UPLINK
+	[P_UPLINK_IN] = "uplink_ingress", [P_UPLINK_EG] = "uplink_egress",
+#endif
+#ifdef HAVE_SOCK
+	[P_CONNECT4] = "sock_connect4", [P_SENDMSG4] = "sock_sendmsg4",
+	[P_RECVMSG4] = "sock_recvmsg4", [P_GETPEERNAME4] = "sock_getpeername4",
+	[P_BIND4] = "sock_bind4",
+#endif
 };
 
 #define META_NAME	"xnet_meta"
@@ -60,13 +115,16 @@ static const char *const map_names[M_MAX] = {
 #define META_BUILD	"@build"	/* key of the build hash (no map is called that) */
 #define PROG_LXC	"lxc_ingress"
 #define PROG_GW		"gateway_egress"
+#define PROG_UPLINK_IN	"uplink_ingress"
+#define PROG_UPLINK_EG	"uplink_egress"
+#define LINKS_DIR	"links"
 
 struct xnet_dp {
 	char dir[PATH_MAX];
 	int map_fd[M_MAX];
 	int meta_fd;
-	int lxc_fd, gw_fd;
-	__u32 lxc_id, gw_id;
+	int prog_fd[P_MAX];
+	__u32 prog_id[P_MAX];
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -127,14 +185,15 @@ static __u64 fnv(__u64 h, const void *data, size_t len)
 
 static __u64 build_hash(void)
 {
-	size_t sz;
-	const void *elf;
 	__u64 h = FNV_SEED;
 
-	elf = lxc__elf_bytes(&sz);
-	h = fnv(h, elf, sz);
-	elf = gateway__elf_bytes(&sz);
-	return fnv(h, elf, sz);
+	for (size_t i = 0; i < DP_NOBJECTS; i++) {
+		size_t sz;
+		const void *elf = dp_objects[i].elf(&sz);
+
+		h = fnv(h, elf, sz);
+	}
+	return h;
 }
 
 static int map_lookup(struct xnet_dp *dp, enum dp_map m, const void *key, void *val)
@@ -312,13 +371,14 @@ static void dp_close_fds(struct xnet_dp *dp)
 			close(dp->map_fd[i]);
 		dp->map_fd[i] = -1;
 	}
+	for (int i = 0; i < P_MAX; i++) {
+		if (dp->prog_fd[i] >= 0)
+			close(dp->prog_fd[i]);
+		dp->prog_fd[i] = -1;
+	}
 	if (dp->meta_fd >= 0)
 		close(dp->meta_fd);
-	if (dp->lxc_fd >= 0)
-		close(dp->lxc_fd);
-	if (dp->gw_fd >= 0)
-		close(dp->gw_fd);
-	dp->meta_fd = dp->lxc_fd = dp->gw_fd = -1;
+	dp->meta_fd = -1;
 }
 
 static __u32 prog_id(int fd)
@@ -352,16 +412,13 @@ static int dp_open_pinned(struct xnet_dp *dp, __u64 build)
 		if (dp->map_fd[i] < 0)
 			goto fail;
 	}
-	dp_path(dp, path, sizeof(path), XNET_PIN_PROGS_DIR, PROG_LXC);
-	dp->lxc_fd = bpf_obj_get(path);
-	if (dp->lxc_fd < 0)
-		goto fail;
-	dp_path(dp, path, sizeof(path), XNET_PIN_PROGS_DIR, PROG_GW);
-	dp->gw_fd = bpf_obj_get(path);
-	if (dp->gw_fd < 0)
-		goto fail;
-	dp->lxc_id = prog_id(dp->lxc_fd);
-	dp->gw_id = prog_id(dp->gw_fd);
+	for (int i = 0; i < P_MAX; i++) {
+		dp_path(dp, path, sizeof(path), XNET_PIN_PROGS_DIR, prog_names[i]);
+		dp->prog_fd[i] = bpf_obj_get(path);
+		if (dp->prog_fd[i] < 0)
+			goto fail;
+		dp->prog_id[i] = prog_id(dp->prog_fd[i]);
+	}
 	return 0;
 fail:
 	log_debug("datapath: %s not usable: %s", path, strerror(errno));
@@ -506,14 +563,15 @@ static int mkdir_ok(const char *path)
 	return 0;
 }
 
-/* Load both objects over the pinned maps, pin the programs, record the build. */
+/* Load every object over the pinned maps, pin the programs, record the build. */
 static int dp_reload(struct xnet_dp *dp, __u64 build)
 {
+	struct bpf_object *objs[DP_NOBJECTS] = { 0 };
 	char path[PATH_MAX + 32];
-	struct gateway *gw = NULL;
-	struct lxc *lxc = NULL;
+	struct bpf_program *prog;
 	struct bpf_map *map;
 	int meta_fd, err;
+	size_t i;
 
 	snprintf(path, sizeof(path), "%s/%s", dp->dir, XNET_PIN_MAPS_DIR);
 	err = mkdir_ok(path);
@@ -524,38 +582,38 @@ static int dp_reload(struct xnet_dp *dp, __u64 build)
 	dp_path(dp, path, sizeof(path), XNET_PIN_MAPS_DIR, META_NAME);
 	meta_fd = bpf_obj_get(path);
 
-	/* Open: nothing in the kernel yet. */
-	lxc = lxc__open();
-	gw = gateway__open();
-	if (!lxc || !gw) {
-		err = -errno ?: -ENOMEM;
-		log_error("cannot open the embedded BPF objects: %s", strerror(-err));
-		goto out;
+	/* Open: nothing in the kernel yet. Every map pinned by name, so all objects share one set. */
+	for (i = 0; i < DP_NOBJECTS; i++) {
+		LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = dp_objects[i].name);
+		size_t sz;
+		const void *elf = dp_objects[i].elf(&sz);
+
+		objs[i] = bpf_object__open_mem(elf, sz, &opts);
+		if (!objs[i]) {
+			err = -errno ?: -ENOMEM;
+			log_error("cannot open the embedded BPF object %s: %s", dp_objects[i].name,
+				  strerror(-err));
+			goto out;
+		}
+		err = dp_check_pins(dp, objs[i], meta_fd);
+		err = err ?: set_pin_paths(dp, objs[i]);
+		if (err)
+			goto out;
 	}
-	/* Configure: every map pinned by name, so both objects share one set. */
-	err = dp_check_pins(dp, lxc->obj, meta_fd);
-	err = err ?: dp_check_pins(dp, gw->obj, meta_fd);
-	err = err ?: set_pin_paths(dp, lxc->obj);
-	err = err ?: set_pin_paths(dp, gw->obj);
-	if (err)
-		goto out;
-	/* Load: lxc creates (or reuses) and pins the maps, gateway reuses them. */
-	err = lxc__load(lxc);
-	if (err) {
-		log_error("cannot load BPF program %s (run with --log-level debug for the verifier log): %s",
-			  PROG_LXC, strerror(-err));
-		goto out;
+	/* Load: the first object creates (or reuses) and pins the maps, the others reuse them. */
+	for (i = 0; i < DP_NOBJECTS; i++) {
+		err = bpf_object__load(objs[i]);
+		if (err) {
+			log_error("cannot load BPF object %s (run with --log-level debug for the verifier "
+				  "log): %s", dp_objects[i].name, strerror(-err));
+			goto out;
+		}
+		bpf_object__for_each_program(prog, objs[i]) {
+			err = pin_replace(dp, prog);
+			if (err)
+				goto out;
+		}
 	}
-	err = gateway__load(gw);
-	if (err) {
-		log_error("cannot load BPF program %s (run with --log-level debug for the verifier log): %s",
-			  PROG_GW, strerror(-err));
-		goto out;
-	}
-	err = pin_replace(dp, lxc->progs.lxc_ingress);
-	err = err ?: pin_replace(dp, gw->progs.gateway_egress);
-	if (err)
-		goto out;
 	/* Record the build last: a crash before this point means "reload again". */
 	if (meta_fd < 0)
 		meta_fd = meta_open_or_create(dp);
@@ -563,25 +621,22 @@ static int dp_reload(struct xnet_dp *dp, __u64 build)
 		err = meta_fd;
 		goto out;
 	}
-	bpf_object__for_each_map(map, lxc->obj)
-		if (bpf_map__name(map)[0] != '.')
-			err = err ?: meta_set(meta_fd, bpf_map__name(map),
-					      map_signature(bpf_object__btf(lxc->obj), map));
-	bpf_object__for_each_map(map, gw->obj)
-		if (bpf_map__name(map)[0] != '.')
-			err = err ?: meta_set(meta_fd, bpf_map__name(map),
-					      map_signature(bpf_object__btf(gw->obj), map));
+	for (i = 0; i < DP_NOBJECTS; i++)
+		bpf_object__for_each_map(map, objs[i])
+			if (bpf_map__name(map)[0] != '.')
+				err = err ?: meta_set(meta_fd, bpf_map__name(map),
+						      map_signature(bpf_object__btf(objs[i]), map));
 	err = err ?: meta_set(meta_fd, META_BUILD, build);
 	if (err)
 		log_error("cannot record the datapath build in %s: %s", META_NAME, strerror(-err));
 	else
-		log_info("loaded BPF programs %s and %s (build %016llx), pinned under %s",
-			 PROG_LXC, PROG_GW, (unsigned long long)build, dp->dir);
+		log_info("loaded %zu BPF objects (build %016llx), pinned under %s", DP_NOBJECTS,
+			 (unsigned long long)build, dp->dir);
 out:
 	if (meta_fd >= 0)
 		close(meta_fd);
-	gateway__destroy(gw);
-	lxc__destroy(lxc);
+	for (i = 0; i < DP_NOBJECTS; i++)
+		bpf_object__close(objs[i]);
 	return err;
 }
 
@@ -603,7 +658,9 @@ int dp__open(struct xnet_dp **dpp, const char *bpf_dir, bool *reloaded)
 		return -ENOMEM;
 	for (int i = 0; i < M_MAX; i++)
 		dp->map_fd[i] = -1;
-	dp->meta_fd = dp->lxc_fd = dp->gw_fd = -1;
+	for (int i = 0; i < P_MAX; i++)
+		dp->prog_fd[i] = -1;
+	dp->meta_fd = -1;
 	snprintf(dp->dir, sizeof(dp->dir), "%s", bpf_dir);
 
 	build = build_hash();
@@ -752,6 +809,7 @@ static void ifc_from_endpoint(struct xnet_if_cache *c, const struct xnet_endpoin
 	ifc_from_network(c, XNET_IFC_ENDPOINT, ep->net_id, net);
 	c->ip = ep->ip;
 	memcpy(c->mac, ep->mac, 6);
+	c->ep_flags = ep->flags;
 }
 
 static void dst_from_endpoint(struct xnet_dst_cache *d, __u32 ifindex, const struct xnet_endpoint *ep)
@@ -1156,7 +1214,7 @@ int dp__network_set(struct xnet_dp *dp, const struct dp_network *n)
 			 ip_str(net.subnet, sbuf), n->prefixlen, ip_str(net.gw_ip, gbuf),
 			 ifname(n->gw_ifindex, name), n->gw_ifindex,
 			 net.flags & XNET_NET_ICC ? "" : ", inter-container traffic off");
-	return tc_attach(n->gw_ifindex, BPF_TC_EGRESS, dp->gw_fd, dp->gw_id, PROG_GW);
+	return tc_attach(n->gw_ifindex, BPF_TC_EGRESS, dp->prog_fd[P_GW], dp->prog_id[P_GW], PROG_GW);
 }
 
 int dp__network_del(struct xnet_dp *dp, __u32 net_id)
@@ -1220,7 +1278,8 @@ static int endpoint_unlink(struct xnet_dp *dp, __u32 ifindex, const struct xnet_
 
 int dp__endpoint_set(struct xnet_dp *dp, const struct dp_endpoint *e)
 {
-	struct xnet_endpoint old, ep = { .net_id = e->net_id, .ifindex = e->ifindex, .ip = e->ip };
+	struct xnet_endpoint old, ep = { .net_id = e->net_id, .ifindex = e->ifindex, .ip = e->ip,
+					 .flags = e->flags };
 	struct xnet_mac_key mk = {};
 	struct xnet_network net;
 	struct xnet_if_cache c;
@@ -1266,7 +1325,7 @@ int dp__endpoint_set(struct xnet_dp *dp, const struct dp_endpoint *e)
 		log_info("datapath: endpoint %s (ifindex %u) = %s %s on network %u",
 			 ifname(e->ifindex, name), e->ifindex, ip_str(e->ip, ibuf), mac_str(e->mac, mbuf),
 			 e->net_id);
-	return tc_attach(e->ifindex, BPF_TC_INGRESS, dp->lxc_fd, dp->lxc_id, PROG_LXC);
+	return tc_attach(e->ifindex, BPF_TC_INGRESS, dp->prog_fd[P_LXC], dp->prog_id[P_LXC], PROG_LXC);
 }
 
 /* Every flood list holding ifindex (an endpoint entry may already be gone). */
@@ -1485,6 +1544,465 @@ int dp__sweep(struct xnet_dp *dp, const __u32 *net_ids, int n_nets,
 	free(ep_keys);
 	free(eps);
 	return err;
+}
+
+/* ------------------------------------------------------------ NAT */
+
+int dp__host_get(struct xnet_dp *dp, struct xnet_host *h)
+{
+	__u32 zero = 0;
+
+	return map_lookup(dp, M_HOST, &zero, h);
+}
+
+/* The uplink programs on ifindex (both directions), or off it. */
+static int uplink_attach(struct xnet_dp *dp, __u32 ifindex)
+{
+#ifdef HAVE_UPLINK
+	int err = tc_attach(ifindex, BPF_TC_INGRESS, dp->prog_fd[P_UPLINK_IN], dp->prog_id[P_UPLINK_IN],
+			    PROG_UPLINK_IN);
+
+	return err ?: tc_attach(ifindex, BPF_TC_EGRESS, dp->prog_fd[P_UPLINK_EG],
+				dp->prog_id[P_UPLINK_EG], PROG_UPLINK_EG);
+#else
+	(void)dp;
+	(void)ifindex;
+	return 0;
+#endif
+}
+
+static void uplink_detach(__u32 ifindex)
+{
+	tc_detach_ours(ifindex, BPF_TC_INGRESS, PROG_UPLINK_IN);
+	tc_detach_ours(ifindex, BPF_TC_EGRESS, PROG_UPLINK_EG);
+}
+
+int dp__host_set(struct xnet_dp *dp, const struct xnet_host *h)
+{
+	struct xnet_host old = { 0 };
+	char name[IF_NAMESIZE], ibuf[INET_ADDRSTRLEN];
+	__u32 zero = 0;
+	int err;
+
+	if (h->nat_port_min > h->nat_port_max || (h->uplink_ifindex && !h->nat_port_min)) {
+		log_error("host: invalid NAT port range %u-%u", h->nat_port_min, h->nat_port_max);
+		return -EINVAL;
+	}
+	dp__host_get(dp, &old);
+	/* Attach first: a failed attach leaves the old settings in force. */
+	if (h->uplink_ifindex) {
+		err = uplink_attach(dp, h->uplink_ifindex);
+		if (err)
+			return err;
+	}
+	err = map_update(dp, M_HOST, &zero, h);
+	if (err)
+		return err;
+	if (old.uplink_ifindex && old.uplink_ifindex != h->uplink_ifindex)
+		uplink_detach(old.uplink_ifindex);
+	if (memcmp(&old, h, sizeof(old)))
+		log_info("datapath: host uplink %s (ifindex %u) address %s, NAT ports %u-%u%s",
+			 h->uplink_ifindex ? ifname(h->uplink_ifindex, name) : "none", h->uplink_ifindex,
+			 ip_str(h->uplink_ip, ibuf), h->nat_port_min, h->nat_port_max,
+			 h->flags & XNET_HOST_POLICY ? ", policy on" : "");
+	return 0;
+}
+
+int dp__hostaddrs_replace(struct xnet_dp *dp, const __be32 *addrs, const __u32 *flags, int n)
+{
+	void *keys = NULL, *vals = NULL;
+	__u32 nk = 0;
+	int err = 0;
+
+	for (int i = 0; !err && i < n; i++) {
+		__u32 have;
+
+		if (!map_lookup(dp, M_HOSTADDRS, &addrs[i], &have) && have == flags[i])
+			continue;
+		err = map_update(dp, M_HOSTADDRS, &addrs[i], &flags[i]);
+	}
+	err = err ?: map_dump(dp->map_fd[M_HOSTADDRS], sizeof(__be32), sizeof(__u32), &keys, &vals, &nk);
+	for (__u32 i = 0; !err && i < nk; i++) {
+		__be32 a = ((__be32 *)keys)[i];
+		bool keep = false;
+
+		for (int j = 0; j < n && !keep; j++)
+			keep = addrs[j] == a;
+		if (!keep)
+			err = map_delete(dp, M_HOSTADDRS, &a);
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+static const char *proto_str(__u8 proto)
+{
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : proto == IPPROTO_ICMP ? "icmp" : "?";
+}
+
+/* Remove every conntrack entry for which match() says so. Returns the number removed or -errno. */
+static int ct_flush(struct xnet_dp *dp, bool (*match)(const struct xnet_ct_key *, const struct xnet_ct_entry *,
+						      const void *), const void *arg)
+{
+	void *keys = NULL, *vals = NULL;
+	__u32 n = 0;
+	int err, removed = 0;
+
+	err = map_dump(dp->map_fd[M_CT], sizeof(struct xnet_ct_key), sizeof(struct xnet_ct_entry),
+		       &keys, &vals, &n);
+	for (__u32 i = 0; !err && i < n; i++) {
+		const struct xnet_ct_key *k = (struct xnet_ct_key *)keys + i;
+		const struct xnet_ct_entry *v = (struct xnet_ct_entry *)vals + i;
+
+		if (!match(k, v, arg))
+			continue;
+		err = map_delete(dp, M_CT, k);
+		removed++;
+	}
+	free(keys);
+	free(vals);
+	return err ?: removed;
+}
+
+/* Entries of flows through one published binding: IN towards it, OUT back from its backend. */
+struct pub_match {
+	const struct xnet_pub_key *k;
+	const struct xnet_pub *v;
+};
+
+static bool ct_match_pub(const struct xnet_ct_key *k, const struct xnet_ct_entry *e, const void *arg)
+{
+	const struct pub_match *m = arg;
+
+	if (e->kind != XNET_CT_DNAT || k->proto != m->k->proto)
+		return false;
+	if (k->dir == XNET_CT_IN)
+		return k->dport == m->k->port && (!m->k->host_ip || k->daddr == m->k->host_ip) &&
+		       e->addr == m->v->backend_ip && e->port == m->v->backend_port;
+	return k->saddr == m->v->backend_ip && k->sport == m->v->backend_port &&
+	       e->port == m->k->port && (!m->k->host_ip || e->addr == m->k->host_ip);
+}
+
+int dp__published_set(struct xnet_dp *dp, const struct xnet_pub_key *k, const struct xnet_pub *v)
+{
+	char ibuf[INET_ADDRSTRLEN], bbuf[INET_ADDRSTRLEN];
+	struct xnet_pub old;
+	int err;
+
+	if (k->pad || (k->proto != IPPROTO_TCP && k->proto != IPPROTO_UDP) || !k->port) {
+		log_error("published port: invalid key (port %u, protocol %u)", ntohs(k->port), k->proto);
+		return -EINVAL;
+	}
+	if (!map_lookup(dp, M_PUBLISHED, k, &old)) {
+		if (!memcmp(&old, v, sizeof(old)))
+			return 0;
+		/* A new backend: flows to the old one must not be carried over. */
+		struct pub_match m = { k, &old };
+
+		err = ct_flush(dp, ct_match_pub, &m);
+		if (err < 0)
+			return err;
+	}
+	err = map_update(dp, M_PUBLISHED, k, v);
+	if (!err)
+		log_info("datapath: published %s:%u/%s -> %s:%u (ifindex %u, network %u)",
+			 ip_str(k->host_ip, ibuf), ntohs(k->port), proto_str(k->proto),
+			 ip_str(v->backend_ip, bbuf), ntohs(v->backend_port), v->ifindex, v->net_id);
+	return err;
+}
+
+int dp__published_del(struct xnet_dp *dp, const struct xnet_pub_key *k)
+{
+	char ibuf[INET_ADDRSTRLEN];
+	struct xnet_pub old;
+	struct pub_match m = { k, &old };
+	int err;
+
+	if (map_lookup(dp, M_PUBLISHED, k, &old))
+		return 0;
+	/* The binding first: no new flow can start while its old ones are flushed. */
+	err = map_delete(dp, M_PUBLISHED, k);
+	if (err)
+		return err;
+	err = ct_flush(dp, ct_match_pub, &m);
+	if (err < 0)
+		return err;
+	log_info("datapath: unpublished %s:%u/%s (%d conntrack entries removed)", ip_str(k->host_ip, ibuf),
+		 ntohs(k->port), proto_str(k->proto), err);
+	return 0;
+}
+
+int dp__published_sweep(struct xnet_dp *dp, const struct xnet_pub_key *keep, int n)
+{
+	void *keys = NULL, *vals = NULL;
+	__u32 nk = 0;
+	int err;
+
+	err = map_dump(dp->map_fd[M_PUBLISHED], sizeof(struct xnet_pub_key), sizeof(struct xnet_pub),
+		       &keys, &vals, &nk);
+	for (__u32 i = 0; !err && i < nk; i++) {
+		const struct xnet_pub_key *k = (struct xnet_pub_key *)keys + i;
+		bool found = false;
+
+		for (int j = 0; j < n && !found; j++)
+			found = !memcmp(&keep[j], k, sizeof(*k));
+		if (!found)
+			err = dp__published_del(dp, k);
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+static bool ct_match_ip(const struct xnet_ct_key *k, const struct xnet_ct_entry *e, const void *arg)
+{
+	__be32 ip = *(const __be32 *)arg;
+
+	return k->saddr == ip || k->daddr == ip || e->addr == ip;
+}
+
+int dp__ct_flush_ip(struct xnet_dp *dp, __be32 ip)
+{
+	char ibuf[INET_ADDRSTRLEN];
+	int n = ct_flush(dp, ct_match_ip, &ip);
+
+	if (n > 0)
+		log_info("datapath: removed %d conntrack entries of %s", n, ip_str(ip, ibuf));
+	return n < 0 ? n : 0;
+}
+
+/* Published flows of the clients a policy rule covers, both directions. */
+static bool ct_match_policy(const struct xnet_ct_key *k, const struct xnet_ct_entry *e, const void *arg)
+{
+	const struct xnet_policy_key *p = arg;
+	__u32 plen = p->prefixlen - 32;
+	__be32 mask = plen ? htonl(~0U << (32 - plen)) : 0;
+	__be32 client = k->dir == XNET_CT_IN ? k->saddr : k->daddr;
+	__be16 hport = k->dir == XNET_CT_IN ? k->dport : e->port;
+
+	if (e->kind != XNET_CT_DNAT || (client & mask) != (p->saddr & mask))
+		return false;
+	return !p->proto || (p->proto == k->proto && p->port == hport);
+}
+
+static int policy_valid(const struct xnet_policy_key *k)
+{
+	if (k->prefixlen < 32 || k->prefixlen > 64 || k->pad || (!k->proto && k->port) ||
+	    (k->proto && k->proto != IPPROTO_TCP && k->proto != IPPROTO_UDP)) {
+		log_error("policy: invalid rule key (prefix %u, protocol %u, port %u)", k->prefixlen,
+			  k->proto, ntohs(k->port));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * A policy change applies to flows already established too, as Docker's
+ * DOCKER-USER chain (consulted for every packet) does: the conntrack
+ * entries of the clients the rule covers are removed, so their next packet
+ * is judged by the new rules (a TCP flow that is no longer a SYN then dies
+ * in the host stack). Other clients' flows are left alone.
+ */
+int dp__policy_set(struct xnet_dp *dp, const struct xnet_policy_key *k, __u32 action)
+{
+	__u32 old;
+	int err;
+
+	if (policy_valid(k))
+		return -EINVAL;
+	if (action != XNET_POLICY_ALLOW && action != XNET_POLICY_DENY) {
+		log_error("policy: invalid action %u", action);
+		return -EINVAL;
+	}
+	if (!map_lookup(dp, M_POLICY, k, &old) && old == action)
+		return 0;
+	err = map_update(dp, M_POLICY, k, &action);
+	if (err)
+		return err;
+	err = ct_flush(dp, ct_match_policy, k);
+	return err < 0 ? err : 0;
+}
+
+int dp__policy_del(struct xnet_dp *dp, const struct xnet_policy_key *k)
+{
+	__u32 old;
+	int err;
+
+	if (policy_valid(k))
+		return -EINVAL;
+	if (map_lookup(dp, M_POLICY, k, &old))
+		return 0;
+	err = map_delete(dp, M_POLICY, k);
+	if (err)
+		return err;
+	err = ct_flush(dp, ct_match_policy, k);
+	return err < 0 ? err : 0;
+}
+
+int dp__policy_sweep(struct xnet_dp *dp, const struct xnet_policy_key *keep, int n)
+{
+	struct xnet_policy_key k, next;
+	void *prev = NULL;
+	int err = 0;
+
+	/* LPM tries have no batch lookup: walk the keys, deleting behind us. */
+	for (;;) {
+		bool found = false;
+
+		if (bpf_map_get_next_key(dp->map_fd[M_POLICY], prev, &next))
+			break;
+		k = next;
+		prev = &k;
+		for (int j = 0; j < n && !found; j++)
+			found = !memcmp(&keep[j], &k, sizeof(k));
+		if (!found) {
+			err = dp__policy_del(dp, &k);
+			if (err)
+				return err;
+			prev = NULL;	/* start over: the walk order changed */
+		}
+	}
+	return err;
+}
+
+/* ------------------------------------------------------------ sock hooks */
+
+#ifdef HAVE_SOCK
+static const struct {
+	enum dp_prog prog;
+	enum bpf_attach_type type;
+} sock_hooks[] = {
+	{ P_CONNECT4, BPF_CGROUP_INET4_CONNECT },
+	{ P_SENDMSG4, BPF_CGROUP_UDP4_SENDMSG },
+	{ P_RECVMSG4, BPF_CGROUP_UDP4_RECVMSG },
+	{ P_GETPEERNAME4, BPF_CGROUP_INET4_GETPEERNAME },
+	{ P_BIND4, BPF_CGROUP_INET4_BIND },
+};
+
+/* Pin a link fd under links/<name> atomically (temporary name, rename over). */
+static int link_pin(struct xnet_dp *dp, int fd, const char *name)
+{
+	char path[PATH_MAX + 32], tmp[PATH_MAX + 48];
+
+	dp_path(dp, path, sizeof(path), LINKS_DIR, name);
+	snprintf(tmp, sizeof(tmp), "%s/%s/%s__new", dp->dir, LINKS_DIR, name);
+	unlink(tmp);
+	if (bpf_obj_pin(fd, tmp)) {
+		log_error("cannot pin the cgroup link of %s at %s: %s", name, tmp, strerror(errno));
+		return -errno;
+	}
+	if (rename(tmp, path)) {
+		int err = -errno;
+
+		log_error("cannot move the pinned link of %s to %s: %s", name, path, strerror(-err));
+		unlink(tmp);
+		return err;
+	}
+	return 0;
+}
+#endif
+
+bool dp__sock_current(struct xnet_dp *dp)
+{
+#ifdef HAVE_SOCK
+	char path[PATH_MAX + 32];
+
+	for (size_t i = 0; i < sizeof(sock_hooks) / sizeof(sock_hooks[0]); i++) {
+		enum dp_prog p = sock_hooks[i].prog;
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+		bool ok;
+		int fd;
+
+		dp_path(dp, path, sizeof(path), LINKS_DIR, prog_names[p]);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			return false;
+		ok = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.prog_id == dp->prog_id[p];
+		close(fd);
+		if (!ok)
+			return false;
+	}
+#endif
+	(void)dp;
+	return true;
+}
+
+int dp__sock_attach(struct xnet_dp *dp, int cgroup_fd)
+{
+#ifdef HAVE_SOCK
+	char path[PATH_MAX + 32];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s", dp->dir, LINKS_DIR);
+	err = mkdir_ok(path);
+	if (err)
+		return err;
+	for (size_t i = 0; i < sizeof(sock_hooks) / sizeof(sock_hooks[0]); i++) {
+		enum dp_prog p = sock_hooks[i].prog;
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+		int fd;
+
+		dp_path(dp, path, sizeof(path), LINKS_DIR, prog_names[p]);
+		fd = bpf_obj_get(path);
+		if (fd >= 0) {
+			/* Attached already: swap in this build's program if it is another. */
+			if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.prog_id == dp->prog_id[p]) {
+				close(fd);
+				continue;
+			}
+			err = bpf_link_update(fd, dp->prog_fd[p], NULL) ? -errno : 0;
+			close(fd);
+			if (err) {
+				log_error("cannot update the cgroup link of %s: %s", prog_names[p], strerror(-err));
+				return err;
+			}
+			log_info("updated cgroup hook %s to the new build", prog_names[p]);
+			continue;
+		}
+		fd = bpf_link_create(dp->prog_fd[p], cgroup_fd, sock_hooks[i].type, NULL);
+		if (fd < 0) {
+			err = -errno;
+			log_error("cannot attach %s to the root cgroup: %s", prog_names[p], strerror(-err));
+			return err;
+		}
+		err = link_pin(dp, fd, prog_names[p]);
+		close(fd);
+		if (err)
+			return err;
+		log_info("attached %s to the root cgroup", prog_names[p]);
+	}
+	return 0;
+#else
+	(void)dp;
+	(void)cgroup_fd;
+	return 0;
+#endif
+}
+
+int dp__host_teardown(struct xnet_dp *dp)
+{
+	struct xnet_host h = { 0 };
+	char path[PATH_MAX + 32];
+	__u32 zero = 0;
+
+	if (!dp__host_get(dp, &h) && h.uplink_ifindex)
+		uplink_detach(h.uplink_ifindex);
+	memset(&h, 0, sizeof(h));
+	map_update(dp, M_HOST, &zero, &h);
+	/* Unpinning a link that no one else holds detaches it. */
+	for (int p = 0; p < P_MAX; p++) {
+		if (strncmp(prog_names[p], "sock_", 5))
+			continue;
+		dp_path(dp, path, sizeof(path), LINKS_DIR, prog_names[p]);
+		if (!unlink(path))
+			log_info("detached %s from the root cgroup", prog_names[p]);
+	}
+	snprintf(path, sizeof(path), "%s/%s", dp->dir, LINKS_DIR);
+	rmdir(path);
+	return 0;
 }
 
 /* ------------------------------------------------------------ stats */

@@ -99,6 +99,17 @@ int dp__policy_set(struct xnet_dp *dp, const struct xnet_policy_key *k, __u32 ac
 int dp__policy_del(struct xnet_dp *dp, const struct xnet_policy_key *k);
 int dp__policy_sweep(struct xnet_dp *dp, const struct xnet_policy_key *keep, int n);
 
+/*
+ * The socket hooks (sock_* programs of bpf/sock.bpf.c) on the cgroup at
+ * cgroup_fd (the root of cgroup v2), through links pinned under
+ * <bpf_dir>/links. Idempotent; a new build swaps its programs in.
+ */
+int dp__sock_attach(struct xnet_dp *dp, int cgroup_fd);
+/* Whether every hook is attached with this build's program (no cgroup fd needed then). */
+bool dp__sock_current(struct xnet_dp *dp);
+/* Undo dp__host_set and dp__sock_attach (teardown): uplink programs off, links unpinned. */
+int dp__host_teardown(struct xnet_dp *dp);
+
 /* Sum of the per-CPU drop counters, indexed by enum xnet_drop_reason. */
 int dp__drop_stats(struct xnet_dp *dp, struct xnet_drop_counter out[XNET_DROP_MAX]);
 

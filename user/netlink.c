@@ -1031,3 +1031,114 @@ bool nl__route_overlaps(struct in_addr net, int prefixlen, const char *ignore_pr
 	nl_socket_free(sk);
 	return s.hit;
 }
+
+/* The main table's IPv4 default route with the lowest metric: its device. */
+struct default_scan {
+	int ifindex;
+	uint32_t prio;
+};
+
+static void default_one(struct nl_object *obj, void *arg)
+{
+	struct rtnl_route *rt = (struct rtnl_route *)obj;
+	struct default_scan *s = arg;
+	struct nl_addr *dst = rtnl_route_get_dst(rt);
+	struct rtnl_nexthop *nh;
+
+	if (rtnl_route_get_table(rt) != RT_TABLE_MAIN || rtnl_route_get_family(rt) != AF_INET ||
+	    rtnl_route_get_type(rt) != RTN_UNICAST || (dst && nl_addr_get_prefixlen(dst) != 0))
+		return;
+	if (rtnl_route_get_nnexthops(rt) < 1 || !(nh = rtnl_route_nexthop_n(rt, 0)) ||
+	    rtnl_route_nh_get_ifindex(nh) <= 0)
+		return;
+	if (s->ifindex && rtnl_route_get_priority(rt) >= s->prio)
+		return;
+	s->ifindex = rtnl_route_nh_get_ifindex(nh);
+	s->prio = rtnl_route_get_priority(rt);
+}
+
+int nl__default_route_dev(int *ifindex)
+{
+	struct default_scan s = { 0 };
+	struct nl_cache *cache = NULL;
+	struct nl_sock *sk;
+	int err;
+
+	*ifindex = 0;
+	sk = nl_open(&err);
+	if (!sk)
+		return err;
+	nl_reset();
+	err = nl_errno(rtnl_route_alloc_cache(sk, AF_INET, 0, &cache));
+	if (err) {
+		log_error("cannot list routes: %s", cause(err));
+	} else {
+		nl_cache_foreach(cache, default_one, &s);
+		nl_cache_free(cache);
+		*ifindex = s.ifindex;
+	}
+	nl_socket_free(sk);
+	return err;
+}
+
+struct addr4_scan {
+	struct nl_addr4 *v;
+	int n, cap;
+	int err;
+};
+
+static void addr_one(struct nl_object *obj, void *arg)
+{
+	struct rtnl_addr *ra = (struct rtnl_addr *)obj;
+	struct nl_addr *local = rtnl_addr_get_local(ra);
+	struct addr4_scan *s = arg;
+
+	if (s->err || rtnl_addr_get_family(ra) != AF_INET || !local || nl_addr_get_len(local) != 4)
+		return;
+	if (s->n == s->cap) {
+		int cap = s->cap ? s->cap * 2 : 16;
+		struct nl_addr4 *v = realloc(s->v, sizeof(*v) * (size_t)cap);
+
+		if (!v) {
+			s->err = -ENOMEM;
+			return;
+		}
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n].ifindex = rtnl_addr_get_ifindex(ra);
+	memcpy(&s->v[s->n].addr, nl_addr_get_binary_addr(local), 4);
+	s->v[s->n].prefixlen = rtnl_addr_get_prefixlen(ra);
+	s->n++;
+}
+
+int nl__addrs_v4(struct nl_addr4 **out, int *n)
+{
+	struct addr4_scan s = { 0 };
+	struct nl_cache *cache = NULL;
+	struct nl_sock *sk;
+	int err;
+
+	*out = NULL;
+	*n = 0;
+	sk = nl_open(&err);
+	if (!sk)
+		return err;
+	nl_reset();
+	err = nl_errno(rtnl_addr_alloc_cache(sk, &cache));
+	if (err) {
+		log_error("cannot list addresses: %s", cause(err));
+	} else {
+		nl_cache_foreach(cache, addr_one, &s);
+		nl_cache_free(cache);
+		err = s.err;
+	}
+	nl_socket_free(sk);
+	if (err) {
+		free(s.v);
+		return err;
+	}
+	*out = s.v;
+	*n = s.n;
+	return 0;
+}

@@ -58,4 +58,15 @@ bool nl__sandbox_link_exists(const char *netns_path, const char *ifname);
 /* Is there a route in the current namespace overlapping net/prefixlen (not via our own xnbr- devices)? */
 bool nl__route_overlaps(struct in_addr net, int prefixlen, const char *ignore_prefix);
 
+/* Device of the IPv4 default route (lowest metric) in the current namespace; 0 when none. */
+int nl__default_route_dev(int *ifindex);
+
+/* Every IPv4 address in the current namespace. Caller frees *out. */
+struct nl_addr4 {
+	int ifindex;
+	struct in_addr addr;
+	int prefixlen;
+};
+int nl__addrs_v4(struct nl_addr4 **out, int *n);
+
 #endif /* XNET_NETLINK_H */

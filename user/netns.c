@@ -588,3 +588,52 @@ int netns__sysctl(const char *path, const char *key, const char *value)
 		log_info("netns %s: set %s=%s", path, key, value);
 	return err ? err : lerr;
 }
+
+/* ---- cgroup v2 ---- */
+
+/*
+ * An fd on the root of the cgroup v2 hierarchy, for attaching cgroup BPF
+ * programs to every process. Where cgroup2 is mounted (/sys/fs/cgroup on a
+ * unified host, .../unified on a hybrid one) that mount is used; on a host
+ * with cgroup v1 only, or under `ip netns exec` (a fresh /sys without it),
+ * a detached mount is made with the new mount API: it is attached nowhere,
+ * so nothing is left behind, and the hierarchy it shows is the same one.
+ */
+int netns__cgroup2_root_fd(void)
+{
+	static const char *const where[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+	int fs, mnt, fd, err;
+
+	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++)
+		if (fs_is(where[i], CGROUP2_SUPER_MAGIC)) {
+			fd = open(where[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (fd >= 0)
+				return fd;
+		}
+	fs = fsopen("cgroup2", FSOPEN_CLOEXEC);
+	if (fs < 0) {
+		err = -errno;
+		log_error("cannot open a cgroup2 filesystem: %s", strerror(-err));
+		return err;
+	}
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0)) {
+		err = -errno;
+		log_error("cannot create a cgroup2 mount: %s", strerror(-err));
+		close(fs);
+		return err;
+	}
+	mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+	err = mnt < 0 ? -errno : 0;
+	close(fs);
+	if (err) {
+		log_error("cannot mount cgroup2: %s", strerror(-err));
+		return err;
+	}
+	/* The mount fd is an O_PATH one; the BPF attach needs a real open. */
+	fd = openat(mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	err = fd < 0 ? -errno : 0;
+	close(mnt);
+	if (err)
+		log_error("cannot open the cgroup2 root: %s", strerror(-err));
+	return err ?: fd;
+}

@@ -45,5 +45,7 @@ int netns__leave(int saved);
 
 /* Write value to a sysctl file (e.g. "net/ipv6/conf/all/disable_ipv6") inside the namespace at path. */
 int netns__sysctl(const char *path, const char *key, const char *value);
+/* An fd on the root of the cgroup v2 hierarchy (mounted or not), or -errno. */
+int netns__cgroup2_root_fd(void);
 
 #endif /* XNET_NETNS_H */

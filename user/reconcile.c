@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "datapath.h"
+#include "host.h"
 #include "log.h"
 #include "netlink.h"
 #include "netns.h"
@@ -71,6 +72,9 @@ int xnet__kernel(struct xnet *x)
 		store__kernel_touch(x);
 		x->kernel_touched = false;
 	}
+	/* Addresses and routes change under us (DHCP, an admin): refresh them with every change. */
+	if (x->in_txn && host__apply(x))
+		log_warn("the host's NAT settings could not be refreshed (see above)");
 	return 0;
 }
 
@@ -296,6 +300,8 @@ int reconcile__all(struct xnet *x)
 	sweep_dir(x, x->containers_dir, &ids, false);
 	if (dp__sweep(x->dp, kidx, nk, ifx, ni))
 		rc = -EIO;
+	if (host__apply(x))
+		rc = -EIO;
 	free(kidx);
 	free(ifx);
 	free(links.v);
@@ -400,6 +406,7 @@ static int system_teardown(struct xnet *x, int argc, char **argv)
 	store__exec(x, "DELETE FROM endpoints; DELETE FROM containers; DELETE FROM networks;");
 	store__commit(x);
 	/* Then the mounts and files under the root. */
+	dp__host_teardown(x->dp);
 	dp__close(x->dp);
 	x->dp = NULL;
 	store__close(x);
@@ -428,7 +435,9 @@ static int system_teardown(struct xnet *x, int argc, char **argv)
 }
 
 static const struct cli_cmd system_cmds[] = {
+	{ "config", host__cmd_config, "", "Show or set the uplink and the NAT port range", NULL },
 	{ "drops", system_drops, "", "Show the datapath's drop counters by reason", NULL },
+	{ "policy", host__cmd_policy, "COMMAND", "Manage who may reach published ports from other hosts", NULL },
 	{ "reconcile", system_reconcile, "", "Repair the kernel state (links, namespaces, maps) from the store", NULL },
 	{ "teardown", system_teardown, "", "Remove every sandbox, network, device and pinned object of this root", NULL },
 	{ 0 }
