@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * sock: port publishing for the host's own sockets, at the socket layer.
+ *
+ * A host process that connects to a published port (localhost:5000, or any
+ * address of the host) gets its destination rewritten to the endpoint
+ * before the kernel routes anything: no userland proxy, no packet NAT, and
+ * the backend sees a real connection from the host. What the application
+ * sees stays what it asked for: replies (recvmsg) and getpeername() are
+ * given the published address back from xnet_sock_rev. And while a port is
+ * published, no host process can bind it, as if a socket held it.
+ *
+ * The hooks are attached to the root cgroup and so run for every process on
+ * the machine, in every network namespace; several xnet hosts may each have
+ * their copy attached. Each copy acts only in its own host's namespace
+ * (xnet_host[0].netns_cookie) and leaves everything else alone at the cost
+ * of one inlined array lookup and one helper call.
+ */
+#ifndef XNET_LIB_SOCK_H
+#define XNET_LIB_SOCK_H
+
+#include <linux/in.h>
+#include <linux/errno.h>
+#include "lib/maps.h"
+
+/* The verdicts of cgroup sock_addr programs. */
+#define SOCK_ALLOW	1
+#define SOCK_REFUSE	0	/* with bpf_set_retval(-errno); -EPERM if none set */
+
+/* 127.0.0.0/8: reachable only from the host itself. */
+static __always_inline bool sock_is_loopback(__be32 addr)
+{
+	return (addr & bpf_htonl(0xff000000)) == bpf_htonl(0x7f000000);
+}
+
+/*
+ * Does this socket live in our host's network namespace? 0 in the map means
+ * the host is not configured (yet): then nothing is ours.
+ */
+static __always_inline bool sock_in_host_netns(struct bpf_sock_addr *ctx)
+{
+	const struct xnet_host *host;
+	__u32 zero = 0;
+
+	host = bpf_map_lookup_elem(&xnet_host, &zero);
+	if (!host || !host->netns_cookie)
+		return false;
+	return bpf_get_netns_cookie(ctx) == host->netns_cookie;
+}
+
+/* Only TCP and UDP are published (struct xnet_pub_key.proto). */
+static __always_inline bool sock_proto_published(__u32 proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
+}
+
+/* Is @addr the host itself: loopback, or one of its addresses? */
+static __always_inline bool sock_is_host_addr(__be32 addr)
+{
+	if (sock_is_loopback(addr))
+		return true;
+	return bpf_map_lookup_elem(&xnet_hostaddrs, &addr) != NULL;
+}
+
+/*
+ * The binding a client reaches at (@daddr, @port, @proto), NULL when none:
+ * one on exactly that address (127.0.0.1:8080 is reachable through
+ * 127.0.0.1 only), else one on 0.0.0.0 (every host address and all of
+ * 127.0.0.0/8). The caller has checked that @daddr is the host.
+ */
+static __always_inline const struct xnet_pub *sock_pub_lookup(__be32 daddr, __be16 port, __u8 proto)
+{
+	struct xnet_pub_key key = { .host_ip = daddr, .port = port, .proto = proto };
+	const struct xnet_pub *pub;
+
+	pub = bpf_map_lookup_elem(&xnet_published, &key);
+	if (pub)
+		return pub;
+	key.host_ip = 0;
+	return bpf_map_lookup_elem(&xnet_published, &key);
+}
+
+/*
+ * Remember what this socket asked for, so that whatever comes back from the
+ * backend can be shown as coming from (@addr, @port). Keyed by the backend
+ * too: an unconnected UDP socket may talk to several published ports.
+ * Unconnected UDP calls this for every datagram; the entry is written only
+ * when it is new or changed, since an LRU update allocates. 0 or -errno.
+ */
+static __always_inline int sock_rev_record(struct bpf_sock_addr *ctx, __be32 addr, __be16 port,
+					   const struct xnet_pub *pub)
+{
+	struct xnet_sock_rev_key key = {
+		.cookie = bpf_get_socket_cookie(ctx),
+		.addr = pub->backend_ip,
+		.port = pub->backend_port,
+	};
+	struct xnet_sock_rev val = { .addr = addr, .port = port };
+	const struct xnet_sock_rev *old;
+
+	old = bpf_map_lookup_elem(&xnet_sock_rev, &key);
+	if (old && old->addr == addr && old->port == port)
+		return 0;
+	return bpf_map_update_elem(&xnet_sock_rev, &key, &val, BPF_ANY);
+}
+
+/*
+ * connect4 / sendmsg4: a host socket heading for a published port goes to
+ * its endpoint instead. Everything else passes untouched.
+ */
+static __always_inline int sock_xlate_fwd(struct bpf_sock_addr *ctx)
+{
+	const struct xnet_pub *pub;
+	__be32 daddr = ctx->user_ip4;
+	__be16 dport = (__be16)ctx->user_port;	/* network order in the low 16 bits */
+	__u32 proto = ctx->protocol;
+
+	if (!sock_proto_published(proto))
+		return SOCK_ALLOW;
+	/*
+	 * 0.0.0.0 as a destination means this host: the kernel connects it to
+	 * 127.0.0.1 (ip_route_connect), so a socket listening on 0.0.0.0 or
+	 * 127.0.0.1 would get it. Treat it the same way.
+	 */
+	if (!daddr)
+		daddr = bpf_htonl(0x7f000001);
+	else if (!sock_is_host_addr(daddr))
+		return SOCK_ALLOW;
+	pub = sock_pub_lookup(daddr, dport, proto);
+	if (!pub)
+		return SOCK_ALLOW;
+	/*
+	 * A socket whose replies we could not map back would see them come
+	 * from the endpoint's address; UDP clients drop such answers. Refuse
+	 * rather than half translate (the LRU map fails only without memory).
+	 */
+	if (sock_rev_record(ctx, daddr, dport, pub)) {
+		bpf_set_retval(-ENOMEM);
+		return SOCK_REFUSE;
+	}
+	ctx->user_ip4 = pub->backend_ip;
+	ctx->user_port = pub->backend_port;
+	return SOCK_ALLOW;
+}
+
+/*
+ * recvmsg4 / getpeername4: the peer is an endpoint this socket reached
+ * through a published port: show the published address instead.
+ */
+static __always_inline void sock_xlate_rev(struct bpf_sock_addr *ctx)
+{
+	struct xnet_sock_rev_key key = {
+		.cookie = bpf_get_socket_cookie(ctx),
+		.addr = ctx->user_ip4,
+		.port = (__be16)ctx->user_port,
+	};
+	const struct xnet_sock_rev *rev;
+
+	rev = bpf_map_lookup_elem(&xnet_sock_rev, &key);
+	if (!rev)
+		return;
+	ctx->user_ip4 = rev->addr;
+	ctx->user_port = rev->port;
+}
+
+/* bpf_for_each_map_elem() state: is any address published on (port, proto)? */
+struct sock_port_scan {
+	__be16 port;
+	__u8 proto;
+	bool found;
+};
+
+struct bpf_map;
+
+static long sock_port_scan_cb(struct bpf_map *map, const struct xnet_pub_key *key,
+			      const struct xnet_pub *pub, struct sock_port_scan *scan)
+{
+	if (key->port != scan->port || key->proto != scan->proto)
+		return 0;
+	scan->found = true;
+	return 1;	/* stop */
+}
+
+/*
+ * Would a host socket bound to (@addr, @port, @proto) collide with a
+ * published binding, the way two sockets collide? A binding on 0.0.0.0
+ * takes the port on every address; a bind to 0.0.0.0 wants it on every
+ * address, so any binding on that port is in its way.
+ */
+static __always_inline bool sock_bind_conflicts(__be32 addr, __be16 port, __u8 proto)
+{
+	struct xnet_pub_key key = { .host_ip = 0, .port = port, .proto = proto };
+	struct sock_port_scan scan = { .port = port, .proto = proto };
+
+	if (bpf_map_lookup_elem(&xnet_published, &key))
+		return true;
+	if (addr) {
+		key.host_ip = addr;
+		return bpf_map_lookup_elem(&xnet_published, &key) != NULL;
+	}
+	/*
+	 * Bindings on single addresses of this port may sit anywhere in the
+	 * map. A walk is linear in the published ports, but binds with an
+	 * explicit port to 0.0.0.0 are rare (servers starting) and the walk
+	 * stops at the first match.
+	 */
+	bpf_for_each_map_elem(&xnet_published, sock_port_scan_cb, &scan, 0);
+	return scan.found;
+}
+
+#endif /* XNET_LIB_SOCK_H */
