@@ -48,6 +48,22 @@ static __always_inline int gw_flood(struct __sk_buff *ctx, struct ethhdr *eth, _
 	return TC_ACT_SHOT;
 }
 
+/*
+ * Forwarded frames must have come up through one of our gateways (a sandbox
+ * talking to its own subnet via the host). One that entered the host on any
+ * other device was routed at a sandbox address from outside: only published
+ * ports lead in, and those are delivered by uplink_ingress, not routed. The
+ * host's own packets have no ingress device.
+ */
+static __always_inline bool gw_routed_from_outside(const struct __sk_buff *ctx)
+{
+	__u32 in = ctx->ingress_ifindex;
+
+	if (likely(!in) || if_cache_lookup(in, XNET_IFC_GATEWAY))
+		return false;
+	return !bpf_map_lookup_elem(&xnet_gateways, &in);
+}
+
 static __always_inline int gw_handle(struct __sk_buff *ctx)
 {
 	const struct xnet_if_cache *gw;
@@ -62,6 +78,8 @@ static __always_inline int gw_handle(struct __sk_buff *ctx)
 	gw = source_gateway(ctx_ifindex(ctx), &gw_tmp);
 	if (!gw)
 		return drop(ctx, XNET_DROP_NO_NETWORK);
+	if (unlikely(gw_routed_from_outside(ctx)))
+		return drop(ctx, XNET_DROP_ROUTED_TO_SANDBOX);
 
 	c.pos = ctx_data(ctx);
 	c.end = ctx_data_end(ctx);

@@ -8,6 +8,13 @@
  * The unicast path between endpoints is the one that must be short: two
  * array lookups (lib/lookup.h) and one helper call when the caches hold the
  * endpoints, which they do for everything user/datapath.c installed.
+ *
+ * Port publishing without the host in the way (lib/nat.h):
+ *  - hairpin: a sandbox calling a published port on a host address is
+ *    translated here and handed straight to the backend, keeping its own
+ *    address; the backend's answers (endpoints with XNET_EP_PUBLISHED) are
+ *    translated back here and handed straight to the caller.
+ *  - --internal networks stop here: nothing beyond their own subnet.
  */
 #include "lib/common.h"
 #include "lib/ctx.h"
@@ -19,6 +26,7 @@
 #include "lib/ipv4.h"
 #include "lib/arp.h"
 #include "lib/flood.h"
+#include "lib/nat.h"
 
 /* Bytes we want linear before parsing: Ethernet + an Ethernet/IPv4 ARP packet (covers IPv4's 20). */
 #define LXC_HDR_BYTES	(sizeof(struct ethhdr) + sizeof(struct arp_eth_ipv4))
@@ -64,11 +72,115 @@ static __always_inline int lxc_arp(struct __sk_buff *ctx, struct cursor *c, stru
 	return ctx_redirect_peer(ctx_ifindex(ctx));
 }
 
+/*
+ * Hairpin: a sandbox calling a host address (the gateway's included, not
+ * loopback). Known flow (IN) or a new one to a published port: the
+ * destination becomes the backend and the frame goes straight to it, with
+ * the caller's address kept. Not handled: everything else (the host's
+ * own services, ping). Another network's backend is fine: that is what
+ * publishing is for.
+ *
+ * Returns true with *verdict set when the frame was handled. (A bool apart
+ * from the verdict: the verifier must see that the caller's packet pointers
+ * are only used again on paths that called no packet-changing helper.)
+ */
+static __always_inline bool lxc_hairpin(struct __sk_buff *ctx, const struct iphdr *iph, int *verdict)
+{
+	const struct xnet_host *host = host_get();
+	const struct xnet_pub *pub;
+	struct xnet_ct_entry in, *e;
+	struct nat_tuple t;
+	struct xnet_ct_key k;
+	int ret;
+
+	if (!host_addr_is(host, iph->daddr, XNET_HA_LOCAL | XNET_HA_UPLINK | XNET_HA_GATEWAY))
+		return false;
+	ret = tuple_parse(ctx, iph, &t);
+	if (ret < 0) {
+		*verdict = drop(ctx, -ret);
+		return true;
+	}
+	if (ret != TUPLE_OK)
+		return false;
+
+	e = ct_lookup(&t, XNET_CT_IN, &k);
+	if (e && e->kind == XNET_CT_DNAT) {
+		in = *e;
+		ct_account(e, &k, &t, ctx_len(ctx));
+	} else {
+		if (t.frag == NAT_FRAG_LATER)
+			return false;
+		if (t.proto == IPPROTO_TCP) {
+			if ((t.tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) != TCPF_SYN)
+				return false;
+		} else if (t.proto != IPPROTO_UDP) {
+			return false;
+		}
+		pub = pub_lookup(t.daddr, t.dport, t.proto);
+		/*
+		 * A sandbox calling its own published port would receive its own
+		 * address as source, which its stack drops as martian; that needs
+		 * a source translation this datapath does not do yet.
+		 */
+		if (!pub || pub->ifindex == ctx_ifindex(ctx))
+			return false;
+		dnat_create(&t, pub, XNET_CTF_HAIRPIN, ctx_ifindex(ctx), ctx_len(ctx), &in);
+	}
+	frag_record(&t);
+	if (nat_rewrite(ctx, &t, false, in.addr, in.port))
+		*verdict = drop(ctx, XNET_DROP_INVALID_L4);
+	else
+		*verdict = nat_deliver(ctx, in.ifindex, in.addr);
+	return true;
+}
+
+/*
+ * A backend's answer in a hairpin flow: the source becomes the published
+ * address again, and the frame goes straight back to the calling sandbox.
+ * Answers to outside clients (no XNET_CTF_HAIRPIN) take the normal way up
+ * and are translated by uplink_egress. True with *verdict set when handled.
+ */
+static __always_inline bool lxc_published_reply(struct __sk_buff *ctx, const struct iphdr *iph,
+						int *verdict)
+{
+	struct xnet_ct_entry *e;
+	struct nat_tuple t;
+	struct xnet_ct_key k;
+	__be32 addr;
+	__be16 port;
+	__u32 ifindex;
+
+	if (tuple_parse(ctx, iph, &t) != TUPLE_OK)
+		return false;
+	e = ct_lookup(&t, XNET_CT_OUT, &k);
+	if (!e || !(e->flags & XNET_CTF_HAIRPIN))
+		return false;
+	addr = e->addr;
+	port = e->port;
+	ifindex = e->ifindex;
+	ct_account(e, &k, &t, ctx_len(ctx));
+	frag_record(&t);
+	if (nat_rewrite(ctx, &t, true, addr, port))
+		*verdict = drop(ctx, XNET_DROP_INVALID_L4);
+	else
+		*verdict = nat_deliver(ctx, ifindex, t.daddr);
+	return true;
+}
+
 /* Up to the host, as if received on the gateway device (Docker's docker0). */
 static __always_inline int lxc_to_host(struct __sk_buff *ctx, const struct iphdr *iph,
 				       const struct xnet_if_cache *src)
 {
 	__u32 *dst_net;
+	int verdict;
+
+	if (unlikely(src->net_flags & XNET_NET_INTERNAL)) {
+		/* --internal: the own subnet (the gateway address included) and nothing else. */
+		if ((iph->daddr & src->mask) != src->subnet)
+			return drop(ctx, XNET_DROP_INTERNAL);
+	} else if (lxc_hairpin(ctx, iph, &verdict)) {
+		return verdict;
+	}
 
 	/*
 	 * Another bridge subnet through our gateway is Docker's inter-network
@@ -113,15 +225,36 @@ static __always_inline int lxc_flood(struct __sk_buff *ctx, const struct xnet_if
 	return TC_ACT_SHOT;
 }
 
+/*
+ * XNET_EP_* of the sender. The cache slot carries them; source_endpoint()'s
+ * map fallback does not fill them in (its copy then has ifindex 0, which
+ * lxc_handle set), so ask the endpoint map on that slow path.
+ */
+static __always_inline __u16 lxc_ep_flags(const struct xnet_if_cache *src, __u32 ifindex)
+{
+	const struct xnet_endpoint *ep;
+
+	if (likely(src->ifindex == ifindex))
+		return src->ep_flags;
+	ep = endpoint_lookup(ifindex);
+	return ep ? ep->flags : 0;
+}
+
 static __always_inline int lxc_ipv4(struct __sk_buff *ctx, struct cursor *c, struct ethhdr *eth,
 				    const struct xnet_if_cache *src)
 {
 	struct iphdr *iph = ipv4_parse(ctx, c);
+	int verdict;
 
 	if (!iph)
 		return drop(ctx, XNET_DROP_INVALID_IP);
 	if (iph->saddr != src->ip)
 		return drop(ctx, XNET_DROP_SPOOF_IP);
+
+	/* Only endpoints with published ports pay for the conntrack lookup. */
+	if (unlikely(lxc_ep_flags(src, ctx_ifindex(ctx)) & XNET_EP_PUBLISHED) &&
+	    lxc_published_reply(ctx, iph, &verdict))
+		return verdict;
 
 	if (unlikely(mac_is_group(eth->h_dest)))
 		return lxc_flood(ctx, src);
@@ -138,6 +271,7 @@ static __always_inline int lxc_handle(struct __sk_buff *ctx)
 	struct ethhdr *eth;
 	struct cursor c;
 
+	tmp.ifindex = 0;	/* a filled-in copy is told from a cache slot by this (lxc_ep_flags) */
 	src = source_endpoint(ctx_ifindex(ctx), &tmp, &reason);
 	if (!src)
 		return drop(ctx, reason);

@@ -27,14 +27,17 @@ const __u8 MAC_GW3[6] = MAC4(10, 3, 0, 1);
 const __u8 MAC_E[6] = MAC4(10, 3, 0, 2);
 const __u8 MAC_F[6] = MAC4(10, 3, 0, 3);
 const __u8 MAC_G[6] = MAC4(10, 9, 0, 2);
+const __u8 MAC_GW4[6] = MAC4(10, 4, 0, 1);
+const __u8 MAC_I[6] = MAC4(10, 4, 0, 2);
 const __u8 MAC_NOBODY[6] = MAC4(10, 1, 0, 99);
 const __u8 MAC_BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 const __u8 MAC_ZERO[6];
 
 static const char *const dev_names[DEV_MAX] = {
 	[DEV_A] = "xta", [DEV_B] = "xtb", [DEV_C] = "xtc", [DEV_D] = "xtd",
-	[DEV_E] = "xte", [DEV_F] = "xtf", [DEV_G] = "xtg", [DEV_U] = "xtu",
-	[DEV_GW1] = "xtgw1", [DEV_GW2] = "xtgw2", [DEV_GW3] = "xtgw3",
+	[DEV_E] = "xte", [DEV_F] = "xtf", [DEV_G] = "xtg", [DEV_I] = "xti", [DEV_U] = "xtu",
+	[DEV_GW1] = "xtgw1", [DEV_GW2] = "xtgw2", [DEV_GW3] = "xtgw3", [DEV_GW4] = "xtgw4",
+	[DEV_UP] = "xtwan",
 };
 static __u32 dev_ifindex[DEV_MAX];
 
@@ -49,9 +52,12 @@ struct fx_net {
 };
 
 static const struct fx_net nets[] = {
-	{ NET1, IP4(10, 1, 0, 0), IP_GW1, 16, MAC_GW1, DEV_GW1, XNET_NET_ICC, { DEV_A, DEV_B, DEV_C } },
-	{ NET2, IP4(10, 2, 0, 0), IP_GW2, 16, MAC_GW2, DEV_GW2, XNET_NET_ICC, { DEV_D } },
+	{ NET1, IP4(10, 1, 0, 0), IP_GW1, 16, MAC_GW1, DEV_GW1, XNET_NET_ICC | XNET_NET_MASQ,
+	  { DEV_A, DEV_B, DEV_C } },
+	{ NET2, IP4(10, 2, 0, 0), IP_GW2, 16, MAC_GW2, DEV_GW2, XNET_NET_ICC | XNET_NET_MASQ, { DEV_D } },
 	{ NET3, IP4(10, 3, 0, 0), IP_GW3, 16, MAC_GW3, DEV_GW3, 0, { DEV_E, DEV_F } },
+	{ NET4, IP4(10, 4, 0, 0), IP_GW4, 16, MAC_GW4, DEV_GW4,
+	  XNET_NET_ICC | XNET_NET_INTERNAL | XNET_NET_MASQ, { DEV_I } },
 };
 
 struct fx_ep {
@@ -59,12 +65,14 @@ struct fx_ep {
 	__u32 net_id;
 	__be32 ip;
 	const __u8 *mac;
+	__u16 flags;
 };
 
 static const struct fx_ep eps[] = {
-	{ DEV_A, NET1, IP_A, MAC_A }, { DEV_B, NET1, IP_B, MAC_B }, { DEV_C, NET1, IP_C, MAC_C },
-	{ DEV_D, NET2, IP_D, MAC_D }, { DEV_E, NET3, IP_E, MAC_E }, { DEV_F, NET3, IP_F, MAC_F },
-	{ DEV_G, NET_MISSING, IP_G, MAC_G },
+	{ DEV_A, NET1, IP_A, MAC_A, 0 }, { DEV_B, NET1, IP_B, MAC_B, XNET_EP_PUBLISHED },
+	{ DEV_C, NET1, IP_C, MAC_C, 0 }, { DEV_D, NET2, IP_D, MAC_D, XNET_EP_PUBLISHED },
+	{ DEV_E, NET3, IP_E, MAC_E, 0 }, { DEV_F, NET3, IP_F, MAC_F, 0 },
+	{ DEV_I, NET4, IP_I, MAC_I, 0 }, { DEV_G, NET_MISSING, IP_G, MAC_G, 0 },
 };
 
 const char *fx_name(enum fx_dev dev)
@@ -108,7 +116,7 @@ int fx_devices(void)
 	return 0;
 }
 
-static int map_fd(struct bpf_object *obj, const char *name)
+int fx_map_fd(struct bpf_object *obj, const char *name)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(obj, name);
 
@@ -117,10 +125,10 @@ static int map_fd(struct bpf_object *obj, const char *name)
 
 int fx_setup_maps(struct bpf_object *obj)
 {
-	int networks = map_fd(obj, "xnet_networks"), endpoints = map_fd(obj, "xnet_endpoints");
-	int fdb = map_fd(obj, "xnet_fdb"), ip2ep = map_fd(obj, "xnet_ip2ep");
-	int ports = map_fd(obj, "xnet_ports"), subnets = map_fd(obj, "xnet_subnets");
-	int gateways = map_fd(obj, "xnet_gateways");
+	int networks = fx_map_fd(obj, "xnet_networks"), endpoints = fx_map_fd(obj, "xnet_endpoints");
+	int fdb = fx_map_fd(obj, "xnet_fdb"), ip2ep = fx_map_fd(obj, "xnet_ip2ep");
+	int ports = fx_map_fd(obj, "xnet_ports"), subnets = fx_map_fd(obj, "xnet_subnets");
+	int gateways = fx_map_fd(obj, "xnet_gateways");
 	int err = 0;
 
 	if (networks < 0 || endpoints < 0 || fdb < 0 || ip2ep < 0 || ports < 0 ||
@@ -160,7 +168,8 @@ int fx_setup_maps(struct bpf_object *obj)
 	}
 	for (unsigned i = 0; i < sizeof(eps) / sizeof(eps[0]); i++) {
 		const struct fx_ep *e = &eps[i];
-		struct xnet_endpoint v = { .net_id = e->net_id, .ifindex = fx_ifindex(e->dev), .ip = e->ip };
+		struct xnet_endpoint v = { .net_id = e->net_id, .ifindex = fx_ifindex(e->dev), .ip = e->ip,
+					   .flags = e->flags };
 		struct xnet_mac_key mk = {};
 
 		memcpy(v.mac, e->mac, 6);
@@ -200,7 +209,7 @@ static void build_arp_reply(const struct fx_frame *f, const __u8 *mac, struct pk
 
 int fx_read_drops(struct bpf_object *obj, struct xnet_drop_counter out[XNET_DROP_MAX])
 {
-	int fd = map_fd(obj, "xnet_drops"), ncpu = libbpf_num_possible_cpus();
+	int fd = fx_map_fd(obj, "xnet_drops"), ncpu = libbpf_num_possible_cpus();
 	struct xnet_drop_counter *percpu;
 
 	if (fd < 0 || ncpu <= 0)
@@ -290,9 +299,10 @@ bool fx_run_case(int prog_fd, struct bpf_object *obj, const struct fx_case *c, b
 	struct xnet_drop_counter before[XNET_DROP_MAX], after[XNET_DROP_MAX];
 	struct xnet_st_record rec = {};
 	struct __sk_buff skb = { .ifindex = fx_ifindex(c->dev), .gso_size = c->in.gso_size,
-				 .gso_segs = c->in.gso_size ? 2 : 0 };
+				 .gso_segs = c->in.gso_size ? 2 : 0,
+				 .ingress_ifindex = fx_ifindex(c->in.ingress) };
 	struct pkt in, want, out = {};
-	int rec_fd = map_fd(obj, XNET_ST_MAP_NAME);
+	int rec_fd = fx_map_fd(obj, XNET_ST_MAP_NAME);
 	__u32 zero = 0;
 	bool ok = true, injected = false;
 	char what[64];
@@ -444,8 +454,9 @@ struct xnet_dp *fx_dp(void)
 	}
 	for (unsigned i = 0; i < sizeof(eps) / sizeof(eps[0]); i++) {
 		struct dp_endpoint e = { .net_id = eps[i].net_id, .ifindex = fx_ifindex(eps[i].dev),
-					 .ip = eps[i].ip };
-		struct xnet_endpoint raw = { .net_id = e.net_id, .ifindex = e.ifindex, .ip = e.ip };
+					 .ip = eps[i].ip, .flags = eps[i].flags };
+		struct xnet_endpoint raw = { .net_id = e.net_id, .ifindex = e.ifindex, .ip = e.ip,
+					     .flags = e.flags };
 
 		memcpy(e.mac, eps[i].mac, 6);
 		memcpy(raw.mac, eps[i].mac, 6);
@@ -487,4 +498,76 @@ int fx_reuse_pins(struct bpf_object *obj)
 			return -EINVAL;
 	}
 	return 0;
+}
+
+bool fx_run_pkt(int prog_fd, struct bpf_object *obj, enum fx_dev dev, enum fx_dev ingress,
+		const struct pkt *in, struct fx_result *res)
+{
+	struct xnet_drop_counter before[XNET_DROP_MAX];
+	struct __sk_buff skb = { .ifindex = fx_ifindex(dev), .ingress_ifindex = fx_ifindex(ingress) };
+	int rec_fd = fx_map_fd(obj, XNET_ST_MAP_NAME);
+	__u32 zero = 0;
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = in->data,
+		.data_size_in = in->len,
+		.ctx_in = &skb,
+		.ctx_size_in = sizeof(skb),
+	);
+
+	memset(res, 0, sizeof(*res));
+	opts.data_out = res->out.data;
+	opts.data_size_out = sizeof(res->out.data);
+	if (!ASSERT_OK(rec_fd < 0 ? rec_fd : 0, "selftest record map") ||
+	    !ASSERT_OK(bpf_map_update_elem(rec_fd, &zero, &res->rec, BPF_ANY) ? -errno : 0, "reset record") ||
+	    !ASSERT_OK(fx_read_drops(obj, before), "read drops") ||
+	    !ASSERT_OK(bpf_prog_test_run_opts(prog_fd, &opts) ? -errno : 0, "BPF_PROG_RUN") ||
+	    !ASSERT_OK(fx_read_drops(obj, res->drops), "read drops") ||
+	    !ASSERT_OK(bpf_map_lookup_elem(rec_fd, &zero, &res->rec) ? -errno : 0, "read record"))
+		return false;
+	for (int r = 0; r < XNET_DROP_MAX; r++) {
+		res->drops[r].packets -= before[r].packets;
+		res->drops[r].bytes -= before[r].bytes;
+	}
+	res->verdict = opts.retval;
+	res->out.len = opts.data_size_out;
+	return true;
+}
+
+bool fx_check_drops(const struct fx_result *res, enum xnet_drop_reason reason, __u32 len)
+{
+	bool ok = true;
+	char what[64];
+
+	for (int r = 1; r < XNET_DROP_MAX; r++) {
+		bool expected = (enum xnet_drop_reason)r == reason;
+
+		snprintf(what, sizeof(what), "drops[%s].packets", drop_names[r]);
+		ok &= ASSERT_EQ(res->drops[r].packets, expected ? 1 : 0, what);
+		snprintf(what, sizeof(what), "drops[%s].bytes", drop_names[r]);
+		ok &= ASSERT_EQ(res->drops[r].bytes, expected ? len : 0, what);
+	}
+	if (reason != XNET_DROP_NONE)
+		ok &= ASSERT_EQ(res->verdict, TC_ACT_SHOT, "verdict of a drop (TC_ACT_SHOT)");
+	return ok;
+}
+
+bool fx_check_redirect(const struct fx_result *res, enum xnet_st_kind kind, enum fx_dev dev)
+{
+	char what[64];
+	bool ok;
+
+	ok = ASSERT_EQ(res->verdict, TC_ACT_REDIRECT, "verdict (TC_ACT_REDIRECT)");
+	ok &= ASSERT_EQ(res->rec.kind, kind, "redirect helper (enum xnet_st_kind)");
+	snprintf(what, sizeof(what), "redirect target (expected %s)", fx_name(dev));
+	ok &= ASSERT_EQ(res->rec.ifindex, fx_ifindex(dev), what);
+	return ok;
+}
+
+bool fx_check_frame(const struct fx_result *res, const struct pkt *want)
+{
+	bool ok = ASSERT_EQ(res->out.len, want->len, "output length");
+
+	if (ok)
+		ok = ASSERT_MEMEQ(res->out.data, want->data, want->len, "output frame");
+	return ok & ASSERT_TRUE(pkt_csums_ok(&res->out), "output checksums valid");
 }

@@ -8,9 +8,13 @@
  *   net 1  10.1.0.0/16  gw 10.1.0.1 on xtgw1  ICC   ports A .2, B .3, C .4
  *   net 2  10.2.0.0/16  gw 10.2.0.1 on xtgw2  ICC   ports D .2
  *   net 3  10.3.0.0/16  gw 10.3.0.1 on xtgw3  no ICC ports E .2, F .3
+ *   net 4  10.4.0.0/16  gw 10.4.0.1 on xtgw4  ICC, --internal, ports I .2
  *   G      10.9.0.2 on net 99, which does not exist
  *   G      also listed as gateway device of net 99
  *   U      a device that is no endpoint and no gateway
+ *   UP     the host's uplink (uplink.bpf.c), address FX_UPLINK_IP
+ * Nets 1 and 2 masquerade (XNET_NET_MASQ); B and D have published ports
+ * (XNET_EP_PUBLISHED).
  */
 #ifndef XNET_TEST_FIXTURE_H
 #define XNET_TEST_FIXTURE_H
@@ -23,14 +27,16 @@
 
 enum fx_dev {
 	DEV_NONE = 0,
-	DEV_A, DEV_B, DEV_C, DEV_D, DEV_E, DEV_F, DEV_G, DEV_U,
-	DEV_GW1, DEV_GW2, DEV_GW3,
+	DEV_A, DEV_B, DEV_C, DEV_D, DEV_E, DEV_F, DEV_G, DEV_I, DEV_U,
+	DEV_GW1, DEV_GW2, DEV_GW3, DEV_GW4,
+	DEV_UP,
 	DEV_MAX,
 };
 
 #define NET1	1
 #define NET2	2
 #define NET3	3
+#define NET4	4
 #define NET_MISSING 99
 
 #define IP_GW1	IP4(10, 1, 0, 1)
@@ -42,10 +48,14 @@ enum fx_dev {
 #define IP_GW3	IP4(10, 3, 0, 1)
 #define IP_E	IP4(10, 3, 0, 2)
 #define IP_F	IP4(10, 3, 0, 3)
+#define IP_GW4	IP4(10, 4, 0, 1)
+#define IP_I	IP4(10, 4, 0, 2)
 #define IP_G	IP4(10, 9, 0, 2)
+#define FX_UPLINK_IP	IP4(192, 0, 2, 1)
 
 extern const __u8 MAC_GW1[6], MAC_A[6], MAC_B[6], MAC_C[6], MAC_GW2[6], MAC_D[6],
-	MAC_GW3[6], MAC_E[6], MAC_F[6], MAC_G[6], MAC_NOBODY[6], MAC_BCAST[6], MAC_ZERO[6];
+	MAC_GW3[6], MAC_E[6], MAC_F[6], MAC_G[6], MAC_NOBODY[6], MAC_BCAST[6], MAC_ZERO[6],
+	MAC_GW4[6], MAC_I[6];
 
 /* Create the devices once per run; 0 or -errno. */
 int fx_devices(void);
@@ -90,6 +100,7 @@ struct fx_frame {
 	struct fx_patch patch[3];	/* byte edits applied last */
 	int npatch;
 	__u32 gso_size;		/* skb context: non-zero makes the frame a GSO packet */
+	enum fx_dev ingress;	/* skb context: the device it entered the host on (forwarded) */
 };
 
 enum fx_out {
@@ -129,5 +140,28 @@ void fx_build(const struct fx_frame *f, struct pkt *p);
 bool fx_run_case(int prog_fd, struct bpf_object *obj, const struct fx_case *c, bool cached);
 /* Sum of the per-CPU drop counters of obj. */
 int fx_read_drops(struct bpf_object *obj, struct xnet_drop_counter out[XNET_DROP_MAX]);
+
+/*
+ * One BPF_PROG_RUN of a prebuilt frame, for tests that check more than a
+ * table row can say (NAT: translated frames, flows over several packets).
+ */
+struct fx_result {
+	int verdict;					/* TC_ACT_* */
+	struct pkt out;					/* the frame as the program left it */
+	struct xnet_st_record rec;
+	struct xnet_drop_counter drops[XNET_DROP_MAX];	/* moved by this run */
+};
+
+/* Run on device dev (ingress: the device it entered the host on, DEV_NONE: none). */
+bool fx_run_pkt(int prog_fd, struct bpf_object *obj, enum fx_dev dev, enum fx_dev ingress,
+		const struct pkt *in, struct fx_result *res);
+/* Exactly reason moved, by one packet of len bytes (XNET_DROP_NONE: nothing moved). */
+bool fx_check_drops(const struct fx_result *res, enum xnet_drop_reason reason, __u32 len);
+/* The program redirected with helper kind to dev. */
+bool fx_check_redirect(const struct fx_result *res, enum xnet_st_kind kind, enum fx_dev dev);
+/* The frame left byte for byte as want (checksums included). */
+bool fx_check_frame(const struct fx_result *res, const struct pkt *want);
+/* fd of obj's map called name, or -ENOENT. */
+int fx_map_fd(struct bpf_object *obj, const char *name);
 
 #endif /* XNET_TEST_FIXTURE_H */

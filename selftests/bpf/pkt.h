@@ -39,4 +39,35 @@ void pkt_arp(struct pkt *p, __u16 op, const __u8 sha[6], __be32 spa, const __u8 
 /* Cut or zero-pad to len bytes. */
 void pkt_resize(struct pkt *p, unsigned len);
 
+/*
+ * An IPv4 packet of any protocol NAT cares about, described by its fields;
+ * pkt_ipv4() appends it with every length and checksum right (the L4
+ * checksum over the L4 bytes this packet carries, so fragments too).
+ */
+struct pkt_ip {
+	__be32 saddr, daddr;
+	__u8 proto;		/* IPPROTO_TCP / IPPROTO_UDP / IPPROTO_ICMP */
+	__u8 ttl;		/* 0: 64 */
+	__u16 id;		/* 0: 0x1234 */
+	__u16 frag;		/* the frag_off field (host order): flags | offset in 8-byte units */
+	__u16 sport, dport;	/* host order; ICMP echo: sport is the identifier */
+	__u8 tcp_flags;		/* TH_* bits of the flags byte */
+	__u8 icmp_type, icmp_code;
+	__u16 payload;		/* bytes after the L4 header */
+	__u8 no_l4;		/* a later fragment: payload only, no L4 header */
+	__u8 no_udp_csum;	/* UDP checksum 0 ("none") */
+	__u16 l4_cut;		/* non-zero: the datagram ends after this many L4 bytes */
+	const __u8 *quote;	/* ICMP error: the quoted packet (IPv4 header on) */
+	__u16 quote_len;
+};
+
+#define TH_FIN	0x01
+#define TH_SYN	0x02
+#define TH_RST	0x04
+#define TH_ACK	0x10
+
+void pkt_ipv4(struct pkt *p, const struct pkt_ip *d);
+/* IPv4 header checksum and (unfragmented TCP/UDP/ICMP) L4 checksum of a frame are valid. */
+int pkt_csums_ok(const struct pkt *p);
+
 #endif /* XNET_TEST_PKT_H */

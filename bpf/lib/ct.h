@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * ct: the flow tuple of an IPv4 packet and the xnet_ct conntrack table
+ * (layout and the meaning of OUT/IN in headers/xnet_abi.h).
+ *
+ * The tuple is read with bpf_skb_load_bytes, not through packet pointers:
+ * the caller's pointers stay valid (lxc goes on forwarding when no NAT
+ * applies), and L4 headers outside the linear head (GRO, GSO) read the same.
+ *
+ * Fragments: only the first fragment of a datagram carries the ports. It
+ * records them in xnet_frags (frag_record) once its flow is known; the later
+ * fragments find their flow through that record and have only their
+ * addresses translated (their L4 checksum lives in the first fragment).
+ */
+#ifndef XNET_LIB_CT_H
+#define XNET_LIB_CT_H
+
+#include "lib/maps.h"
+#include "lib/csum.h"
+
+/* What a packet is, as far as NAT cares. Ports and ICMP ids in network order. */
+struct nat_tuple {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 sport;		/* ICMP echo: the identifier */
+	__be16 dport;		/* ICMP echo: the identifier again */
+	__u8 proto;
+	__u8 tcp_flags;		/* TCP: the flags byte (FIN, SYN, RST, ACK, ...) */
+	__u8 frag;		/* NAT_FRAG_* */
+	__u8 icmp_type;
+	__u8 ttl;
+	__u8 pad;
+	__be16 ip_id;
+	__u32 l4_off;		/* L4 header, from the start of the frame */
+};
+
+#define NAT_FRAG_NONE		0
+#define NAT_FRAG_FIRST		1	/* offset 0, more fragments follow */
+#define NAT_FRAG_LATER		2	/* no L4 header: ports came from xnet_frags */
+
+#define TCPF_FIN		0x01
+#define TCPF_SYN		0x02
+#define TCPF_RST		0x04
+#define TCPF_ACK		0x10
+
+#define ICMP_ECHOREPLY_T	0
+#define ICMP_DEST_UNREACH_T	3
+#define ICMP_ECHO_T		8
+#define ICMP_TIME_EXCEEDED_T	11
+
+/* tuple_parse() results besides the negative drop reasons. */
+#define TUPLE_OK		0
+#define TUPLE_OTHER		1	/* no ports to translate: other protocol or ICMP type */
+#define TUPLE_FRAG_UNKNOWN	2	/* a later fragment whose first one we never saw */
+
+/* L4 bytes the tuple needs: TCP up to the flags, UDP and ICMP their 8-byte header. */
+static __always_inline __u32 l4_min_len(__u8 proto)
+{
+	return proto == IPPROTO_TCP ? 14 : 8;
+}
+
+/* L4 checksum offset from the frame start, 0 when this packet carries none. */
+static __always_inline __u32 tuple_csum_off(const struct nat_tuple *t)
+{
+	if (t->frag == NAT_FRAG_LATER)
+		return 0;
+	return t->l4_off + l4_csum_field(t->proto);
+}
+
+/* Offset of the source (or destination) port, or of the ICMP identifier. */
+static __always_inline __u32 tuple_port_off(const struct nat_tuple *t, bool source)
+{
+	if (t->proto == IPPROTO_ICMP)
+		return t->l4_off + offsetof(struct icmp_hdr, id);
+	return t->l4_off + (source ? 0 : 2);
+}
+
+static __always_inline void frag_key(struct xnet_frag_key *k, const struct nat_tuple *t)
+{
+	k->saddr = t->saddr;
+	k->daddr = t->daddr;
+	k->id = t->ip_id;
+	k->proto = t->proto;
+	k->pad = 0;
+}
+
+/* The first fragment of a translated datagram: tell the later ones their ports. */
+static __always_inline void frag_record(const struct nat_tuple *t)
+{
+	struct xnet_frag_key k;
+	struct xnet_frag v = {
+		.sport = t->sport,
+		.dport = t->dport,
+		.last_seen = bpf_ktime_get_ns(),
+	};
+
+	if (t->frag != NAT_FRAG_FIRST)
+		return;
+	frag_key(&k, t);
+	bpf_map_update_elem(&xnet_frags, &k, &v, BPF_ANY);
+}
+
+/*
+ * Fill @t from the IPv4 header @iph (validated by ipv4_parse) and the L4
+ * header behind it. Returns TUPLE_* or a negative enum xnet_drop_reason
+ * (a truncated L4 header: -XNET_DROP_INVALID_L4).
+ */
+static __always_inline int tuple_parse(struct __sk_buff *ctx, const struct iphdr *iph,
+				       struct nat_tuple *t)
+{
+	__u16 frag_off = bpf_ntohs(iph->frag_off);
+	__u32 tot = bpf_ntohs(iph->tot_len);
+	__u8 l4[14];
+
+	t->saddr = iph->saddr;
+	t->daddr = iph->daddr;
+	t->proto = iph->protocol;
+	t->ttl = iph->ttl;
+	t->ip_id = iph->id;
+	t->l4_off = IP4_OFF + (iph->ihl & 0xf) * 4;
+	t->tcp_flags = 0;
+	t->icmp_type = 0;
+	t->sport = 0;
+	t->dport = 0;
+	t->frag = NAT_FRAG_NONE;
+	t->pad = 0;
+
+	if (t->proto != IPPROTO_TCP && t->proto != IPPROTO_UDP && t->proto != IPPROTO_ICMP)
+		return TUPLE_OTHER;
+
+	if (frag_off & 0x1fff) {
+		struct xnet_frag_key k;
+		struct xnet_frag *f;
+
+		t->frag = NAT_FRAG_LATER;
+		frag_key(&k, t);
+		f = bpf_map_lookup_elem(&xnet_frags, &k);
+		if (!f)
+			return TUPLE_FRAG_UNKNOWN;
+		t->sport = f->sport;
+		t->dport = f->dport;
+		return TUPLE_OK;
+	}
+	if (frag_off & 0x2000)
+		t->frag = NAT_FRAG_FIRST;
+
+	/* IPv4 BIG TCP: tot_len 0, the length is the skb's (ipv4_parse checked it is TCP GSO). */
+	if (!tot)
+		tot = ctx_len(ctx) - ETH_HLEN;
+	if (t->l4_off + l4_min_len(t->proto) > ETH_HLEN + tot)
+		return -XNET_DROP_INVALID_L4;
+	if (bpf_skb_load_bytes(ctx, t->l4_off, l4, t->proto == IPPROTO_TCP ? 14 : 8))
+		return -XNET_DROP_INVALID_L4;
+
+	if (t->proto == IPPROTO_ICMP) {
+		t->icmp_type = l4[0];
+		if (l4[0] != ICMP_ECHO_T && l4[0] != ICMP_ECHOREPLY_T)
+			return TUPLE_OTHER;
+		t->sport = *(__be16 *)&l4[4];
+		t->dport = t->sport;
+		return TUPLE_OK;
+	}
+	t->sport = *(__be16 *)&l4[0];
+	t->dport = *(__be16 *)&l4[2];
+	if (t->proto == IPPROTO_TCP)
+		t->tcp_flags = l4[13];
+	return TUPLE_OK;
+}
+
+static __always_inline void ct_key(struct xnet_ct_key *k, __be32 saddr, __be32 daddr,
+				   __be16 sport, __be16 dport, __u8 proto, __u8 dir)
+{
+	k->saddr = saddr;
+	k->daddr = daddr;
+	k->sport = sport;
+	k->dport = dport;
+	k->proto = proto;
+	k->dir = dir;
+	k->pad = 0;
+}
+
+static __always_inline struct xnet_ct_entry *ct_lookup(const struct nat_tuple *t, __u8 dir,
+						       struct xnet_ct_key *k)
+{
+	ct_key(k, t->saddr, t->daddr, t->sport, t->dport, t->proto, dir);
+	return bpf_map_lookup_elem(&xnet_ct, k);
+}
+
+/*
+ * The other entry of the flow whose entry @e was found under @k: the packet
+ * going the other way, as it looks at its point of translation.
+ *   IN  {s, d, sp, dp} -> (a, p): the answer leaves as OUT {a, s, p, sp}
+ *   OUT {s, d, sp, dp} -> (a, p): the answer arrives as IN {d, a, dp, p}
+ * (ICMP echo: both ports are the identifier, p on the other side.)
+ */
+static __always_inline void ct_partner_key(struct xnet_ct_key *pk, const struct xnet_ct_key *k,
+					   const struct xnet_ct_entry *e)
+{
+	if (k->dir == XNET_CT_IN)
+		ct_key(pk, e->addr, k->saddr, e->port, k->sport, k->proto, XNET_CT_OUT);
+	else
+		ct_key(pk, k->daddr, e->addr, k->dport, e->port, k->proto, XNET_CT_IN);
+	if (k->proto == IPPROTO_ICMP)	/* the identifier is both "ports" */
+		pk->sport = pk->dport = e->port;
+}
+
+/* Does a packet hitting (dir, kind) travel against the flow's first packet? */
+static __always_inline bool ct_is_reply(__u8 dir, __u8 kind)
+{
+	return (kind == XNET_CT_SNAT && dir == XNET_CT_IN) ||
+	       (kind == XNET_CT_DNAT && dir == XNET_CT_OUT);
+}
+
+/*
+ * The state this packet moves the flow to, or 0xff for "unchanged".
+ * TCP: SYN (re)opens, the first answer establishes, FIN closes, RST ends.
+ * Others: the first answer establishes.
+ */
+#define CT_ST_KEEP	0xff
+static __always_inline __u8 ct_next_state(const struct xnet_ct_entry *e, const struct nat_tuple *t,
+					  bool reply)
+{
+	if (t->proto == IPPROTO_TCP) {
+		if (t->tcp_flags & TCPF_RST)
+			return e->state == XNET_CT_ST_CLOSED ? CT_ST_KEEP : XNET_CT_ST_CLOSED;
+		if (t->tcp_flags & TCPF_FIN)
+			return e->state >= XNET_CT_ST_CLOSING ? CT_ST_KEEP : XNET_CT_ST_CLOSING;
+		/* A new connection on a closed tuple starts over. */
+		if (!reply && (t->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN &&
+		    e->state >= XNET_CT_ST_CLOSING)
+			return XNET_CT_ST_NEW;
+	}
+	if (reply && e->state == XNET_CT_ST_NEW)
+		return XNET_CT_ST_ESTABLISHED;
+	return CT_ST_KEEP;
+}
+
+/*
+ * Account a packet of @len bytes to entry @e (found under @k) and move the
+ * flow's state. Counters are added atomically (several CPUs carry one flow);
+ * last_seen, state and flags are plain writes: racing writers store the same
+ * or equally recent values. State changes are rare (a handful per flow), so
+ * only then is the partner entry looked up and given the same state, which
+ * keeps both halves of a flow agreeing for whoever collects them.
+ */
+static __always_inline void ct_account(struct xnet_ct_entry *e, const struct xnet_ct_key *k,
+				       const struct nat_tuple *t, __u32 len)
+{
+	bool reply = ct_is_reply(k->dir, e->kind);
+	__u8 st = ct_next_state(e, t, reply);
+	bool first_reply = reply && !(e->flags & XNET_CTF_SEEN_REPLY);
+	struct xnet_ct_key pk;
+	struct xnet_ct_entry *p;
+
+	__sync_fetch_and_add(&e->packets, 1);
+	__sync_fetch_and_add(&e->bytes, len);
+	e->last_seen = bpf_ktime_get_ns();
+	if (st == CT_ST_KEEP && !first_reply)
+		return;
+
+	if (st != CT_ST_KEEP)
+		e->state = st;
+	if (st == XNET_CT_ST_NEW)
+		e->flags &= ~XNET_CTF_SEEN_REPLY;
+	if (first_reply)
+		e->flags |= XNET_CTF_SEEN_REPLY;
+
+	ct_partner_key(&pk, k, e);
+	p = bpf_map_lookup_elem(&xnet_ct, &pk);
+	if (!p)
+		return;
+	p->state = e->state;
+	p->flags = (p->flags & ~XNET_CTF_SEEN_REPLY) | (e->flags & XNET_CTF_SEEN_REPLY);
+}
+
+#endif /* XNET_LIB_CT_H */

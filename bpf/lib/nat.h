@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * nat: masquerade (SNAT to the uplink address) and port publishing (DNAT to
+ * an endpoint), on top of the conntrack table of lib/ct.h.
+ *
+ *   host_addr_is()      "is this one of the host's addresses?"
+ *   pub_lookup()        the published binding for (host address, port, proto)
+ *   policy_denies()     the admin's rules for published ports (DOCKER-USER)
+ *   snat_create()       a new masqueraded flow: pick and claim a source port
+ *   dnat_create()       a new published flow (from the wire or a hairpin)
+ *   nat_rewrite()       apply one translation to the packet
+ *   nat_deliver()       hand a translated packet straight to its sandbox
+ */
+#ifndef XNET_LIB_NAT_H
+#define XNET_LIB_NAT_H
+
+#include "lib/ct.h"
+#include "lib/lookup.h"
+#include "lib/redirect.h"
+#include "lib/drop.h"
+
+/* Ports tried for one new masqueraded flow before giving up (NAT_EXHAUSTED). */
+#ifndef XNET_NAT_PROBES
+#define XNET_NAT_PROBES		32
+#endif
+
+/* "No translation here, go on with the normal path": not a TC_ACT_* value. */
+#define NAT_CONTINUE		(-2)
+
+/* 127.0.0.0/8 */
+static __always_inline bool ipv4_is_loopback(__be32 addr)
+{
+	return (addr & bpf_htonl(0xff000000)) == bpf_htonl(0x7f000000);
+}
+
+static __always_inline const struct xnet_host *host_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&xnet_host, &zero);
+}
+
+/* Is @addr the uplink address, or a host address of one of the kinds in @want (XNET_HA_*)? */
+static __always_inline bool host_addr_is(const struct xnet_host *h, __be32 addr, __u32 want)
+{
+	__u32 *flags;
+
+	if (h && h->uplink_ip && addr == h->uplink_ip)
+		return true;
+	flags = bpf_map_lookup_elem(&xnet_hostaddrs, &addr);
+	return flags && (*flags & want);
+}
+
+/*
+ * The binding that answers (@daddr, @port, @proto): the one on that very
+ * address, else the one on 0.0.0.0. Bindings on loopback addresses are for
+ * host-local clients only (the sock hooks); callers here never ask for one.
+ */
+static __always_inline const struct xnet_pub *pub_lookup(__be32 daddr, __be16 port, __u8 proto)
+{
+	struct xnet_pub_key k = { .host_ip = daddr, .port = port, .proto = proto, .pad = 0 };
+	const struct xnet_pub *p;
+
+	if (ipv4_is_loopback(daddr))
+		return NULL;
+	p = bpf_map_lookup_elem(&xnet_published, &k);
+	if (p)
+		return p;
+	k.host_ip = 0;
+	return bpf_map_lookup_elem(&xnet_published, &k);
+}
+
+/*
+ * Does the admin's policy refuse this client on this published port? A rule
+ * naming the port wins over one for every port; no rule allows. Only
+ * consulted when user space says rules exist (XNET_HOST_POLICY).
+ */
+static __always_inline bool policy_denies(const struct xnet_host *h, const struct nat_tuple *t)
+{
+	struct xnet_policy_key k = {
+		.prefixlen = 64, .proto = t->proto, .pad = 0, .port = t->dport, .saddr = t->saddr,
+	};
+	__u32 *v;
+
+	if (!h || !(h->flags & XNET_HOST_POLICY))
+		return false;
+	v = bpf_map_lookup_elem(&xnet_policy, &k);
+	if (!v) {
+		k.proto = 0;
+		k.port = 0;
+		v = bpf_map_lookup_elem(&xnet_policy, &k);
+	}
+	return v && *v == XNET_POLICY_DENY;
+}
+
+/* Where a flow's probing for a free port starts: the tuple, well mixed (murmur3 finaliser). */
+static __always_inline __u32 nat_hash(const struct nat_tuple *t)
+{
+	__u32 h = t->saddr ^ (t->daddr * 0x9e3779b1U) ^
+		  ((((__u32)t->sport << 16) | t->dport) * 0x85ebca6bU) ^ t->proto;
+
+	h ^= h >> 16;
+	h *= 0x7feb352dU;
+	h ^= h >> 15;
+	h *= 0x846ca68bU;
+	h ^= h >> 16;
+	return h;
+}
+
+static __always_inline void ct_entry_init(struct xnet_ct_entry *e, __be32 addr, __be16 port, __u8 kind,
+					  __u32 ifindex, __u32 flags, __u64 now, __u32 packets, __u32 len)
+{
+	e->addr = addr;
+	e->port = port;
+	e->kind = kind;
+	e->state = XNET_CT_ST_NEW;
+	e->ifindex = ifindex;
+	e->flags = flags;
+	e->last_seen = now;
+	e->packets = packets;
+	e->bytes = packets ? len : 0;
+}
+
+/*
+ * A new masqueraded flow from the sandbox behind host veth @ifindex: source
+ * (uplink_ip, a port of [nat_port_min, nat_port_max]). The port is claimed
+ * by inserting the reply's IN entry with BPF_NOEXIST, so two flows to the
+ * same remote (address, port) never share one, while flows to different
+ * remotes may (as Linux's NAT does). Ports published on the uplink address
+ * are skipped: their IN entries would shadow the published binding. The OUT
+ * entry goes in last; losing that race to another CPU handling the same
+ * flow means giving our port back and using the winner's.
+ * 0 with *out set, or -XNET_DROP_NAT_EXHAUSTED.
+ */
+static __always_inline int snat_create(const struct nat_tuple *t, const struct xnet_host *h,
+				       __u32 ifindex, __u32 len, struct xnet_ct_entry *out)
+{
+	__u32 min = h->nat_port_min, max = h->nat_port_max, range, start, i;
+	__u64 now = bpf_ktime_get_ns();
+	struct xnet_ct_entry in, *won;
+	struct xnet_ct_key k;
+	__be16 port = 0;
+
+	if (!min || min > max)
+		return -XNET_DROP_NAT_EXHAUSTED;
+	range = max - min + 1;
+	start = nat_hash(t) % range;
+	ct_entry_init(&in, t->saddr, t->sport, XNET_CT_SNAT, ifindex, 0, now, 0, len);
+
+	for (i = 0; i < XNET_NAT_PROBES && i < range; i++) {
+		__be16 cand = bpf_htons((__u16)(min + (start + i) % range));
+
+		if (t->proto != IPPROTO_ICMP && pub_lookup(h->uplink_ip, cand, t->proto))
+			continue;
+		/* The answer: remote -> (uplink_ip, cand); ICMP echo: the identifier both ways. */
+		ct_key(&k, t->daddr, h->uplink_ip, t->proto == IPPROTO_ICMP ? cand : t->dport, cand,
+		       t->proto, XNET_CT_IN);
+		if (!bpf_map_update_elem(&xnet_ct, &k, &in, BPF_NOEXIST)) {
+			port = cand;
+			break;
+		}
+	}
+	if (!port)
+		return -XNET_DROP_NAT_EXHAUSTED;
+
+	ct_entry_init(out, h->uplink_ip, port, XNET_CT_SNAT, 0, 0, now, 1, len);
+	ct_key(&k, t->saddr, t->daddr, t->sport, t->dport, t->proto, XNET_CT_OUT);
+	if (!bpf_map_update_elem(&xnet_ct, &k, out, BPF_NOEXIST))
+		return 0;
+
+	won = bpf_map_lookup_elem(&xnet_ct, &k);
+	ct_key(&k, t->daddr, h->uplink_ip, t->proto == IPPROTO_ICMP ? port : t->dport, port,
+	       t->proto, XNET_CT_IN);
+	bpf_map_delete_elem(&xnet_ct, &k);
+	if (!won)
+		return -XNET_DROP_NAT_EXHAUSTED;
+	*out = *won;
+	return 0;
+}
+
+/*
+ * A new flow to published binding @pub: IN (as it arrives) -> the backend,
+ * OUT (the backend's answer) -> back to the address and port the client
+ * used. The client's own address is kept: the server sees who called.
+ * Hairpin flows (the client is a sandbox) carry XNET_CTF_HAIRPIN and the
+ * client's host veth in their OUT entry, so lxc can hand answers straight
+ * back. Fills *in. LRU tables make room for new entries, so updates with
+ * BPF_ANY do not fail for want of space.
+ */
+static __always_inline void dnat_create(const struct nat_tuple *t, const struct xnet_pub *pub,
+					__u32 out_flags, __u32 client_ifindex, __u32 len,
+					struct xnet_ct_entry *in)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct xnet_ct_entry out;
+	struct xnet_ct_key k;
+
+	ct_entry_init(in, pub->backend_ip, pub->backend_port, XNET_CT_DNAT, pub->ifindex, 0, now, 1, len);
+	ct_key(&k, t->saddr, t->daddr, t->sport, t->dport, t->proto, XNET_CT_IN);
+	bpf_map_update_elem(&xnet_ct, &k, in, BPF_ANY);
+
+	ct_entry_init(&out, t->daddr, t->dport, XNET_CT_DNAT, client_ifindex, out_flags, now, 0, len);
+	ct_key(&k, pub->backend_ip, t->saddr, pub->backend_port, t->sport, t->proto, XNET_CT_OUT);
+	bpf_map_update_elem(&xnet_ct, &k, &out, BPF_ANY);
+}
+
+/*
+ * Rewrite the source (@source) or destination of the packet to (addr,
+ * port), checksums included. A later fragment has no L4 header: only its
+ * address changes (the first fragment carried the L4 checksum update).
+ */
+static __always_inline int nat_rewrite(struct __sk_buff *ctx, const struct nat_tuple *t, bool source,
+				       __be32 addr, __be16 port)
+{
+	__u32 csum_off = tuple_csum_off(t);
+
+	if (t->frag != NAT_FRAG_LATER &&
+	    csum_set_port(ctx, tuple_port_off(t, source), source ? t->sport : t->dport, port,
+			  csum_off, t->proto))
+		return -1;
+	return csum_set_addr(ctx, source ? IP4_SADDR_OFF : IP4_DADDR_OFF,
+			     source ? t->saddr : t->daddr, addr, csum_off, t->proto);
+}
+
+/*
+ * Into the sandbox behind host veth @ifindex, framed as its gateway frames
+ * everything: to the endpoint's MAC from its network's gateway MAC. The
+ * endpoint must still own @ip (an entry outliving its endpoint goes nowhere).
+ */
+static __always_inline int nat_deliver(struct __sk_buff *ctx, __u32 ifindex, __be32 ip)
+{
+	enum xnet_drop_reason reason = XNET_DROP_UNKNOWN_ENDPOINT;
+	const struct xnet_if_cache *ep;
+	struct xnet_if_cache tmp;
+	struct {
+		__u8 dst[ETH_ALEN];
+		__u8 src[ETH_ALEN];
+	} macs;
+
+	ep = source_endpoint(ifindex, &tmp, &reason);
+	if (!ep)
+		return drop(ctx, reason);
+	if (ep->ip != ip)
+		return drop(ctx, XNET_DROP_UNKNOWN_DST);
+	__builtin_memcpy(macs.dst, ep->mac, ETH_ALEN);
+	__builtin_memcpy(macs.src, ep->gw_mac, ETH_ALEN);
+	if (bpf_skb_store_bytes(ctx, 0, &macs, sizeof(macs), 0))
+		return drop(ctx, XNET_DROP_INVALID_ETH);
+	return ctx_redirect_peer(ifindex);
+}
+
+#endif /* XNET_LIB_NAT_H */

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * uplink: tc ingress and egress of the host's outward device. This is
+ * Docker's nat table without iptables:
+ *
+ *   uplink_egress   sandboxes' packets leaving the host (already routed,
+ *                   MACs filled): masquerade to the uplink address, and
+ *                   answers of published flows back to the published address.
+ *   uplink_ingress  packets arriving for a host address: answers of
+ *                   masqueraded flows and new or known connections to
+ *                   published ports, translated and handed straight into
+ *                   the sandbox (bpf_redirect_peer, no second routing).
+ *                   Loopback and sandbox destinations from the wire are
+ *                   refused: only published ports reach sandboxes.
+ *
+ * Everything else is the host's own traffic and passes untouched (TC_ACT_OK).
+ */
+#include "lib/common.h"
+#include "lib/ctx.h"
+#include "lib/maps.h"
+#include "lib/lookup.h"
+#include "lib/drop.h"
+#include "lib/eth.h"
+#include "lib/ipv4.h"
+#include "lib/ct.h"
+#include "lib/nat.h"
+#include "lib/icmp.h"
+
+#define UP_HDR_BYTES	(sizeof(struct ethhdr) + sizeof(struct iphdr))
+
+/* The IPv4 header of an Ethernet frame, NULL for anything else or anything malformed. */
+static __always_inline struct iphdr *up_ipv4(struct __sk_buff *ctx)
+{
+	struct ethhdr *eth;
+	struct cursor c;
+
+	c.pos = ctx_data(ctx);
+	c.end = ctx_data_end(ctx);
+	if (unlikely(c.pos + UP_HDR_BYTES > c.end)) {
+		ctx_pull(ctx, UP_HDR_BYTES);
+		c.pos = ctx_data(ctx);
+		c.end = ctx_data_end(ctx);
+	}
+	eth = eth_parse(&c);
+	if (!eth || eth->h_proto != bpf_htons(ETH_P_IP))
+		return NULL;
+	return ipv4_parse(ctx, &c);
+}
+
+/* ------------------------------------------------------------ egress */
+
+/*
+ * A packet from a sandbox subnet that no flow knows yet. Masquerade when its
+ * network asks for it, refuse it for --internal networks (lxc already does;
+ * this is the last door out), route it unchanged otherwise (Docker without
+ * masquerade: the outside is expected to route the subnet back).
+ */
+static __always_inline int up_snat_new(struct __sk_buff *ctx, struct nat_tuple *t, __u32 net_id)
+{
+	const struct xnet_network *net = network_lookup(net_id);
+	const struct xnet_dst_cache *ep;
+	const struct xnet_host *host;
+	struct xnet_dst_cache ep_tmp;
+	struct xnet_ct_entry out;
+	int err;
+
+	if (!net)
+		return drop(ctx, XNET_DROP_NO_NETWORK);
+	if (net->flags & XNET_NET_INTERNAL)
+		return drop(ctx, XNET_DROP_INTERNAL);
+	if (!(net->flags & XNET_NET_MASQ))
+		return TC_ACT_OK;
+	if (t->frag == NAT_FRAG_LATER)
+		return drop(ctx, XNET_DROP_FRAG_UNKNOWN);	/* its flow is gone */
+	/* Only a question opens an ICMP flow; a stray echo reply has nothing to answer. */
+	if (t->proto == IPPROTO_ICMP && t->icmp_type != ICMP_ECHO_T)
+		return TC_ACT_OK;
+	host = host_get();
+	if (!host || !host->uplink_ip)
+		return TC_ACT_OK;
+	/* The gateway address is in the subnet too: the host's own, not a sandbox's. */
+	ep = dst_by_ip(t->saddr, &ep_tmp);
+	if (!ep)
+		return TC_ACT_OK;
+
+	err = snat_create(t, host, ep->ifindex, ctx_len(ctx), &out);
+	if (err)
+		return drop(ctx, -err);
+	frag_record(t);
+	if (nat_rewrite(ctx, t, true, out.addr, out.port))
+		return drop(ctx, XNET_DROP_INVALID_L4);
+	return TC_ACT_OK;
+}
+
+static __always_inline int up_egress(struct __sk_buff *ctx)
+{
+	struct xnet_ct_entry *e;
+	struct nat_tuple t;
+	struct xnet_ct_key k;
+	struct iphdr *iph;
+	__u32 *net_id;
+	int ret;
+
+	iph = up_ipv4(ctx);
+	if (!iph)
+		return TC_ACT_OK;
+	/* Only sandboxes' packets are ours: one trie lookup for the host's own. */
+	net_id = subnet_lookup(iph->saddr);
+	if (!net_id)
+		return TC_ACT_OK;
+
+	ret = tuple_parse(ctx, iph, &t);
+	if (ret < 0)
+		return drop(ctx, -ret);
+	if (ret == TUPLE_FRAG_UNKNOWN)
+		return drop(ctx, XNET_DROP_FRAG_UNKNOWN);
+	if (ret == TUPLE_OTHER)
+		return TC_ACT_OK;
+
+	/* Masqueraded flows and answers of published ones alike: source -> (addr, port). */
+	e = ct_lookup(&t, XNET_CT_OUT, &k);
+	if (e) {
+		__be32 addr = e->addr;
+		__be16 port = e->port;
+
+		ct_account(e, &k, &t, ctx_len(ctx));
+		frag_record(&t);
+		if (nat_rewrite(ctx, &t, true, addr, port))
+			return drop(ctx, XNET_DROP_INVALID_L4);
+		return TC_ACT_OK;
+	}
+	return up_snat_new(ctx, &t, *net_id);
+}
+
+/* ----------------------------------------------------------- ingress */
+
+/* Destination -> (addr, port), one hop further, into the sandbox behind @ifindex. */
+static __always_inline int up_forward(struct __sk_buff *ctx, const struct nat_tuple *t, __be32 addr,
+				      __be16 port, __u32 ifindex)
+{
+	frag_record(t);
+	if (nat_rewrite(ctx, t, false, addr, port))
+		return drop(ctx, XNET_DROP_INVALID_L4);
+	if (csum_dec_ttl(ctx, t->ttl, t->proto))
+		return drop(ctx, XNET_DROP_INVALID_IP);
+	return nat_deliver(ctx, ifindex, addr);
+}
+
+/*
+ * A connection to a host address that no flow knows: a published port? Only
+ * a flow's first packet opens one (TCP SYN, any UDP datagram); a TCP segment
+ * of no known connection goes to the host, which answers with a reset.
+ */
+static __always_inline int up_dnat_new(struct __sk_buff *ctx, const struct nat_tuple *t,
+				       const struct xnet_host *host)
+{
+	const struct xnet_pub *pub;
+	struct xnet_ct_entry in;
+
+	if (t->frag == NAT_FRAG_LATER)
+		return TC_ACT_OK;
+	if (t->proto == IPPROTO_TCP) {
+		if ((t->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) != TCPF_SYN)
+			return TC_ACT_OK;
+	} else if (t->proto != IPPROTO_UDP) {
+		return TC_ACT_OK;
+	}
+	pub = pub_lookup(t->daddr, t->dport, t->proto);
+	if (!pub)
+		return TC_ACT_OK;
+	if (policy_denies(host, t))
+		return drop(ctx, XNET_DROP_POLICY);
+	dnat_create(t, pub, 0, 0, ctx_len(ctx), &in);
+	return up_forward(ctx, t, in.addr, in.port, in.ifindex);
+}
+
+static __always_inline int up_ingress(struct __sk_buff *ctx)
+{
+	const struct xnet_host *host;
+	struct xnet_ct_entry *e;
+	struct nat_tuple t;
+	struct xnet_ct_key k;
+	struct iphdr *iph;
+	__be32 daddr;
+	int ret;
+
+	iph = up_ipv4(ctx);
+	if (!iph)
+		return TC_ACT_OK;
+	daddr = iph->daddr;
+	/*
+	 * Nothing from the wire may reach 127/8 (moby#45610: a neighbour routing
+	 * 127.0.0.1 to us must not reach a port published on 127.0.0.1), nor a
+	 * sandbox address: only published ports lead into sandboxes.
+	 */
+	if (unlikely(ipv4_is_loopback(daddr)))
+		return drop(ctx, XNET_DROP_LOOPBACK_WIRE);
+	if (unlikely(subnet_lookup(daddr) != NULL))
+		return drop(ctx, XNET_DROP_ROUTED_TO_SANDBOX);
+	host = host_get();
+	if (!host_addr_is(host, daddr, XNET_HA_LOCAL | XNET_HA_UPLINK))
+		return TC_ACT_OK;
+
+	ret = tuple_parse(ctx, iph, &t);
+	if (ret < 0)
+		return drop(ctx, -ret);
+	/*
+	 * A later fragment of no translated datagram: the host's own (it could
+	 * not be told from ours had we dropped it) or one whose first fragment
+	 * is late. The host reassembles or times it out.
+	 */
+	if (ret == TUPLE_FRAG_UNKNOWN)
+		return TC_ACT_OK;
+	if (ret == TUPLE_OTHER) {
+		if (t.proto == IPPROTO_ICMP && icmp_is_error(t.icmp_type)) {
+			ret = icmp_error_in(ctx, &t);
+			if (ret != NAT_CONTINUE)
+				return ret;
+		}
+		return TC_ACT_OK;
+	}
+	/* Our delivery skips the host's forwarding, and with it the TTL check: let the host do it. */
+	if (t.ttl <= 1)
+		return TC_ACT_OK;
+
+	e = ct_lookup(&t, XNET_CT_IN, &k);
+	if (e) {
+		__be32 addr = e->addr;
+		__be16 port = e->port;
+		__u32 ifindex = e->ifindex;
+
+		/* Rules apply to running connections too, as DOCKER-USER does. */
+		if (e->kind == XNET_CT_DNAT && policy_denies(host, &t))
+			return drop(ctx, XNET_DROP_POLICY);
+		ct_account(e, &k, &t, ctx_len(ctx));
+		return up_forward(ctx, &t, addr, port, ifindex);
+	}
+	return up_dnat_new(ctx, &t, host);
+}
+
+SEC("tc")
+int uplink_egress(struct __sk_buff *ctx)
+{
+	return up_egress(ctx);
+}
+
+SEC("tc")
+int uplink_ingress(struct __sk_buff *ctx)
+{
+	return up_ingress(ctx);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,707 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * test_uplink: bpf/uplink.bpf.c (tc ingress and egress of the host's uplink)
+ * under BPF_PROG_RUN. Flows over several packets: a sandbox's packet leaves
+ * masqueraded, the answer comes back translated into the sandbox; clients
+ * reach published ports; ICMP errors and fragments follow their flows.
+ * Every translated frame is compared byte for byte with one built fresh
+ * with the expected fields, so the checksums are recomputed, not trusted.
+ * Topology in fixture.h; NAT maps written raw through the skeleton.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/in.h>
+#include <bpf/bpf.h>
+#include "test_progs.h"
+#include "cases.h"
+#include "uplink.test.skel.h"
+
+#define IP_UP2		IP4(198, 51, 100, 7)	/* a second host address */
+#define IP_REMOTE	IP4(8, 8, 8, 8)
+#define IP_CLIENT	IP4(203, 0, 113, 5)
+#define IP_ROUTER	IP4(198, 18, 0, 254)
+#define NAT_MIN		40000
+#define NAT_MAX		40099
+
+static const __u8 MAC_UP[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+static const __u8 MAC_NEXTHOP[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0xfe };
+
+struct env {
+	struct uplink_test *skel;
+	struct bpf_object *obj;
+	int in_fd, eg_fd;
+	int ct, host, hostaddrs, published, policy, frags;
+	__u16 nat_min, nat_max;		/* the SNAT port range in xnet_host now */
+};
+
+static struct env env;
+
+static bool host_set(__u16 min, __u16 max, __u32 flags)
+{
+	struct xnet_host h = {
+		.uplink_ifindex = fx_ifindex(DEV_UP), .uplink_ip = FX_UPLINK_IP,
+		.nat_port_min = min, .nat_port_max = max, .flags = flags,
+	};
+	__u32 zero = 0;
+
+	env.nat_min = min;
+	env.nat_max = max;
+	return ASSERT_OK(bpf_map_update_elem(env.host, &zero, &h, BPF_ANY) ? -errno : 0, "xnet_host");
+}
+
+static bool publish(__be32 host_ip, __u16 port, __u8 proto, __be32 backend, __u16 bport, enum fx_dev dev,
+		    __u32 net_id)
+{
+	struct xnet_pub_key k = { .host_ip = host_ip, .port = htons(port), .proto = proto };
+	struct xnet_pub v = { .backend_ip = backend, .backend_port = htons(bport),
+			      .ifindex = fx_ifindex(dev), .net_id = net_id };
+
+	return ASSERT_OK(bpf_map_update_elem(env.published, &k, &v, BPF_ANY) ? -errno : 0, "xnet_published");
+}
+
+static void map_clear(int fd, size_t key_size)
+{
+	__u8 key[64], next[64];
+
+	while (!bpf_map_get_next_key(fd, NULL, next)) {
+		memcpy(key, next, key_size);
+		if (bpf_map_delete_elem(fd, key))
+			break;
+	}
+}
+
+/* A clean table for each subtest: flows of one do not leak into the next. */
+static void reset(void)
+{
+	map_clear(env.ct, sizeof(struct xnet_ct_key));
+	map_clear(env.frags, sizeof(struct xnet_frag_key));
+	host_set(NAT_MIN, NAT_MAX, 0);
+}
+
+static bool env_open(void)
+{
+	struct { __be32 addr; __u32 flags; } addrs[] = {
+		{ FX_UPLINK_IP, XNET_HA_UPLINK | XNET_HA_LOCAL }, { IP_UP2, XNET_HA_LOCAL },
+		{ IP4(127, 0, 0, 1), XNET_HA_LOOPBACK }, { IP_GW1, XNET_HA_GATEWAY },
+	};
+
+	if (!ASSERT_OK(fx_devices(), "create test devices"))
+		return false;
+	env.skel = uplink_test__open_and_load();
+	if (!ASSERT_OK_PTR(env.skel, "uplink_test__open_and_load"))
+		return false;
+	env.obj = env.skel->obj;
+	if (!ASSERT_OK(fx_setup_maps(env.obj), "fill maps"))
+		return false;
+	env.in_fd = bpf_program__fd(env.skel->progs.uplink_ingress);
+	env.eg_fd = bpf_program__fd(env.skel->progs.uplink_egress);
+	env.ct = fx_map_fd(env.obj, "xnet_ct");
+	env.host = fx_map_fd(env.obj, "xnet_host");
+	env.hostaddrs = fx_map_fd(env.obj, "xnet_hostaddrs");
+	env.published = fx_map_fd(env.obj, "xnet_published");
+	env.policy = fx_map_fd(env.obj, "xnet_policy");
+	env.frags = fx_map_fd(env.obj, "xnet_frags");
+	for (unsigned i = 0; i < ARRAY_SIZE(addrs); i++)
+		if (!ASSERT_OK(bpf_map_update_elem(env.hostaddrs, &addrs[i].addr, &addrs[i].flags, BPF_ANY) ?
+			       -errno : 0, "xnet_hostaddrs"))
+			return false;
+	/* 0.0.0.0:8080/tcp -> B:80, uplink:5353/udp -> D:53, second address:7070 -> B:70, 127.0.0.1:9090 -> B:90 */
+	return publish(0, 8080, IPPROTO_TCP, IP_B, 80, DEV_B, NET1) &&
+	       publish(FX_UPLINK_IP, 5353, IPPROTO_UDP, IP_D, 53, DEV_D, NET2) &&
+	       publish(IP_UP2, 7070, IPPROTO_TCP, IP_B, 70, DEV_B, NET1) &&
+	       publish(IP4(127, 0, 0, 1), 9090, IPPROTO_TCP, IP_B, 90, DEV_B, NET1) &&
+	       host_set(NAT_MIN, NAT_MAX, 0);
+}
+
+/* An Ethernet frame carrying the IPv4 packet d. */
+static struct pkt frame(const __u8 *dst, const __u8 *src, struct pkt_ip d)
+{
+	struct pkt p;
+
+	pkt_eth(&p, dst, src, 0x0800);
+	pkt_ipv4(&p, &d);
+	return p;
+}
+
+/* Leaving the host: routed, MACs of the uplink and its next hop. */
+#define OUT_FRAME(...)	frame(MAC_NEXTHOP, MAC_UP, (struct pkt_ip){ __VA_ARGS__ })
+/* Arriving on the uplink. */
+#define IN_FRAME(...)	frame(MAC_UP, MAC_NEXTHOP, (struct pkt_ip){ __VA_ARGS__ })
+
+static bool run(int fd, const struct pkt *in, struct fx_result *res)
+{
+	return fx_run_pkt(fd, env.obj, DEV_UP, DEV_NONE, in, res);
+}
+
+static __u16 out_sport(const struct fx_result *res)
+{
+	return (res->out.data[IP_OFF + 20] << 8) | res->out.data[IP_OFF + 21];
+}
+
+static __u16 out_icmp_id(const struct fx_result *res)
+{
+	return (res->out.data[IP_OFF + 24] << 8) | res->out.data[IP_OFF + 25];
+}
+
+static bool ct_get(__be32 s, __be32 d, __u16 sp, __u16 dp, __u8 proto, __u8 dir, struct xnet_ct_entry *e)
+{
+	struct xnet_ct_key k = { .saddr = s, .daddr = d, .sport = htons(sp), .dport = htons(dp),
+				 .proto = proto, .dir = dir };
+
+	return !bpf_map_lookup_elem(env.ct, &k, e);
+}
+
+/* A passing frame the program must not touch. */
+static bool passes_untouched(int fd, const struct pkt *in)
+{
+	struct fx_result r;
+
+	if (!run(fd, in, &r))
+		return false;
+	return ASSERT_EQ(r.verdict, TC_ACT_OK, "verdict (TC_ACT_OK)") &
+	       fx_check_drops(&r, XNET_DROP_NONE, 0) &
+	       ASSERT_EQ(r.rec.kind, XNET_ST_NONE, "no redirect") & fx_check_frame(&r, in);
+}
+
+static bool dropped(int fd, const struct pkt *in, enum xnet_drop_reason reason)
+{
+	struct fx_result r;
+
+	return run(fd, in, &r) && fx_check_drops(&r, reason, in->len);
+}
+
+/*
+ * A sandbox's UDP datagram leaves with (uplink, NAT port) as source; the
+ * port is returned in *port. Checks the frame and both entries.
+ */
+static bool snat_udp(__be32 src, __u16 sport, __be32 dst, __u16 dport, __u16 *port)
+{
+	struct pkt in = OUT_FRAME(.saddr = src, .daddr = dst, .proto = IPPROTO_UDP, .sport = sport,
+				  .dport = dport, .payload = 21);
+	struct xnet_ct_entry e;
+	struct fx_result r;
+	struct pkt want;
+	bool ok;
+
+	if (!run(env.eg_fd, &in, &r))
+		return false;
+	ok = ASSERT_EQ(r.verdict, TC_ACT_OK, "verdict (TC_ACT_OK)") & fx_check_drops(&r, XNET_DROP_NONE, 0);
+	*port = out_sport(&r);
+	ok &= ASSERT_TRUE(*port >= env.nat_min && *port <= env.nat_max, "NAT port in range");
+	want = OUT_FRAME(.saddr = FX_UPLINK_IP, .daddr = dst, .proto = IPPROTO_UDP, .sport = *port,
+			 .dport = dport, .payload = 21);
+	ok &= fx_check_frame(&r, &want);
+	ok &= ASSERT_TRUE(ct_get(src, dst, sport, dport, IPPROTO_UDP, XNET_CT_OUT, &e), "OUT entry");
+	ok &= ASSERT_EQ(e.addr, FX_UPLINK_IP, "OUT addr") & ASSERT_EQ(ntohs(e.port), *port, "OUT port") &
+	      ASSERT_EQ(e.kind, XNET_CT_SNAT, "OUT kind") & ASSERT_GT(e.packets, 0, "OUT packets");
+	ok &= ASSERT_TRUE(ct_get(dst, FX_UPLINK_IP, dport, *port, IPPROTO_UDP, XNET_CT_IN, &e), "IN entry");
+	ok &= ASSERT_EQ(e.addr, src, "IN addr") & ASSERT_EQ(ntohs(e.port), sport, "IN port") &
+	      ASSERT_EQ(e.ifindex, fx_ifindex(src == IP_A ? DEV_A : DEV_D), "IN ifindex");
+	return ok;
+}
+
+static void test_snat_udp_and_reply(void)
+{
+	struct xnet_ct_entry e;
+	struct fx_result r;
+	struct pkt in, want;
+	__u16 port, again;
+
+	if (!snat_udp(IP_A, 33333, IP_REMOTE, 53, &port))
+		return;
+	/* The flow keeps its port. */
+	snat_udp(IP_A, 33333, IP_REMOTE, 53, &again);
+	ASSERT_EQ(again, port, "second packet, same NAT port");
+
+	/* The answer: into A's namespace, addressed to A, one hop further. */
+	in = IN_FRAME(.saddr = IP_REMOTE, .daddr = FX_UPLINK_IP, .proto = IPPROTO_UDP, .sport = 53,
+		      .dport = port, .payload = 40);
+	want = frame(MAC_A, MAC_GW1, (struct pkt_ip){ .saddr = IP_REMOTE, .daddr = IP_A, .proto = IPPROTO_UDP,
+		     .sport = 53, .dport = 33333, .payload = 40, .ttl = 63 });
+	if (!run(env.in_fd, &in, &r))
+		return;
+	fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_A);
+	fx_check_drops(&r, XNET_DROP_NONE, 0);
+	fx_check_frame(&r, &want);
+	ASSERT_TRUE(ct_get(IP_REMOTE, FX_UPLINK_IP, 53, port, IPPROTO_UDP, XNET_CT_IN, &e), "IN entry");
+	ASSERT_EQ(e.state, XNET_CT_ST_ESTABLISHED, "answered: established");
+	ASSERT_TRUE(e.flags & XNET_CTF_SEEN_REPLY, "IN seen reply");
+	ASSERT_EQ(e.packets, 1, "IN packets");
+	ASSERT_EQ(e.bytes, in.len, "IN bytes");
+	ASSERT_TRUE(ct_get(IP_A, IP_REMOTE, 33333, 53, IPPROTO_UDP, XNET_CT_OUT, &e), "OUT entry");
+	ASSERT_EQ(e.state, XNET_CT_ST_ESTABLISHED, "OUT follows: established");
+	ASSERT_EQ(e.packets, 2, "OUT packets");
+}
+
+static void test_snat_udp_no_checksum(void)
+{
+	struct pkt in = OUT_FRAME(.saddr = IP_A, .daddr = IP_REMOTE, .proto = IPPROTO_UDP, .sport = 1000,
+				  .dport = 2000, .payload = 3, .no_udp_csum = 1);
+	struct fx_result r;
+	struct pkt want;
+
+	if (!run(env.eg_fd, &in, &r))
+		return;
+	want = OUT_FRAME(.saddr = FX_UPLINK_IP, .daddr = IP_REMOTE, .proto = IPPROTO_UDP, .sport = out_sport(&r),
+			 .dport = 2000, .payload = 3, .no_udp_csum = 1);
+	fx_check_frame(&r, &want);
+}
+
+/* TCP: both halves of the flow move through NEW, ESTABLISHED, CLOSING, CLOSED. */
+static void test_snat_tcp_states(void)
+{
+	struct xnet_ct_entry o, i;
+	struct fx_result r;
+	struct pkt in, want;
+	__u16 port;
+
+	in = OUT_FRAME(.saddr = IP_A, .daddr = IP_REMOTE, .proto = IPPROTO_TCP, .sport = 45000, .dport = 443,
+		       .tcp_flags = TH_SYN);
+	if (!run(env.eg_fd, &in, &r))
+		return;
+	port = out_sport(&r);
+	want = OUT_FRAME(.saddr = FX_UPLINK_IP, .daddr = IP_REMOTE, .proto = IPPROTO_TCP, .sport = port,
+			 .dport = 443, .tcp_flags = TH_SYN);
+	fx_check_frame(&r, &want);
+	ASSERT_TRUE(ct_get(IP_A, IP_REMOTE, 45000, 443, IPPROTO_TCP, XNET_CT_OUT, &o), "OUT entry");
+	ASSERT_EQ(o.state, XNET_CT_ST_NEW, "SYN: new");
+
+	in = IN_FRAME(.saddr = IP_REMOTE, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 443,
+		      .dport = port, .tcp_flags = TH_SYN | TH_ACK);
+	want = frame(MAC_A, MAC_GW1, (struct pkt_ip){ .saddr = IP_REMOTE, .daddr = IP_A, .proto = IPPROTO_TCP,
+		     .sport = 443, .dport = 45000, .tcp_flags = TH_SYN | TH_ACK, .ttl = 63 });
+	if (!run(env.in_fd, &in, &r))
+		return;
+	fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_A);
+	fx_check_frame(&r, &want);
+	ct_get(IP_A, IP_REMOTE, 45000, 443, IPPROTO_TCP, XNET_CT_OUT, &o);
+	ct_get(IP_REMOTE, FX_UPLINK_IP, 443, port, IPPROTO_TCP, XNET_CT_IN, &i);
+	ASSERT_EQ(o.state, XNET_CT_ST_ESTABLISHED, "SYN-ACK: OUT established");
+	ASSERT_EQ(i.state, XNET_CT_ST_ESTABLISHED, "SYN-ACK: IN established");
+	ASSERT_TRUE(o.flags & i.flags & XNET_CTF_SEEN_REPLY, "both seen reply");
+
+	in = OUT_FRAME(.saddr = IP_A, .daddr = IP_REMOTE, .proto = IPPROTO_TCP, .sport = 45000, .dport = 443,
+		       .tcp_flags = TH_FIN | TH_ACK);
+	run(env.eg_fd, &in, &r);
+	ASSERT_EQ(out_sport(&r), port, "FIN keeps the port");
+	ct_get(IP_A, IP_REMOTE, 45000, 443, IPPROTO_TCP, XNET_CT_OUT, &o);
+	ct_get(IP_REMOTE, FX_UPLINK_IP, 443, port, IPPROTO_TCP, XNET_CT_IN, &i);
+	ASSERT_EQ(o.state, XNET_CT_ST_CLOSING, "FIN: OUT closing");
+	ASSERT_EQ(i.state, XNET_CT_ST_CLOSING, "FIN: IN closing");
+
+	in = IN_FRAME(.saddr = IP_REMOTE, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 443,
+		      .dport = port, .tcp_flags = TH_RST);
+	run(env.in_fd, &in, &r);
+	fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_A);
+	ct_get(IP_A, IP_REMOTE, 45000, 443, IPPROTO_TCP, XNET_CT_OUT, &o);
+	ct_get(IP_REMOTE, FX_UPLINK_IP, 443, port, IPPROTO_TCP, XNET_CT_IN, &i);
+	ASSERT_EQ(o.state, XNET_CT_ST_CLOSED, "RST: OUT closed");
+	ASSERT_EQ(i.state, XNET_CT_ST_CLOSED, "RST: IN closed");
+}
+
+/* ping: the identifier is translated like a port, ICMP checksum follows. */
+static void test_snat_icmp_echo(void)
+{
+	struct pkt in = OUT_FRAME(.saddr = IP_A, .daddr = IP_REMOTE, .proto = IPPROTO_ICMP, .icmp_type = 8,
+				  .sport = 777, .payload = 56);
+	struct xnet_ct_entry e;
+	struct fx_result r;
+	struct pkt want;
+	__u16 id;
+
+	if (!run(env.eg_fd, &in, &r))
+		return;
+	id = out_icmp_id(&r);
+	ASSERT_TRUE(id >= NAT_MIN && id <= NAT_MAX, "NAT identifier in range");
+	want = OUT_FRAME(.saddr = FX_UPLINK_IP, .daddr = IP_REMOTE, .proto = IPPROTO_ICMP, .icmp_type = 8,
+			 .sport = id, .payload = 56);
+	fx_check_frame(&r, &want);
+	ASSERT_TRUE(ct_get(IP_REMOTE, FX_UPLINK_IP, id, id, IPPROTO_ICMP, XNET_CT_IN, &e), "IN entry (id, id)");
+
+	in = IN_FRAME(.saddr = IP_REMOTE, .daddr = FX_UPLINK_IP, .proto = IPPROTO_ICMP, .icmp_type = 0,
+		      .sport = id, .payload = 56);
+	want = frame(MAC_A, MAC_GW1, (struct pkt_ip){ .saddr = IP_REMOTE, .daddr = IP_A, .proto = IPPROTO_ICMP,
+		     .icmp_type = 0, .sport = 777, .payload = 56, .ttl = 63 });
+	if (!run(env.in_fd, &in, &r))
+		return;
+	fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_A);
+	fx_check_frame(&r, &want);
+	ASSERT_TRUE(ct_get(IP_A, IP_REMOTE, 777, 777, IPPROTO_ICMP, XNET_CT_OUT, &e), "OUT entry");
+	ASSERT_EQ(e.state, XNET_CT_ST_ESTABLISHED, "echo reply: OUT established");
+}
+
+/* Ports held by other flows to the same remote, or published, are skipped; none left: a counted drop. */
+static void test_snat_collision_and_exhaustion(void)
+{
+	struct xnet_ct_key k = { .saddr = IP_REMOTE, .daddr = FX_UPLINK_IP, .sport = htons(53),
+				 .proto = IPPROTO_UDP, .dir = XNET_CT_IN };
+	struct xnet_ct_entry taken = { .addr = IP_C, .port = htons(1), .kind = XNET_CT_SNAT };
+	struct xnet_pub_key pk = { .port = htons(41001), .proto = IPPROTO_UDP };
+	struct pkt in;
+	__u16 port;
+
+	host_set(41000, 41001, 0);
+	k.dport = htons(41000);
+	ASSERT_OK(bpf_map_update_elem(env.ct, &k, &taken, BPF_ANY) ? -errno : 0, "occupy 41000");
+	if (snat_udp(IP_A, 1111, IP_REMOTE, 53, &port))
+		ASSERT_EQ(port, 41001, "the free port of two");
+
+	/* Both taken now (41001 by the flow above): the next flow has nothing left. */
+	in = OUT_FRAME(.saddr = IP_A, .daddr = IP_REMOTE, .proto = IPPROTO_UDP, .sport = 2222, .dport = 53);
+	dropped(env.eg_fd, &in, XNET_DROP_NAT_EXHAUSTED);
+
+	/* Another remote port: both free again for it, but 41001 is published. */
+	ASSERT_OK(bpf_map_update_elem(env.published, &pk, &(struct xnet_pub){ .backend_ip = IP_B }, BPF_ANY) ?
+		  -errno : 0, "publish 41001/udp");
+	k.sport = htons(54);
+	ASSERT_OK(bpf_map_delete_elem(env.ct, &(struct xnet_ct_key){ .saddr = IP_REMOTE, .daddr = FX_UPLINK_IP,
+		  .sport = htons(53), .dport = htons(41000), .proto = IPPROTO_UDP, .dir = XNET_CT_IN }) ? -errno : 0,
+		  "free 41000");
+	if (snat_udp(IP_A, 3333, IP_REMOTE, 54, &port))
+		ASSERT_EQ(port, 41000, "published port skipped");
+	bpf_map_delete_elem(env.published, &pk);
+}
+
+static void test_snat_not_masqueraded(void)
+{
+	struct pkt e = OUT_FRAME(.saddr = IP_E, .daddr = IP_REMOTE, .proto = IPPROTO_UDP, .sport = 1, .dport = 2);
+	struct pkt host = OUT_FRAME(.saddr = FX_UPLINK_IP, .daddr = IP_REMOTE, .proto = IPPROTO_TCP, .sport = 22,
+				    .dport = 50000, .tcp_flags = TH_ACK);
+	struct pkt gw = OUT_FRAME(.saddr = IP_GW1, .daddr = IP_REMOTE, .proto = IPPROTO_UDP, .sport = 1, .dport = 2);
+	struct pkt internal = OUT_FRAME(.saddr = IP_I, .daddr = IP_REMOTE, .proto = IPPROTO_UDP, .sport = 1,
+					.dport = 2);
+	struct pkt gre = OUT_FRAME(.saddr = IP_A, .daddr = IP_REMOTE, .proto = 47, .payload = 8);
+
+	/* Network without masquerade: routed as is (Docker's enable_ip_masquerade=false). */
+	passes_untouched(env.eg_fd, &e);
+	/* The host's own traffic, and the gateway address's. */
+	passes_untouched(env.eg_fd, &host);
+	passes_untouched(env.eg_fd, &gw);
+	/* Protocols without ports are not translated. */
+	passes_untouched(env.eg_fd, &gre);
+	/* --internal never leaves. */
+	dropped(env.eg_fd, &internal, XNET_DROP_INTERNAL);
+}
+
+/* A published TCP port: client kept, backend reached, its answer leaves as the published address. */
+static void test_dnat_tcp(void)
+{
+	struct pkt in = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 33000,
+				 .dport = 8080, .tcp_flags = TH_SYN, .payload = 4);
+	struct pkt want = frame(MAC_B, MAC_GW1, (struct pkt_ip){ .saddr = IP_CLIENT, .daddr = IP_B,
+				.proto = IPPROTO_TCP, .sport = 33000, .dport = 80, .tcp_flags = TH_SYN,
+				.payload = 4, .ttl = 63 });
+	struct xnet_ct_entry e;
+	struct fx_result r;
+
+	if (!run(env.in_fd, &in, &r))
+		return;
+	fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
+	fx_check_drops(&r, XNET_DROP_NONE, 0);
+	fx_check_frame(&r, &want);
+	ASSERT_TRUE(ct_get(IP_CLIENT, FX_UPLINK_IP, 33000, 8080, IPPROTO_TCP, XNET_CT_IN, &e), "IN entry");
+	ASSERT_EQ(e.addr, IP_B, "IN addr");
+	ASSERT_EQ(ntohs(e.port), 80, "IN port");
+	ASSERT_EQ(e.kind, XNET_CT_DNAT, "IN kind");
+	ASSERT_EQ(e.ifindex, fx_ifindex(DEV_B), "IN ifindex");
+	ASSERT_TRUE(ct_get(IP_B, IP_CLIENT, 80, 33000, IPPROTO_TCP, XNET_CT_OUT, &e), "OUT entry");
+	ASSERT_EQ(e.addr, FX_UPLINK_IP, "OUT addr");
+	ASSERT_EQ(ntohs(e.port), 8080, "OUT port");
+	ASSERT_EQ(e.flags & XNET_CTF_HAIRPIN, 0, "not hairpin");
+
+	in = OUT_FRAME(.saddr = IP_B, .daddr = IP_CLIENT, .proto = IPPROTO_TCP, .sport = 80, .dport = 33000,
+		       .tcp_flags = TH_SYN | TH_ACK);
+	want = OUT_FRAME(.saddr = FX_UPLINK_IP, .daddr = IP_CLIENT, .proto = IPPROTO_TCP, .sport = 8080,
+			 .dport = 33000, .tcp_flags = TH_SYN | TH_ACK);
+	if (!run(env.eg_fd, &in, &r))
+		return;
+	ASSERT_EQ(r.verdict, TC_ACT_OK, "answer leaves (TC_ACT_OK)");
+	fx_check_frame(&r, &want);
+	ct_get(IP_CLIENT, FX_UPLINK_IP, 33000, 8080, IPPROTO_TCP, XNET_CT_IN, &e);
+	ASSERT_EQ(e.state, XNET_CT_ST_ESTABLISHED, "IN established by the answer");
+
+	/* The next segment of the client finds the flow without being a SYN. */
+	in = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 33000,
+		      .dport = 8080, .tcp_flags = TH_ACK);
+	run(env.in_fd, &in, &r);
+	fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
+}
+
+static void test_dnat_udp_and_addresses(void)
+{
+	struct pkt in = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_UDP, .sport = 5000,
+				 .dport = 5353, .payload = 30);
+	struct pkt want = frame(MAC_D, MAC_GW2, (struct pkt_ip){ .saddr = IP_CLIENT, .daddr = IP_D,
+				.proto = IPPROTO_UDP, .sport = 5000, .dport = 53, .payload = 30, .ttl = 63 });
+	struct fx_result r;
+
+	if (run(env.in_fd, &in, &r)) {
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_D);
+		fx_check_frame(&r, &want);
+	}
+	/* Bound to the uplink address only: not on the second address. */
+	in = IN_FRAME(.saddr = IP_CLIENT, .daddr = IP_UP2, .proto = IPPROTO_UDP, .sport = 5000, .dport = 5353);
+	passes_untouched(env.in_fd, &in);
+	/* Bound to the second address; 0.0.0.0 answers there too. */
+	in = IN_FRAME(.saddr = IP_CLIENT, .daddr = IP_UP2, .proto = IPPROTO_TCP, .sport = 1234, .dport = 7070,
+		      .tcp_flags = TH_SYN);
+	want = frame(MAC_B, MAC_GW1, (struct pkt_ip){ .saddr = IP_CLIENT, .daddr = IP_B, .proto = IPPROTO_TCP,
+		     .sport = 1234, .dport = 70, .tcp_flags = TH_SYN, .ttl = 63 });
+	if (run(env.in_fd, &in, &r)) {
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
+		fx_check_frame(&r, &want);
+	}
+	in = IN_FRAME(.saddr = IP_CLIENT, .daddr = IP_UP2, .proto = IPPROTO_TCP, .sport = 1235, .dport = 8080,
+		      .tcp_flags = TH_SYN);
+	if (run(env.in_fd, &in, &r))
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
+	/* The gateway address is no way in from the wire (it is a sandbox subnet address). */
+	in = IN_FRAME(.saddr = IP_CLIENT, .daddr = IP_GW1, .proto = IPPROTO_TCP, .sport = 1236, .dport = 8080,
+		      .tcp_flags = TH_SYN);
+	dropped(env.in_fd, &in, XNET_DROP_ROUTED_TO_SANDBOX);
+}
+
+static void test_ingress_host_traffic(void)
+{
+	struct pkt ack = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 33001,
+				  .dport = 8080, .tcp_flags = TH_ACK);
+	struct pkt ssh = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 33002,
+				  .dport = 22, .tcp_flags = TH_SYN);
+	struct pkt ping = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_ICMP,
+				   .icmp_type = 8, .sport = 9);
+	struct pkt other = IN_FRAME(.saddr = IP_CLIENT, .daddr = IP4(203, 0, 113, 99), .proto = IPPROTO_TCP,
+				    .sport = 1, .dport = 8080, .tcp_flags = TH_SYN);
+	struct pkt ttl1 = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 33003,
+				   .dport = 8080, .tcp_flags = TH_SYN, .ttl = 1);
+	struct pkt loopbind = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP,
+				       .sport = 33004, .dport = 9090, .tcp_flags = TH_SYN);
+
+	/* A segment of no known connection: the host answers it with a reset. */
+	passes_untouched(env.in_fd, &ack);
+	passes_untouched(env.in_fd, &ssh);
+	passes_untouched(env.in_fd, &ping);
+	passes_untouched(env.in_fd, &other);
+	/* Would expire in our hop: the host's forwarding rules apply. */
+	passes_untouched(env.in_fd, &ttl1);
+	/* 127.0.0.1:9090 is published, but only for the host's own clients. */
+	passes_untouched(env.in_fd, &loopbind);
+}
+
+static void test_ingress_refused(void)
+{
+	struct pkt lo = IN_FRAME(.saddr = IP_CLIENT, .daddr = IP4(127, 0, 0, 1), .proto = IPPROTO_TCP,
+				 .sport = 1, .dport = 9090, .tcp_flags = TH_SYN);
+	struct pkt lo8 = IN_FRAME(.saddr = IP_CLIENT, .daddr = IP4(127, 1, 2, 3), .proto = IPPROTO_UDP,
+				  .sport = 1, .dport = 53);
+	struct pkt sandbox = IN_FRAME(.saddr = IP_CLIENT, .daddr = IP_B, .proto = IPPROTO_TCP, .sport = 1,
+				      .dport = 80, .tcp_flags = TH_SYN);
+	struct pkt internal = IN_FRAME(.saddr = IP_CLIENT, .daddr = IP_I, .proto = IPPROTO_UDP, .sport = 1,
+				       .dport = 2);
+	struct pkt trunc = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 1,
+				    .dport = 8080, .tcp_flags = TH_SYN, .l4_cut = 8);
+	struct pkt trunc_out = OUT_FRAME(.saddr = IP_A, .daddr = IP_REMOTE, .proto = IPPROTO_UDP, .sport = 1,
+					 .dport = 2, .l4_cut = 6);
+
+	dropped(env.in_fd, &lo, XNET_DROP_LOOPBACK_WIRE);
+	dropped(env.in_fd, &lo8, XNET_DROP_LOOPBACK_WIRE);
+	dropped(env.in_fd, &sandbox, XNET_DROP_ROUTED_TO_SANDBOX);
+	dropped(env.in_fd, &internal, XNET_DROP_ROUTED_TO_SANDBOX);
+	dropped(env.in_fd, &trunc, XNET_DROP_INVALID_L4);
+	dropped(env.eg_fd, &trunc_out, XNET_DROP_INVALID_L4);
+}
+
+static bool policy(__u8 proto, __u16 port, __be32 saddr, unsigned plen, __u32 action)
+{
+	struct xnet_policy_key k = { .prefixlen = 32 + plen, .proto = proto, .port = htons(port), .saddr = saddr };
+
+	return ASSERT_OK(bpf_map_update_elem(env.policy, &k, &action, BPF_ANY) ? -errno : 0, "xnet_policy");
+}
+
+/* DOCKER-USER: deny a /24 everywhere, allow one of its hosts on 8080; others unaffected. */
+static void test_policy(void)
+{
+	struct pkt denied = IN_FRAME(.saddr = IP4(203, 0, 113, 77), .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP,
+				     .sport = 1000, .dport = 8080, .tcp_flags = TH_SYN);
+	struct pkt allowed = IN_FRAME(.saddr = IP4(203, 0, 113, 9), .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP,
+				      .sport = 1000, .dport = 8080, .tcp_flags = TH_SYN);
+	struct pkt denied_udp = IN_FRAME(.saddr = IP4(203, 0, 113, 9), .daddr = FX_UPLINK_IP,
+					 .proto = IPPROTO_UDP, .sport = 1000, .dport = 5353);
+	struct pkt other = IN_FRAME(.saddr = IP4(198, 18, 1, 1), .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP,
+				    .sport = 1000, .dport = 8080, .tcp_flags = TH_SYN);
+	struct xnet_ct_entry e;
+	struct fx_result r;
+
+	if (!policy(0, 0, IP4(203, 0, 113, 0), 24, XNET_POLICY_DENY) ||
+	    !policy(IPPROTO_TCP, 8080, IP4(203, 0, 113, 9), 32, XNET_POLICY_ALLOW))
+		return;
+	/* Rules exist but user space has not said so yet: not consulted. */
+	if (run(env.in_fd, &denied, &r))
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
+	map_clear(env.ct, sizeof(struct xnet_ct_key));
+
+	host_set(NAT_MIN, NAT_MAX, XNET_HOST_POLICY);
+	dropped(env.in_fd, &denied, XNET_DROP_POLICY);
+	ASSERT_FALSE(ct_get(IP4(203, 0, 113, 77), FX_UPLINK_IP, 1000, 8080, IPPROTO_TCP, XNET_CT_IN, &e),
+		     "no flow for a denied client");
+	dropped(env.in_fd, &denied_udp, XNET_DROP_POLICY);
+	if (run(env.in_fd, &allowed, &r))
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
+	if (run(env.in_fd, &other, &r))
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
+
+	/* A rule added while a connection runs stops it (DOCKER-USER sees every packet). */
+	policy(0, 0, IP4(198, 18, 1, 1), 32, XNET_POLICY_DENY);
+	dropped(env.in_fd, &other, XNET_DROP_POLICY);
+
+	map_clear(env.policy, sizeof(struct xnet_policy_key));
+}
+
+/* "Fragmentation needed" for a masqueraded datagram reaches the sandbox, quoting what it sent. */
+static void test_icmp_frag_needed(void)
+{
+	struct pkt sent, left, err, want;
+	struct fx_result r;
+	__u16 port;
+
+	if (!snat_udp(IP_A, 40404, IP_REMOTE, 4500, &port))
+		return;
+	/* The datagram as the router saw it (as it left us) and as the sandbox sent it. */
+	left = OUT_FRAME(.saddr = FX_UPLINK_IP, .daddr = IP_REMOTE, .proto = IPPROTO_UDP, .sport = port,
+			 .dport = 4500, .payload = 21);
+	sent = OUT_FRAME(.saddr = IP_A, .daddr = IP_REMOTE, .proto = IPPROTO_UDP, .sport = 40404, .dport = 4500,
+			 .payload = 21);
+	/* The quoted UDP checksum is left as it was quoted. */
+	memcpy(sent.data + IP_OFF + 26, left.data + IP_OFF + 26, 2);
+
+	err = IN_FRAME(.saddr = IP_ROUTER, .daddr = FX_UPLINK_IP, .proto = IPPROTO_ICMP, .icmp_type = 3,
+		       .icmp_code = 4, .quote = left.data + IP_OFF, .quote_len = 28);
+	want = frame(MAC_A, MAC_GW1, (struct pkt_ip){ .saddr = IP_ROUTER, .daddr = IP_A, .proto = IPPROTO_ICMP,
+		     .icmp_type = 3, .icmp_code = 4, .quote = sent.data + IP_OFF, .quote_len = 28, .ttl = 63 });
+	if (!run(env.in_fd, &err, &r))
+		return;
+	fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_A);
+	fx_check_drops(&r, XNET_DROP_NONE, 0);
+	fx_check_frame(&r, &want);
+
+	/* Time exceeded for a ping; and an error about nothing we track is the host's. */
+	left = OUT_FRAME(.saddr = FX_UPLINK_IP, .daddr = IP_REMOTE, .proto = IPPROTO_UDP, .sport = 1,
+			 .dport = 4500);
+	err = IN_FRAME(.saddr = IP_ROUTER, .daddr = FX_UPLINK_IP, .proto = IPPROTO_ICMP, .icmp_type = 11,
+		       .quote = left.data + IP_OFF, .quote_len = 28);
+	passes_untouched(env.in_fd, &err);
+}
+
+static void test_icmp_time_exceeded_echo(void)
+{
+	struct pkt ping = OUT_FRAME(.saddr = IP_A, .daddr = IP_REMOTE, .proto = IPPROTO_ICMP, .icmp_type = 8,
+				    .sport = 4242, .ttl = 1);
+	struct pkt left, sent, err, want;
+	struct fx_result r;
+	__u16 id;
+
+	if (!run(env.eg_fd, &ping, &r))
+		return;
+	id = out_icmp_id(&r);
+	left = r.out;
+	sent = ping;
+	/* The quoted echo checksum stays as quoted. */
+	memcpy(sent.data + IP_OFF + 22, left.data + IP_OFF + 22, 2);
+	err = IN_FRAME(.saddr = IP_ROUTER, .daddr = FX_UPLINK_IP, .proto = IPPROTO_ICMP, .icmp_type = 11,
+		       .quote = left.data + IP_OFF, .quote_len = 28);
+	want = frame(MAC_A, MAC_GW1, (struct pkt_ip){ .saddr = IP_ROUTER, .daddr = IP_A, .proto = IPPROTO_ICMP,
+		     .icmp_type = 11, .quote = sent.data + IP_OFF, .quote_len = 28, .ttl = 63 });
+	ASSERT_NEQ(id, 4242, "identifier translated");
+	if (run(env.in_fd, &err, &r)) {
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_A);
+		fx_check_frame(&r, &want);
+	}
+}
+
+/* The first fragment tells the later ones their flow; a later one of nothing known is refused. */
+static void test_fragments(void)
+{
+	struct pkt first = OUT_FRAME(.saddr = IP_A, .daddr = IP_REMOTE, .proto = IPPROTO_UDP, .sport = 7000,
+				     .dport = 7001, .payload = 64, .id = 0x4242, .frag = 0x2000);
+	struct pkt later = OUT_FRAME(.saddr = IP_A, .daddr = IP_REMOTE, .proto = IPPROTO_UDP, .no_l4 = 1,
+				     .payload = 40, .id = 0x4242, .frag = 9);
+	struct pkt stray = OUT_FRAME(.saddr = IP_A, .daddr = IP_REMOTE, .proto = IPPROTO_UDP, .no_l4 = 1,
+				     .payload = 40, .id = 0x4343, .frag = 9);
+	struct fx_result r;
+	struct pkt want;
+	__u16 port;
+
+	if (!run(env.eg_fd, &first, &r))
+		return;
+	port = out_sport(&r);
+	want = OUT_FRAME(.saddr = FX_UPLINK_IP, .daddr = IP_REMOTE, .proto = IPPROTO_UDP, .sport = port,
+			 .dport = 7001, .payload = 64, .id = 0x4242, .frag = 0x2000);
+	fx_check_frame(&r, &want);
+	if (run(env.eg_fd, &later, &r)) {
+		ASSERT_EQ(r.verdict, TC_ACT_OK, "later fragment leaves");
+		want = OUT_FRAME(.saddr = FX_UPLINK_IP, .daddr = IP_REMOTE, .proto = IPPROTO_UDP, .no_l4 = 1,
+				 .payload = 40, .id = 0x4242, .frag = 9);
+		fx_check_frame(&r, &want);
+	}
+	dropped(env.eg_fd, &stray, XNET_DROP_FRAG_UNKNOWN);
+
+	/* The answer in fragments, first one first. */
+	first = IN_FRAME(.saddr = IP_REMOTE, .daddr = FX_UPLINK_IP, .proto = IPPROTO_UDP, .sport = 7001,
+			 .dport = port, .payload = 64, .id = 0x777, .frag = 0x2000);
+	later = IN_FRAME(.saddr = IP_REMOTE, .daddr = FX_UPLINK_IP, .proto = IPPROTO_UDP, .no_l4 = 1,
+			 .payload = 16, .id = 0x777, .frag = 9);
+	if (run(env.in_fd, &first, &r)) {
+		want = frame(MAC_A, MAC_GW1, (struct pkt_ip){ .saddr = IP_REMOTE, .daddr = IP_A,
+			     .proto = IPPROTO_UDP, .sport = 7001, .dport = 7000, .payload = 64, .id = 0x777,
+			     .frag = 0x2000, .ttl = 63 });
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_A);
+		fx_check_frame(&r, &want);
+	}
+	if (run(env.in_fd, &later, &r)) {
+		want = frame(MAC_A, MAC_GW1, (struct pkt_ip){ .saddr = IP_REMOTE, .daddr = IP_A,
+			     .proto = IPPROTO_UDP, .no_l4 = 1, .payload = 16, .id = 0x777, .frag = 9, .ttl = 63 });
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_A);
+		fx_check_frame(&r, &want);
+	}
+	/*
+	 * A later fragment of nothing we translated may be the host's own
+	 * (its first fragment late, or never ours): the host reassembles it.
+	 */
+	stray = IN_FRAME(.saddr = IP_REMOTE, .daddr = FX_UPLINK_IP, .proto = IPPROTO_UDP, .no_l4 = 1,
+			 .payload = 16, .id = 0x778, .frag = 9);
+	passes_untouched(env.in_fd, &stray);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} subtests[] = {
+	{ "snat_udp_and_reply", test_snat_udp_and_reply },
+	{ "snat_udp_no_checksum", test_snat_udp_no_checksum },
+	{ "snat_tcp_states", test_snat_tcp_states },
+	{ "snat_icmp_echo", test_snat_icmp_echo },
+	{ "snat_collision_and_exhaustion", test_snat_collision_and_exhaustion },
+	{ "snat_not_masqueraded", test_snat_not_masqueraded },
+	{ "dnat_tcp", test_dnat_tcp },
+	{ "dnat_udp_and_addresses", test_dnat_udp_and_addresses },
+	{ "ingress_host_traffic", test_ingress_host_traffic },
+	{ "ingress_refused", test_ingress_refused },
+	{ "policy", test_policy },
+	{ "icmp_frag_needed", test_icmp_frag_needed },
+	{ "icmp_time_exceeded_echo", test_icmp_time_exceeded_echo },
+	{ "fragments", test_fragments },
+};
+
+XT_TEST(uplink)
+{
+	if (!env_open())
+		goto out;
+	for (unsigned i = 0; i < ARRAY_SIZE(subtests); i++) {
+		if (!xt__start_subtest(subtests[i].name))
+			continue;
+		reset();
+		subtests[i].fn();
+	}
+out:
+	uplink_test__destroy(env.skel);
+	memset(&env, 0, sizeof(env));
+}
