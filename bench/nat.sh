@@ -1,0 +1,520 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# bench/nat.sh: NAT and port publishing (issue 3, item 8), xnet against the
+# Docker way, side by side in one run, rounds interleaved, medians and ratios.
+#
+#   outside  a client in an "outside" namespace -> a published port on the
+#            host's uplink address: TCP connections per second (wrk, one
+#            request per connection, against nginx) and 64-byte UDP packets
+#            per second: iperf3 -u -l 64 -b 0 (what one application socket
+#            gets through), and with BENCH_NAT_FLOOD=1 a flood from
+#            build/xnet-pktgen (256 flows, as fast as the generator goes)
+#            counted as IP packets received in the sandbox (what the datapath
+#            delivers). The flood is off by default: on this kernel most
+#            live frames redirected into the uplink veth at high rates are
+#            dropped by the host as "otherhost" (not addressed to it) even
+#            though their destination MAC is the device's; a run where that
+#            happens is reported as failed, never recorded.
+#            xnet vs "docker": iptables DNAT + conntrack, Docker's rules.
+#   host     a process on the host -> 127.0.0.1:published port: TCP
+#            throughput (iperf3) and connections per second (wrk).
+#            xnet vs "docker": Docker's default, the userland proxy
+#            (docker-proxy, started by hand as dockerd starts it), and vs
+#            "dnat": userland-proxy=false, iptables DNAT in OUTPUT with
+#            route_localnet.
+#   masq     a sandbox -> a server in the outside namespace: TCP throughput
+#            (iperf3) and connections per second (wrk against nginx).
+#            xnet vs "docker": iptables MASQUERADE.
+#
+# Every side has the same shape: a host namespace, a bridge network with two
+# sandboxes ("web" runs nginx, and iperf3 servers on demand; "cli" is the
+# masquerade client) and an outside namespace joined to the host by one veth
+# pair (the uplink, 10.9x.1.1/24 on the host, .2 outside). Published ports:
+# 8080->80/tcp (nginx) and 5201->5201/tcp+udp (iperf3).
+#
+# Knobs (environment), besides those of bench/lib.sh (BENCH_T, BENCH_QUICK):
+#   BENCH_ROUNDS=N            rounds (default 5, quick 3)
+#   BENCH_NAT_SCENARIOS="outside host masq"
+#   BENCH_NAT_SIDES="xnet docker dnat"  (dnat is measured in "host" only;
+#                             xnet is skipped, with a warning, when build/xnet
+#                             is missing or cannot publish ports yet)
+#   BENCH_NAT_FIGURES="..."   only these figures (default: all of the scenarios:
+#                             outside_conn outside_udp outside_flood host_tcp
+#                             host_conn masq_tcp masq_conn)
+#   BENCH_NAT_FLOOD=1         add the pktgen flood figure (outside_flood)
+#   BENCH_WRK_CONNS=N         wrk connections (default 32)
+#   DOCKER_PROXY=PATH         docker-proxy binary (Debian: /usr/sbin/docker-proxy)
+#   BENCH_OUT=DIR             where nat.json / nat.md go (default: the work dir)
+set -eu
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
+
+[ "$(id -u)" = 0 ] || die "needs root (network namespaces, iptables, BPF)"
+for t in ip iperf3 wrk nginx iptables-nft iptables-nft-restore "$PY"; do
+	command -v "$t" >/dev/null || die "missing $t: run tools/install-deps.sh (packages wrk, nginx, iperf3, iptables)"
+done
+DOCKER_PROXY=${DOCKER_PROXY:-$(command -v docker-proxy || echo /usr/sbin/docker-proxy)}
+HAVE_CONNTRACK=0
+command -v conntrack >/dev/null && HAVE_CONNTRACK=1
+
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	ROUNDS=${BENCH_ROUNDS:-3}
+else
+	ROUNDS=${BENCH_ROUNDS:-5}
+fi
+SCENARIOS=${BENCH_NAT_SCENARIOS:-outside host masq}
+SIDES=${BENCH_NAT_SIDES:-xnet docker dnat}
+WRK_CONNS=${BENCH_WRK_CONNS:-32}
+OUT=${BENCH_OUT:-$BENCH_WORK}
+RAW=$BENCH_WORK/nat.tsv
+: >"$RAW"
+START=$(date +%s)
+
+WEB_PORT=8080		# -> nginx :80
+PERF_PORT=5201		# -> iperf3 :5201, tcp (control) and udp (data)
+OUT_PERF_PORT=5301	# iperf3 server in the outside namespace (masq)
+PKTGEN=${PKTGEN:-$REPO/build/xnet-pktgen}
+
+if [ ! -x "$DOCKER_PROXY" ]; then
+	warn "no docker-proxy ($DOCKER_PROXY; Debian package docker.io): host scenario without the proxy baseline"
+	DOCKER_PROXY=""
+fi
+
+# ---------------------------------------------------------------- per-side helpers
+# SIDE_HOST[side] comes from lib.sh; these add the other namespaces.
+declare -A SIDE_WEB SIDE_UP SIDE_OK
+
+out_ns()   { printf '%s-%s-out\n' "$BENCH_TAG" "$1"; }
+out_exec() { local side=$1; shift; ip netns exec "$(out_ns "$side")" "$@"; }
+nat_sb_exec() {	# side sb cmd...
+	local side=$1 sb=$2; shift 2
+	if [ "$side" = xnet ]; then
+		xnet_cli exec "$sb" "$@"
+	else
+		ip netns exec "$BENCH_TAG-$side-$sb" "$@"
+	fi
+}
+
+# A minimal nginx in its own directory: one worker, answers "ok" from memory.
+nginx_conf() {	# name -> prints the config path
+	local d="$BENCH_WORK/nginx-$1"
+	mkdir -p "$d"
+	cat >"$d/nginx.conf" <<-EOF
+	user root;
+	worker_processes 1;
+	pid $d/nginx.pid;
+	error_log $d/error.log warn;
+	events { worker_connections 8192; }
+	http {
+		access_log off;
+		client_body_temp_path $d/body;
+		proxy_temp_path $d/proxy;
+		fastcgi_temp_path $d/fastcgi;
+		uwsgi_temp_path $d/uwsgi;
+		scgi_temp_path $d/scgi;
+		server {
+			listen 80 backlog=4096;
+			location / { return 200 "ok\n"; }
+		}
+	}
+	EOF
+	printf '%s\n' "$d/nginx.conf"
+}
+
+# The uplink: a veth pair between the host namespace and the outside one.
+uplink_up() {	# side up_prefix (e.g. 10.91.1)
+	local side=$1 up=$2 h=${SIDE_HOST[$1]} o
+	o=$(out_ns "$side")
+	netns_add "$o"
+	ip -n "$h" link add up0 type veth peer name eth0 netns "$o"
+	ip -n "$h" addr add "$up.1/24" dev up0
+	ip -n "$h" link set up0 up
+	ip -n "$o" addr add "$up.2/24" dev eth0
+	ip -n "$o" link set eth0 up
+	# GRO on the host end gives the veth NAPI, as a real NIC has; it also
+	# lets xnet-pktgen's XDP live frames out of the outside end.
+	ip netns exec "$h" ethtool -K up0 gro on >/dev/null 2>&1 ||
+		warn "ethtool -K up0 gro on failed in $h: UDP flood figure may fail"
+	SIDE_UP[$side]=$up
+	# Short connections from one client address: give them every port.
+	ip netns exec "$o" sysctl -qw net.ipv4.ip_local_port_range="1024 65000"
+	ip netns exec "$h" sysctl -qw net.ipv4.ip_local_port_range="1024 65000"
+	# The outside's own servers (masquerade target).
+	ip netns exec "$o" nginx -c "$(nginx_conf "$side-out")" -g 'daemon off;' \
+		>"$BENCH_WORK/nginx-$side-out.log" 2>&1 &
+}
+
+# Docker's rules for one published port (moby, iptables backend, as in
+# integration/network/bridge/iptablesdoc/generated/usernet-portmap.md), and
+# for the "docker" side the userland proxy dockerd starts for each of them.
+docker_publish() {	# side proto host_port container_port
+	local side=$1 proto=$2 hp=$3 cp=$4 h=${SIDE_HOST[$1]} web=${SIDE_WEB[$1]}
+	ip netns exec "$h" iptables-nft -t nat -A DOCKER ! -i br-bench -p "$proto" -m "$proto" \
+		--dport "$hp" -j DNAT --to-destination "$web:$cp"
+	ip netns exec "$h" iptables-nft -t filter -A DOCKER -d "$web/32" ! -i br-bench -o br-bench \
+		-p "$proto" -m "$proto" --dport "$cp" -j ACCEPT
+	ip netns exec "$h" iptables-nft -t nat -A POSTROUTING -s "$web/32" -d "$web/32" \
+		-p "$proto" -m "$proto" --dport "$cp" -j MASQUERADE
+	if [ "$side" = docker ] && [ -n "$DOCKER_PROXY" ]; then
+		# fd 3 is dockerd's "ready" pipe; nobody reads it here.
+		ip netns exec "$h" "$DOCKER_PROXY" -proto "$proto" -host-ip 0.0.0.0 -host-port "$hp" \
+			-container-ip "$web" -container-port "$cp" 3>/dev/null \
+			>>"$BENCH_WORK/docker-proxy.$side.log" 2>&1 &
+	fi
+}
+
+# docker: Docker's defaults (userland proxy on). dnat: userland-proxy=false,
+# where dockerd sends host-local traffic through DNAT too: OUTPUT without the
+# 127.0.0.0/8 exception, route_localnet on the bridge, and a MASQUERADE for
+# sources that are local addresses (127.0.0.1 cannot leave the host as is).
+docker_side_up() {	# side pfx up_prefix
+	local side=$1 pfx=$2 h="$BENCH_TAG-$1-host" ns sb i=2 cfg
+	SIDE_HOST[$side]=$h
+	netns_add "$h"
+	ip netns exec "$h" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$h" link add docker0 type bridge
+	ip -n "$h" addr add 172.17.0.1/16 dev docker0
+	ip -n "$h" link set docker0 up
+	ip -n "$h" link add br-bench type bridge
+	ip -n "$h" addr add "$pfx.1/24" dev br-bench
+	ip -n "$h" link set br-bench up
+	ip netns exec "$h" sysctl -qw net.bridge.bridge-nf-call-iptables=1 ||
+		die "cannot enable bridge-nf-call-iptables in $h (CONFIG_BRIDGE_NETFILTER?)"
+	docker_iptables "$h" br-bench "$pfx.0/24"
+	for sb in web cli; do
+		ns="$BENCH_TAG-$side-$sb"
+		netns_add "$ns"
+		ip -n "$h" link add "veth$sb" type veth peer name eth0 netns "$ns"
+		ip -n "$h" link set "veth$sb" master br-bench up
+		ip -n "$ns" addr add "$pfx.$i/24" dev eth0
+		ip -n "$ns" link set eth0 up
+		ip -n "$ns" route add default via "$pfx.1"
+		ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="1024 65000"
+		docker_sandbox_dns_rules "$ns"
+		SIDE_IP[$side/$sb]=$pfx.$i
+		i=$((i + 1))
+	done
+	SIDE_WEB[$side]=${SIDE_IP[$side/web]}
+	if [ "$side" = dnat ]; then
+		ip netns exec "$h" iptables-nft -t nat -D OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER
+		ip netns exec "$h" iptables-nft -t nat -A OUTPUT -m addrtype --dst-type LOCAL -j DOCKER
+		ip netns exec "$h" iptables-nft -t nat -I POSTROUTING -o br-bench -m addrtype --src-type LOCAL -j MASQUERADE
+		ip netns exec "$h" sysctl -qw net.ipv4.conf.br-bench.route_localnet=1
+	fi
+	uplink_up "$side" "$3"
+	docker_publish "$side" tcp "$WEB_PORT" 80
+	docker_publish "$side" tcp "$PERF_PORT" "$PERF_PORT"
+	docker_publish "$side" udp "$PERF_PORT" "$PERF_PORT"
+	cfg=$(nginx_conf "$side-web")
+	ip netns exec "$BENCH_TAG-$side-web" nginx -c "$cfg" -g 'daemon off;' >"$BENCH_WORK/nginx-$side-web.log" 2>&1 &
+	SIDE_OK[$side/publish]=1
+	SIDE_OK[$side/masq]=1
+}
+
+xnet_can_publish() { "$XNET" run --help 2>/dev/null | grep -q -- '--publish'; }
+
+# xnet: the CLI does everything: uplink, network, sandboxes, published ports.
+xnet_side_up() {	# pfx up_prefix
+	local pfx=$1 h="$BENCH_TAG-xnet-host" root="$BENCH_WORK/xnet-root" lg="$BENCH_WORK/xnet-up.log" cfg
+	local -a pub=()
+	SIDE_HOST[xnet]=$h
+	SIDE_ROOT[xnet]=$root
+	netns_add "$h"
+	bench_on_exit "xnet_root_cleanup $h $root"
+	uplink_up xnet "$2"
+	xnet_cli system config --uplink up0 >"$lg" 2>&1 ||
+		warn "xnet system config --uplink up0 failed (see $lg)"
+	xnet_cli network create --subnet "$pfx.0/24" benchnet >>"$lg" 2>&1 ||
+		{ cat "$lg" >&2; die "xnet network create failed"; }
+	if xnet_can_publish; then
+		pub=(-p "$WEB_PORT:80" -p "$PERF_PORT:$PERF_PORT" -p "$PERF_PORT:$PERF_PORT/udp")
+		SIDE_OK[xnet/publish]=1
+	else
+		warn "xnet run has no -p/--publish yet: xnet side of 'outside' and 'host' skipped"
+	fi
+	cfg=$(nginx_conf xnet-web)
+	xnet_cli run -d --name web --network benchnet "${pub[@]}" nginx -c "$cfg" -g 'daemon off;' >>"$lg" 2>&1 ||
+		{ cat "$lg" >&2; die "xnet run web failed"; }
+	xnet_cli run -d --name cli --network benchnet sleep 1d >>"$lg" 2>&1 ||
+		{ cat "$lg" >&2; die "xnet run cli failed"; }
+	SIDE_WEB[xnet]=$(xnet_cli inspect --format '{{.NetworkSettings.Networks.benchnet.IPAddress}}' web 2>>"$lg")
+	SIDE_OK[xnet/masq]=1
+}
+
+# Reachability before anything is measured; a path that does not work is
+# reported and left out, never measured as zero.
+side_check() {	# side
+	local side=$1 up=${SIDE_UP[$1]} i code
+	for i in $(seq 50); do	# nginx up
+		code=$(nat_sb_exec "$side" web curl -s -m 2 -o /dev/null -w '%{http_code}' http://127.0.0.1/ 2>/dev/null) || true
+		[ "$code" = 200 ] && break
+		sleep 0.1
+	done
+	[ "$code" = 200 ] || warn "$side: nginx in the web sandbox does not answer"
+	SIDE_OK[$side/outside]=0
+	SIDE_OK[$side/host]=0
+	if [ "${SIDE_OK[$side/publish]:-0}" = 1 ]; then
+		code=$(out_exec "$side" curl -s -m 3 -o /dev/null -w '%{http_code}' "http://$up.1:$WEB_PORT/" 2>/dev/null) || true
+		if [ "$code" = 200 ]; then
+			SIDE_OK[$side/outside]=1
+		else
+			warn "$side: outside -> $up.1:$WEB_PORT fails ($code): 'outside' skipped"
+		fi
+		code=$(host_exec "$side" curl -s -m 3 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$WEB_PORT/" 2>/dev/null) || true
+		if [ "$code" = 200 ]; then
+			SIDE_OK[$side/host]=1
+		else
+			warn "$side: host -> 127.0.0.1:$WEB_PORT fails ($code): 'host' skipped"
+		fi
+	fi
+	if [ "${SIDE_OK[$side/masq]:-0}" = 1 ]; then
+		code=$(nat_sb_exec "$side" cli curl -s -m 3 -o /dev/null -w '%{http_code}' "http://$up.2/" 2>/dev/null) || true
+		if [ "$code" != 200 ]; then
+			warn "$side: sandbox -> outside $up.2 fails ($code): 'masq' skipped"
+			SIDE_OK[$side/masq]=0
+		fi
+	fi
+	return 0
+}
+
+# ---------------------------------------------------------------- load generators
+record() { printf '%s\t%s\t%s\t%s\n' "$@" >>"$RAW"; }	# round side figure value
+
+parse_wrk() {	# Requests/sec of a run without socket errors beyond 1% -> connections/s
+	"$PY" - "$1" <<-'EOF'
+	import re, sys
+	t = open(sys.argv[1], errors="replace").read()
+	m = re.search(r"Requests/sec:\s*([\d.]+)", t)
+	n = re.search(r"(\d+) requests in", t)
+	e = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
+	bad = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
+	if m and n and int(n.group(1)) > 0:
+	    errs = sum(int(x) for x in e.groups()) if e else 0
+	    errs += int(bad.group(1)) if bad else 0
+	    if errs <= 0.01 * int(n.group(1)):
+	        print("%.0f" % float(m.group(1)))
+	EOF
+}
+
+# wrk with one request per connection (Connection: close): connections/s.
+wrk_run() {	# out url exec-prefix...
+	local out=$1 url=$2; shift 2
+	"$@" timeout $((BENCH_T + 15)) wrk -t1 -c "$WRK_CONNS" -d "${BENCH_T}s" -H 'Connection: close' \
+		"$url" >"$out" 2>&1
+}
+
+# iperf3 one-shot server in the web sandbox on the published port; client
+# given as exec-prefix + target.
+perf_published() {	# side out target exec-prefix... -- client flags...
+	local side=$1 out=$2 target=$3 spid rc=0 i
+	shift 3
+	local -a pre=()
+	while [ "$1" != -- ]; do pre+=("$1"); shift; done
+	shift
+	nat_sb_exec "$side" web timeout $((BENCH_T + 20)) iperf3 -s -1 -p "$PERF_PORT" >"$out.server" 2>&1 &
+	spid=$!
+	for i in $(seq 50); do
+		nat_sb_exec "$side" web ss -Hltn "sport = :$PERF_PORT" 2>/dev/null | grep -q . && break
+		sleep 0.1
+	done
+	"${pre[@]}" timeout $((BENCH_T + 15)) iperf3 -c "$target" -p "$PERF_PORT" -t "$BENCH_T" -J "$@" \
+		>"$out" 2>"$out.err" || rc=$?
+	wait "$spid" 2>/dev/null || true
+	return $rc
+}
+
+# iperf3 server in the outside namespace, client in the cli sandbox.
+perf_masq() {	# side out
+	local side=$1 out=$2 spid rc=0 i up=${SIDE_UP[$1]}
+	out_exec "$side" timeout $((BENCH_T + 20)) iperf3 -s -1 -p "$OUT_PERF_PORT" >"$out.server" 2>&1 &
+	spid=$!
+	for i in $(seq 50); do
+		out_exec "$side" ss -Hltn "sport = :$OUT_PERF_PORT" 2>/dev/null | grep -q . && break
+		sleep 0.1
+	done
+	nat_sb_exec "$side" cli timeout $((BENCH_T + 15)) iperf3 -c "$up.2" -p "$OUT_PERF_PORT" \
+		-t "$BENCH_T" -J >"$out" 2>"$out.err" || rc=$?
+	wait "$spid" 2>/dev/null || true
+	return $rc
+}
+
+# IP packets the sandbox's namespace has received so far (/proc/net/snmp).
+sb_ip_in() {	# side sb
+	nat_sb_exec "$1" "$2" cat /proc/net/snmp 2>/dev/null |
+		awk '$1 == "Ip:" && !h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1; next }
+		     $1 == "Ip:" { print $c["InReceives"]; exit }'
+}
+
+# Frames the uplink dropped as not addressed to the host.
+up0_otherhost() {	# side
+	ip -n "${SIDE_HOST[$1]}" -s -s -j link show up0 2>/dev/null | "$PY" -c '
+import json, sys
+rx = json.load(sys.stdin)[0]["stats64"]["rx"]
+print(sum(v for k, v in rx.items() if "otherhost" in k))'
+}
+
+# A 64-byte UDP flood from the outside to the published port, 256 flows;
+# prints delivered packets/s (received in the web sandbox, which has no
+# listener on the port: the datapath's rate, not an application's).
+flood_published() {	# side out
+	local side=$1 out=$2 up=${SIDE_UP[$1]} mac t0 t1 n0 n1 o0 o1
+	mac=$(ip -n "${SIDE_HOST[$side]}" -o link show up0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+	n0=$(sb_ip_in "$side" web)
+	o0=$(up0_otherhost "$side")
+	t0=$(now_ns)
+	out_exec "$side" timeout $((BENCH_T + 15)) "$PKTGEN" --dev eth0 --dst-mac "$mac" --dst-ip "$up.1" \
+		--src-ip "$up.2" --src-port 10000-10255 --dst-port "$PERF_PORT" --udp --size 64 \
+		--duration "$BENCH_T" --threads 1 >"$out" 2>&1 || return 1
+	sleep 0.2	# the last packets drain
+	t1=$(now_ns)
+	n1=$(sb_ip_in "$side" web)
+	o1=$(up0_otherhost "$side")
+	[ -n "$n0" ] && [ -n "$n1" ] && [ -n "$o0" ] && [ -n "$o1" ] || return 1
+	if [ "$o1" -gt "$o0" ]; then
+		warn "$side: $((o1 - o0)) flood frames dropped by up0 as otherhost: not a datapath figure"
+		return 1
+	fi
+	# The generator ran for BENCH_T of the t1 - t0 window; rate over its run time.
+	echo $(((n1 - n0) * 1000000000 / (t1 - t0 - 200000000)))
+}
+
+# Every run starts from an empty conntrack table on the iptables sides:
+# TIME_WAIT entries of earlier rounds (120 s) would otherwise pile up
+# towards nf_conntrack_max. This favours the baseline, never xnet.
+ct_flush() {
+	[ "$1" != xnet ] && [ "$HAVE_CONNTRACK" = 1 ] && host_exec "$1" conntrack -F >/dev/null 2>&1
+	return 0
+}
+
+measure() {	# round side figure
+	local r=$1 side=$2 fig=$3 f="$BENCH_WORK/r$1.$2.$3" v="" up=${SIDE_UP[$2]} scen=${3%%_*}
+	[ "${SIDE_OK[$side/$scen]:-0}" = 1 ] || return 0
+	ct_flush "$side"
+	case $fig in
+	outside_conn) wrk_run "$f.txt" "http://$up.1:$WEB_PORT/" out_exec "$side" &&
+			v=$(parse_wrk "$f.txt") ;;
+	outside_udp)  perf_published "$side" "$f.json" "$up.1" out_exec "$side" -- -u -l 64 -b 0 &&
+			v=$(parse_iperf_udp "$f.json") ;;
+	outside_flood) flood_published "$side" "$f.txt" >"$f.pps" && v=$(cat "$f.pps") ;;
+	host_tcp)     perf_published "$side" "$f.json" 127.0.0.1 host_exec "$side" -- &&
+			v=$(parse_iperf_tcp "$f.json") ;;
+	host_conn)    wrk_run "$f.txt" "http://127.0.0.1:$WEB_PORT/" host_exec "$side" &&
+			v=$(parse_wrk "$f.txt") ;;
+	masq_tcp)     perf_masq "$side" "$f.json" && v=$(parse_iperf_tcp "$f.json") ;;
+	masq_conn)    wrk_run "$f.txt" "http://$up.2/" nat_sb_exec "$side" cli &&
+			v=$(parse_wrk "$f.txt") ;;
+	esac || true
+	if [ -z "$v" ]; then
+		warn "round $r: $side $fig failed (see $f.*)"
+		return 0
+	fi
+	record "$r" "$side" "$fig" "$v"
+	log "round $r: $side $fig = $v"
+}
+
+# ---------------------------------------------------------------- run
+read -r -a _sides <<<"$SIDES"
+if [[ " $SIDES " == *" xnet "* ]] && ! xnet_usable; then
+	warn "build/xnet is missing or does not run: measuring the baselines only"
+	_sides=("${_sides[@]/xnet/}")
+fi
+read -r -a _sides <<<"${_sides[*]}"
+[[ " $SCENARIOS " == *" host "* ]] || _sides=("${_sides[@]/dnat/}")
+read -r -a order <<<"${_sides[*]}"
+[ "${#order[@]}" -gt 0 ] || die "no side to measure"
+log "sides: ${order[*]}; scenarios: $SCENARIOS; rounds: $ROUNDS; ${BENCH_T}s per run; work dir $BENCH_WORK"
+
+n=1
+for side in "${order[@]}"; do
+	case $side in
+	xnet)   xnet_side_up 10.90.0 10.91.$n ;;
+	docker) docker_side_up docker 10.92.0 10.91.$n ;;
+	dnat)   docker_side_up dnat 10.93.0 10.91.$n ;;
+	*) die "unknown side $side (xnet, docker, dnat)" ;;
+	esac
+	n=$((n + 1))
+done
+for side in "${order[@]}"; do
+	side_check "$side"
+done
+# dnat differs from docker only for host-local clients.
+SIDE_OK[dnat/outside]=0
+SIDE_OK[dnat/masq]=0
+
+figs=()
+for s in $SCENARIOS; do
+	case $s in
+	outside) figs+=(outside_conn outside_udp)
+		 if [ "${BENCH_NAT_FLOOD:-0}" = 1 ]; then
+			 if [ -x "$PKTGEN" ]; then figs+=(outside_flood); else warn "no $PKTGEN: UDP flood figure skipped (make build/xnet-pktgen)"; fi
+		 fi ;;
+	host)    figs+=(host_tcp host_conn) ;;
+	masq)    figs+=(masq_tcp masq_conn) ;;
+	*) die "unknown scenario $s (outside, host, masq)" ;;
+	esac
+done
+
+if [ -n "${BENCH_NAT_FIGURES:-}" ]; then
+	read -r -a figs <<<"$BENCH_NAT_FIGURES"
+fi
+for ((r = 1; r <= ROUNDS; r++)); do
+	for fig in "${figs[@]}"; do
+		for side in "${order[@]}"; do
+			measure "$r" "$side" "$fig"
+		done
+	done
+	order=("${order[@]:1}" "${order[0]}")	# rotate who goes first
+done
+
+# ---------------------------------------------------------------- report
+mkdir -p "$OUT"
+"$PY" - "$RAW" "$OUT" "$ROUNDS" "$BENCH_T" "$(($(date +%s) - START))" <<-'EOF'
+import json, os, statistics, sys
+raw, out, rounds, secs, elapsed = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+vals = {}
+for line in open(raw):
+    r, side, fig, v = line.split("\t")
+    vals.setdefault(fig, {}).setdefault(side, []).append(float(v))
+# figure -> (label, unit, [(baseline side, target ratio)])
+FIGS = [
+    ("outside_conn", "outside -> published port, TCP connections", "conn/s", [("docker", 1.5)]),
+    ("outside_udp", "outside -> published port, UDP 64 B", "pkt/s", [("docker", 1.5)]),
+    ("outside_flood", "outside -> published port, UDP 64 B flood (pktgen), delivered", "pkt/s", [("docker", 1.5)]),
+    ("host_tcp", "host 127.0.0.1 -> published port, TCP throughput", "Gbit/s", [("docker", 3.0), ("dnat", None)]),
+    ("host_conn", "host 127.0.0.1 -> published port, TCP connections", "conn/s", [("docker", 3.0), ("dnat", None)]),
+    ("masq_tcp", "sandbox -> outside (masquerade), TCP throughput", "Gbit/s", [("docker", 1.25)]),
+    ("masq_conn", "sandbox -> outside (masquerade), TCP connections", "conn/s", [("docker", 1.25)]),
+]
+NAMES = {"docker": "docker (iptables DNAT/MASQUERADE, docker-proxy)", "dnat": "iptables DNAT, route_localnet"}
+def fmt(x):
+    return "%.2f" % x if x < 100 else "%.0f" % x
+report = {"rounds": rounds, "seconds": secs, "elapsed_s": int(elapsed), "figures": {}}
+md = ["| figure | xnet | baseline | baseline median | ratio | target |", "|---|---|---|---|---|---|"]
+for fig, label, unit, bases in FIGS:
+    if fig not in vals:
+        continue
+    per = {s: {"median": statistics.median(v), "min": min(v), "max": max(v), "rounds": v}
+           for s, v in vals[fig].items()}
+    report["figures"][fig] = {"label": label, "unit": unit, "sides": per, "ratios": {}}
+    x = per.get("xnet")
+    for base, target in bases:
+        b = per.get(base)
+        if not b and not x:
+            continue
+        ratio = x["median"] / b["median"] if x and b and b["median"] else None
+        report["figures"][fig]["ratios"][base] = ratio
+        met = "" if target is None else (">= %.2fx" % target + ("" if ratio is None else (" met" if ratio >= target else " MISSED")))
+        md.append("| %s (%s) | %s | %s | %s | %s | %s |" % (
+            label, unit,
+            "%s (%s-%s)" % (fmt(x["median"]), fmt(x["min"]), fmt(x["max"])) if x else "n/a",
+            NAMES.get(base, base),
+            "%s (%s-%s)" % (fmt(b["median"]), fmt(b["min"]), fmt(b["max"])) if b else "n/a",
+            "%.2fx" % ratio if ratio else "n/a", met))
+json.dump(report, open(os.path.join(out, "nat.json"), "w"), indent=1)
+text = "\n".join(md) + "\n\nmedians of %d rounds (min-max), %s s per run, sides interleaved\n" % (rounds, secs)
+open(os.path.join(out, "nat.md"), "w").write(text)
+print(text)
+EOF
+log "done in $(($(date +%s) - START)) s; raw output in $BENCH_WORK; report in $OUT/nat.md"
