@@ -47,6 +47,22 @@ static const struct fx_case cases[] = {
 	{ "other_subnet_broadcast", DEV_GW1, FROM_HOST(MAC_GW1, IP4(10, 2, 255, 255)),
 	  DROP(XNET_DROP_UNKNOWN_DST) },
 
+	/*
+	 * Forwarded frames: from a sandbox through its gateway (the host routing
+	 * within a network) they pass; routed in from any other device (the
+	 * uplink, a device that is not ours) they never reach a sandbox.
+	 */
+	{ "forwarded_from_gateway", DEV_GW1, FROM_HOST(MAC_GW1, IP_A, .ingress = DEV_GW1),
+	  TO_EP(DEV_A, MAC_A, MAC_GW1) },
+	{ "forwarded_from_other_gateway", DEV_GW3, FROM_HOST(MAC_GW3, IP_E, .ingress = DEV_GW1),
+	  TO_EP(DEV_E, MAC_E, MAC_GW3) },
+	{ "routed_from_uplink", DEV_GW1, FROM_HOST(MAC_GW1, IP_A, .ingress = DEV_UP),
+	  DROP(XNET_DROP_ROUTED_TO_SANDBOX) },
+	{ "routed_from_other_device", DEV_GW2, FROM_HOST(MAC_GW2, IP_D, .ingress = DEV_U),
+	  DROP(XNET_DROP_ROUTED_TO_SANDBOX) },
+	{ "routed_broadcast_from_uplink", DEV_GW1, FROM_HOST(MAC_GW1, IP4(10, 1, 255, 255), .ingress = DEV_UP),
+	  DROP(XNET_DROP_ROUTED_TO_SANDBOX) },
+
 	/* Devices that are not (or no longer) a gateway. */
 	{ "not_a_gateway", DEV_U, FROM_HOST(MAC_GW1, IP_A), DROP(XNET_DROP_NO_NETWORK) },
 	{ "gateway_of_missing_network", DEV_G, FROM_HOST(MAC_GW1, IP_A), DROP(XNET_DROP_NO_NETWORK) },

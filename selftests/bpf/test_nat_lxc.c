@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * test_nat_lxc: the NAT parts of bpf/lxc.bpf.c under BPF_PROG_RUN. Hairpin
+ * (a sandbox calling a published port on a host address, and the backend's
+ * answer), answers to outside clients left to the normal path, --internal
+ * networks. Run with the maps filled raw and by user/datapath.c (then the
+ * sender's XNET_EP_PUBLISHED comes from the array cache).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/in.h>
+#include <bpf/bpf.h>
+#include "test_progs.h"
+#include "cases.h"
+#include "lxc.test.skel.h"
+
+#define IP_CLIENT	IP4(203, 0, 113, 5)
+
+struct env {
+	struct bpf_object *obj;
+	int prog, ct, host, hostaddrs, published;
+	struct xnet_host saved_host;
+};
+
+static struct env env;
+
+static struct pkt frame(const __u8 *dst, const __u8 *src, struct pkt_ip d)
+{
+	struct pkt p;
+
+	pkt_eth(&p, dst, src, 0x0800);
+	pkt_ipv4(&p, &d);
+	return p;
+}
+
+static const __be32 hostaddrs[] = { FX_UPLINK_IP, IP_GW1 };
+static const __u32 hostaddr_flags[] = { XNET_HA_UPLINK | XNET_HA_LOCAL, XNET_HA_GATEWAY };
+static const struct xnet_pub_key pub_key = { .host_ip = 0, .port = __builtin_bswap16(8080), .proto = IPPROTO_TCP };
+
+static bool env_setup(void)
+{
+	struct xnet_host h = { .uplink_ifindex = fx_ifindex(DEV_UP), .uplink_ip = FX_UPLINK_IP,
+			       .nat_port_min = 40000, .nat_port_max = 40099 };
+	struct xnet_pub pub = { .backend_ip = IP_B, .backend_port = htons(80), .ifindex = fx_ifindex(DEV_B),
+				.net_id = NET1 };
+	__u32 zero = 0;
+	bool ok = true;
+
+	env.ct = fx_map_fd(env.obj, "xnet_ct");
+	env.host = fx_map_fd(env.obj, "xnet_host");
+	env.hostaddrs = fx_map_fd(env.obj, "xnet_hostaddrs");
+	env.published = fx_map_fd(env.obj, "xnet_published");
+	/* In cached mode these maps are the datapath's, shared with other tests: put them back after. */
+	bpf_map_lookup_elem(env.host, &zero, &env.saved_host);
+	ok &= ASSERT_OK(bpf_map_update_elem(env.host, &zero, &h, BPF_ANY) ? -errno : 0, "xnet_host");
+	for (unsigned i = 0; i < ARRAY_SIZE(hostaddrs); i++)
+		ok &= ASSERT_OK(bpf_map_update_elem(env.hostaddrs, &hostaddrs[i], &hostaddr_flags[i], BPF_ANY) ?
+				-errno : 0, "xnet_hostaddrs");
+	ok &= ASSERT_OK(bpf_map_update_elem(env.published, &pub_key, &pub, BPF_ANY) ? -errno : 0,
+			"xnet_published");
+	return ok;
+}
+
+static void ct_clear(void)
+{
+	struct xnet_ct_key k;
+
+	while (!bpf_map_get_next_key(env.ct, NULL, &k))
+		if (bpf_map_delete_elem(env.ct, &k))
+			break;
+}
+
+static void env_restore(void)
+{
+	__u32 zero = 0;
+
+	ct_clear();
+	bpf_map_update_elem(env.host, &zero, &env.saved_host, BPF_ANY);
+	for (unsigned i = 0; i < ARRAY_SIZE(hostaddrs); i++)
+		bpf_map_delete_elem(env.hostaddrs, &hostaddrs[i]);
+	bpf_map_delete_elem(env.published, &pub_key);
+}
+
+static bool run(enum fx_dev dev, const struct pkt *in, struct fx_result *r)
+{
+	return fx_run_pkt(env.prog, env.obj, dev, DEV_NONE, in, r);
+}
+
+static bool ct_get(__be32 s, __be32 d, __u16 sp, __u16 dp, __u8 dir, struct xnet_ct_entry *e)
+{
+	struct xnet_ct_key k = { .saddr = s, .daddr = d, .sport = htons(sp), .dport = htons(dp),
+				 .proto = IPPROTO_TCP, .dir = dir };
+
+	return !bpf_map_lookup_elem(env.ct, &k, e);
+}
+
+/* Up to the host through the gateway, frame untouched. */
+static bool to_host(enum fx_dev dev, enum fx_dev gw, const struct pkt *in)
+{
+	struct fx_result r;
+
+	if (!run(dev, in, &r))
+		return false;
+	return fx_check_redirect(&r, XNET_ST_REDIRECT, gw) & fx_check_drops(&r, XNET_DROP_NONE, 0) &
+	       ASSERT_EQ(r.rec.flags, BPF_F_INGRESS, "BPF_F_INGRESS") & fx_check_frame(&r, in);
+}
+
+#define TCP_FROM(smac, dmac, ...) frame(dmac, smac, (struct pkt_ip){ .proto = IPPROTO_TCP, __VA_ARGS__ })
+
+/*
+ * client (sandbox) -> host address:8080 -> B:80, the answer straight back;
+ * gw_mac: the gateway MAC of the client's network, reply_dst: the MAC
+ * the backend addresses its answer to (the client's in one network, the
+ * gateway's across networks).
+ */
+static void hairpin(enum fx_dev client, const __u8 *cmac, __be32 cip, const __u8 *cgw_mac, __be32 haddr,
+		    const __u8 *reply_dst)
+{
+	struct pkt in = TCP_FROM(cmac, cgw_mac, .saddr = cip, .daddr = haddr, .sport = 50000, .dport = 8080,
+				 .tcp_flags = TH_SYN, .payload = 3);
+	struct pkt want = TCP_FROM(MAC_GW1, MAC_B, .saddr = cip, .daddr = IP_B, .sport = 50000, .dport = 80,
+				   .tcp_flags = TH_SYN, .payload = 3);
+	struct xnet_ct_entry e;
+	struct fx_result r;
+
+	if (!run(client, &in, &r))
+		return;
+	fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
+	fx_check_drops(&r, XNET_DROP_NONE, 0);
+	fx_check_frame(&r, &want);
+	ASSERT_TRUE(ct_get(cip, haddr, 50000, 8080, XNET_CT_IN, &e), "IN entry");
+	ASSERT_EQ(e.ifindex, fx_ifindex(DEV_B), "IN: deliver to the backend");
+	ASSERT_TRUE(ct_get(IP_B, cip, 80, 50000, XNET_CT_OUT, &e), "OUT entry");
+	ASSERT_TRUE(e.flags & XNET_CTF_HAIRPIN, "OUT is hairpin");
+	ASSERT_EQ(e.ifindex, fx_ifindex(client), "OUT: deliver to the client");
+	ASSERT_EQ(e.addr, haddr, "OUT addr");
+
+	/* The answer, straight back, from the address the client called. */
+	in = TCP_FROM(MAC_B, reply_dst, .saddr = IP_B, .daddr = cip, .sport = 80, .dport = 50000,
+		      .tcp_flags = TH_SYN | TH_ACK);
+	want = TCP_FROM(cgw_mac, cmac, .saddr = haddr, .daddr = cip, .sport = 8080, .dport = 50000,
+			.tcp_flags = TH_SYN | TH_ACK);
+	if (!run(DEV_B, &in, &r))
+		return;
+	fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, client);
+	fx_check_drops(&r, XNET_DROP_NONE, 0);
+	fx_check_frame(&r, &want);
+	ct_get(cip, haddr, 50000, 8080, XNET_CT_IN, &e);
+	ASSERT_EQ(e.state, XNET_CT_ST_ESTABLISHED, "established");
+
+	/* The client's next segment finds the flow. */
+	in = TCP_FROM(cmac, cgw_mac, .saddr = cip, .daddr = haddr, .sport = 50000, .dport = 8080,
+		      .tcp_flags = TH_ACK);
+	want = TCP_FROM(MAC_GW1, MAC_B, .saddr = cip, .daddr = IP_B, .sport = 50000, .dport = 80,
+			.tcp_flags = TH_ACK);
+	if (run(client, &in, &r)) {
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
+		fx_check_frame(&r, &want);
+	}
+}
+
+static void test_hairpin_same_network(void)
+{
+	hairpin(DEV_A, MAC_A, IP_A, MAC_GW1, FX_UPLINK_IP, MAC_A);
+}
+
+static void test_hairpin_gateway_address(void)
+{
+	hairpin(DEV_C, MAC_C, IP_C, MAC_GW1, IP_GW1, MAC_C);
+}
+
+static void test_hairpin_other_network(void)
+{
+	hairpin(DEV_D, MAC_D, IP_D, MAC_GW2, FX_UPLINK_IP, MAC_GW1);
+}
+
+/* What is not a hairpin flow goes the normal way, untouched. */
+static void test_not_hairpin(void)
+{
+	struct xnet_ct_entry out = { .addr = FX_UPLINK_IP, .port = htons(8080), .kind = XNET_CT_DNAT };
+	struct xnet_ct_key k = { .saddr = IP_B, .daddr = IP_CLIENT, .sport = htons(80), .dport = htons(33000),
+				 .proto = IPPROTO_TCP, .dir = XNET_CT_OUT };
+	struct pkt answer = TCP_FROM(MAC_B, MAC_GW1, .saddr = IP_B, .daddr = IP_CLIENT, .sport = 80,
+				     .dport = 33000, .tcp_flags = TH_SYN | TH_ACK);
+	struct pkt ssh = TCP_FROM(MAC_A, MAC_GW1, .saddr = IP_A, .daddr = FX_UPLINK_IP, .sport = 1, .dport = 22,
+				  .tcp_flags = TH_SYN);
+	struct pkt mid = TCP_FROM(MAC_A, MAC_GW1, .saddr = IP_A, .daddr = FX_UPLINK_IP, .sport = 2, .dport = 8080,
+				  .tcp_flags = TH_ACK);
+	struct pkt self = TCP_FROM(MAC_B, MAC_GW1, .saddr = IP_B, .daddr = FX_UPLINK_IP, .sport = 3,
+				   .dport = 8080, .tcp_flags = TH_SYN);
+	struct pkt peer = TCP_FROM(MAC_B, MAC_A, .saddr = IP_B, .daddr = IP_A, .sport = 80, .dport = 4);
+	struct fx_result r;
+
+	/* An outside client's flow: uplink_egress translates the answer after routing. */
+	ASSERT_OK(bpf_map_update_elem(env.ct, &k, &out, BPF_ANY) ? -errno : 0, "outside flow");
+	to_host(DEV_B, DEV_GW1, &answer);
+	/* The host's own service, and a segment of no known flow. */
+	to_host(DEV_A, DEV_GW1, &ssh);
+	to_host(DEV_A, DEV_GW1, &mid);
+	/* A backend calling its own published port is not translated (yet). */
+	to_host(DEV_B, DEV_GW1, &self);
+	/* A published endpoint's ordinary traffic to a peer. */
+	if (run(DEV_B, &peer, &r)) {
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_A);
+		fx_check_frame(&r, &peer);
+	}
+}
+
+/* --internal: the own subnet (gateway included), nothing beyond, no published ports. */
+static void test_internal(void)
+{
+	struct pkt out = TCP_FROM(MAC_I, MAC_GW4, .saddr = IP_I, .daddr = IP4(8, 8, 8, 8), .sport = 1, .dport = 2);
+	struct pkt pub = TCP_FROM(MAC_I, MAC_GW4, .saddr = IP_I, .daddr = FX_UPLINK_IP, .sport = 1, .dport = 8080,
+				  .tcp_flags = TH_SYN);
+	struct pkt other = TCP_FROM(MAC_I, MAC_GW4, .saddr = IP_I, .daddr = IP_GW1, .sport = 1, .dport = 8080,
+				    .tcp_flags = TH_SYN);
+	struct pkt gw = TCP_FROM(MAC_I, MAC_GW4, .saddr = IP_I, .daddr = IP_GW4, .sport = 1, .dport = 53);
+	struct fx_result r;
+
+	if (run(DEV_I, &out, &r))
+		fx_check_drops(&r, XNET_DROP_INTERNAL, out.len);
+	if (run(DEV_I, &pub, &r))
+		fx_check_drops(&r, XNET_DROP_INTERNAL, pub.len);
+	if (run(DEV_I, &other, &r))
+		fx_check_drops(&r, XNET_DROP_INTERNAL, other.len);
+	to_host(DEV_I, DEV_GW4, &gw);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} subtests[] = {
+	{ "hairpin_same_network", test_hairpin_same_network },
+	{ "hairpin_gateway_address", test_hairpin_gateway_address },
+	{ "hairpin_other_network", test_hairpin_other_network },
+	{ "not_hairpin", test_not_hairpin },
+	{ "internal", test_internal },
+};
+
+static void run_all(bool cached)
+{
+	struct lxc_test *skel = NULL;
+
+	if (!ASSERT_OK(fx_devices(), "create test devices"))
+		return;
+	if (cached && !fx_dp())
+		return;
+	skel = lxc_test__open();
+	if (!ASSERT_OK_PTR(skel, "lxc_test__open"))
+		return;
+	if (cached && !ASSERT_OK(fx_reuse_pins(skel->obj), "reuse the datapath's pinned maps"))
+		goto out;
+	if (!ASSERT_OK(lxc_test__load(skel), "lxc_test__load"))
+		goto out;
+	if (!cached && !ASSERT_OK(fx_setup_maps(skel->obj), "fill maps"))
+		goto out;
+	env.obj = skel->obj;
+	env.prog = bpf_program__fd(skel->progs.lxc_ingress);
+	if (!env_setup())
+		goto restore;
+	for (unsigned i = 0; i < ARRAY_SIZE(subtests); i++) {
+		if (!xt__start_subtest(subtests[i].name))
+			continue;
+		ct_clear();
+		subtests[i].fn();
+	}
+restore:
+	env_restore();
+out:
+	lxc_test__destroy(skel);
+}
+
+XT_TEST(nat_lxc)
+{
+	run_all(false);
+}
+
+XT_TEST(nat_lxc_cached)
+{
+	run_all(true);
+}
