@@ -30,7 +30,7 @@ XT_CMD_TIMEOUT=${XT_CMD_TIMEOUT:-90}
 XT_UP_HOST=198.18.0.1
 XT_UP_OUT=198.18.0.2
 # Names of the pinned maps that must be empty when no endpoint exists.
-XT_EP_MAPS="xnet_endpoints xnet_fdb xnet_ip2ep xnet_ports"
+XT_EP_MAPS="xnet_endpoints xnet_fdb xnet_ip2ep xnet_ports xnet_published"
 # Maps compared by state snapshots (everything but the drop counters).
 XT_STATE_MAPS="xnet_networks xnet_endpoints xnet_fdb xnet_ip2ep xnet_ports xnet_subnets xnet_gateways"
 
@@ -153,7 +153,7 @@ xt_force_cleanup() {
 			ino=$(stat -L -c %i "$f" 2>/dev/null) && inos[$ino]=1
 		done
 	fi
-	for ns in "${p}h" "${p}o"; do
+	for ns in "${p}h" "${p}o" "${p}f"; do
 		ino=$(stat -L -c %i "/run/netns/$ns" 2>/dev/null) && inos[$ino]=1
 	done
 	# Live namespaces only (mounted or named): their inodes cannot be recycled.
@@ -176,6 +176,7 @@ xt_force_cleanup() {
 	fi
 	ip netns del "${p}h" 2>/dev/null
 	ip netns del "${p}o" 2>/dev/null
+	ip netns del "${p}f" 2>/dev/null	# a third namespace some tests add behind the outside one
 	if [ -n "$tmp" ] && [ "${tmp#/tmp/xnet-tmp.}" != "$tmp" ]; then
 		rm -rf "$tmp"
 	fi

@@ -139,9 +139,6 @@ test_internal_network() {
 
 test_egress_nat() {
 	local tok ip
-	# Egress masquerade is the NAT issue's (#3) datapath; this test is its
-	# acceptance check and runs as soon as XNET_HAVE_NAT=1 (remove then).
-	[ "${XNET_HAVE_NAT:-0}" = 1 ] || skip "egress NAT (masquerade) arrives with the NAT issue (#3)"
 	tok="egress-$RANDOM"
 	mkdir -p "$XT_TMP/outside"
 	echo "$tok" >"$XT_TMP/outside/t.txt"

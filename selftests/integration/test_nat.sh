@@ -1,0 +1,280 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+# NAT and port publishing, end to end with real programs: a published port
+# reached from another host (the outside namespace), from the host itself
+# (localhost and its own address, through the socket hooks), from sandboxes
+# (hairpin), over TCP and UDP; who can never reach it (127.0.0.1 bindings
+# from the wire, routes straight to sandbox addresses, the admin's policy);
+# egress masquerade with ICMP errors coming back; rm releasing the port.
+
+# A TCP server that answers every request with the client's address as it
+# saw it ("ip:port"), and a UDP server that answers every datagram with
+# "<payload> from ip:port". Both in python3's standard library.
+nat_servers() {
+	cat >"$XT_TMP/whoami.py" <<'PY'
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = ("%s:%d\n" % self.client_address).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer(("0.0.0.0", int(sys.argv[1])), H).serve_forever()
+PY
+	cat >"$XT_TMP/udpecho.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+while True:
+    data, peer = s.recvfrom(2048)
+    s.sendto(data + (" from %s:%d" % peer).encode(), peer)
+PY
+	cat >"$XT_TMP/udpask.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(sys.argv[3].encode(), (sys.argv[1], int(sys.argv[2])))
+data, peer = s.recvfrom(2048)
+print("%s reply-from %s:%d" % (data.decode(), peer[0], peer[1]))
+PY
+}
+
+# get [RUNNER...] URL: the body, or a failure exit.
+get() {
+	local url=${*: -1}
+	set -- "${@:1:$(($# - 1))}"
+	"$@" curl -sS --max-time 4 "$url"
+}
+
+# web NAME NET [run options]: the whoami server on port 80 of a new sandbox.
+web() {
+	local name=$1 net=$2
+	shift 2
+	xok run -d --name "$name" --network "$net" "$@" python3 "$XT_TMP/whoami.py" 80
+	track "$name"
+	wait_until 20 get sx "$name" "http://127.0.0.1:80/" || fail "whoami in $name never answered"
+}
+
+test_publish_from_outside() {
+	local ip body
+	need_cmd curl
+	nat_servers
+	xok network create --subnet 10.80.0.0/24 pnet
+	web web pnet -p 5000:80
+	ip=$(ipof web pnet)
+	body=$(get ox "http://$XT_UP_HOST:5000/") || fail "outside cannot reach the published port: $body"
+	# The server sees the real client, not the host.
+	assert_match "$body" "^$XT_UP_OUT:[0-9]+$" "client address seen by the server"
+	# Many short connections: every one translated, none left half-open.
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		get ox "http://$XT_UP_HOST:5000/" >/dev/null || fail "connection $i from outside failed"
+	done
+	# The container port itself is not reachable through the host, nor is the sandbox.
+	get ox "http://$XT_UP_HOST:80/" >/dev/null 2>&1 && fail "unpublished port 80 reachable from outside"
+	xok port web
+	assert_eq "$OUT" "80/tcp -> 0.0.0.0:5000" "xnet port web"
+	rm_all
+	assert_no_leftovers
+	get ox "http://$XT_UP_HOST:5000/" >/dev/null 2>&1 && fail "port 5000 still answers after rm"
+	true
+}
+
+test_publish_from_host() {
+	local body
+	need_cmd curl
+	nat_servers
+	xok network create --subnet 10.81.0.0/24 pnet
+	web web pnet -p 5000:80
+	for url in "http://127.0.0.1:5000/" "http://localhost:5000/" "http://$XT_UP_HOST:5000/" "http://127.0.0.7:5000/"; do
+		body=$(get hx "$url") || fail "the host cannot reach $url: $body"
+		[ -n "$body" ] || fail "empty answer from $url"
+	done
+	# No proxy process: nothing listens on the host port.
+	hx ss -Htln "sport = :5000" | grep -q . && fail "something listens on host port 5000: $(hx ss -tlnp 'sport = :5000')"
+	# While published, no host process can take the port.
+	hx python3 -c 'import socket; s = socket.socket(); s.bind(("0.0.0.0", 5000))' 2>"$XT_TMP/bind.err" &&
+		fail "a host process could bind the published port 5000"
+	assert_contains "$(cat "$XT_TMP/bind.err")" "Address already in use" "bind of a published port"
+	hx python3 -c 'import socket; s = socket.socket(); s.bind(("0.0.0.0", 5001))' ||
+		fail "binding an unpublished port failed"
+	rm_all
+	# Released: the port is free for the host again.
+	hx python3 -c 'import socket; s = socket.socket(); s.bind(("0.0.0.0", 5000))' ||
+		fail "port 5000 still refused to host processes after rm"
+	assert_no_leftovers
+}
+
+test_publish_loopback_binding() {
+	local body
+	need_cmd curl
+	nat_servers
+	xok network create --subnet 10.82.0.0/24 pnet
+	web web pnet -p 127.0.0.1:8080:80
+	body=$(get hx "http://127.0.0.1:8080/") || fail "host cannot reach 127.0.0.1:8080: $body"
+	get hx "http://$XT_UP_HOST:8080/" >/dev/null 2>&1 && fail "a 127.0.0.1 binding answered on the host's address"
+	get ox "http://$XT_UP_HOST:8080/" >/dev/null 2>&1 && fail "a 127.0.0.1 binding answered from outside"
+	# moby#45610: the outside host routes 127.0.0.0/8 to us. It must get nothing.
+	ox ip addr del 127.0.0.1/8 dev lo	# takes the local 127.0.0.0/8 routes with it
+	ox ip route add 127.0.0.1/32 via "$XT_UP_HOST" dev up1 || fail "cannot route 127.0.0.1 via the host in the outside namespace"
+	ox sysctl -qw net.ipv4.conf.all.route_localnet=1 net.ipv4.conf.up1.route_localnet=1
+	hx sysctl -qw net.ipv4.conf.all.route_localnet=1 net.ipv4.conf.up0.route_localnet=1
+	ox ip route get 127.0.0.1 | grep -q "via $XT_UP_HOST" || fail "the outside does not route 127.0.0.1 to the host: $(ox ip route get 127.0.0.1 2>&1)"
+	local before
+	before=$(drops loopback-from-wire)
+	get ox "http://127.0.0.1:8080/" >/dev/null 2>&1 && fail "outside reached a 127.0.0.1 binding by routing 127/8 to the host"
+	[ "$(drops loopback-from-wire)" -gt "$before" ] || fail "no loopback-from-wire drop counted"
+	rm_all
+	assert_no_leftovers
+}
+
+test_publish_hairpin() {
+	local body ipc
+	need_cmd curl
+	nat_servers
+	xok network create --subnet 10.83.0.0/24 pnet
+	xok network create --subnet 10.84.0.0/24 other
+	web web pnet -p 5000:80
+	run_d c1 pnet
+	run_d c2 other
+	ipc=$(ipof c1 pnet)
+	body=$(get sx c1 "http://$XT_UP_HOST:5000/") || fail "hairpin from the same network failed: $body"
+	assert_match "$body" "^$ipc:[0-9]+$" "client address seen through hairpin"
+	body=$(get sx c2 "http://$XT_UP_HOST:5000/") || fail "hairpin from another network failed: $body"
+	# Publishing opens the port, not the network: c2 still cannot reach web directly.
+	get sx c2 "http://$(ipof web pnet):80/" >/dev/null 2>&1 && fail "another network reached the sandbox directly"
+	rm_all
+	assert_no_leftovers
+}
+
+test_publish_udp() {
+	local out
+	nat_servers
+	xok network create --subnet 10.85.0.0/24 pnet
+	xok run -d --name dns --network pnet -p 5353:53/udp python3 "$XT_TMP/udpecho.py" 53
+	track dns
+	wait_until 20 sx dns python3 "$XT_TMP/udpask.py" 127.0.0.1 53 ping || fail "the UDP server never answered"
+	out=$(ox python3 "$XT_TMP/udpask.py" "$XT_UP_HOST" 5353 hello) || fail "UDP from outside got no answer"
+	assert_match "$out" "^hello from $XT_UP_OUT:[0-9]+ reply-from $XT_UP_HOST:5353$" "UDP through the published port"
+	out=$(hx python3 "$XT_TMP/udpask.py" 127.0.0.1 5353 local) || fail "UDP from the host got no answer"
+	assert_match "$out" "reply-from 127.0.0.1:5353$" "UDP reply address for the host's socket"
+	# TCP on the same number is not published.
+	ox python3 -c 'import socket; socket.create_connection(("'"$XT_UP_HOST"'", 5353), timeout=2)' 2>/dev/null &&
+		fail "TCP 5353 reachable though only 5353/udp is published"
+	rm_all
+	assert_no_leftovers
+}
+
+test_rm_releases_port() {
+	need_cmd curl
+	nat_servers
+	xok network create --subnet 10.86.0.0/24 pnet
+	web web1 pnet -p 5000:80
+	xfail nz "port is already allocated" run -d --name web2 --network pnet -p 5000:80 sleep 1d
+	xok rm -f web1
+	web web2 pnet -p 5000:80
+	get ox "http://$XT_UP_HOST:5000/" >/dev/null || fail "port 5000 not reachable after it was published again"
+	rm_all
+	assert_no_leftovers
+}
+
+test_routed_to_sandbox() {
+	local ip before
+	xok network create --subnet 10.87.0.0/24 pnet
+	run_d c1 pnet
+	ip=$(ipof c1 pnet)
+	ping_ok c1 "$XT_UP_OUT"
+	# The outside host routes the sandbox subnet to us: it must not get in.
+	ox ip route add 10.87.0.0/24 via "$XT_UP_HOST" || fail "route in the outside namespace"
+	before=$(drops routed-to-sandbox)
+	ox ping -c2 -W1 "$ip" >/dev/null 2>&1 && fail "outside reached a sandbox address by routing to it"
+	[ "$(drops routed-to-sandbox)" -gt "$before" ] || fail "no routed-to-sandbox drop counted"
+	rm_all
+	assert_no_leftovers
+}
+
+test_policy() {
+	local before
+	need_cmd curl
+	nat_servers
+	xok network create --subnet 10.88.0.0/24 pnet
+	web web pnet -p 5000:80 -p 5001:80
+	get ox "http://$XT_UP_HOST:5000/" >/dev/null || fail "no policy: outside should reach 5000"
+	xok system policy add deny "$XT_UP_OUT/32"
+	before=$(drops policy-denied)
+	get ox "http://$XT_UP_HOST:5000/" >/dev/null 2>&1 && fail "a denied client reached a published port"
+	[ "$(drops policy-denied)" -gt "$before" ] || fail "no policy-denied drop counted"
+	# A port rule is more specific than a rule for every port.
+	xok system policy add --port 5001/tcp allow 198.18.0.0/24
+	get ox "http://$XT_UP_HOST:5001/" >/dev/null || fail "allowed on 5001, but refused"
+	get ox "http://$XT_UP_HOST:5000/" >/dev/null 2>&1 && fail "5000 reachable though denied"
+	# The policy is for clients of other hosts: the host itself is not affected.
+	get hx "http://127.0.0.1:5000/" >/dev/null || fail "the host lost its access through the policy"
+	xok system policy ls
+	assert_contains "$OUT" "deny     $XT_UP_OUT/32" "policy ls"
+	xfail 1 "no policy rule" system policy rm 10.9.9.0/24
+	xok system policy rm "$XT_UP_OUT/32"
+	xok system policy rm --port 5001/tcp 198.18.0.0/24
+	get ox "http://$XT_UP_HOST:5000/" >/dev/null || fail "rules removed, still refused"
+	xfail 1 "invalid action" system policy add permit 10.0.0.0/8
+	xfail 1 "invalid source" system policy add deny 10.0.0.300/8
+	rm_all
+	assert_no_leftovers
+}
+
+test_egress_masquerade() {
+	local out srv1 srv2
+	need_cmd curl
+	nat_servers
+	ip netns exec "${P}o" python3 "$XT_TMP/whoami.py" 8081 >/dev/null 2>&1 &
+	srv1=$!
+	wait_until 10 get ox "http://$XT_UP_OUT:8081/" || fail "outside server did not start"
+	ip netns exec "${P}o" python3 "$XT_TMP/udpecho.py" 9999 >/dev/null 2>&1 &
+	srv2=$!
+	xok network create --subnet 10.89.0.0/24 enet
+	run_d e1 enet
+	ping_ok e1 "$XT_UP_OUT"
+	out=$(get sx e1 "http://$XT_UP_OUT:8081/") || fail "TCP from a sandbox to outside: $out"
+	assert_match "$out" "^$XT_UP_HOST:[0-9]+$" "outside sees the host's address"
+	out=$(sx e1 python3 "$XT_TMP/udpask.py" "$XT_UP_OUT" 9999 hi) || fail "UDP from a sandbox to outside"
+	assert_match "$out" "^hi from $XT_UP_HOST:[0-9]+ reply-from $XT_UP_OUT:9999$" "UDP masquerade"
+	# A network without masquerade is routed with its own addresses: the outside has no way back.
+	xok network create --subnet 10.90.0.0/24 -o com.docker.network.bridge.enable_ip_masquerade=false nomasq
+	run_d e2 nomasq
+	ping_fails e2 "$XT_UP_OUT"
+	# Internal networks reach nothing outside.
+	xok network create --internal --subnet 10.91.0.0/24 inet
+	run_d e3 inet
+	ping_fails e3 "$XT_UP_OUT"
+	kill "$srv1" "$srv2"
+	wait "$srv1" "$srv2" 2>/dev/null
+	rm_all
+	assert_no_leftovers
+}
+
+test_egress_frag_needed() {
+	local out far
+	# A third namespace behind the outside one, over a link with a small MTU:
+	# the outside router answers big DF packets with ICMP frag-needed to the
+	# host's address, and the sandbox must get it.
+	far="${P}f"	# removed with the world (xt_force_cleanup)
+	ip netns add "$far" || fail "ip netns add $far"
+	ip -n "$far" link set lo up
+	ip -n "${P}o" link add fr0 mtu 1280 type veth peer name fr1 mtu 1280 netns "$far"
+	ip -n "${P}o" addr add 198.19.0.1/24 dev fr0
+	ip -n "$far" addr add 198.19.0.2/24 dev fr1
+	ip -n "${P}o" link set fr0 up
+	ip -n "$far" link set fr1 up
+	ip -n "$far" route add default via 198.19.0.1
+	ox sysctl -qw net.ipv4.ip_forward=1
+	xok network create --subnet 10.92.0.0/24 enet
+	run_d e1 enet
+	ping_ok e1 198.19.0.2
+	out=$(sx e1 ping -c1 -W2 -M do -s 1400 198.19.0.2 2>&1)
+	assert_contains "$out" "mtu = 1280" "frag-needed reaching the sandbox through NAT"
+	ip netns del "$far"
+	rm_all
+	assert_no_leftovers
+}
