@@ -225,21 +225,6 @@ static __always_inline int lxc_flood(struct __sk_buff *ctx, const struct xnet_if
 	return TC_ACT_SHOT;
 }
 
-/*
- * XNET_EP_* of the sender. The cache slot carries them; source_endpoint()'s
- * map fallback does not fill them in (its copy then has ifindex 0, which
- * lxc_handle set), so ask the endpoint map on that slow path.
- */
-static __always_inline __u16 lxc_ep_flags(const struct xnet_if_cache *src, __u32 ifindex)
-{
-	const struct xnet_endpoint *ep;
-
-	if (likely(src->ifindex == ifindex))
-		return src->ep_flags;
-	ep = endpoint_lookup(ifindex);
-	return ep ? ep->flags : 0;
-}
-
 static __always_inline int lxc_ipv4(struct __sk_buff *ctx, struct cursor *c, struct ethhdr *eth,
 				    const struct xnet_if_cache *src)
 {
@@ -252,7 +237,7 @@ static __always_inline int lxc_ipv4(struct __sk_buff *ctx, struct cursor *c, str
 		return drop(ctx, XNET_DROP_SPOOF_IP);
 
 	/* Only endpoints with published ports pay for the conntrack lookup. */
-	if (unlikely(lxc_ep_flags(src, ctx_ifindex(ctx)) & XNET_EP_PUBLISHED) &&
+	if (unlikely(src->ep_flags & XNET_EP_PUBLISHED) &&
 	    lxc_published_reply(ctx, iph, &verdict))
 		return verdict;
 
@@ -271,7 +256,6 @@ static __always_inline int lxc_handle(struct __sk_buff *ctx)
 	struct ethhdr *eth;
 	struct cursor c;
 
-	tmp.ifindex = 0;	/* a filled-in copy is told from a cache slot by this (lxc_ep_flags) */
 	src = source_endpoint(ctx_ifindex(ctx), &tmp, &reason);
 	if (!src)
 		return drop(ctx, reason);

@@ -99,6 +99,8 @@ source_endpoint(__u32 ifindex, struct xnet_if_cache *tmp, enum xnet_drop_reason 
 	if_cache_fill(tmp, XNET_IFC_ENDPOINT, ep->net_id, net);
 	tmp->ip = ep->ip;
 	mac_copy(tmp->mac, ep->mac);
+	tmp->ep_flags = ep->flags;
+	tmp->ifindex = ifindex;
 	return tmp;
 }
 

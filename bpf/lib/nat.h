@@ -122,11 +122,62 @@ static __always_inline void ct_entry_init(struct xnet_ct_entry *e, __be32 addr, 
 }
 
 /*
+ * Idle times after which a flow's NAT port may be given to another flow,
+ * in seconds: conntrack's defaults, shortened where a masquerade port is
+ * scarce and the endpoints are done (a closed TCP flow; Linux keeps
+ * TIME_WAIT for 120 s, the client side of a short connection holds its own
+ * for 60 s, and by then its peer answered the FIN long ago).
+ */
+#define NAT_IDLE_TCP_CLOSED	1
+#define NAT_IDLE_TCP_CLOSING	10
+#define NAT_IDLE_TCP_NEW	60
+#define NAT_IDLE_TCP_EST	(5 * 24 * 3600)
+#define NAT_IDLE_UDP		30
+#define NAT_IDLE_UDP_REPLIED	120
+#define NAT_IDLE_ICMP		30
+#define NS_PER_SEC		1000000000ULL
+
+/* Has the flow of entry @e been idle long enough for its port to go to another? */
+static __always_inline bool ct_expired(const struct xnet_ct_entry *e, __u8 proto, __u64 now)
+{
+	__u64 idle = now - e->last_seen, limit;
+
+	if (proto == IPPROTO_TCP)
+		limit = e->state == XNET_CT_ST_CLOSED ? NAT_IDLE_TCP_CLOSED :
+			e->state == XNET_CT_ST_CLOSING ? NAT_IDLE_TCP_CLOSING :
+			e->state == XNET_CT_ST_NEW ? NAT_IDLE_TCP_NEW : NAT_IDLE_TCP_EST;
+	else if (proto == IPPROTO_UDP)
+		limit = e->flags & XNET_CTF_SEEN_REPLY ? NAT_IDLE_UDP_REPLIED : NAT_IDLE_UDP;
+	else
+		limit = NAT_IDLE_ICMP;
+	return now > e->last_seen && idle >= limit * NS_PER_SEC;
+}
+
+/*
+ * Port @k (an IN entry) is held by an older flow: if that flow is over,
+ * take it away (its OUT entry too) and try to claim the port again. Two
+ * CPUs doing this for one port race on the BPF_NOEXIST insert; one wins.
+ */
+static __always_inline bool snat_reclaim(struct xnet_ct_key *k, const struct xnet_ct_entry *in, __u64 now)
+{
+	struct xnet_ct_entry *old = bpf_map_lookup_elem(&xnet_ct, k);
+	struct xnet_ct_key pk;
+
+	if (!old || old->kind != XNET_CT_SNAT || !ct_expired(old, k->proto, now))
+		return false;
+	ct_partner_key(&pk, k, old);
+	bpf_map_delete_elem(&xnet_ct, &pk);
+	bpf_map_delete_elem(&xnet_ct, k);
+	return !bpf_map_update_elem(&xnet_ct, k, in, BPF_NOEXIST);
+}
+
+/*
  * A new masqueraded flow from the sandbox behind host veth @ifindex: source
  * (uplink_ip, a port of [nat_port_min, nat_port_max]). The port is claimed
  * by inserting the reply's IN entry with BPF_NOEXIST, so two flows to the
  * same remote (address, port) never share one, while flows to different
- * remotes may (as Linux's NAT does). Ports published on the uplink address
+ * remotes may (as Linux's NAT does); a port whose flow is over (ct_expired)
+ * is taken back. Ports published on the uplink address
  * are skipped: their IN entries would shadow the published binding. The OUT
  * entry goes in last; losing that race to another CPU handling the same
  * flow means giving our port back and using the winner's.
@@ -155,7 +206,7 @@ static __always_inline int snat_create(const struct nat_tuple *t, const struct x
 		/* The answer: remote -> (uplink_ip, cand); ICMP echo: the identifier both ways. */
 		ct_key(&k, t->daddr, h->uplink_ip, t->proto == IPPROTO_ICMP ? cand : t->dport, cand,
 		       t->proto, XNET_CT_IN);
-		if (!bpf_map_update_elem(&xnet_ct, &k, &in, BPF_NOEXIST)) {
+		if (!bpf_map_update_elem(&xnet_ct, &k, &in, BPF_NOEXIST) || snat_reclaim(&k, &in, now)) {
 			port = cand;
 			break;
 		}

@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <time.h>
 #include <linux/in.h>
 #include <bpf/bpf.h>
 #include "test_progs.h"
@@ -330,12 +331,28 @@ static void test_snat_icmp_echo(void)
 	ASSERT_EQ(e.state, XNET_CT_ST_ESTABLISHED, "echo reply: OUT established");
 }
 
-/* Ports held by other flows to the same remote, or published, are skipped; none left: a counted drop. */
+/* bpf_ktime_get_ns()'s clock. */
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+/*
+ * Ports held by other flows to the same remote, or published, are skipped;
+ * none left: a counted drop; a port whose flow is over is taken back.
+ */
 static void test_snat_collision_and_exhaustion(void)
 {
 	struct xnet_ct_key k = { .saddr = IP_REMOTE, .daddr = FX_UPLINK_IP, .sport = htons(53),
 				 .proto = IPPROTO_UDP, .dir = XNET_CT_IN };
-	struct xnet_ct_entry taken = { .addr = IP_C, .port = htons(1), .kind = XNET_CT_SNAT };
+	struct xnet_ct_key old_out = { .saddr = IP_C, .daddr = IP_REMOTE, .sport = htons(1), .dport = htons(53),
+				       .proto = IPPROTO_UDP, .dir = XNET_CT_OUT };
+	struct xnet_ct_entry taken = { .addr = IP_C, .port = htons(1), .kind = XNET_CT_SNAT,
+				       .last_seen = mono_ns() };
+	struct xnet_ct_entry e;
 	struct xnet_pub_key pk = { .port = htons(41001), .proto = IPPROTO_UDP };
 	struct pkt in;
 	__u16 port;
@@ -349,6 +366,17 @@ static void test_snat_collision_and_exhaustion(void)
 	/* Both taken now (41001 by the flow above): the next flow has nothing left. */
 	in = OUT_FRAME(.saddr = IP_A, .daddr = IP_REMOTE, .proto = IPPROTO_UDP, .sport = 2222, .dport = 53);
 	dropped(env.eg_fd, &in, XNET_DROP_NAT_EXHAUSTED);
+
+	/* The flow on 41000 has been idle past the UDP timeout: its port goes to the next flow. */
+	taken.last_seen = mono_ns() - 31ULL * 1000000000ULL;
+	ASSERT_OK(bpf_map_update_elem(env.ct, &k, &taken, BPF_ANY) ? -errno : 0, "age 41000");
+	ASSERT_OK(bpf_map_update_elem(env.ct, &old_out, &(struct xnet_ct_entry){ .addr = FX_UPLINK_IP,
+		  .port = htons(41000), .kind = XNET_CT_SNAT }, BPF_ANY) ? -errno : 0, "its OUT entry");
+	if (snat_udp(IP_A, 2222, IP_REMOTE, 53, &port))
+		ASSERT_EQ(port, 41000, "an expired flow's port taken back");
+	ASSERT_TRUE(bpf_map_lookup_elem(env.ct, &old_out, &e) && errno == ENOENT, "the expired flow's OUT entry is gone");
+	ASSERT_TRUE(ct_get(IP_REMOTE, FX_UPLINK_IP, 53, 41000, IPPROTO_UDP, XNET_CT_IN, &e) && e.addr == IP_A &&
+		    e.port == htons(2222), "41000 now answers to the new flow");
 
 	/* Another remote port: both free again for it, but 41001 is published. */
 	ASSERT_OK(bpf_map_update_elem(env.published, &pk, &(struct xnet_pub){ .backend_ip = IP_B }, BPF_ANY) ?

@@ -142,7 +142,7 @@ test_egress_nat() {
 	tok="egress-$RANDOM"
 	mkdir -p "$XT_TMP/outside"
 	echo "$tok" >"$XT_TMP/outside/t.txt"
-	ox python3 -m http.server 8081 --bind "$XT_UP_OUT" --directory "$XT_TMP/outside" >"$XT_TMP/outside.log" 2>&1 &
+	ip netns exec "${P}o" python3 -m http.server 8081 --bind "$XT_UP_OUT" --directory "$XT_TMP/outside" >"$XT_TMP/outside.log" 2>&1 &
 	XT_OUT_SRV=$!
 	wait_until 10 http_get ox "http://$XT_UP_OUT:8081/t.txt" || fail "outside HTTP server did not start"
 	xok network create --subnet 10.63.0.0/24 enet
@@ -158,6 +158,7 @@ test_egress_nat() {
 		grep -q "^$ip " "$XT_TMP/outside.log" && fail "outside saw the sandbox address $ip: $(cat "$XT_TMP/outside.log")"
 	done
 	kill "$XT_OUT_SRV" 2>/dev/null
+	wait "$XT_OUT_SRV" 2>/dev/null
 	rm_all
 	assert_no_leftovers
 }
