@@ -6,17 +6,18 @@
  *   connect4, sendmsg4      destination = a published host port -> its endpoint
  *   recvmsg4, getpeername4  the endpoint shown as the published address again
  *   bind4                   a published port cannot be bound by a host process
+ *   the same five for IPv6  sockets using IPv4-mapped addresses (::ffff:127.0.0.1)
  *
  * The logic lives in lib/sock.h. Every entry first checks that the socket
  * lives in this xnet host's network namespace: the hooks see every process
  * of the machine, and several xnet hosts (each in its own namespace) may
  * have their copy attached to the same root cgroup.
  *
- * IPv4 sockets only: an AF_INET6 socket connecting to ::ffff:127.0.0.1 runs
- * the connect6 hook, which xnet does not attach (IPv6 is off, as in Docker
- * without --ipv6). A port the kernel hands out for bind(port 0) is not
- * checked; ephemeral ports come from ip_local_port_range, which published
- * ports may overlap as Docker's do.
+ * Genuine IPv6 destinations (::1 included) are not translated: xnet
+ * publishes IPv4 only, as Docker without --ipv6 does through iptables (its
+ * docker-proxy also listens on [::]). A port the kernel hands out for
+ * bind(port 0) is not checked; ephemeral ports come from
+ * ip_local_port_range, which published ports may overlap as Docker's do.
  */
 #include "lib/common.h"
 #include "lib/maps.h"
@@ -27,7 +28,7 @@ int sock_connect4(struct bpf_sock_addr *ctx)
 {
 	if (!sock_in_host_netns(ctx))
 		return SOCK_ALLOW;
-	return sock_xlate_fwd(ctx);
+	return sock4_xlate_fwd(ctx);
 }
 
 /* Unconnected UDP only: connected sockets were translated at connect(). */
@@ -36,7 +37,7 @@ int sock_sendmsg4(struct bpf_sock_addr *ctx)
 {
 	if (!sock_in_host_netns(ctx))
 		return SOCK_ALLOW;
-	return sock_xlate_fwd(ctx);
+	return sock4_xlate_fwd(ctx);
 }
 
 /* UDP only. The kernel accepts no other verdict than 1 here. */
@@ -44,7 +45,7 @@ SEC("cgroup/recvmsg4")
 int sock_recvmsg4(struct bpf_sock_addr *ctx)
 {
 	if (sock_in_host_netns(ctx))
-		sock_xlate_rev(ctx);
+		sock4_xlate_rev(ctx);
 	return SOCK_ALLOW;
 }
 
@@ -53,29 +54,64 @@ SEC("cgroup/getpeername4")
 int sock_getpeername4(struct bpf_sock_addr *ctx)
 {
 	if (sock_in_host_netns(ctx))
-		sock_xlate_rev(ctx);
+		sock4_xlate_rev(ctx);
 	return SOCK_ALLOW;
 }
 
 /*
  * A host process binding a published port gets EADDRINUSE, as if another
- * socket held it (Docker holds one through docker-proxy). Port 0 asks the
- * kernel for any free port and is left alone.
+ * socket held it (Docker holds one through docker-proxy).
  */
 SEC("cgroup/bind4")
 int sock_bind4(struct bpf_sock_addr *ctx)
 {
-	__be16 port = (__be16)ctx->user_port;
-	__u32 proto = ctx->protocol;
-
-	if (!port || !sock_proto_published(proto))
-		return SOCK_ALLOW;
 	if (!sock_in_host_netns(ctx))
 		return SOCK_ALLOW;
-	if (!sock_bind_conflicts(ctx->user_ip4, port, proto))
+	return sock_bind_check(ctx, ctx->user_ip4);
+}
+
+/* IPv6 sockets: the same for their IPv4-mapped destinations (see lib/sock.h). */
+SEC("cgroup/connect6")
+int sock_connect6(struct bpf_sock_addr *ctx)
+{
+	if (!sock_in_host_netns(ctx))
 		return SOCK_ALLOW;
-	bpf_set_retval(-EADDRINUSE);
-	return SOCK_REFUSE;
+	return sock6_xlate_fwd(ctx);
+}
+
+SEC("cgroup/sendmsg6")
+int sock_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	if (!sock_in_host_netns(ctx))
+		return SOCK_ALLOW;
+	return sock6_xlate_fwd(ctx);
+}
+
+SEC("cgroup/recvmsg6")
+int sock_recvmsg6(struct bpf_sock_addr *ctx)
+{
+	if (sock_in_host_netns(ctx))
+		sock6_xlate_rev(ctx);
+	return SOCK_ALLOW;
+}
+
+SEC("cgroup/getpeername6")
+int sock_getpeername6(struct bpf_sock_addr *ctx)
+{
+	if (sock_in_host_netns(ctx))
+		sock6_xlate_rev(ctx);
+	return SOCK_ALLOW;
+}
+
+/* [::] (dual-stack) and mapped addresses collide with IPv4 bindings. */
+SEC("cgroup/bind6")
+int sock_bind6(struct bpf_sock_addr *ctx)
+{
+	__be32 addr;
+
+	if (!sock_in_host_netns(ctx) || !sock6_bind_addr4(ctx, &addr))
+		return SOCK_ALLOW;
+	return sock_bind_check(ctx, addr);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -105,18 +105,20 @@ static __always_inline int sock_rev_record(struct bpf_sock_addr *ctx, __be32 add
 }
 
 /*
- * connect4 / sendmsg4: a host socket heading for a published port goes to
- * its endpoint instead. Everything else passes untouched.
+ * connect / sendmsg: the binding a host socket heading for (@daddr, @dport)
+ * reaches, with the reverse entry recorded; NULL when the destination is no
+ * published port of this host (leave the socket alone). *@err is set when
+ * the socket must be refused instead.
  */
-static __always_inline int sock_xlate_fwd(struct bpf_sock_addr *ctx)
+static __always_inline const struct xnet_pub *sock_fwd(struct bpf_sock_addr *ctx, __be32 daddr,
+							 __be16 dport, int *err)
 {
 	const struct xnet_pub *pub;
-	__be32 daddr = ctx->user_ip4;
-	__be16 dport = (__be16)ctx->user_port;	/* network order in the low 16 bits */
 	__u32 proto = ctx->protocol;
 
+	*err = 0;
 	if (!sock_proto_published(proto))
-		return SOCK_ALLOW;
+		return NULL;
 	/*
 	 * 0.0.0.0 as a destination means this host: the kernel connects it to
 	 * 127.0.0.1 (ip_route_connect), so a socket listening on 0.0.0.0 or
@@ -125,41 +127,112 @@ static __always_inline int sock_xlate_fwd(struct bpf_sock_addr *ctx)
 	if (!daddr)
 		daddr = bpf_htonl(0x7f000001);
 	else if (!sock_is_host_addr(daddr))
-		return SOCK_ALLOW;
+		return NULL;
 	pub = sock_pub_lookup(daddr, dport, proto);
 	if (!pub)
-		return SOCK_ALLOW;
+		return NULL;
 	/*
 	 * A socket whose replies we could not map back would see them come
 	 * from the endpoint's address; UDP clients drop such answers. Refuse
 	 * rather than half translate (the LRU map fails only without memory).
 	 */
 	if (sock_rev_record(ctx, daddr, dport, pub)) {
-		bpf_set_retval(-ENOMEM);
-		return SOCK_REFUSE;
+		*err = -ENOMEM;
+		return NULL;
 	}
-	ctx->user_ip4 = pub->backend_ip;
-	ctx->user_port = pub->backend_port;
-	return SOCK_ALLOW;
+	return pub;
 }
 
 /*
- * recvmsg4 / getpeername4: the peer is an endpoint this socket reached
- * through a published port: show the published address instead.
+ * recvmsg / getpeername: the published address to show for a peer at
+ * (@addr, @port) that this socket reached through a published port, or NULL.
  */
-static __always_inline void sock_xlate_rev(struct bpf_sock_addr *ctx)
+static __always_inline const struct xnet_sock_rev *sock_rev(struct bpf_sock_addr *ctx, __be32 addr,
+							    __be16 port)
 {
 	struct xnet_sock_rev_key key = {
 		.cookie = bpf_get_socket_cookie(ctx),
-		.addr = ctx->user_ip4,
-		.port = (__be16)ctx->user_port,
+		.addr = addr,
+		.port = port,
 	};
+
+	return bpf_map_lookup_elem(&xnet_sock_rev, &key);
+}
+
+/* IPv4 sockets: connect4 / sendmsg4. */
+static __always_inline int sock4_xlate_fwd(struct bpf_sock_addr *ctx)
+{
+	const struct xnet_pub *pub;
+	int err;
+
+	pub = sock_fwd(ctx, ctx->user_ip4, (__be16)ctx->user_port, &err);
+	if (err) {
+		bpf_set_retval(err);
+		return SOCK_REFUSE;
+	}
+	if (pub) {
+		ctx->user_ip4 = pub->backend_ip;
+		ctx->user_port = pub->backend_port;
+	}
+	return SOCK_ALLOW;
+}
+
+/* IPv4 sockets: recvmsg4 / getpeername4. */
+static __always_inline void sock4_xlate_rev(struct bpf_sock_addr *ctx)
+{
 	const struct xnet_sock_rev *rev;
 
-	rev = bpf_map_lookup_elem(&xnet_sock_rev, &key);
+	rev = sock_rev(ctx, ctx->user_ip4, (__be16)ctx->user_port);
 	if (!rev)
 		return;
 	ctx->user_ip4 = rev->addr;
+	ctx->user_port = rev->port;
+}
+
+/*
+ * IPv6 sockets reach IPv4 through IPv4-mapped addresses (::ffff:a.b.c.d):
+ * a dual-stack socket connecting to ::ffff:127.0.0.1 runs the connect6
+ * hook, then the kernel's IPv4 path. Java and other runtimes use such
+ * sockets for everything, so they get the same translation. Genuine IPv6
+ * destinations (::1 included) are left alone: xnet publishes IPv4 only.
+ */
+static __always_inline bool sock6_v4mapped(struct bpf_sock_addr *ctx)
+{
+	return ctx->user_ip6[0] == 0 && ctx->user_ip6[1] == 0 &&
+	       ctx->user_ip6[2] == bpf_htonl(0x0000ffff);
+}
+
+/* IPv6 sockets: connect6 / sendmsg6. */
+static __always_inline int sock6_xlate_fwd(struct bpf_sock_addr *ctx)
+{
+	const struct xnet_pub *pub;
+	int err;
+
+	if (!sock6_v4mapped(ctx))
+		return SOCK_ALLOW;
+	pub = sock_fwd(ctx, ctx->user_ip6[3], (__be16)ctx->user_port, &err);
+	if (err) {
+		bpf_set_retval(err);
+		return SOCK_REFUSE;
+	}
+	if (pub) {
+		ctx->user_ip6[3] = pub->backend_ip;
+		ctx->user_port = pub->backend_port;
+	}
+	return SOCK_ALLOW;
+}
+
+/* IPv6 sockets: recvmsg6 / getpeername6. */
+static __always_inline void sock6_xlate_rev(struct bpf_sock_addr *ctx)
+{
+	const struct xnet_sock_rev *rev;
+
+	if (!sock6_v4mapped(ctx))
+		return;
+	rev = sock_rev(ctx, ctx->user_ip6[3], (__be16)ctx->user_port);
+	if (!rev)
+		return;
+	ctx->user_ip6[3] = rev->addr;
 	ctx->user_port = rev->port;
 }
 
@@ -206,6 +279,42 @@ static __always_inline bool sock_bind_conflicts(__be32 addr, __be16 port, __u8 p
 	 */
 	bpf_for_each_map_elem(&xnet_published, sock_port_scan_cb, &scan, 0);
 	return scan.found;
+}
+
+/*
+ * bind4 / bind6: refuse a bind that collides with a published binding, as
+ * the socket Docker holds on each published port (docker-proxy) would make
+ * it fail. Port 0 asks the kernel for any free port and is left alone.
+ */
+static __always_inline int sock_bind_check(struct bpf_sock_addr *ctx, __be32 addr)
+{
+	__be16 port = (__be16)ctx->user_port;
+	__u32 proto = ctx->protocol;
+
+	if (!port || !sock_proto_published(proto))
+		return SOCK_ALLOW;
+	if (!sock_bind_conflicts(addr, port, proto))
+		return SOCK_ALLOW;
+	bpf_set_retval(-EADDRINUSE);
+	return SOCK_REFUSE;
+}
+
+/*
+ * The IPv4 address an IPv6 bind stands for: :: (dual-stack, the Linux
+ * default) takes the port on every IPv4 address too, as 0.0.0.0; a mapped
+ * address is that IPv4 address. False for genuine IPv6 addresses, which no
+ * published binding covers.
+ */
+static __always_inline bool sock6_bind_addr4(struct bpf_sock_addr *ctx, __be32 *addr)
+{
+	if (sock6_v4mapped(ctx)) {
+		*addr = ctx->user_ip6[3];
+		return true;
+	}
+	if (ctx->user_ip6[0] | ctx->user_ip6[1] | ctx->user_ip6[2] | ctx->user_ip6[3])
+		return false;
+	*addr = 0;
+	return true;
 }
 
 #endif /* XNET_LIB_SOCK_H */

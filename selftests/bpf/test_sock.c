@@ -13,6 +13,9 @@
  *   {0.0.0.0,   5000, udp} -> 127.0.0.2:6000
  *   {127.0.0.1, 5003, tcp} -> 127.0.0.2:6000
  *
+ * IPv6 sockets are covered through IPv4-mapped addresses (::ffff:127.0.0.1),
+ * the way dual-stack runtimes (Java) reach IPv4.
+ *
  * Each subtest forks a child that joins the cgroup and the namespace it
  * needs, plays the host process and exits non-zero on the first failed
  * check (printed by the ASSERT macros). Without the hooks every subtest
@@ -60,7 +63,7 @@ static struct {
 	int host_ns;		/* the xnet host's netns */
 	__u64 host_cookie;
 	int be_tcp, be_udp;	/* the sandbox stand-in, in host_ns, outside the cgroup */
-	struct bpf_link *links[5];
+	struct bpf_link *links[10];
 } w = { .cg_fd = -1, .orig_ns = -1, .host_ns = -1, .be_tcp = -1, .be_udp = -1 };
 
 static struct sockaddr_in sin_of(const char *ip, int port)
@@ -414,6 +417,141 @@ static bool child_unconfigured(void)
 	return ok;
 }
 
+/* ------------------------------------------------------------ IPv6 sockets */
+
+/* [::ffff:ip]:port, or [ip6]:port when @ip contains a colon. */
+static struct sockaddr_in6 sin6_of(const char *ip, int port)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), strchr(ip, ':') ? "%s" : "::ffff:%s", ip);
+	inet_pton(AF_INET6, buf, &sin6.sin6_addr);
+	return sin6;
+}
+
+static bool sin6_eq(const struct sockaddr_in6 *got, const char *ip, int port, const char *what)
+{
+	struct sockaddr_in6 want = sin6_of(ip, port);
+	char g[INET6_ADDRSTRLEN], x[INET6_ADDRSTRLEN];
+
+	if (got->sin6_family == AF_INET6 && got->sin6_port == want.sin6_port &&
+	    !memcmp(&got->sin6_addr, &want.sin6_addr, sizeof(want.sin6_addr)))
+		return true;
+	inet_ntop(AF_INET6, &got->sin6_addr, g, sizeof(g));
+	inet_ntop(AF_INET6, &want.sin6_addr, x, sizeof(x));
+	return xt__fail(__FILE__, __LINE__, "%s: got [%s]:%u, expected [%s]:%u", what, g,
+			ntohs(got->sin6_port), x, ntohs(want.sin6_port));
+}
+
+static int sock6_new(int type)
+{
+	int fd = socket(AF_INET6, type | SOCK_CLOEXEC, 0);
+	struct timeval tv = { .tv_sec = 1 };
+
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+static int try_bind6(int type, const char *ip, int port)
+{
+	struct sockaddr_in6 sin6 = sin6_of(ip, port);
+	int fd = sock6_new(type), err, one = 1;
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	err = bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+/* connect() of a dual-stack socket to [::ffff:ip]:port: 0 or -errno. */
+static int tcp6_connect_err(const char *ip, int port)
+{
+	struct sockaddr_in6 dst = sin6_of(ip, port);
+	int c = sock6_new(SOCK_STREAM), err;
+
+	if (c < 0)
+		return -errno;
+	err = connect(c, (struct sockaddr *)&dst, sizeof(dst)) ? -errno : 0;
+	close(c);
+	return err;
+}
+
+/* A dual-stack socket to [::ffff:ip]:port lands on @lfd; getpeername shows what it asked for. */
+static bool tcp6_reaches(const char *ip, int port, int lfd)
+{
+	struct sockaddr_in6 dst = sin6_of(ip, port), peer = {};
+	socklen_t len = sizeof(peer);
+	int c = sock6_new(SOCK_STREAM), s = -1;
+	char what[96];
+	bool ok = false;
+
+	snprintf(what, sizeof(what), "connect [::ffff:%s]:%d", ip, port);
+	if (!ASSERT_GT(c, -1, "socket(AF_INET6)"))
+		return false;
+	if (!ASSERT_OK(connect(c, (struct sockaddr *)&dst, sizeof(dst)) ? -errno : 0, what))
+		goto out;
+	s = tcp_accept(lfd, 1000);
+	if (!ASSERT_GT(s, -1, "the connection arrives at the backend") ||
+	    !ASSERT_OK(getpeername(c, (struct sockaddr *)&peer, &len), "getpeername"))
+		goto out;
+	ok = sin6_eq(&peer, ip, port, "getpeername shows the mapped published address");
+out:
+	close(c);
+	if (s >= 0)
+		close(s);
+	return ok;
+}
+
+static bool child_v4mapped(void)
+{
+	struct sockaddr_in6 dst = sin6_of("127.0.0.1", PUB_ANY_PORT), from = {};
+	struct sockaddr_in src = {};
+	socklen_t len = sizeof(src);
+	char buf[16] = {};
+	int u;
+	bool ok;
+
+	if (!tcp6_reaches("127.0.0.1", PUB_ANY_PORT, w.be_tcp) ||
+	    !tcp6_reaches(HOST_ADDR, PUB_ANY_PORT, w.be_tcp) ||
+	    !tcp6_reaches("127.0.0.1", PUB_LO_PORT, w.be_tcp) ||
+	    !ASSERT_EQ(tcp6_connect_err("127.0.0.5", PUB_LO_PORT), -ECONNREFUSED,
+		       "[::ffff:127.0.0.5] is not 127.0.0.1") ||
+	    !nothing_queued(w.be_tcp, "nothing else reached the backend"))
+		return false;
+	u = sock6_new(SOCK_DGRAM);
+	if (!ASSERT_GT(u, -1, "socket(AF_INET6, SOCK_DGRAM)"))
+		return false;
+	ok = ASSERT_EQ(sendto(u, "hello", 5, 0, (struct sockaddr *)&dst, sizeof(dst)), 5, "sendto") &&
+	     ASSERT_EQ(recvfrom(w.be_udp, buf, sizeof(buf), 0, (struct sockaddr *)&src, &len), 5,
+		       "the backend receives the datagram") &&
+	     ASSERT_EQ(sendto(w.be_udp, "world", 5, 0, (struct sockaddr *)&src, len), 5, "backend reply");
+	len = sizeof(from);
+	ok = ok && ASSERT_EQ(recvfrom(u, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len), 5,
+			     "the client receives the reply") &&
+	     sin6_eq(&from, "127.0.0.1", PUB_ANY_PORT, "recvfrom shows the mapped published address");
+	close(u);
+	return ok;
+}
+
+static bool child_bind6(void)
+{
+	return ASSERT_ERR(try_bind6(SOCK_STREAM, "::", PUB_ANY_PORT), -EADDRINUSE,
+			  "bind [::] (dual-stack) on a port published on 0.0.0.0") &&
+	       ASSERT_ERR(try_bind6(SOCK_DGRAM, "::", PUB_ANY_PORT), -EADDRINUSE,
+			  "bind udp [::] on a port published for udp") &&
+	       ASSERT_ERR(try_bind6(SOCK_STREAM, "127.0.0.1", PUB_LO_PORT), -EADDRINUSE,
+			  "bind [::ffff:127.0.0.1] on a port published on 127.0.0.1") &&
+	       ASSERT_ERR(try_bind6(SOCK_STREAM, "::", PUB_LO_PORT), -EADDRINUSE,
+			  "bind [::] on a port published on 127.0.0.1") &&
+	       ASSERT_OK(try_bind6(SOCK_STREAM, HOST_ADDR, PUB_LO_PORT),
+			 "bind [::ffff:" HOST_ADDR "] on a port published on 127.0.0.1") &&
+	       ASSERT_OK(try_bind6(SOCK_STREAM, "::", FREE_PORT), "bind [::] on a free port");
+}
+
 /* ------------------------------------------------------------ world */
 
 static int netns_cookie(__u64 *cookie)
@@ -520,7 +658,9 @@ static bool attach(void)
 	struct bpf_program *progs[] = {
 		w.skel->progs.sock_connect4, w.skel->progs.sock_sendmsg4,
 		w.skel->progs.sock_recvmsg4, w.skel->progs.sock_getpeername4,
-		w.skel->progs.sock_bind4,
+		w.skel->progs.sock_bind4, w.skel->progs.sock_connect6,
+		w.skel->progs.sock_sendmsg6, w.skel->progs.sock_recvmsg6,
+		w.skel->progs.sock_getpeername6, w.skel->progs.sock_bind6,
 	};
 
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
@@ -573,6 +713,10 @@ XT_TEST(sock)
 		in_cgroup(child_udp, w.host_ns, "udp sendto/recvfrom/connect");
 	if (xt__start_subtest("bind_refused"))
 		in_cgroup(child_bind, w.host_ns, "bind while published");
+	if (xt__start_subtest("ipv4_mapped"))
+		in_cgroup(child_v4mapped, w.host_ns, "dual-stack sockets to ::ffff:<host>");
+	if (xt__start_subtest("bind6_refused"))
+		in_cgroup(child_bind6, w.host_ns, "IPv6 binds while published");
 	if (xt__start_subtest("other_netns_untouched"))
 		in_cgroup(child_untouched, w.orig_ns, "outside the host netns");
 	if (xt__start_subtest("host_unconfigured")) {
