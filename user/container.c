@@ -20,6 +20,7 @@
 #include "log.h"
 #include "netlink.h"
 #include "netns.h"
+#include "ports.h"
 #include "process.h"
 #include "xnet.h"
 
@@ -194,6 +195,13 @@ int container__connect(struct xnet *x, struct container *c, const struct network
 	rc = endpoint__kernel_apply(x, c, &e, n, existing == 0);
 	if (rc)
 		return xerr(x, "cannot attach %s to network %s: %s", c->name, n->name, strerror(-rc));
+	/* The first endpoint is the backend of the sandbox's published ports. */
+	if (existing == 0) {
+		rc = ports__kernel_apply(x, c);
+		if (rc)
+			return xerr(x, "cannot publish the ports of %s on network %s: %s", c->name, n->name,
+				    strerror(-rc));
+	}
 	container__write_hosts(x, c);
 	{
 		char ip[16];
@@ -243,6 +251,12 @@ int container__disconnect(struct xnet *x, struct container *c, const struct netw
 			nl__sandbox_default_route(path, eps[1].ifname, gw);
 		}
 	}
+	/* Flows of the address that just left must not carry over to its next owner. */
+	if (!rc)
+		rc = dp__ct_flush_ip(x->dp, htonl(eps[hit].ip));
+	/* The backend of the published ports left: the next ethN takes over, or they go dark. */
+	if (!rc && hit == 0 && ports__kernel_apply(x, c))
+		rc = xerr(x, "cannot move the published ports of %s to its next network", c->name);
 	if (!rc) {
 		container__write_hosts(x, c);
 		log_info("disconnected %s from %s (%s)", c->name, n->name, eps[hit].ifname);
@@ -263,6 +277,9 @@ int container__remove(struct xnet *x, struct container *c, bool force)
 			    c->name);
 	store__kernel_touch(x);
 	stop_processes(x, c);
+	/* The host ports first, so that they can be published again at once (moby#20486). */
+	if (ports__release(x, c))
+		return xerr(x, "cannot release the published ports of %s", c->name);
 	endpoint__list(x, c->id, &eps, &neps);
 	for (int i = 0; i < neps; i++)
 		if (endpoint__kernel_remove(x, c, &eps[i]))
@@ -303,6 +320,9 @@ const struct cli_opt run_opts[] = {
 	{ "interactive", 'i', NULL, "Keep STDIN open (xnet always passes the terminal's stdio through)" },
 	{ "tty", 't', NULL, "Accepted for compatibility; the command uses the caller's terminal" },
 	{ "net", 0, "network", "Alias of --network" },
+	{ "publish", 'p', "list", "Publish a container's port(s) to the host ([ip:][hostPort[-end]:]containerPort[-end][/proto])" },
+	{ "publish-all", 'P', NULL, "Publish all exposed ports to random ports" },
+	{ "expose", 0, "list", "Expose a port or a range of ports" },
 	{ 0 }
 };
 
@@ -313,6 +333,7 @@ struct run_args {
 	char *aliases[MAX_MULTI];
 	char *env[MAX_MULTI + 1];
 	int naliases, nenv;
+	struct ports_req ports;	/* -p, -P, --expose */
 };
 
 static int run_opt(void *ctx, int idx, const char *arg)
@@ -355,6 +376,9 @@ static int run_opt(void *ctx, int idx, const char *arg)
 		a->env[a->nenv++] = strdup(arg);
 		return 0;
 	case 8: case 9: return 0;
+	case 11: return ports__parse_publish(a->x, &a->ports, arg);
+	case 12: a->ports.publish_all = true; return 0;
+	case 13: return ports__parse_expose(a->x, &a->ports, arg);
 	}
 	return -1;
 }
@@ -472,13 +496,13 @@ int cmd_run(struct xnet *x, int argc, char **argv)
 	pid_t pid, shim = 0;
 
 	i = cli__parse(x, cli__current, argv[0], argc, argv, run_opt, &a);
-	if (i < 0)
-		return i == -2 ? 0 : 125;
-	if (!cli__arity(x, cli__current, argv[0], argc - i, 1, -1))
-		return 125;
+	if (i < 0 || !cli__arity(x, cli__current, argv[0], argc - i, 1, -1)) {
+		rc = i == -2 ? 0 : 125;
+		goto out;
+	}
 	if (a.name && !util__valid_name(a.name[0] == '/' ? a.name + 1 : a.name)) {
 		xerr(x, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", a.name);
-		return 125;
+		goto out;
 	}
 	if (!a.network)
 		a.network = "bridge";
@@ -486,15 +510,17 @@ int cmd_run(struct xnet *x, int argc, char **argv)
 		if (a.ip || a.naliases) {
 			xerr(x, "%s", a.ip ? "user specified IP address is supported on user defined networks only"
 					   : "network-scoped aliases are only supported for user-defined networks");
-			return 125;
+			goto out;
 		}
 		if (a.hostname && strncmp(a.network, "container:", 10) == 0) {
 			xerr(x, "conflicting options: hostname and the network mode");
-			return 125;
+			goto out;
 		}
+		if (ports__check_netmode(x, &a.ports, a.network))
+			goto out;
 	}
 	if (store__begin(x))
-		return 125;
+		goto out;
 	if (a.name) {
 		struct container other;
 		const char *nm = a.name[0] == '/' ? a.name + 1 : a.name;
@@ -593,8 +619,14 @@ int cmd_run(struct xnet *x, int argc, char **argv)
 		goto rollback;
 	}
 	sqlite3_finalize(st);
+	/*
+	 * Ports before any kernel change: a taken port fails the run here, and
+	 * the rollback of the store is then all there is to undo.
+	 */
+	if (ports__record(x, &c, strcmp(c.netmode, "default") ? NULL : &n, &a.ports))
+		goto rollback;
 
-	/* Kernel side: the sandbox's files, namespace and first endpoint. */
+	/* Kernel side: the sandbox's files, namespace and first endpoint (with its published ports). */
 	store__kernel_touch(x);
 	container__dir(x, c.id, dir, sizeof(dir));
 	if (util__mkdir_p(dir)) {
@@ -704,8 +736,12 @@ int cmd_run(struct xnet *x, int argc, char **argv)
 	rc = status;
 	goto out;
 rollback:
+	/* Published entries are not derived back from a rolled-back store: remove them first. */
+	if (x->kernel_touched)
+		ports__release(x, &c);
 	store__rollback(x);
 out:
+	ports__req_free(&a.ports);
 	container__free(&c);
 	container__free(&target);
 	for (int k = 0; k < a.nenv; k++)
@@ -885,17 +921,23 @@ int cmd_ps(struct xnet *x, int argc, char **argv)
 			json_object_object_add(row, "Status", json_object_new_string(status));
 			json_object_object_add(row, "State", json_object_new_string(container__running(&c) ? "running" :
 										      c.started[0] ? "exited" : "created"));
-			json_object_object_add(row, "Ports", json_object_new_string(""));
+			{
+				char ports[2048];
+
+				ports__display(x, &c, ports, sizeof(ports));
+				json_object_object_add(row, "Ports", json_object_new_string(ports));
+			}
 			json_object_object_add(row, "Networks", json_object_new_string(nets));
 			json_object_array_add(arr, row);
 		} else {
 			status_str(x, &c, status, sizeof(status));
 			util__ago(c.created, created, sizeof(created));
 			command_str(&c, cmd, sizeof(cmd), a.notrunc);
-			char idb[XNET_ID_LEN + 1];
+			char idb[XNET_ID_LEN + 1], ports[2048];
 
 			snprintf(idb, sizeof(idb), "%.*s", a.notrunc ? 64 : 12, c.id);
-			cli__table_row(tab, idb, cmd, created, status, "", c.name);
+			ports__display(x, &c, ports, sizeof(ports));
+			cli__table_row(tab, idb, cmd, created, status, ports, c.name);
 		}
 		container__free(&c);
 	}
@@ -1034,7 +1076,7 @@ static struct json_object *container__inspect_json(struct xnet *x, struct contai
 	container__netns_path(x, c, path, sizeof(path));
 	json_object_object_add(ns, "SandboxID", jstr(strcmp(c->netmode, "host") ? c->id : ""));
 	json_object_object_add(ns, "SandboxKey", jstr(strcmp(c->netmode, "host") ? path : ""));
-	json_object_object_add(ns, "Ports", json_object_new_object());
+	ports__inspect(x, c, hc, cfg, ns);
 	/* Top-level fields describe the default bridge endpoint only (Docker's legacy fields). */
 	json_object_object_add(ns, "EndpointID", jstr(""));
 	json_object_object_add(ns, "Gateway", jstr(""));

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "log.h"
+#include "ports.h"
 #include "xnet.h"
 
 static struct xnet *g_x;
@@ -66,6 +67,7 @@ static const struct cli_cmd top_cmds[] = {
 	{ "run", cmd_run, "COMMAND [ARG...]", "Create a sandbox and run a command in it", run_opts },
 	{ "exec", cmd_exec, "CONTAINER COMMAND [ARG...]", "Run a command in a running sandbox", exec_opts },
 	{ "ps", cmd_ps, "", "List sandboxes", ps_opts },
+	{ "port", cmd_port, "CONTAINER [PRIVATE_PORT[/PROTO]]", "List port mappings or a specific mapping for the sandbox", NULL },
 	{ "rm", cmd_rm, "CONTAINER [CONTAINER...]", "Remove one or more sandboxes", rm_opts },
 	{ "inspect", cmd_inspect, "CONTAINER [CONTAINER...]", "Return low-level information on sandboxes", inspect_opts },
 	{ "system", cmd_system, "COMMAND", "Manage xnet itself (drops, reconcile, teardown)", NULL },

@@ -47,7 +47,24 @@ static const char schema[] =
 	" network_id TEXT NOT NULL REFERENCES networks(id), ifname TEXT NOT NULL,"
 	" host_ifname TEXT UNIQUE NOT NULL, ip INTEGER NOT NULL, idx INTEGER NOT NULL,"
 	" user_ip INTEGER NOT NULL DEFAULT 0, aliases TEXT NOT NULL DEFAULT '[]',"
-	" UNIQUE (container_id, network_id), UNIQUE (network_id, ip));";
+	" UNIQUE (container_id, network_id), UNIQUE (network_id, ip));"
+	/* Port publishing (user/ports.c); ports as integers, proto as IPPROTO_TCP/UDP. */
+	"CREATE TABLE IF NOT EXISTS port_settings ("
+	" container_id TEXT PRIMARY KEY REFERENCES containers(id) ON DELETE CASCADE,"
+	" publish_all INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE IF NOT EXISTS port_bindings ("	/* -p as given: HostConfig.PortBindings */
+	" container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE, seq INTEGER NOT NULL,"
+	" port INTEGER NOT NULL, proto INTEGER NOT NULL, host_ip TEXT NOT NULL, host_port TEXT NOT NULL,"
+	" PRIMARY KEY (container_id, seq));"
+	"CREATE TABLE IF NOT EXISTS exposed_ports ("	/* --expose and -p ports: Config.ExposedPorts */
+	" container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+	" port INTEGER NOT NULL, proto INTEGER NOT NULL, PRIMARY KEY (container_id, port, proto));"
+	/* What was allocated: a host (ip, port, proto) belongs to one sandbox at most. */
+	"CREATE TABLE IF NOT EXISTS published_ports ("
+	" host_ip INTEGER NOT NULL, host_port INTEGER NOT NULL, proto INTEGER NOT NULL,"
+	" container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+	" port INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (host_ip, host_port, proto));"
+	"CREATE INDEX IF NOT EXISTS published_ports_by_container ON published_ports (container_id);";
 
 /* The built-in networks, as Docker creates them at daemon start. */
 static int store__seed(struct xnet *x)

@@ -1,0 +1,1160 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ports: port publishing, Docker's way (`run -p/-P/--expose`, `xnet port`,
+ * the PORTS column of ps, the port fields of inspect).
+ *
+ * The store holds what was asked (port_bindings, exposed_ports,
+ * port_settings) and what was allocated (published_ports, one row per host
+ * (ip, port, proto), so a host port belongs to one sandbox at most). The
+ * kernel entries (xnet_published) are derived from published_ports and the
+ * sandbox's backend endpoint (its lowest ethN) by ports__kernel_apply(), on
+ * run, connect, disconnect and reconcile.
+ *
+ * There is no proxy process and no socket held open per port (Docker holds
+ * one): while a port is published the socket hooks refuse host processes
+ * that bind() it (bpf/sock.bpf.c), and before publishing we bind() a probe
+ * socket once to find ports a host process already has.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "cli.h"
+#include "datapath.h"
+#include "log.h"
+#include "netlink.h"
+#include "ports.h"
+#include "xnet.h"
+
+#define OPT_HOSTIP "com.docker.network.bridge.host_binding_ipv4"
+/* seq of bindings that -P adds for exposed ports with no -p (after every -p binding). */
+#define SEQ_PUBLISH_ALL 1000000
+
+static const char *proto_name(uint8_t proto)
+{
+	return proto == IPPROTO_UDP ? "udp" : proto == IPPROTO_SCTP ? "sctp" : "tcp";
+}
+
+/* ------------------------------------------------------------------ parsing */
+
+/* One port number, as Go's strconv.ParseUint(s, 10, 16): digits only. */
+static int parse_port(const char *s, size_t len, uint16_t *out)
+{
+	unsigned long v = 0;
+
+	if (!len || len > 5)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v > 65535)
+		return -EINVAL;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+/* "80" or "80-90" (nat.ParsePortRange): start <= end. */
+static int parse_range(const char *s, uint16_t *start, uint16_t *end)
+{
+	const char *dash = strchr(s, '-');
+
+	if (!dash) {
+		if (parse_port(s, strlen(s), start))
+			return -EINVAL;
+		*end = *start;
+		return 0;
+	}
+	if (strchr(dash + 1, '-') || parse_port(s, (size_t)(dash - s), start) ||
+	    parse_port(dash + 1, strlen(dash + 1), end) || *end < *start)
+		return -EINVAL;
+	return 0;
+}
+
+/* "tcp", "udp" (any case). SCTP is valid Docker but the datapath carries TCP and UDP only. */
+static int parse_proto(struct xnet *x, const char *proto, const char *spec, uint8_t *out)
+{
+	if (!strcasecmp(proto, "tcp"))
+		*out = IPPROTO_TCP;
+	else if (!strcasecmp(proto, "udp"))
+		*out = IPPROTO_UDP;
+	else if (!strcasecmp(proto, "sctp"))
+		return xerr(x, "xnet does not publish or expose SCTP ports (\"%s\"): its datapath translates TCP and UDP only",
+			    spec);
+	else
+		return xerr(x, "invalid proto: %s", proto);
+	return 0;
+}
+
+static int add_exposed(struct ports_req *r, uint16_t port, uint8_t proto)
+{
+	struct port_key *v;
+
+	for (int i = 0; i < r->nexposed; i++)
+		if (r->exposed[i].port == port && r->exposed[i].proto == proto)
+			return 0;
+	v = realloc(r->exposed, sizeof(*v) * (size_t)(r->nexposed + 1));
+	if (!v)
+		return -ENOMEM;
+	r->exposed = v;
+	r->exposed[r->nexposed++] = (struct port_key){ port, proto };
+	return 0;
+}
+
+int ports__parse_publish(struct xnet *x, struct ports_req *r, const char *spec)
+{
+	char buf[256], *parts[64], *ip = NULL, *hp = NULL, *cp, *proto;
+	uint16_t cs, ce, hs = 0, he = 0;
+	uint32_t hip = 0;
+	uint8_t pr;
+	int n = 0;
+
+	if (strlen(spec) >= sizeof(buf))
+		return xerr(x, "invalid port specification: \"%.40s...\" is too long", spec);
+	strcpy(buf, spec);
+	/* nat.splitParts: the last two fields are ports, everything before them the IP. */
+	for (char *p = buf, *c; n < 64; p = c + 1) {
+		parts[n++] = p;
+		c = strchr(p, ':');
+		if (!c)
+			break;
+		*c = '\0';
+	}
+	cp = parts[n - 1];
+	if (n >= 2)
+		hp = parts[n - 2];
+	if (n >= 3) {
+		ip = parts[0];
+		for (int i = 1; i < n - 2; i++)
+			ip[strlen(ip)] = ':';	/* join back what splitting cut */
+	}
+	proto = strchr(cp, '/');
+	if (proto)
+		*proto++ = '\0';
+	if (!*cp)
+		return xerr(x, "no port specified: %s<empty>", spec);
+	if (parse_proto(x, proto && *proto ? proto : "tcp", spec, &pr))
+		return -1;
+	if (ip && *ip) {
+		if (ip[0] == '[' || strchr(ip, ':')) {
+			struct in6_addr a6;
+			char v6[64];
+
+			snprintf(v6, sizeof(v6), "%.*s", ip[0] == '[' ? (int)strcspn(ip + 1, "]") : 63,
+				 ip[0] == '[' ? ip + 1 : ip);
+			if (inet_pton(AF_INET6, v6, &a6) != 1)
+				return xerr(x, "invalid IP address: %s", ip);
+			return xerr(x, "xnet publishes ports on IPv4 host addresses only: %s in \"%s\" is IPv6", v6, spec);
+		}
+		if (util__parse_ip(ip, &hip))
+			return xerr(x, "invalid IP address: %s", ip);
+	}
+	if (parse_range(cp, &cs, &ce) || cs == 0)
+		return xerr(x, "invalid containerPort: %s", cp);
+	if (hp && *hp) {
+		if (parse_range(hp, &hs, &he))
+			return xerr(x, "invalid hostPort: %s", hp);
+		/* A host range for one container port is the range to pick one port from. */
+		if (ce - cs != he - hs && ce != cs)
+			return xerr(x, "invalid ranges specified for container and host Ports: %s and %s", cp, hp);
+	}
+	for (unsigned i = 0; i <= (unsigned)(ce - cs); i++) {
+		struct port_spec *v = realloc(r->binds, sizeof(*v) * (size_t)(r->nbinds + 1));
+		struct port_spec *s;
+
+		if (!v)
+			return xerr(x, "out of memory");
+		r->binds = v;
+		s = &r->binds[r->nbinds++];
+		memset(s, 0, sizeof(*s));
+		s->port = (uint16_t)(cs + i);
+		s->proto = pr;
+		s->has_ip = ip && *ip;
+		s->host_ip = hip;
+		snprintf(s->ip_str, sizeof(s->ip_str), "%s", s->has_ip ? ip : "");
+		if (hp && *hp) {
+			if (cs == ce) {
+				s->hp_start = hs;
+				s->hp_end = he;
+			} else {
+				s->hp_start = s->hp_end = (uint16_t)(hs + i);
+			}
+			if (s->hp_start == s->hp_end)
+				snprintf(s->hp_str, sizeof(s->hp_str), "%u", s->hp_start);
+			else
+				snprintf(s->hp_str, sizeof(s->hp_str), "%u-%u", s->hp_start, s->hp_end);
+		}
+		if (add_exposed(r, s->port, pr))
+			return xerr(x, "out of memory");
+	}
+	return 0;
+}
+
+int ports__parse_expose(struct xnet *x, struct ports_req *r, const char *spec)
+{
+	char buf[64], *proto;
+	uint16_t s, e;
+	uint8_t pr;
+
+	if (strchr(spec, ':') || strlen(spec) >= sizeof(buf))
+		return xerr(x, "invalid port format for --expose: %s", spec);
+	strcpy(buf, spec);
+	proto = strchr(buf, '/');
+	if (proto)
+		*proto++ = '\0';
+	if (parse_proto(x, proto && *proto ? proto : "tcp", spec, &pr))
+		return -1;
+	if (parse_range(buf, &s, &e) || s == 0)
+		return xerr(x, "invalid range format for --expose: %s", spec);
+	for (unsigned p = s; p <= e; p++)
+		if (add_exposed(r, (uint16_t)p, pr))
+			return xerr(x, "out of memory");
+	return 0;
+}
+
+void ports__req_free(struct ports_req *r)
+{
+	free(r->binds);
+	free(r->exposed);
+	memset(r, 0, sizeof(*r));
+}
+
+bool ports__req_publishes(const struct ports_req *r)
+{
+	return r->nbinds > 0 || (r->publish_all && r->nexposed > 0);
+}
+
+int ports__check_netmode(struct xnet *x, const struct ports_req *r, const char *network)
+{
+	if (!strncmp(network, "container:", 10)) {
+		/* Docker's runconfig errors, in its order. */
+		if (r->nbinds || r->publish_all)
+			return xerr(x, "conflicting options: port publishing and the container type network mode");
+		if (r->nexposed)
+			return xerr(x, "conflicting options: port exposing and the container type network mode");
+	} else if (!strcmp(network, "host") && r->nbinds) {
+		fprintf(stderr, "WARNING: Published ports are discarded when using host network mode\n");
+	}
+	return 0;
+}
+
+/* --------------------------------------------------------------- allocation */
+
+/* Ports the admin keeps away from automatic assignment (net.ipv4.ip_local_reserved_ports). */
+struct reserved { uint16_t lo[256], hi[256]; int n; };
+
+static void reserved_read(struct reserved *rs)
+{
+	char *s = util__read_file("/proc/sys/net/ipv4/ip_local_reserved_ports"), *save = NULL;
+
+	rs->n = 0;
+	for (char *t = s ? strtok_r(s, ",\n ", &save) : NULL; t && rs->n < 256; t = strtok_r(NULL, ",\n ", &save)) {
+		unsigned a, b;
+
+		if (sscanf(t, "%u-%u", &a, &b) == 2 || (sscanf(t, "%u", &a) == 1 && (b = a, 1))) {
+			rs->lo[rs->n] = (uint16_t)a;
+			rs->hi[rs->n++] = (uint16_t)b;
+		}
+	}
+	free(s);
+}
+
+static bool reserved_has(const struct reserved *rs, uint16_t p)
+{
+	for (int i = 0; i < rs->n; i++)
+		if (p >= rs->lo[i] && p <= rs->hi[i])
+			return true;
+	return false;
+}
+
+/* net.ipv4.ip_local_port_range, Docker's range for random host ports. */
+static void local_range(uint16_t *lo, uint16_t *hi)
+{
+	char *s = util__read_file("/proc/sys/net/ipv4/ip_local_port_range");
+	unsigned a, b;
+
+	if (s && sscanf(s, "%u %u", &a, &b) == 2 && a >= 1 && a <= b && b <= 65535) {
+		*lo = (uint16_t)a;
+		*hi = (uint16_t)b;
+	} else {
+		*lo = 32768;	/* the kernel's default */
+		*hi = 60999;
+	}
+	free(s);
+}
+
+/*
+ * Another sandbox's binding on this host port: the same address, or one of
+ * the two is 0.0.0.0 (it covers every address). Returns 1 when taken.
+ */
+static int store_taken(struct xnet *x, uint32_t ip, uint16_t port, uint8_t proto)
+{
+	sqlite3_stmt *st = store__prepare(x, "SELECT 1 FROM published_ports WHERE host_port = ?1 AND proto = ?2"
+					     " AND (host_ip = ?3 OR host_ip = 0 OR ?3 = 0) LIMIT 1");
+	int taken;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int(st, 1, port);
+	sqlite3_bind_int(st, 2, proto);
+	sqlite3_bind_int64(st, 3, ip);
+	taken = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return taken;
+}
+
+/*
+ * Whether a host process holds (ip, port, proto): bind() a socket there, in
+ * the host namespace where xnet runs, and let it go. TCP sets SO_REUSEADDR
+ * as Go's listeners do, so a connection in TIME_WAIT does not count.
+ * 0 when free, else -errno of bind().
+ */
+static int probe_bind(uint32_t ip, uint16_t port, uint8_t proto)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(ip) };
+	int fd = socket(AF_INET, (proto == IPPROTO_UDP ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+	int one = 1, rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (proto == IPPROTO_TCP)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+static int meta_get_int(struct xnet *x, const char *key, int dflt)
+{
+	sqlite3_stmt *st = store__prepare(x, "SELECT value FROM meta WHERE key = ?");
+	int v = dflt;
+
+	if (!st)
+		return dflt;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void meta_set_int(struct xnet *x, const char *key, int v)
+{
+	sqlite3_stmt *st = store__prepare(x, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+	char buf[16];
+
+	if (!st)
+		return;
+	snprintf(buf, sizeof(buf), "%d", v);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, buf, -1, SQLITE_TRANSIENT);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+}
+
+/* Why the candidates of one binding were refused, for the error message. */
+struct pick_why { int allocated, in_use, other_errno; };
+
+/* Try one candidate port. 1 = usable, 0 = taken (reason counted), <0 = store error. */
+static int try_port(struct xnet *x, uint32_t ip, uint16_t port, uint8_t proto, struct pick_why *w)
+{
+	int rc = store_taken(x, ip, port, proto);
+
+	if (rc < 0)
+		return rc;
+	if (rc) {
+		w->allocated++;
+		return 0;
+	}
+	rc = probe_bind(ip, port, proto);
+	if (rc == -EADDRINUSE) {
+		w->in_use++;
+		return 0;
+	}
+	if (rc) {
+		w->other_errno = -rc;
+		return 0;
+	}
+	return 1;
+}
+
+static void errno_words(int err, char *out, size_t len)
+{
+	/* Go's syscall errors are lower case: "address already in use". */
+	snprintf(out, len, "%s", strerror(err));
+	if (out[0])
+		out[0] = (char)tolower((unsigned char)out[0]);
+}
+
+/*
+ * Choose the host port of one binding: the given one, one of the given
+ * range, or (none given) the next free one of ip_local_port_range after the
+ * last one given out for this protocol, skipping reserved ports, as Docker's
+ * port allocator does. 0 or -1 after xerr.
+ */
+static int pick_port(struct xnet *x, const struct container *c, const struct port_spec *s, uint32_t ip,
+		     uint16_t *out)
+{
+	struct pick_why w = { 0 };
+	char ipb[16], words[96], hps[16];
+	int rc;
+
+	util__ip_str(ip, ipb);
+	if (s->hp_start && s->hp_start == s->hp_end) {
+		rc = try_port(x, ip, s->hp_start, s->proto, &w);
+		if (rc > 0) {
+			*out = s->hp_start;
+			return 0;
+		}
+		if (rc < 0)
+			return xerr(x, "cannot read the published ports from the store");
+		snprintf(hps, sizeof(hps), "%u", s->hp_start);
+	} else if (s->hp_start) {
+		for (unsigned p = s->hp_start; p <= s->hp_end; p++) {
+			rc = try_port(x, ip, (uint16_t)p, s->proto, &w);
+			if (rc > 0) {
+				*out = (uint16_t)p;
+				return 0;
+			}
+			if (rc < 0)
+				return xerr(x, "cannot read the published ports from the store");
+		}
+		snprintf(hps, sizeof(hps), "%u-%u", s->hp_start, s->hp_end);
+	} else {
+		struct reserved rs;
+		uint16_t lo, hi;
+		char key[32];
+		unsigned n, p;
+
+		local_range(&lo, &hi);
+		reserved_read(&rs);
+		snprintf(key, sizeof(key), "ports.last.%s", proto_name(s->proto));
+		p = (unsigned)meta_get_int(x, key, hi);
+		n = (unsigned)(hi - lo) + 1;
+		for (unsigned i = 0; i < n; i++) {
+			p = p + 1 > hi || p + 1 < lo ? lo : p + 1;
+			if (reserved_has(&rs, (uint16_t)p))
+				continue;
+			rc = try_port(x, ip, (uint16_t)p, s->proto, &w);
+			if (rc < 0)
+				return xerr(x, "cannot read the published ports from the store");
+			if (rc > 0) {
+				meta_set_int(x, key, (int)p);
+				*out = (uint16_t)p;
+				return 0;
+			}
+		}
+		return xerr(x, "driver failed programming external connectivity on endpoint %s: "
+			       "no free host port for %u/%s on %s in ip_local_port_range %u-%u: all ports are allocated",
+			    c->name, s->port, proto_name(s->proto), ipb, lo, hi);
+	}
+	if (w.in_use || w.other_errno) {
+		errno_words(w.in_use ? EADDRINUSE : w.other_errno, words, sizeof(words));
+		return xerr(x, "driver failed programming external connectivity on endpoint %s: "
+			       "failed to bind host port %s:%s/%s: %s",
+			    c->name, ipb, hps, proto_name(s->proto), words);
+	}
+	return xerr(x, "driver failed programming external connectivity on endpoint %s: "
+		       "Bind for %s:%s failed: port is already allocated", c->name, ipb, hps);
+}
+
+/* The network's default host IP for bindings without one (host_binding_ipv4), host order. */
+static uint32_t default_host_ip(struct xnet *x, const struct network *n)
+{
+	sqlite3_stmt *st = store__prepare(x, "SELECT value FROM network_options WHERE network_id = ? AND key = ?");
+	uint32_t ip = 0;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, OPT_HOSTIP, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && util__parse_ip((const char *)sqlite3_column_text(st, 0), &ip))
+		ip = 0;
+	sqlite3_finalize(st);
+	return ip;
+}
+
+static bool has_binding(const struct ports_req *r, const struct port_key *k)
+{
+	for (int i = 0; i < r->nbinds; i++)
+		if (r->binds[i].port == k->port && r->binds[i].proto == k->proto)
+			return true;
+	return false;
+}
+
+static int publish_one(struct xnet *x, const struct container *c, const struct network *n,
+		       const struct port_spec *s, int seq)
+{
+	uint32_t ip = s->has_ip ? s->host_ip : default_host_ip(x, n);
+	sqlite3_stmt *st;
+	uint16_t hp;
+	int rc;
+
+	if (pick_port(x, c, s, ip, &hp))
+		return -1;
+	st = store__prepare(x, "INSERT INTO published_ports (host_ip, host_port, proto, container_id, port, seq)"
+			       " VALUES (?,?,?,?,?,?)");
+	if (!st)
+		return xerr(x, "cannot record the published ports of %s", c->name);
+	sqlite3_bind_int64(st, 1, ip);
+	sqlite3_bind_int(st, 2, hp);
+	sqlite3_bind_int(st, 3, s->proto);
+	sqlite3_bind_text(st, 4, c->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, s->port);
+	sqlite3_bind_int(st, 6, seq);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	if (rc)
+		return xerr(x, "cannot record the published ports of %s: %s", c->name, sqlite3_errmsg(x->db));
+	return 0;
+}
+
+/* Run one statement with the sandbox id as ?1 and up to two integers as ?2, ?3. */
+static int exec_ints(struct xnet *x, const char *sql, const char *id, int a, int b)
+{
+	sqlite3_stmt *st = store__prepare(x, sql);
+	int rc;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_int(st, 2, a);
+	if (sqlite3_bind_parameter_count(st) >= 3)
+		sqlite3_bind_int(st, 3, b);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* HostConfig.PortBindings: one row per -p binding, as given. */
+static int record_binding(struct xnet *x, const struct container *c, int seq, const struct port_spec *s)
+{
+	sqlite3_stmt *st = store__prepare(x, "INSERT INTO port_bindings (container_id, seq, port, proto, host_ip, host_port)"
+					     " VALUES (?,?,?,?,?,?)");
+	int rc;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, seq);
+	sqlite3_bind_int(st, 3, s->port);
+	sqlite3_bind_int(st, 4, s->proto);
+	sqlite3_bind_text(st, 5, s->ip_str, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, s->hp_str, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int ports__record(struct xnet *x, const struct container *c, const struct network *n, const struct ports_req *r)
+{
+	int rc = exec_ints(x, "INSERT INTO port_settings (container_id, publish_all) VALUES (?, ?)", c->id,
+			   r->publish_all, 0);
+
+	for (int i = 0; !rc && i < r->nexposed; i++)
+		rc = exec_ints(x, "INSERT OR IGNORE INTO exposed_ports (container_id, port, proto) VALUES (?, ?, ?)",
+			       c->id, r->exposed[i].port, r->exposed[i].proto);
+	for (int i = 0; !rc && i < r->nbinds; i++)
+		rc = record_binding(x, c, i, &r->binds[i]);
+	if (rc)
+		return xerr(x, "cannot record the ports of %s: %s", c->name, sqlite3_errmsg(x->db));
+	if (!n || !ports__req_publishes(r))
+		return 0;
+	if (n->internal)
+		return xerr(x, "network %s is internal: nothing outside it can reach a sandbox on it, so xnet refuses "
+			       "to publish ports there (connect the sandbox to a non-internal network first with "
+			       "--network, then 'xnet network connect %s')", n->name, n->name);
+	for (int i = 0; i < r->nbinds; i++)
+		if (publish_one(x, c, n, &r->binds[i], i))
+			return -1;
+	/* -P: every exposed port that -p did not bind, on a random port of the default host IP. */
+	for (int i = 0; r->publish_all && i < r->nexposed; i++) {
+		struct port_spec s = { .port = r->exposed[i].port, .proto = r->exposed[i].proto };
+
+		if (!has_binding(r, &r->exposed[i]) && publish_one(x, c, n, &s, SEQ_PUBLISH_ALL + i))
+			return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ kernel */
+
+struct pub_row {
+	uint32_t host_ip;	/* host order */
+	uint16_t host_port, port;
+	uint8_t proto;
+	int seq;
+};
+
+/* c's published_ports rows, in binding order. */
+static int pub_rows(struct xnet *x, const char *cid, struct pub_row **out, int *n)
+{
+	sqlite3_stmt *st = store__prepare(x, "SELECT host_ip, host_port, proto, port, seq FROM published_ports"
+					     " WHERE container_id = ? ORDER BY seq, host_port");
+	struct pub_row *v = NULL;
+	int cnt = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!st)
+		return -EIO;
+	sqlite3_bind_text(st, 1, cid, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct pub_row *nv = realloc(v, sizeof(*v) * (size_t)(cnt + 1));
+
+		if (!nv) {
+			sqlite3_finalize(st);
+			free(v);
+			return -ENOMEM;
+		}
+		v = nv;
+		v[cnt++] = (struct pub_row){
+			.host_ip = (uint32_t)sqlite3_column_int64(st, 0),
+			.host_port = (uint16_t)sqlite3_column_int(st, 1),
+			.proto = (uint8_t)sqlite3_column_int(st, 2),
+			.port = (uint16_t)sqlite3_column_int(st, 3),
+			.seq = sqlite3_column_int(st, 4),
+		};
+	}
+	sqlite3_finalize(st);
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+static struct xnet_pub_key pub_key(const struct pub_row *p)
+{
+	return (struct xnet_pub_key){ .host_ip = htonl(p->host_ip), .port = htons(p->host_port), .proto = p->proto };
+}
+
+bool ports__endpoint_published(struct xnet *x, const struct container *c, const struct endpoint *e)
+{
+	struct endpoint *eps;
+	struct pub_row *rows;
+	int neps, nrows;
+	bool yes;
+
+	if (strcmp(c->netmode, "default") || pub_rows(x, c->id, &rows, &nrows))
+		return false;
+	free(rows);
+	if (!nrows)
+		return false;
+	endpoint__list(x, c->id, &eps, &neps);
+	/* The backend is the lowest ethN: eth0 unless it was disconnected. */
+	yes = neps > 0 && !strcmp(eps[0].id, e->id);
+	free(eps);
+	return yes;
+}
+
+/* Set (or, with no backend, delete) c's kernel entries; append the keys set to keep. */
+static int apply_one(struct xnet *x, const struct container *c, struct xnet_pub_key **keep, int *nkeep)
+{
+	struct pub_row *rows;
+	struct endpoint *eps = NULL;
+	struct network n;
+	int nrows, neps = 0, ifindex = 0, rc;
+	bool backend = false;
+
+	rc = pub_rows(x, c->id, &rows, &nrows);
+	if (rc || !nrows)
+		return rc;
+	store__kernel_touch(x);
+	if (!strcmp(c->netmode, "default"))
+		endpoint__list(x, c->id, &eps, &neps);
+	if (neps && store__network_get_id(x, eps[0].network_id, &n) == 0) {
+		ifindex = nl__link_index(eps[0].host_ifname);
+		if (n.internal)
+			log_warn("ports: %s's first network %s is internal: its published ports are not reachable",
+				 c->name, n.name);
+		backend = ifindex > 0 && !n.internal;
+	}
+	for (int i = 0; i < nrows; i++) {
+		struct xnet_pub_key k = pub_key(&rows[i]);
+
+		if (!backend) {
+			rc = dp__published_del(x->dp, &k) ?: rc;
+			continue;
+		}
+		struct xnet_pub v = {
+			.backend_ip = htonl(eps[0].ip),
+			.backend_port = htons(rows[i].port),
+			.ifindex = (__u32)ifindex,
+			.net_id = (__u32)n.kidx,
+		};
+		int err = dp__published_set(x->dp, &k, &v);
+
+		if (err) {
+			log_error("ports: cannot publish %u/%s of %s: %s", rows[i].host_port, proto_name(rows[i].proto),
+				  c->name, strerror(-err));
+			rc = err;
+			continue;
+		}
+		if (keep) {
+			struct xnet_pub_key *nk = realloc(*keep, sizeof(*nk) * (size_t)(*nkeep + 1));
+
+			if (!nk) {
+				rc = -ENOMEM;
+				continue;
+			}
+			*keep = nk;
+			(*keep)[(*nkeep)++] = k;
+		}
+	}
+	if (backend && !rc) {
+		/* Its replies leave through reverse DNAT: the endpoint says so in its own entry. */
+		struct dp_endpoint de = { .net_id = (__u32)n.kidx, .ifindex = (__u32)ifindex, .ip = htonl(eps[0].ip),
+					  .flags = XNET_EP_PUBLISHED };
+
+		util__mac_from_ip(eps[0].ip, de.mac);
+		rc = dp__endpoint_set(x->dp, &de);
+	}
+	free(rows);
+	free(eps);
+	return rc;
+}
+
+int ports__kernel_apply(struct xnet *x, const struct container *c)
+{
+	return apply_one(x, c, NULL, NULL);
+}
+
+int ports__release(struct xnet *x, const struct container *c)
+{
+	struct pub_row *rows;
+	struct endpoint *eps;
+	int nrows, neps, rc;
+
+	rc = pub_rows(x, c->id, &rows, &nrows);
+	if (rc)
+		return rc;
+	if (nrows)
+		store__kernel_touch(x);
+	for (int i = 0; i < nrows; i++) {
+		struct xnet_pub_key k = pub_key(&rows[i]);
+
+		rc = dp__published_del(x->dp, &k) ?: rc;
+	}
+	if (nrows && !strcmp(c->netmode, "default")) {
+		/* Flows the backend still has (through the host port or hairpin) go with it. */
+		endpoint__list(x, c->id, &eps, &neps);
+		if (neps)
+			rc = dp__ct_flush_ip(x->dp, htonl(eps[0].ip)) ?: rc;
+		free(eps);
+	}
+	free(rows);
+	if (rc)
+		return rc;
+	/* The rows go now, not with the sandbox's row: the port is free again within this transaction. */
+	return exec_ints(x, "DELETE FROM published_ports WHERE container_id = ?", c->id, 0, 0);
+}
+
+int ports__reconcile(struct xnet *x)
+{
+	sqlite3_stmt *st = store__prepare(x, "SELECT " CONTAINER_COLS " FROM containers WHERE id IN"
+					     " (SELECT container_id FROM published_ports)");
+	struct xnet_pub_key *keep = NULL;
+	int nkeep = 0, rc = 0;
+
+	if (!st)
+		return -EIO;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct container c;
+
+		store__container_row(st, &c);
+		if (apply_one(x, &c, &keep, &nkeep)) {
+			log_error("reconcile: cannot restore the published ports of %s", c.name);
+			rc = -EIO;
+		}
+		container__free(&c);
+	}
+	sqlite3_finalize(st);
+	/* Entries of removed sandboxes (a command killed half-way) go. */
+	if (dp__published_sweep(x->dp, keep, nkeep))
+		rc = -EIO;
+	free(keep);
+	return rc;
+}
+
+/* ------------------------------------------------------------------- views */
+
+/* One row of Docker's API port list (types.Port): ip "" = exposed only. */
+struct port_view {
+	char ip[16];
+	uint16_t private_port, public_port;
+	uint8_t proto;
+	int seq;
+};
+
+static int view_cmp(const void *a, const void *b)
+{
+	const struct port_view *p = a, *q = b;
+	int d;
+
+	/* Docker's comparePorts: private port, IP, public port, type. */
+	if (p->private_port != q->private_port)
+		return p->private_port < q->private_port ? -1 : 1;
+	d = strcmp(p->ip, q->ip);
+	if (d)
+		return d;
+	if (p->public_port != q->public_port)
+		return p->public_port < q->public_port ? -1 : 1;
+	return strcmp(proto_name(p->proto), proto_name(q->proto));
+}
+
+/*
+ * NetworkSettings.Ports of c as a flat list: every exposed port, with one
+ * row per published binding, or one row with ip "" when it has none.
+ * Only sandboxes with their own network stack ("default") have any.
+ */
+static int port_views(struct xnet *x, const struct container *c, struct port_view **out, int *n)
+{
+	sqlite3_stmt *st;
+	struct port_view *v = NULL;
+	int cnt = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (strcmp(c->netmode, "default"))
+		return 0;
+	st = store__prepare(x, "SELECT e.port, e.proto, p.host_ip, p.host_port, coalesce(p.seq, -1)"
+			       " FROM exposed_ports e LEFT JOIN published_ports p"
+			       " ON p.container_id = e.container_id AND p.port = e.port AND p.proto = e.proto"
+			       " WHERE e.container_id = ? ORDER BY e.port, e.proto, p.seq, p.host_port");
+	if (!st)
+		return -EIO;
+	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct port_view *nv = realloc(v, sizeof(*v) * (size_t)(cnt + 1));
+
+		if (!nv)
+			break;
+		v = nv;
+		memset(&v[cnt], 0, sizeof(v[cnt]));
+		v[cnt].private_port = (uint16_t)sqlite3_column_int(st, 0);
+		v[cnt].proto = (uint8_t)sqlite3_column_int(st, 1);
+		v[cnt].seq = sqlite3_column_int(st, 4);
+		if (v[cnt].seq >= 0) {
+			util__ip_str((uint32_t)sqlite3_column_int64(st, 2), v[cnt].ip);
+			v[cnt].public_port = (uint16_t)sqlite3_column_int(st, 3);
+		}
+		cnt++;
+	}
+	sqlite3_finalize(st);
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+static void port_key_str(uint16_t port, uint8_t proto, char *out, size_t len)
+{
+	snprintf(out, len, "%u/%s", port, proto_name(proto));
+}
+
+/* Docker's formGroup: "80/tcp", "80-82/tcp", "0.0.0.0:80-82->80-82/tcp". */
+static int form_group(char *out, size_t len, const char *ip, uint16_t first, uint16_t last, uint8_t proto)
+{
+	char g[16];
+
+	if (first == last)
+		snprintf(g, sizeof(g), "%u", first);
+	else
+		snprintf(g, sizeof(g), "%u-%u", first, last);
+	if (*ip)
+		return snprintf(out, len, "%s:%s->%s/%s", ip, g, g, proto_name(proto));
+	return snprintf(out, len, "%s/%s", g, proto_name(proto));
+}
+
+static void append(char *out, size_t len, size_t *off, const char *s)
+{
+	if (*off >= len)
+		return;
+	*off += (size_t)snprintf(out + *off, len - *off, "%s%s", *off ? ", " : "", s);
+}
+
+void ports__display(struct xnet *x, const struct container *c, char *out, size_t len)
+{
+	/* Docker's DisplayablePorts: consecutive ports mapped to themselves fold into ranges. */
+	struct group { char ip[16]; uint8_t proto; uint16_t first, last; } *groups = NULL;
+	struct port_view *v;
+	char *hostmaps = NULL, buf[96];
+	size_t off = 0, hoff = 0, hlen = len;
+	int n, ng = 0;
+
+	out[0] = '\0';
+	if (port_views(x, c, &v, &n) || !n)
+		return;
+	qsort(v, (size_t)n, sizeof(*v), view_cmp);
+	groups = calloc((size_t)n, sizeof(*groups));
+	hostmaps = calloc(1, hlen);
+	if (!groups || !hostmaps)
+		goto out;
+	for (int i = 0; i < n; i++) {
+		struct group *g = NULL;
+
+		if (v[i].ip[0] && v[i].public_port != v[i].private_port) {
+			snprintf(buf, sizeof(buf), "%s:%u->%u/%s", v[i].ip, v[i].public_port, v[i].private_port,
+				 proto_name(v[i].proto));
+			append(hostmaps, hlen, &hoff, buf);
+			continue;
+		}
+		for (int k = 0; k < ng; k++)
+			if (groups[k].proto == v[i].proto && !strcmp(groups[k].ip, v[i].ip))
+				g = &groups[k];
+		if (!g) {
+			g = &groups[ng++];
+			snprintf(g->ip, sizeof(g->ip), "%s", v[i].ip);
+			g->proto = v[i].proto;
+			g->first = g->last = v[i].private_port;
+			continue;
+		}
+		if (v[i].private_port == g->last + 1) {
+			g->last = v[i].private_port;
+			continue;
+		}
+		/* A gap: the group so far is printed now, a new one starts (in place). */
+		form_group(buf, sizeof(buf), g->ip, g->first, g->last, g->proto);
+		append(out, len, &off, buf);
+		g->first = g->last = v[i].private_port;
+	}
+	for (int k = 0; k < ng; k++) {
+		form_group(buf, sizeof(buf), groups[k].ip, groups[k].first, groups[k].last, groups[k].proto);
+		append(out, len, &off, buf);
+	}
+	if (hoff)
+		append(out, len, &off, hostmaps);
+out:
+	free(groups);
+	free(hostmaps);
+	free(v);
+}
+
+static struct json_object *binding_json(const char *ip, const char *port)
+{
+	struct json_object *b = json_object_new_object();
+
+	json_object_object_add(b, "HostIp", json_object_new_string(ip));
+	json_object_object_add(b, "HostPort", json_object_new_string(port));
+	return b;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Copy o into a new object with its keys in Go's order (encoding/json sorts map keys). */
+static struct json_object *sorted_object(struct json_object *o)
+{
+	struct json_object *s = json_object_new_object();
+	const char **keys = calloc((size_t)json_object_object_length(o) + 1, sizeof(*keys));
+	size_t n = 0;
+
+	json_object_object_foreach(o, k, val) {
+		(void)val;
+		if (keys)
+			keys[n++] = k;
+	}
+	if (keys)
+		qsort(keys, n, sizeof(*keys), key_cmp);
+	for (size_t i = 0; i < n; i++)
+		json_object_object_add(s, keys[i], json_object_get(json_object_object_get(o, keys[i])));
+	free(keys);
+	json_object_put(o);
+	return s;
+}
+
+/* NetworkSettings.Ports: {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "5000"}], "443/tcp": null}. */
+static struct json_object *settings_ports(struct xnet *x, const struct container *c)
+{
+	struct json_object *o = json_object_new_object();
+	struct port_view *v;
+	int n;
+
+	if (port_views(x, c, &v, &n))
+		return o;
+	for (int i = 0; i < n; i++) {
+		struct json_object *arr;
+		char key[32], hp[8];
+
+		port_key_str(v[i].private_port, v[i].proto, key, sizeof(key));
+		if (!v[i].ip[0]) {
+			json_object_object_add(o, key, NULL);
+			continue;
+		}
+		if (!json_object_object_get_ex(o, key, &arr) || !arr) {
+			arr = json_object_new_array();
+			json_object_object_add(o, key, arr);
+		}
+		snprintf(hp, sizeof(hp), "%u", v[i].public_port);
+		json_object_array_add(arr, binding_json(v[i].ip, hp));
+	}
+	free(v);
+	return sorted_object(o);
+}
+
+void ports__inspect(struct xnet *x, const struct container *c, struct json_object *hostconfig,
+		    struct json_object *config, struct json_object *settings)
+{
+	struct json_object *pb = json_object_new_object(), *ex = json_object_new_object();
+	sqlite3_stmt *st;
+	bool all = false;
+
+	st = store__prepare(x, "SELECT port, proto, host_ip, host_port FROM port_bindings WHERE container_id = ? ORDER BY seq");
+	if (st)
+		sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		struct json_object *arr;
+		char key[32];
+
+		port_key_str((uint16_t)sqlite3_column_int(st, 0), (uint8_t)sqlite3_column_int(st, 1), key, sizeof(key));
+		if (!json_object_object_get_ex(pb, key, &arr)) {
+			arr = json_object_new_array();
+			json_object_object_add(pb, key, arr);
+		}
+		json_object_array_add(arr, binding_json((const char *)sqlite3_column_text(st, 2),
+							(const char *)sqlite3_column_text(st, 3)));
+	}
+	sqlite3_finalize(st);
+	st = store__prepare(x, "SELECT port, proto FROM exposed_ports WHERE container_id = ?");
+	if (st)
+		sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		char key[32];
+
+		port_key_str((uint16_t)sqlite3_column_int(st, 0), (uint8_t)sqlite3_column_int(st, 1), key, sizeof(key));
+		json_object_object_add(ex, key, json_object_new_object());
+	}
+	sqlite3_finalize(st);
+	st = store__prepare(x, "SELECT publish_all FROM port_settings WHERE container_id = ?");
+	if (st) {
+		sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+		all = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (hostconfig) {
+		json_object_object_add(hostconfig, "PortBindings", sorted_object(pb));
+		json_object_object_add(hostconfig, "PublishAllPorts", json_object_new_boolean(all));
+	} else {
+		json_object_put(pb);
+	}
+	/* ExposedPorts is omitted when empty (omitempty in Docker's Config). */
+	if (config && json_object_object_length(ex))
+		json_object_object_add(config, "ExposedPorts", sorted_object(ex));
+	else
+		json_object_put(ex);
+	if (settings)
+		json_object_object_add(settings, "Ports", settings_ports(x, c));
+}
+
+/* --------------------------------------------------------------- xnet port */
+
+/* sortorder.NaturalLess: digit runs compare as numbers. */
+static int natural_cmp(const void *a, const void *b)
+{
+	const char *s = *(char *const *)a, *t = *(char *const *)b;
+
+	while (*s && *t) {
+		if (isdigit((unsigned char)*s) && isdigit((unsigned char)*t)) {
+			char *es, *et;
+			unsigned long u = strtoul(s, &es, 10), w = strtoul(t, &et, 10);
+
+			if (u != w)
+				return u < w ? -1 : 1;
+			s = es;
+			t = et;
+			continue;
+		}
+		if (*s != *t)
+			return (unsigned char)*s - (unsigned char)*t;
+		s++;
+		t++;
+	}
+	return (unsigned char)*s - (unsigned char)*t;
+}
+
+int cmd_port(struct xnet *x, int argc, char **argv)
+{
+	struct container c;
+	struct port_view *v = NULL;
+	struct json_object *js = NULL;
+	char **lines = NULL, want[32] = "";
+	int i, n = 0, nl = 0, rc = 0;
+
+	i = cli__parse(x, cli__current, argv[0], argc, argv, NULL, NULL);
+	if (i < 0)
+		return CLI_EXIT(i);
+	if (!cli__arity(x, cli__current, argv[0], argc - i, 1, 2))
+		return 1;
+	if (argc - i == 2) {
+		const char *arg = argv[i + 1], *slash = strchr(arg, '/');
+		uint16_t p;
+
+		if (parse_port(arg, slash ? (size_t)(slash - arg) : strlen(arg), &p))
+			return xerr(x, "invalid port (%.*s)", slash ? (int)(slash - arg) : (int)strlen(arg), arg), 1;
+		snprintf(want, sizeof(want), "%u/%s", p, slash && slash[1] ? slash + 1 : "tcp");
+	}
+	if (store__container_get(x, argv[i], &c))
+		return xerr(x, "No such container: %s", argv[i]), 1;
+	if (port_views(x, &c, &v, &n)) {
+		container__free(&c);
+		return xerr(x, "cannot read the ports of %s from the store", argv[i]), 1;
+	}
+	lines = calloc((size_t)n + 1, sizeof(*lines));
+	if (x->json)
+		js = want[0] ? json_object_new_array() : json_object_new_object();
+	for (int k = 0; lines && k < n; k++) {
+		char key[32], hp[8];
+
+		if (!v[k].ip[0])
+			continue;
+		port_key_str(v[k].private_port, v[k].proto, key, sizeof(key));
+		if (want[0] && strcasecmp(key, want))
+			continue;
+		snprintf(hp, sizeof(hp), "%u", v[k].public_port);
+		if (js && want[0]) {
+			json_object_array_add(js, binding_json(v[k].ip, hp));
+		} else if (js) {
+			struct json_object *arr;
+
+			if (!json_object_object_get_ex(js, key, &arr)) {
+				arr = json_object_new_array();
+				json_object_object_add(js, key, arr);
+			}
+			json_object_array_add(arr, binding_json(v[k].ip, hp));
+		}
+		if (want[0])
+			rc = asprintf(&lines[nl], "%s:%s", v[k].ip, hp);
+		else
+			rc = asprintf(&lines[nl], "%s -> %s:%s", key, v[k].ip, hp);
+		nl += rc >= 0;
+	}
+	rc = 0;
+	if (want[0] && !nl) {
+		/* Docker quotes the port as the user typed it. */
+		xerr(x, "No public port '%s' published for %s", argv[i + 1], argv[i]);
+		rc = 1;
+	} else if (js) {
+		xnet__print_json(js);
+		js = NULL;
+	} else {
+		qsort(lines, (size_t)nl, sizeof(*lines), natural_cmp);
+		for (int k = 0; k < nl; k++)
+			printf("%s\n", lines[k]);
+	}
+	if (js)
+		json_object_put(js);
+	for (int k = 0; k < nl; k++)
+		free(lines[k]);
+	free(lines);
+	free(v);
+	container__free(&c);
+	return rc;
+}
