@@ -107,6 +107,35 @@ static int add_exposed(struct ports_req *r, uint16_t port, uint8_t proto)
 	return 0;
 }
 
+/*
+ * The long syntax, "published=8080,target=80,protocol=udp", into the short
+ * one ("8080:80/udp"), as docker/cli's convertToStandardNotation does.
+ */
+static int long_syntax(struct xnet *x, const char *spec, char *out, size_t len)
+{
+	char buf[256], *save = NULL;
+	const char *published = "", *target = "", *protocol = "tcp";
+
+	if (strlen(spec) >= sizeof(buf))
+		return xerr(x, "invalid port specification: \"%.40s...\" is too long", spec);
+	strcpy(buf, spec);
+	for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+
+		if (!eq || eq == kv)
+			return xerr(x, "invalid publish opts format (should be name=value but got '%s')", kv);
+		*eq = '\0';
+		if (!strcmp(kv, "published"))
+			published = eq + 1;
+		else if (!strcmp(kv, "target"))
+			target = eq + 1;
+		else if (!strcmp(kv, "protocol"))
+			protocol = eq + 1;
+	}
+	snprintf(out, len, "%s:%s/%s", published, target, protocol);
+	return 0;
+}
+
 int ports__parse_publish(struct xnet *x, struct ports_req *r, const char *spec)
 {
 	char buf[256], *parts[64], *ip = NULL, *hp = NULL, *cp, *proto;
@@ -117,6 +146,11 @@ int ports__parse_publish(struct xnet *x, struct ports_req *r, const char *spec)
 
 	if (strlen(spec) >= sizeof(buf))
 		return xerr(x, "invalid port specification: \"%.40s...\" is too long", spec);
+	if (strchr(spec, '=')) {
+		if (long_syntax(x, spec, buf, sizeof(buf)))
+			return -1;
+		spec = strdupa(buf);
+	}
 	strcpy(buf, spec);
 	/* nat.splitParts: the last two fields are ports, everything before them the IP. */
 	for (char *p = buf, *c; n < 64; p = c + 1) {

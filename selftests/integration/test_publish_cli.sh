@@ -131,6 +131,12 @@ test_publish_forms() {
 	assert_eq "$(pub_ifindex 5000)" "$(link_ifindex "$(inspect_json web | jget 'd[0]["NetworkSettings"]["Networks"]["pnet"]["HostIfName"]')")" \
 		"ifindex of the published entry (the sandbox's host veth)"
 
+	# docker/cli's long syntax.
+	run_d lng pnet -p published=5005,target=85,protocol=udp -p target=86
+	xok port lng
+	assert_match "$OUT" "^85/udp -> 0\.0\.0\.0:5005
+86/tcp -> 0\.0\.0\.0:[0-9]+$" "port of the long syntax"
+
 	# The default bridge publishes too; a sandbox without -p shows nothing.
 	run_d b1 bridge -p 5001:80
 	assert_contains "$(pub_map)" "0.0.0.0:5001/tcp -> $(ipof b1):80"
@@ -161,6 +167,8 @@ test_publish_errors() {
 	xfail_pub 125 "invalid hostPort: abc" run -d --name x --network pnet -p abc:80 sleep 1d
 	xfail_pub 125 "invalid proto: icmp" run -d --name x --network pnet -p 80/icmp sleep 1d
 	xfail_pub 125 "no port specified: 8080:<empty>" run -d --name x --network pnet -p 8080: sleep 1d
+	xfail_pub 125 "invalid publish opts format (should be name=value but got 'target')" \
+		run -d --name x --network pnet -p published=80,target sleep 1d
 	xfail_pub 125 "invalid port format for --expose: 80:80" run -d --name x --network pnet --expose 80:80 sleep 1d
 	xfail_pub 125 "invalid range format for --expose: 90-80" run -d --name x --network pnet --expose 90-80 sleep 1d
 	xfail_pub 125 "conflicting options: port publishing and the container type network mode" \
