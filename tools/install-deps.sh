@@ -11,6 +11,13 @@ PKGS="
   dnsutils curl python3
   iperf3 sockperf iptables bridge-utils gnuplot-nox fping
 "
+# --bench: also what `make bench` drives besides iperf3: wrk against nginx,
+# conntrack, and Docker's own userland proxy (docker-proxy, from docker.io).
+# Not needed for the build or the tests, and nginx and docker.io bring
+# daemons, so they are asked for explicitly.
+if [ "${1:-}" = --bench ]; then
+	PKGS="$PKGS wrk nginx conntrack docker.io"
+fi
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -94,6 +94,7 @@ enum dp_prog {
 #endif
 #ifdef HAVE_SOCK
 	P_CONNECT4, P_SENDMSG4, P_RECVMSG4, P_GETPEERNAME4, P_BIND4,
+	P_CONNECT6, P_SENDMSG6, P_RECVMSG6, P_GETPEERNAME6, P_BIND6,
 #endif
 	P_MAX,
 };
@@ -107,6 +108,9 @@ static const char *const prog_names[P_MAX] = {
 	[P_CONNECT4] = "sock_connect4", [P_SENDMSG4] = "sock_sendmsg4",
 	[P_RECVMSG4] = "sock_recvmsg4", [P_GETPEERNAME4] = "sock_getpeername4",
 	[P_BIND4] = "sock_bind4",
+	[P_CONNECT6] = "sock_connect6", [P_SENDMSG6] = "sock_sendmsg6",
+	[P_RECVMSG6] = "sock_recvmsg6", [P_GETPEERNAME6] = "sock_getpeername6",
+	[P_BIND6] = "sock_bind6",
 #endif
 };
 
@@ -1878,6 +1882,12 @@ static const struct {
 	{ P_RECVMSG4, BPF_CGROUP_UDP4_RECVMSG },
 	{ P_GETPEERNAME4, BPF_CGROUP_INET4_GETPEERNAME },
 	{ P_BIND4, BPF_CGROUP_INET4_BIND },
+	/* IPv6 sockets reach IPv4 through v4-mapped addresses (::ffff:127.0.0.1). */
+	{ P_CONNECT6, BPF_CGROUP_INET6_CONNECT },
+	{ P_SENDMSG6, BPF_CGROUP_UDP6_SENDMSG },
+	{ P_RECVMSG6, BPF_CGROUP_UDP6_RECVMSG },
+	{ P_GETPEERNAME6, BPF_CGROUP_INET6_GETPEERNAME },
+	{ P_BIND6, BPF_CGROUP_INET6_BIND },
 };
 
 /* Pin a link fd under links/<name> atomically (temporary name, rename over). */

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "netlink.h"
 #include "netns.h"
+#include "ports.h"
 #include "xnet.h"
 
 void network__gw_name(const struct network *n, char *out)
@@ -291,6 +292,10 @@ int reconcile__all(struct xnet *x)
 		container__free(&c);
 	}
 	sqlite3_finalize(st);
+
+	/* Published ports: entries (and XNET_EP_PUBLISHED) from the store, leftovers removed. */
+	if (ports__reconcile(x))
+		rc = -EIO;
 
 	/* 3. Leftovers: links, namespaces, state directories, map entries. */
 	sc = (struct sweep_ctx){ .keep = &links };

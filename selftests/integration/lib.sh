@@ -32,7 +32,7 @@ XT_UP_OUT=198.18.0.2
 # Names of the pinned maps that must be empty when no endpoint exists.
 XT_EP_MAPS="xnet_endpoints xnet_fdb xnet_ip2ep xnet_ports xnet_published"
 # Maps compared by state snapshots (everything but the drop counters).
-XT_STATE_MAPS="xnet_networks xnet_endpoints xnet_fdb xnet_ip2ep xnet_ports xnet_subnets xnet_gateways"
+XT_STATE_MAPS="xnet_networks xnet_endpoints xnet_fdb xnet_ip2ep xnet_ports xnet_subnets xnet_gateways xnet_published"
 
 # Python for JSON work, without the startup cost of wrapper scripts (pyenv shims).
 XT_PY=${XT_PY:-$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)}

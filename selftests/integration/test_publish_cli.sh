@@ -340,7 +340,7 @@ test_publish_failed_run_leaves_nothing() {
 	local before links
 	before=$(pub_map)
 	links=$(links xnv | sort)
-	xfail nz "executable file not found" run -d --name b --network pnet -p 5002:80 -p 5003:82 no-such-command-xnet
+	xfail_same nz "executable file not found" run -d --name b --network pnet -p 5002:80 -p 5003:82 no-such-command-xnet
 	assert_eq "$(pub_map)" "$before" "xnet_published after a run that failed in the kernel"
 	assert_eq "$(links xnv | sort)" "$links" "endpoint links after a run that failed in the kernel"
 	xok ps -a --format '{{.Names}}'
