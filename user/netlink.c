@@ -1142,3 +1142,18 @@ int nl__addrs_v4(struct nl_addr4 **out, int *n)
 	*n = s.n;
 	return 0;
 }
+
+int nl__link_big_tcp(int ifindex)
+{
+	char name[IF_NAMESIZE] = "?";
+	struct nl_sock *sk;
+	int err;
+
+	sk = nl_open(&err);
+	if (!sk)
+		return err;
+	if_indextoname((unsigned)ifindex, name);
+	link_set_big_tcp(sk, ifindex, name);
+	nl_socket_free(sk);
+	return 0;
+}

@@ -58,6 +58,12 @@ bool nl__sandbox_link_exists(const char *netns_path, const char *ifname);
 /* Is there a route in the current namespace overlapping net/prefixlen (not via our own xnbr- devices)? */
 bool nl__route_overlaps(struct in_addr net, int prefixlen, const char *ignore_prefix);
 
+/*
+ * Allow IPv4 BIG TCP (GSO/GRO up to 192 KiB) on ifindex where the device can
+ * take it (the kernel refuses beyond its tso_max_size; then nothing changes).
+ */
+int nl__link_big_tcp(int ifindex);
+
 /* Device of the IPv4 default route (lowest metric) in the current namespace; 0 when none. */
 int nl__default_route_dev(int *ifindex);
 
