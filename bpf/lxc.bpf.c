@@ -167,6 +167,64 @@ static __always_inline bool lxc_published_reply(struct __sk_buff *ctx, const str
 	return true;
 }
 
+/*
+ * The way out, for a flow NAT already knows: a masqueraded one (SNAT) or
+ * the answers of a published port to an outside client (DNAT). The source
+ * is translated here and the frame is sent straight out of the uplink with
+ * the next hop the host's FIB gives (bpf_fib_lookup: routes, rules and the
+ * neighbour table), TTL decremented as the host would. This skips the
+ * gateway's ingress, the host's forwarding path and uplink_egress' rewrite;
+ * uplink_egress then sees an already translated frame and lets it pass.
+ * Whatever this cannot finish (a new flow, fragments, TTL 1, a route that is
+ * not via the uplink, a next hop not resolved yet, a frame over the MTU)
+ * takes the host's path, where uplink_egress does the same translation.
+ * True with *verdict set when handled.
+ */
+static __always_inline bool lxc_nat_out(struct __sk_buff *ctx, const struct iphdr *iph,
+					const struct xnet_if_cache *src, int *verdict)
+{
+	const struct xnet_host *host = host_get();
+	struct bpf_fib_lookup fib = {};
+	struct xnet_ct_entry *e;
+	struct nat_tuple t;
+	struct xnet_ct_key k;
+	__be32 addr;
+	__be16 port;
+	long rc;
+
+	if (!host || !host->uplink_ifindex)
+		return false;
+	if (tuple_parse(ctx, iph, &t) != TUPLE_OK || t.frag != NAT_FRAG_NONE || t.ttl <= 1)
+		return false;
+	e = ct_lookup(&t, XNET_CT_OUT, &k);
+	if (!e || (e->flags & XNET_CTF_HAIRPIN))
+		return false;
+
+	fib.family = 2;	/* AF_INET */
+	fib.tos = iph->tos;
+	fib.l4_protocol = t.proto;
+	/* A GSO frame's segments fit the MTU; its own length may not (BIG TCP). */
+	fib.tot_len = ctx->gso_segs > 1 ? 0 : bpf_ntohs(iph->tot_len);
+	fib.ifindex = src->gw_ifindex;	/* as if it came in there, for policy routing */
+	fib.ipv4_src = e->addr;
+	fib.ipv4_dst = t.daddr;
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS || fib.ifindex != host->uplink_ifindex)
+		return false;
+
+	addr = e->addr;
+	port = e->port;
+	ct_account(e, &k, &t, ctx_len(ctx));
+	if (nat_rewrite(ctx, &t, true, addr, port) || csum_dec_ttl(ctx, t.ttl, t.proto) ||
+	    bpf_skb_store_bytes(ctx, 0, fib.dmac, ETH_ALEN, 0) ||
+	    bpf_skb_store_bytes(ctx, ETH_ALEN, fib.smac, ETH_ALEN, 0)) {
+		*verdict = drop(ctx, XNET_DROP_INVALID_L4);
+		return true;
+	}
+	*verdict = ctx_redirect(fib.ifindex, 0);
+	return true;
+}
+
 /* Up to the host, as if received on the gateway device (Docker's docker0). */
 static __always_inline int lxc_to_host(struct __sk_buff *ctx, const struct iphdr *iph,
 				       const struct xnet_if_cache *src)
@@ -190,6 +248,10 @@ static __always_inline int lxc_to_host(struct __sk_buff *ctx, const struct iphdr
 		dst_net = subnet_lookup(iph->daddr);
 		if (dst_net && *dst_net != src->net_id)
 			return drop(ctx, XNET_DROP_OTHER_NETWORK);
+		/* Beyond the host: NAT's own way out, for flows it knows. */
+		if (!dst_net && (src->net_flags & XNET_NET_MASQ || src->ep_flags & XNET_EP_PUBLISHED) &&
+		    lxc_nat_out(ctx, iph, src, &verdict))
+			return verdict;
 	}
 	return ctx_redirect(src->gw_ifindex, BPF_F_INGRESS);
 }

@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <linux/in.h>
 #include <bpf/bpf.h>
 #include "test_progs.h"
@@ -206,6 +207,46 @@ static void test_not_hairpin(void)
 	}
 }
 
+/*
+ * A flow NAT knows leaves by the short way: translated in lxc and sent out
+ * of the uplink to the next hop the FIB names (MACs from the neighbour
+ * table, TTL - 1). Without a route or a resolved next hop, the host's way.
+ */
+static void test_nat_out_fast_path(void)
+{
+	static const __u8 up_mac[6] = { 0x02, 0, 0, 0, 0x0a, 0x01 }, hop_mac[6] = { 0x02, 0, 0, 0, 0x0a, 0x02 };
+	struct xnet_ct_entry out = { .addr = FX_UPLINK_IP, .port = htons(8080), .kind = XNET_CT_DNAT };
+	struct xnet_ct_key k = { .saddr = IP_B, .daddr = IP_CLIENT, .sport = htons(80), .dport = htons(33000),
+				 .proto = IPPROTO_TCP, .dir = XNET_CT_OUT };
+	struct pkt answer = TCP_FROM(MAC_B, MAC_GW1, .saddr = IP_B, .daddr = IP_CLIENT, .sport = 80,
+				     .dport = 33000, .tcp_flags = TH_ACK, .payload = 100);
+	struct pkt want = TCP_FROM(up_mac, hop_mac, .saddr = FX_UPLINK_IP, .daddr = IP_CLIENT, .sport = 8080,
+				   .dport = 33000, .tcp_flags = TH_ACK, .payload = 100, .ttl = 63);
+	struct pkt last = TCP_FROM(MAC_B, MAC_GW1, .saddr = IP_B, .daddr = IP_CLIENT, .sport = 80,
+				   .dport = 33000, .tcp_flags = TH_ACK, .ttl = 1);
+	struct xnet_ct_entry e;
+	struct fx_result r;
+
+	ASSERT_OK(bpf_map_update_elem(env.ct, &k, &out, BPF_ANY) ? -errno : 0, "outside flow");
+	/* No route yet: the host's way. */
+	to_host(DEV_B, DEV_GW1, &answer);
+	if (!ASSERT_OK(system("ip link set xtwan address 02:00:00:00:0a:01 && "
+			      "ip addr add 192.0.2.1/24 dev xtwan && "
+			      "ip neigh replace 192.0.2.254 lladdr 02:00:00:00:0a:02 dev xtwan nud permanent && "
+			      "ip route add 203.0.113.0/24 via 192.0.2.254 dev xtwan"), "route via the uplink"))
+		return;
+	if (run(DEV_B, &answer, &r)) {
+		fx_check_redirect(&r, XNET_ST_REDIRECT, DEV_UP);
+		fx_check_drops(&r, XNET_DROP_NONE, 0);
+		fx_check_frame(&r, &want);
+	}
+	ASSERT_TRUE(ct_get(IP_B, IP_CLIENT, 80, 33000, XNET_CT_OUT, &e) && e.packets == 1, "accounted");
+	/* TTL 1: the host answers with time exceeded. */
+	to_host(DEV_B, DEV_GW1, &last);
+	ASSERT_OK(system("ip route del 203.0.113.0/24; ip neigh del 192.0.2.254 dev xtwan; "
+			 "ip addr del 192.0.2.1/24 dev xtwan"), "remove the route");
+}
+
 /* --internal: the own subnet (gateway included), nothing beyond, no published ports. */
 static void test_internal(void)
 {
@@ -234,6 +275,7 @@ static const struct {
 	{ "hairpin_gateway_address", test_hairpin_gateway_address },
 	{ "hairpin_other_network", test_hairpin_other_network },
 	{ "not_hairpin", test_not_hairpin },
+	{ "nat_out_fast_path", test_nat_out_fast_path },
 	{ "internal", test_internal },
 };
 
