@@ -18,7 +18,8 @@
 #                       "bridge" for a plain Linux bridge without netfilter,
 #                       "direct" for one veth pair between the sandboxes
 #   BENCH_DOCKER_DNS_RULES=0    leave out Docker's per-container DNS nat rules
-#   BENCH_OUT=DIR       where latest.json / latest.md go (bench/results)
+#   BENCH_NAT=0         skip NAT and port publishing (bench/nat.sh, its own knobs)
+#   BENCH_OUT=DIR       where latest.json / latest.md (and nat.json / nat.md) go (bench/results)
 set -eu
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=bench/lib.sh
@@ -104,6 +105,14 @@ if [ "${BENCH_TRAFFIC:-1}" = 1 ] && [ -n "$SIDES" ]; then
 	bench_cleanup_now
 fi
 
+# ---------------------------------------------------------------- NAT and port publishing
+# Its own topologies and baselines (iptables DNAT, docker-proxy, MASQUERADE);
+# a separate script so it can be run alone. Results next to ours.
+if [ "${BENCH_NAT:-1}" = 1 ]; then
+	BENCH_OUT=$OUT BENCH_ROUNDS=$ROUNDS "$BENCH_DIR/nat.sh" >"$BENCH_WORK/nat.log" 2>&1 ||
+		warn "NAT benchmark failed (see $BENCH_WORK/nat.log)"
+fi
+
 # ---------------------------------------------------------------- forwarding program vs floor
 PROGRUN=$REPO/build/bench_progrun
 if [ "${BENCH_PROGRUN:-1}" = 1 ]; then
@@ -136,4 +145,7 @@ fi
 	--seconds "$BENCH_T" --sides "$SIDES" --elapsed $(($(date +%s) - START)) \
 	--repo "$REPO" --quick "${BENCH_QUICK:-0}"
 cat "$OUT/latest.md"
+if [ "${BENCH_NAT:-1}" = 1 ] && [ -f "$OUT/nat.md" ]; then
+	cat "$OUT/nat.md"
+fi
 log "done in $(($(date +%s) - START)) s; raw output in $BENCH_WORK"
