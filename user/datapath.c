@@ -27,9 +27,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <linux/genetlink.h>
+#include <linux/if_link.h>
 #include <linux/magic.h>
+#include <linux/netlink.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -39,6 +44,7 @@
 #include "datapath.h"
 #include "log.h"
 #include "xnet_cache.h"
+#include "xnet_xdp.h"
 #include "lxc.skel.h"
 #include "gateway.skel.h"
 #if __has_include("uplink.skel.h")
@@ -49,12 +55,18 @@
 #include "sock.skel.h"
 #define HAVE_SOCK 1
 #endif
+#ifdef HAVE_UPLINK
+#include "uplink_xdp.skel.h"
+#endif
 
 /* Maps by role. Order = index into dp->map_fd. */
 enum dp_map {
 	M_NETWORKS, M_ENDPOINTS, M_FDB, M_IP2EP, M_PORTS, M_SUBNETS, M_GATEWAYS, M_DROPS,
 	M_IFCACHE, M_MACCACHE, M_IPCACHE,
 	M_HOST, M_HOSTADDRS, M_PUBLISHED, M_POLICY, M_CT, M_FRAGS, M_SOCK_REV,
+#ifdef HAVE_UPLINK
+	M_XDP_TX,
+#endif
 	M_MAX,
 };
 
@@ -66,6 +78,9 @@ static const char *const map_names[M_MAX] = {
 	[M_HOST] = "xnet_host", [M_HOSTADDRS] = "xnet_hostaddrs", [M_PUBLISHED] = "xnet_published",
 	[M_POLICY] = "xnet_policy", [M_CT] = "xnet_ct", [M_FRAGS] = "xnet_frags",
 	[M_SOCK_REV] = "xnet_sock_rev",
+#ifdef HAVE_UPLINK
+	[M_XDP_TX] = XNET_XDP_TX_MAP,
+#endif
 };
 
 /* The embedded BPF objects (skeleton ELF bytes), loaded in this order: the first creates the maps. */
@@ -79,6 +94,7 @@ static const struct dp_object dp_objects[] = {
 	{ "gateway", gateway__elf_bytes },
 #ifdef HAVE_UPLINK
 	{ "uplink", uplink__elf_bytes },
+	{ "uplink_xdp", uplink_xdp__elf_bytes },
 #endif
 #ifdef HAVE_SOCK
 	{ "sock", sock__elf_bytes },
@@ -90,7 +106,7 @@ static const struct dp_object dp_objects[] = {
 enum dp_prog {
 	P_LXC, P_GW,
 #ifdef HAVE_UPLINK
-	P_UPLINK_IN, P_UPLINK_EG,
+	P_UPLINK_IN, P_UPLINK_EG, P_UPLINK_XDP,
 #endif
 #ifdef HAVE_SOCK
 	P_CONNECT4, P_SENDMSG4, P_RECVMSG4, P_GETPEERNAME4, P_BIND4,
@@ -103,6 +119,7 @@ static const char *const prog_names[P_MAX] = {
 	[P_LXC] = "lxc_ingress", [P_GW] = "gateway_egress",
 #ifdef HAVE_UPLINK
 	[P_UPLINK_IN] = "uplink_ingress", [P_UPLINK_EG] = "uplink_egress",
+	[P_UPLINK_XDP] = "uplink_xdp",
 #endif
 #ifdef HAVE_SOCK
 	[P_CONNECT4] = "sock_connect4", [P_SENDMSG4] = "sock_sendmsg4",
@@ -121,6 +138,7 @@ static const char *const prog_names[P_MAX] = {
 #define PROG_GW		"gateway_egress"
 #define PROG_UPLINK_IN	"uplink_ingress"
 #define PROG_UPLINK_EG	"uplink_egress"
+#define PROG_UPLINK_XDP	"uplink_xdp"
 #define LINKS_DIR	"links"
 
 struct xnet_dp {
@@ -146,10 +164,11 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	return 0;
 }
 
+/* Derived maps: rebuilt from the ABI maps (and the devices), so a changed layout is simply recreated. */
 static bool is_cache_map(const char *name)
 {
 	return !strcmp(name, map_names[M_IFCACHE]) || !strcmp(name, map_names[M_MACCACHE]) ||
-	       !strcmp(name, map_names[M_IPCACHE]);
+	       !strcmp(name, map_names[M_IPCACHE]) || !strcmp(name, XNET_XDP_TX_MAP);
 }
 
 static void dp_path(const struct xnet_dp *dp, char *buf, size_t len, const char *sub, const char *name)
@@ -973,6 +992,10 @@ static int ep_ref_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+#ifdef HAVE_UPLINK
+static int xdp_tx_rebuild(struct xnet_dp *dp, const struct ep_ref *order, __u32 n_eps, __u32 *changed);
+#endif
+
 static int dp_cache_rebuild(struct xnet_dp *dp)
 {
 	struct ep_ref *order = NULL;
@@ -1065,6 +1088,9 @@ static int dp_cache_rebuild(struct xnet_dp *dp)
 		keys = NULL;
 		dst_have = NULL;
 	}
+#ifdef HAVE_UPLINK
+	err = err ?: xdp_tx_rebuild(dp, order, n_eps, &changed);
+#endif
 	if (!err && changed)
 		log_info("datapath: rebuilt fast-path caches (%u entries changed)", changed);
 out:
@@ -1085,6 +1111,337 @@ out:
 		log_error("cannot rebuild the datapath caches: %s", strerror(-err));
 	return err;
 }
+
+/* ------------------------------------------------------------ xdp */
+
+#ifdef HAVE_UPLINK
+/*
+ * The "netdev" generic netlink family (include/uapi/linux/netdev.h, kernel
+ * 6.3+; Debian 12's headers and libbpf 1.1 predate it). A device's
+ * xdp_features say whether an XDP redirect to it can be transmitted: for a
+ * veth, NDO_XMIT is set while its peer has NAPI (GRO on, or XDP).
+ */
+#define NETDEV_GENL_NAME		"netdev"
+#define NETDEV_CMD_DEV_GET		1
+#define NETDEV_A_DEV_IFINDEX		1
+#define NETDEV_A_DEV_XDP_FEATURES	3
+#define NETDEV_XDP_ACT_NDO_XMIT		(1ULL << 2)
+
+struct genl_req {
+	struct nlmsghdr nh;
+	struct genlmsghdr gh;
+	char attrs[64];
+};
+
+/* Append one attribute to req (the caller sized attrs for it). */
+static void genl_put(struct genl_req *req, __u16 type, const void *data, __u16 len)
+{
+	struct nlattr *a = (struct nlattr *)((char *)req + NLMSG_ALIGN(req->nh.nlmsg_len));
+
+	a->nla_type = type;
+	a->nla_len = NLA_HDRLEN + len;
+	memcpy((char *)a + NLA_HDRLEN, data, len);
+	req->nh.nlmsg_len = NLMSG_ALIGN(req->nh.nlmsg_len) + NLA_ALIGN(a->nla_len);
+}
+
+/*
+ * One request, one answer: the payload of attribute @want (up to @len
+ * bytes) copied to @out. 0, or a negative errno (the kernel's, or -ENOENT
+ * when the answer lacks the attribute).
+ */
+static int genl_ask(int fd, struct genl_req *req, __u16 want, void *out, size_t len)
+{
+	char buf[8192];
+	ssize_t n;
+
+	if (send(fd, req, req->nh.nlmsg_len, 0) < 0)
+		return -errno;
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n < 0)
+		return -errno;
+	for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n); nh = NLMSG_NEXT(nh, n)) {
+		struct nlattr *a;
+		int rest;
+
+		if (nh->nlmsg_type == NLMSG_ERROR) {
+			int err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+
+			return err ? err : -ENOENT;
+		}
+		a = (struct nlattr *)((char *)NLMSG_DATA(nh) + GENL_HDRLEN);
+		rest = (int)nh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+		for (; rest >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rest;
+		     rest -= NLA_ALIGN(a->nla_len), a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len))) {
+			if ((a->nla_type & NLA_TYPE_MASK) != want)
+				continue;
+			size_t have = (size_t)(a->nla_len - NLA_HDRLEN);
+
+			memcpy(out, (char *)a + NLA_HDRLEN, have < len ? have : len);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static void genl_init(struct genl_req *req, __u16 family, __u8 cmd)
+{
+	memset(req, 0, sizeof(*req));
+	req->nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
+	req->nh.nlmsg_type = family;
+	req->nh.nlmsg_flags = NLM_F_REQUEST;
+	req->gh.cmd = cmd;
+	req->gh.version = 1;
+}
+
+/* A socket asking the netdev family, with its id in *family; -errno when the kernel has none. */
+static int netdev_genl_open(__u16 *family)
+{
+	struct genl_req req;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC), err;
+
+	if (fd < 0)
+		return -errno;
+	genl_init(&req, GENL_ID_CTRL, CTRL_CMD_GETFAMILY);
+	genl_put(&req, CTRL_ATTR_FAMILY_NAME, NETDEV_GENL_NAME, sizeof(NETDEV_GENL_NAME));
+	*family = 0;
+	err = genl_ask(fd, &req, CTRL_ATTR_FAMILY_ID, family, sizeof(*family));
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* The xdp_features (NETDEV_XDP_ACT_*) of ifindex. */
+static int netdev_xdp_features(int fd, __u16 family, __u32 ifindex, __u64 *features)
+{
+	struct genl_req req;
+
+	genl_init(&req, family, NETDEV_CMD_DEV_GET);
+	genl_put(&req, NETDEV_A_DEV_IFINDEX, &ifindex, sizeof(ifindex));
+	*features = 0;
+	return genl_ask(fd, &req, NETDEV_A_DEV_XDP_FEATURES, features, sizeof(*features));
+}
+
+static int if_mtu(__u32 ifindex, __u32 *mtu)
+{
+	struct ifreq ifr = { 0 };
+	int fd, err = 0;
+
+	if (!if_indextoname(ifindex, ifr.ifr_name))
+		return -errno;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, SIOCGIFMTU, &ifr))
+		err = -errno;
+	else
+		*mtu = (__u32)ifr.ifr_mtu;
+	close(fd);
+	return err;
+}
+
+/*
+ * What xnet_xdp_tx should say about endpoint ifindex: filled in *tx when an
+ * XDP redirect to it reaches the sandbox, zeroed (with the reason in why)
+ * otherwise. gfd/family: an open netdev_genl_open() socket, or gfd < 0.
+ */
+static void xdp_tx_probe(int gfd, __u16 family, __u32 ifindex, struct xnet_xdp_tx *tx,
+			 const char **why)
+{
+	__u64 features = 0;
+	__u32 mtu = 0;
+
+	memset(tx, 0, sizeof(*tx));
+	if (gfd < 0) {
+		*why = "the kernel does not report XDP features (netdev genetlink family)";
+	} else if (netdev_xdp_features(gfd, family, ifindex, &features)) {
+		*why = "its XDP features cannot be read";
+	} else if (!(features & NETDEV_XDP_ACT_NDO_XMIT)) {
+		*why = "its peer in the sandbox has no NAPI (GRO off)";
+	} else if (if_mtu(ifindex, &mtu)) {
+		*why = "its MTU cannot be read";
+	} else {
+		tx->ifindex = ifindex;
+		tx->mtu = mtu;
+		*why = NULL;
+	}
+}
+
+/* Does another endpoint, still in xnet_endpoints, own this xnet_xdp_tx slot? */
+static bool xdp_tx_taken(struct xnet_dp *dp, __u32 slot, __u32 ifindex)
+{
+	struct xnet_endpoint ep;
+	struct xnet_xdp_tx cur;
+
+	return !map_lookup(dp, M_XDP_TX, &slot, &cur) && cur.ifindex && cur.ifindex != ifindex &&
+	       !map_lookup(dp, M_ENDPOINTS, &cur.ifindex, &ep);
+}
+
+/* Probe endpoint ifindex and write its xnet_xdp_tx slot (first come keeps a shared slot). */
+static int xdp_tx_set(struct xnet_dp *dp, __u32 ifindex)
+{
+	__u32 slot = xnet_if_slot(ifindex);
+	struct xnet_xdp_tx want, cur = { 0 };
+	char name[IF_NAMESIZE];
+	const char *why;
+	__u16 family;
+	int gfd = netdev_genl_open(&family);
+
+	xdp_tx_probe(gfd, family, ifindex, &want, &why);
+	if (gfd >= 0)
+		close(gfd);
+	if (xdp_tx_taken(dp, slot, ifindex))
+		return 0;
+	map_lookup(dp, M_XDP_TX, &slot, &cur);
+	if (!memcmp(&cur, &want, sizeof(want)) || (!want.ifindex && cur.ifindex != ifindex))
+		return 0;
+	if (why)
+		log_info("datapath: endpoint %s (ifindex %u) takes published traffic through tc only: %s",
+			 ifname(ifindex, name), ifindex, why);
+	else
+		log_debug("datapath: endpoint %s (ifindex %u) on the XDP fast path (MTU %u)",
+			  ifname(ifindex, name), ifindex, want.mtu);
+	return map_update(dp, M_XDP_TX, &slot, &want);
+}
+
+static int xdp_tx_clear(struct xnet_dp *dp, __u32 ifindex)
+{
+	__u32 slot = xnet_if_slot(ifindex);
+	struct xnet_xdp_tx cur, zero = { 0 };
+
+	if (map_lookup(dp, M_XDP_TX, &slot, &cur) || cur.ifindex != ifindex)
+		return 0;
+	return map_update(dp, M_XDP_TX, &slot, &zero);
+}
+
+/*
+ * The whole xnet_xdp_tx from the endpoints (lowest ifindex first, as the
+ * caches), written where it differs. Part of dp_cache_rebuild.
+ */
+static int xdp_tx_rebuild(struct xnet_dp *dp, const struct ep_ref *order, __u32 n_eps, __u32 *changed)
+{
+	struct xnet_xdp_tx *want = calloc(XNET_IFCACHE_SLOTS, sizeof(*want)), *have = NULL;
+	__u32 *keys = NULL, n;
+	__u16 family;
+	int gfd, err;
+
+	if (!want)
+		return -ENOMEM;
+	gfd = netdev_genl_open(&family);
+	for (__u32 o = 0; o < n_eps; o++) {
+		struct xnet_xdp_tx *w = &want[xnet_if_slot(order[o].ifindex)];
+		const char *why;
+
+		if (!w->ifindex)
+			xdp_tx_probe(gfd, family, order[o].ifindex, w, &why);
+	}
+	if (gfd >= 0)
+		close(gfd);
+	err = map_dump(dp->map_fd[M_XDP_TX], sizeof(__u32), sizeof(*have), (void **)&keys, (void **)&have, &n);
+	for (__u32 i = 0; !err && i < n; i++) {
+		if (keys[i] >= XNET_IFCACHE_SLOTS || !memcmp(&have[i], &want[keys[i]], sizeof(*have)))
+			continue;
+		err = map_update(dp, M_XDP_TX, &keys[i], &want[keys[i]]);
+		(*changed)++;
+	}
+	free(keys);
+	free(have);
+	free(want);
+	return err;
+}
+
+/* Is the program with this id one of ours called what (any build)? */
+static bool prog_id_named(__u32 id, const char *what)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+	bool ours;
+
+	if (fd < 0)
+		return false;
+	ours = !bpf_obj_get_info_by_fd(fd, &info, &len) && !strncmp(info.name, what, sizeof(info.name) - 1);
+	close(fd);
+	return ours;
+}
+
+/*
+ * uplink_xdp in the uplink's driver (native XDP), in front of the tc
+ * programs. One program attached with the kernel's own semantics rather
+ * than libxdp's dispatcher: libxdp keeps its state in a bpffs of its own
+ * (/sys/fs/bpf/xdp), outside our state root and shared by every xnet host
+ * of the machine, and a dispatcher only pays off with other programs to
+ * chain. So: a foreign XDP program is left alone (we never displace
+ * anyone), an older build of ours is swapped atomically (XDP_FLAGS_REPLACE
+ * with the expected program), nothing attached gets ours with
+ * UPDATE_IF_NOEXIST (losing a race to someone else leaves theirs). Without
+ * native support nothing is attached, not even generic XDP, which would
+ * only add an skb-mode pass in front of tc: the tc programs do everything
+ * alone. Never an error: XDP is a fast path, tc is the datapath.
+ */
+static void xdp_attach(struct xnet_dp *dp, __u32 ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+	__u32 flags = XDP_FLAGS_DRV_MODE, cur = 0;
+	char name[IF_NAMESIZE];
+	int err, old_fd = -1;
+
+	err = bpf_xdp_query_id((int)ifindex, XDP_FLAGS_DRV_MODE, &cur);
+	if (err) {
+		log_info("cannot query XDP programs of %s (ifindex %u): %s; published ports use tc only",
+			 ifname(ifindex, name), ifindex, strerror(-err));
+		return;
+	}
+	if (cur && cur == dp->prog_id[P_UPLINK_XDP])
+		return;
+	if (cur && !prog_id_named(cur, PROG_UPLINK_XDP)) {
+		log_info("%s (ifindex %u) already runs XDP program id %u, not ours: leaving it there; "
+			 "published ports use tc only", ifname(ifindex, name), ifindex, cur);
+		return;
+	}
+	if (cur) {
+		old_fd = bpf_prog_get_fd_by_id(cur);
+		if (old_fd < 0)
+			return;
+		opts.old_prog_fd = old_fd;
+		flags |= XDP_FLAGS_REPLACE;
+	} else {
+		flags |= XDP_FLAGS_UPDATE_IF_NOEXIST;
+	}
+	err = bpf_xdp_attach((int)ifindex, dp->prog_fd[P_UPLINK_XDP], flags, &opts);
+	if (old_fd >= 0)
+		close(old_fd);
+	if (err)
+		log_info("cannot attach %s to %s (ifindex %u) in native XDP mode: %s; published ports "
+			 "use tc only", PROG_UPLINK_XDP, ifname(ifindex, name), ifindex, strerror(-err));
+	else
+		log_info("attached %s to XDP (native) of %s (ifindex %u)", PROG_UPLINK_XDP,
+			 ifname(ifindex, name), ifindex);
+}
+
+/* Detach uplink_xdp (any build) from ifindex; someone else's program stays. */
+static void xdp_detach_ours(__u32 ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+	char name[IF_NAMESIZE];
+	__u32 cur = 0;
+	int fd;
+
+	if (bpf_xdp_query_id((int)ifindex, XDP_FLAGS_DRV_MODE, &cur) || !cur ||
+	    !prog_id_named(cur, PROG_UPLINK_XDP))
+		return;
+	fd = bpf_prog_get_fd_by_id(cur);
+	if (fd < 0)
+		return;
+	/* REPLACE with the expected program: whatever got attached meanwhile is not ours to remove. */
+	opts.old_prog_fd = fd;
+	if (!bpf_xdp_detach((int)ifindex, XDP_FLAGS_DRV_MODE | XDP_FLAGS_REPLACE, &opts))
+		log_info("detached %s from XDP of %s (ifindex %u)", PROG_UPLINK_XDP, ifname(ifindex, name),
+			 ifindex);
+	close(fd);
+}
+#endif /* HAVE_UPLINK */
 
 /* ------------------------------------------------------------ flood lists */
 
@@ -1329,6 +1686,12 @@ int dp__endpoint_set(struct xnet_dp *dp, const struct dp_endpoint *e)
 		log_info("datapath: endpoint %s (ifindex %u) = %s %s on network %u",
 			 ifname(e->ifindex, name), e->ifindex, ip_str(e->ip, ibuf), mac_str(e->mac, mbuf),
 			 e->net_id);
+#ifdef HAVE_UPLINK
+	/* After the ABI maps: a slot shared with a dead endpoint goes to this one. */
+	err = xdp_tx_set(dp, e->ifindex);
+	if (err)
+		return err;
+#endif
 	return tc_attach(e->ifindex, BPF_TC_INGRESS, dp->prog_fd[P_LXC], dp->prog_id[P_LXC], PROG_LXC);
 }
 
@@ -1355,8 +1718,11 @@ int dp__endpoint_del(struct xnet_dp *dp, __u32 ifindex)
 	bool existed = !map_lookup(dp, M_ENDPOINTS, &ifindex, &old);
 	int err;
 
-	/* The cache first, so the endpoint cannot send while its entries go. */
+	/* The caches first, so the endpoint cannot send or be sent to while its entries go. */
 	err = ifc_clear(dp, ifindex, XNET_IFC_ENDPOINT, NULL);
+#ifdef HAVE_UPLINK
+	err = err ?: xdp_tx_clear(dp, ifindex);
+#endif
 	err = err ?: existed ? endpoint_unlink(dp, ifindex, &old, NULL) : 0;
 	err = err ?: ports_remove_everywhere(dp, ifindex);
 	err = err ?: map_delete(dp, M_ENDPOINTS, &ifindex);
@@ -1566,8 +1932,12 @@ static int uplink_attach(struct xnet_dp *dp, __u32 ifindex)
 	int err = tc_attach(ifindex, BPF_TC_INGRESS, dp->prog_fd[P_UPLINK_IN], dp->prog_id[P_UPLINK_IN],
 			    PROG_UPLINK_IN);
 
-	return err ?: tc_attach(ifindex, BPF_TC_EGRESS, dp->prog_fd[P_UPLINK_EG],
-				dp->prog_id[P_UPLINK_EG], PROG_UPLINK_EG);
+	err = err ?: tc_attach(ifindex, BPF_TC_EGRESS, dp->prog_fd[P_UPLINK_EG],
+			       dp->prog_id[P_UPLINK_EG], PROG_UPLINK_EG);
+	/* XDP last, in front of a tc path that is already complete: it may only ever take less. */
+	if (!err)
+		xdp_attach(dp, ifindex);
+	return err;
 #else
 	(void)dp;
 	(void)ifindex;
@@ -1577,6 +1947,9 @@ static int uplink_attach(struct xnet_dp *dp, __u32 ifindex)
 
 static void uplink_detach(__u32 ifindex)
 {
+#ifdef HAVE_UPLINK
+	xdp_detach_ours(ifindex);
+#endif
 	tc_detach_ours(ifindex, BPF_TC_INGRESS, PROG_UPLINK_IN);
 	tc_detach_ours(ifindex, BPF_TC_EGRESS, PROG_UPLINK_EG);
 }

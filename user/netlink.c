@@ -19,8 +19,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/ethtool.h>
 #include <linux/magic.h>
 #include <linux/netlink.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <linux/rtnetlink.h>
 #include <sys/vfs.h>
 
@@ -254,6 +258,40 @@ static void link_set_big_tcp(struct nl_sock *sk, int ifindex, const char *name)
 		log_debug("%s: IPv4 BIG TCP not enabled: %s", name, cause(err));
 }
 
+/*
+ * GRO on the sandbox end of an endpoint's veth, which must be up. Besides
+ * merging TCP segments, it gives that end NAPI, which is what lets the
+ * uplink's XDP program redirect frames into the sandbox (veth_xdp_xmit
+ * needs the peer's NAPI). The kernel marks the host end as a redirect
+ * target (NETDEV_XDP_ACT_NDO_XMIT, which datapath.c checks) only when GRO
+ * changes on a running device (veth_set_features), not when a device comes
+ * up with GRO already on: hence off, then on. Failure only costs the XDP
+ * fast path.
+ */
+static void link_set_gro_in(const char *netns_path, const char *name)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_SGRO, .data = 0 };
+	struct ifreq ifr = { .ifr_data = (void *)&ev };
+	int saved, fd, err;
+
+	if (netns__enter(netns_path, &saved))
+		return;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);	/* an ioctl socket of the sandbox's namespace */
+	err = netns__leave(saved);
+	if (fd < 0 || err) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	err = ioctl(fd, SIOCETHTOOL, &ifr);
+	ev.data = 1;
+	if (err || ioctl(fd, SIOCETHTOOL, &ifr))
+		log_debug("%s in %s: GRO not enabled (%s): published ports use the tc path only",
+			  name, netns_path, strerror(errno));
+	close(fd);
+}
+
 /* Add addr/prefixlen (with the subnet broadcast) to ifindex. */
 static int addr_add(struct nl_sock *sk, int ifindex, struct in_addr addr, int prefixlen, int nlflags)
 {
@@ -445,6 +483,7 @@ int nl__endpoint_create(const char *host_name, const char *netns_path,
 		log_error("cannot bring %s up in %s: %s", peer_name, netns_path, cause(err));
 		goto out;
 	}
+	link_set_gro_in(netns_path, peer_name);
 	/* lo is ifindex 1 in every namespace (LOOPBACK_IFINDEX). */
 	err = link_set_flags(nsk, 1, NULL, IFF_UP, IFF_UP);
 	if (err) {

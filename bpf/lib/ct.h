@@ -101,17 +101,11 @@ static __always_inline void frag_record(const struct nat_tuple *t)
 }
 
 /*
- * Fill @t from the IPv4 header @iph (validated by ipv4_parse) and the L4
- * header behind it. Returns TUPLE_* or a negative enum xnet_drop_reason
- * (a truncated L4 header: -XNET_DROP_INVALID_L4).
+ * The tuple's IPv4 part, ports and flags still 0. Context-free: tc and XDP
+ * (uplink_xdp.bpf.c) fill their tuples alike, from any header pointer.
  */
-static __always_inline int tuple_parse(struct __sk_buff *ctx, const struct iphdr *iph,
-				       struct nat_tuple *t)
+static __always_inline void tuple_from_ipv4(struct nat_tuple *t, const struct iphdr *iph)
 {
-	__u16 frag_off = bpf_ntohs(iph->frag_off);
-	__u32 tot = bpf_ntohs(iph->tot_len);
-	__u8 l4[14];
-
 	t->saddr = iph->saddr;
 	t->daddr = iph->daddr;
 	t->proto = iph->protocol;
@@ -124,7 +118,44 @@ static __always_inline int tuple_parse(struct __sk_buff *ctx, const struct iphdr
 	t->dport = 0;
 	t->frag = NAT_FRAG_NONE;
 	t->pad = 0;
+}
 
+/*
+ * Ports (ICMP echo: the identifier) and TCP flags from the first
+ * l4_min_len(t->proto) bytes of the L4 header at @l4, which the caller has
+ * made readable: a stack copy (tc) or bounds-checked packet data (XDP).
+ * TUPLE_OK, or TUPLE_OTHER for an ICMP type without an identifier.
+ */
+static __always_inline int tuple_from_l4(struct nat_tuple *t, const __u8 *l4)
+{
+	if (t->proto == IPPROTO_ICMP) {
+		t->icmp_type = l4[0];
+		if (l4[0] != ICMP_ECHO_T && l4[0] != ICMP_ECHOREPLY_T)
+			return TUPLE_OTHER;
+		t->sport = *(const __be16 *)&l4[4];
+		t->dport = t->sport;
+		return TUPLE_OK;
+	}
+	t->sport = *(const __be16 *)&l4[0];
+	t->dport = *(const __be16 *)&l4[2];
+	if (t->proto == IPPROTO_TCP)
+		t->tcp_flags = l4[13];
+	return TUPLE_OK;
+}
+
+/*
+ * Fill @t from the IPv4 header @iph (validated by ipv4_parse) and the L4
+ * header behind it. Returns TUPLE_* or a negative enum xnet_drop_reason
+ * (a truncated L4 header: -XNET_DROP_INVALID_L4).
+ */
+static __always_inline int tuple_parse(struct __sk_buff *ctx, const struct iphdr *iph,
+				       struct nat_tuple *t)
+{
+	__u16 frag_off = bpf_ntohs(iph->frag_off);
+	__u32 tot = bpf_ntohs(iph->tot_len);
+	__u8 l4[14];
+
+	tuple_from_ipv4(t, iph);
 	if (t->proto != IPPROTO_TCP && t->proto != IPPROTO_UDP && t->proto != IPPROTO_ICMP)
 		return TUPLE_OTHER;
 
@@ -151,20 +182,7 @@ static __always_inline int tuple_parse(struct __sk_buff *ctx, const struct iphdr
 		return -XNET_DROP_INVALID_L4;
 	if (bpf_skb_load_bytes(ctx, t->l4_off, l4, t->proto == IPPROTO_TCP ? 14 : 8))
 		return -XNET_DROP_INVALID_L4;
-
-	if (t->proto == IPPROTO_ICMP) {
-		t->icmp_type = l4[0];
-		if (l4[0] != ICMP_ECHO_T && l4[0] != ICMP_ECHOREPLY_T)
-			return TUPLE_OTHER;
-		t->sport = *(__be16 *)&l4[4];
-		t->dport = t->sport;
-		return TUPLE_OK;
-	}
-	t->sport = *(__be16 *)&l4[0];
-	t->dport = *(__be16 *)&l4[2];
-	if (t->proto == IPPROTO_TCP)
-		t->tcp_flags = l4[13];
-	return TUPLE_OK;
+	return tuple_from_l4(t, l4);
 }
 
 static __always_inline void ct_key(struct xnet_ct_key *k, __be32 saddr, __be32 daddr,
@@ -235,6 +253,27 @@ static __always_inline __u8 ct_next_state(const struct xnet_ct_entry *e, const s
 	return CT_ST_KEEP;
 }
 
+/* A packet of @len bytes counts for entry @e: what every packet does, state change or not. */
+static __always_inline void ct_touch(struct xnet_ct_entry *e, __u32 len)
+{
+	__sync_fetch_and_add(&e->packets, 1);
+	__sync_fetch_and_add(&e->bytes, len);
+	e->last_seen = bpf_ktime_get_ns();
+}
+
+/*
+ * Would ct_account() do more than ct_touch() for this packet: move the
+ * flow's state or record its first answer (and so write the partner entry)?
+ * The XDP fast path handles only packets for which it would not.
+ */
+static __always_inline bool ct_changes_flow(const struct xnet_ct_entry *e, __u8 dir,
+					    const struct nat_tuple *t)
+{
+	bool reply = ct_is_reply(dir, e->kind);
+
+	return ct_next_state(e, t, reply) != CT_ST_KEEP || (reply && !(e->flags & XNET_CTF_SEEN_REPLY));
+}
+
 /*
  * Account a packet of @len bytes to entry @e (found under @k) and move the
  * flow's state. Counters are added atomically (several CPUs carry one flow);
@@ -252,9 +291,7 @@ static __always_inline void ct_account(struct xnet_ct_entry *e, const struct xne
 	struct xnet_ct_key pk;
 	struct xnet_ct_entry *p;
 
-	__sync_fetch_and_add(&e->packets, 1);
-	__sync_fetch_and_add(&e->bytes, len);
-	e->last_seen = bpf_ktime_get_ns();
+	ct_touch(e, len);
 	if (st == CT_ST_KEEP && !first_reply)
 		return;
 
