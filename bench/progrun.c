@@ -17,6 +17,15 @@
  * The ARP path is therefore timed with repeat=1 calls, each on a fresh
  * request, against the floor timed the same way; the difference is the
  * ARP path's own cost (the per-call syscall/skb cost cancels out).
+ *
+ * --uplink: an established published TCP flow (client -> 0.0.0.0:8080 ->
+ * endpoint :80), one 64-byte ACK segment, through uplink_xdp (XDP) and
+ * through uplink_ingress (tc), the production objects sharing one set of
+ * maps. Both rewrite the frame, so they too are timed with repeat=1 calls
+ * on fresh copies, each against a floor of its own kind (tc: the floor
+ * program; XDP: a two-instruction XDP_PASS), interleaved; what is reported
+ * is each program's cost over its floor, which is what the hook adds per
+ * packet (conntrack lookup and accounting included).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
@@ -32,6 +42,14 @@
 #include "xnet_cache.h"
 #include "lxc.skel.h"
 #include "floor.skel.h"
+/* The Makefile's bench_progrun rule does not list these skeletons yet: make them first. */
+#if __has_include("uplink.skel.h") && __has_include("uplink_xdp.skel.h")
+#include <linux/if_ether.h>
+#include "xnet_xdp.h"
+#include "uplink.skel.h"
+#include "uplink_xdp.skel.h"
+#define HAVE_UPLINK_BENCH 1
+#endif
 
 #define NET_ID		1
 #define IF_A		1	/* BPF_PROG_RUN without ctx runs on lo: ifindex 1 */
@@ -219,10 +237,187 @@ static __u32 verified_insns(int prog_fd)
 	return info.verified_insns;
 }
 
+#ifdef HAVE_UPLINK_BENCH
+#define UP_IP		"192.0.2.1"
+#define UP_CLIENT	"203.0.113.5"
+
+/* 16-bit one's complement sum of len bytes (big-endian words), added to sum. */
+static __u32 sum16(const __u8 *p, unsigned len, __u32 sum)
+{
+	for (unsigned i = 0; i + 1 < len; i += 2)
+		sum += (p[i] << 8) | p[i + 1];
+	if (len & 1)
+		sum += p[len - 1] << 8;
+	return sum;
+}
+
+static __u16 fold(__u32 s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (__u16)s;
+}
+
+/* 64 bytes: client:40000 -> uplink:8080, TCP ACK with 10 bytes of data, checksums complete. */
+static void build_tcp_ack(__u8 *f)
+{
+	__u8 *ip = f + 14, *th = ip + 20;
+	__u16 c;
+
+	memset(f, 0, 64);
+	memcpy(f, (__u8[]){ 0x02, 0, 0, 0, 0, 1 }, 6);
+	memcpy(f + 6, (__u8[]){ 0x02, 0, 0, 0, 0, 0xfe }, 6);
+	f[12] = 0x08;
+	ip[0] = 0x45;
+	ip[3] = 50;			/* tot_len 20 + 20 + 10 */
+	ip[8] = 64;
+	ip[9] = 6;
+	inet_pton(AF_INET, UP_CLIENT, ip + 12);
+	inet_pton(AF_INET, UP_IP, ip + 16);
+	c = ~fold(sum16(ip, 20, 0));
+	ip[10] = c >> 8;
+	ip[11] = c & 0xff;
+	th[0] = 0x9c; th[1] = 0x40;	/* 40000 */
+	th[2] = 0x1f; th[3] = 0x90;	/* 8080 */
+	th[12] = 5 << 4;
+	th[13] = 0x10;			/* ACK */
+	th[15] = 0xff;			/* window */
+	c = ~fold(sum16(th, 30, sum16(ip + 12, 8, 6 + 30)));
+	th[16] = c >> 8;
+	th[17] = c & 0xff;
+}
+
+/* The maps of an established published flow, as datapath.c and uplink_ingress leave them. */
+static int setup_uplink(struct uplink *tc, struct uplink_xdp *xdp)
+{
+	struct xnet_host h = { .uplink_ifindex = 1, .nat_port_min = 40000, .nat_port_max = 40999 };
+	struct xnet_network net = { .subnet = inet_addr("10.7.0.0"), .mask = htonl(0xffff0000),
+				    .gw_ip = inet_addr("10.7.0.1"), .gw_ifindex = IF_GW, .flags = XNET_NET_ICC };
+	struct xnet_endpoint b = { .net_id = NET_ID, .ifindex = IF_B, .ip = inet_addr("10.7.0.3") };
+	struct xnet_subnet_key sk = { .prefixlen = 16, .addr = net.subnet };
+	struct xnet_ct_key k = { .sport = htons(40000), .dport = htons(8080), .proto = 6, .dir = XNET_CT_IN };
+	struct xnet_ct_entry e = { .addr = b.ip, .port = htons(80), .kind = XNET_CT_DNAT,
+				   .state = XNET_CT_ST_ESTABLISHED, .ifindex = IF_B, .flags = XNET_CTF_SEEN_REPLY };
+	struct xnet_xdp_tx tx = { .ifindex = IF_B, .mtu = 1500 };
+	struct xnet_if_cache ifc = { .kind = XNET_IFC_ENDPOINT, .net_flags = net.flags, .net_id = NET_ID,
+				     .ip = b.ip, .gw_ifindex = IF_GW, .subnet = net.subnet, .mask = net.mask,
+				     .gw_ip = net.gw_ip, .ifindex = IF_B };
+	__u32 zero = 0, net_id = NET_ID, slot = xnet_if_slot(IF_B);
+	int err = 0;
+
+	h.uplink_ip = inet_addr(UP_IP);
+	k.saddr = inet_addr(UP_CLIENT);
+	k.daddr = h.uplink_ip;
+	memcpy(net.gw_mac, mac_gw, 6);
+	memcpy(b.mac, mac_b, 6);
+	memcpy(ifc.mac, mac_b, 6);
+	memcpy(ifc.gw_mac, mac_gw, 6);
+	err = err ?: bpf_map__update_elem(tc->maps.xnet_host, &zero, 4, &h, sizeof(h), 0);
+	err = err ?: bpf_map__update_elem(tc->maps.xnet_networks, &net_id, 4, &net, sizeof(net), 0);
+	err = err ?: bpf_map__update_elem(tc->maps.xnet_endpoints, &b.ifindex, 4, &b, sizeof(b), 0);
+	err = err ?: bpf_map__update_elem(tc->maps.xnet_subnets, &sk, sizeof(sk), &net_id, 4, 0);
+	err = err ?: bpf_map__update_elem(tc->maps.xnet_ct, &k, sizeof(k), &e, sizeof(e), 0);
+	if (!no_cache)
+		err = err ?: bpf_map__update_elem(tc->maps.xnet_ifcache, &slot, 4, &ifc, sizeof(ifc), 0);
+	err = err ?: bpf_map__update_elem(xdp->maps.xnet_xdp_tx, &slot, 4, &tx, sizeof(tx), 0);
+	return err;
+}
+
+/* A two-instruction XDP program (return XDP_PASS): the XDP floor. */
+static int xdp_floor_load(void)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+
+	return bpf_prog_load(BPF_PROG_TYPE_XDP, "xdp_floor", "GPL", insns, 2, NULL);
+}
+
+/*
+ * uplink_xdp vs uplink_ingress on one established flow; prints (or adds to
+ * the JSON object) the ns each adds over its floor. 0 or -1.
+ */
+static int bench_uplink(int tc_floor_fd, __u32 rounds, __u32 calls, bool json)
+{
+	double xdp[MAX_ROUNDS], xflo[MAX_ROUNDS], tc[MAX_ROUNDS], tflo[MAX_ROUNDS];
+	struct uplink *up = uplink__open_and_load();
+	struct uplink_xdp *ux = NULL;
+	__u32 rv_xdp = 0, rv_tc = 0;
+	struct bpf_map *map;
+	__u8 ack[64];
+	int err = -1, xflo_fd = -1, xdp_fd, tc_fd;
+
+	if (!up) {
+		fprintf(stderr, "bench_progrun: loading uplink: %s\n", strerror(errno));
+		return -1;
+	}
+	/* One set of maps for both, as on a host (pinned there). */
+	ux = uplink_xdp__open();
+	if (!ux)
+		goto out;
+	bpf_object__for_each_map(map, ux->obj) {
+		struct bpf_map *src = bpf_object__find_map_by_name(up->obj, bpf_map__name(map));
+
+		if (src && bpf_map__name(map)[0] != '.' && bpf_map__reuse_fd(map, bpf_map__fd(src)))
+			goto out;
+	}
+	if (uplink_xdp__load(ux) || setup_uplink(up, ux))
+		goto out;
+	xflo_fd = xdp_floor_load();
+	if (xflo_fd < 0)
+		goto out;
+	xdp_fd = bpf_program__fd(ux->progs.uplink_xdp);
+	tc_fd = bpf_program__fd(up->progs.uplink_ingress);
+	build_tcp_ack(ack);
+	for (__u32 r = 0; r < rounds; r++) {
+		xdp[r] = run_calls(xdp_fd, xflo_fd, ack, sizeof(ack), calls, &rv_xdp, &xflo[r]);
+		tc[r] = run_calls(tc_fd, tc_floor_fd, ack, sizeof(ack), calls, &rv_tc, &tflo[r]);
+		if (xdp[r] < 0 || tc[r] < 0) {
+			fprintf(stderr, "bench_progrun: BPF_PROG_RUN: %s\n", strerror(errno));
+			goto out;
+		}
+	}
+	if (rv_xdp != XDP_REDIRECT || rv_tc != TC_ACT_REDIRECT) {
+		fprintf(stderr, "bench_progrun: unexpected verdicts (uplink_xdp %u, uplink_ingress %u): "
+			"the measured path is not the established-flow path\n", rv_xdp, rv_tc);
+		goto out;
+	}
+	{
+		double m_xdp = median(xdp, rounds), m_xflo = median(xflo, rounds);
+		double m_tc = median(tc, rounds), m_tflo = median(tflo, rounds);
+
+		if (json)
+			printf(",\"uplink\":{\"calls\":%u,\"xdp_call_ns\":%.1f,\"xdp_floor_call_ns\":%.1f,"
+			       "\"xdp_extra_ns\":%.1f,\"tc_call_ns\":%.1f,\"tc_floor_call_ns\":%.1f,"
+			       "\"tc_extra_ns\":%.1f,\"verified_insns\":{\"uplink_xdp\":%u,\"uplink_ingress\":%u}}",
+			       calls, m_xdp, m_xflo, m_xdp - m_xflo, m_tc, m_tflo, m_tc - m_tflo,
+			       verified_insns(xdp_fd), verified_insns(tc_fd));
+		else
+			printf("Published TCP flow, established, 64B ACK (repeat=1 x %u, interleaved with each floor)\n"
+			       "  %-28s %9.1f ns/call, floor %.1f: %6.1f ns over it (verified insns %u)\n"
+			       "  %-28s %9.1f ns/call, floor %.1f: %6.1f ns over it (verified insns %u)\n",
+			       calls, "uplink_xdp (XDP)", m_xdp, m_xflo, m_xdp - m_xflo, verified_insns(xdp_fd),
+			       "uplink_ingress (tc)", m_tc, m_tflo, m_tc - m_tflo, verified_insns(tc_fd));
+	}
+	err = 0;
+out:
+	if (err && errno)
+		fprintf(stderr, "bench_progrun: uplink objects: %s\n", strerror(errno));
+	if (xflo_fd >= 0)
+		close(xflo_fd);
+	uplink_xdp__destroy(ux);
+	uplink__destroy(up);
+	return err;
+}
+#endif /* HAVE_UPLINK_BENCH */
+
 static void usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s [--json] [--rounds N] [--repeat N] [--calls N] [--no-cache]\n"
-		"  --no-cache  leave the array caches empty: time the ABI-map (hash) fallback path\n", prog);
+	fprintf(stderr, "usage: %s [--json] [--rounds N] [--repeat N] [--calls N] [--no-cache] [--uplink]\n"
+		"  --no-cache  leave the array caches empty: time the ABI-map (hash) fallback path\n"
+		"  --uplink    also time uplink_xdp against uplink_ingress on an established published flow\n",
+		prog);
 }
 
 int main(int argc, char **argv)
@@ -233,6 +428,7 @@ int main(int argc, char **argv)
 		{ "repeat", required_argument, NULL, 'n' },
 		{ "calls", required_argument, NULL, 'c' },
 		{ "no-cache", no_argument, NULL, 'x' },
+		{ "uplink", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -241,7 +437,7 @@ int main(int argc, char **argv)
 	struct lxc *lxc = NULL;
 	struct floor *flr = NULL;
 	__u8 udp[64], arpreq[42];
-	bool json = false;
+	bool json = false, uplink = false;
 	int opt, err = 1, fwd_fd, flo_fd;
 	double m_fwd, m_flo, m_arp, m_flo1;
 
@@ -252,6 +448,7 @@ int main(int argc, char **argv)
 		case 'n': repeat = strtoul(optarg, NULL, 0); break;
 		case 'c': calls = strtoul(optarg, NULL, 0); break;
 		case 'x': no_cache = true; break;
+		case 'u': uplink = true; break;
 		default:
 			usage(argv[0]);
 			return opt == 'h' ? 0 : 2;
@@ -261,6 +458,13 @@ int main(int argc, char **argv)
 		usage(argv[0]);
 		return 2;
 	}
+#ifndef HAVE_UPLINK_BENCH
+	if (uplink) {
+		fprintf(stderr, "bench_progrun: built without the uplink skeletons: "
+			"make build/uplink.skel.h build/uplink_xdp.skel.h build/bench_progrun\n");
+		return 2;
+	}
+#endif
 	libbpf_set_print(silent);
 
 	/* Production object, private maps (no pinning): nothing outside this process changes. */
@@ -320,7 +524,7 @@ int main(int argc, char **argv)
 		printf("{\"rounds\":%u,\"repeat\":%u,\"arp_calls\":%u,"
 		       "\"floor_ns\":%.2f,\"forward_ns\":%.2f,\"ratio_forward_floor\":%.3f,"
 		       "\"arp_call_ns\":%.1f,\"floor_call_ns\":%.1f,\"arp_extra_ns\":%.1f,"
-		       "\"verified_insns\":{\"lxc_ingress\":%u,\"floor_peer\":%u}}\n",
+		       "\"verified_insns\":{\"lxc_ingress\":%u,\"floor_peer\":%u}",
 		       rounds, repeat, calls, m_flo, m_fwd, m_fwd / m_flo,
 		       m_arp, m_flo1, m_arp - m_flo1, verified_insns(fwd_fd), verified_insns(flo_fd));
 	} else {
@@ -334,6 +538,13 @@ int main(int argc, char **argv)
 		       m_arp, calls, m_flo1);
 		printf("  %-28s %9.1f ns\n", "ARP path over floor", m_arp - m_flo1);
 	}
+#ifdef HAVE_UPLINK_BENCH
+	/* In JSON, the uplink figures go into the same object. */
+	if (uplink && bench_uplink(flo_fd, rounds, calls, json))
+		goto out;
+#endif
+	if (json)
+		printf("}\n");
 	err = 0;
 out:
 	floor__destroy(flr);
