@@ -7,10 +7,11 @@
  * its sandbox before the kernel allocates an skb for it. Only what this
  * program can do completely is done here:
  *
- *   Ethernet + IPv4 without options, not a fragment, TTL > 1, TCP or UDP,
- *   to a host address, with an IN entry whose flow this packet neither
- *   opens nor closes (no SYN, FIN or RST, not its first answer), the
- *   admin's policy allowing it, and an endpoint able to take XDP frames.
+ *   Ethernet + IPv4 without options, not a fragment, TTL > 1, TCP or UDP
+ *   with a complete checksum (not CHECKSUM_PARTIAL), to a host address,
+ *   with an IN entry whose flow this packet neither opens nor closes (no
+ *   SYN, FIN or RST, not its first answer), the admin's policy allowing
+ *   it, and an endpoint able to take XDP frames of its size.
  *
  * Everything else returns XDP_PASS untouched, and uplink_ingress does the
  * full job: new flows, state changes (ct_account's partner logic stays in
