@@ -74,7 +74,7 @@ $(BUILD)/test_bpf: $(UNIT_SRCS) $(TSKELS) $(wildcard selftests/bpf/*.h) $(BUILD)
 $(BUILD)/floor.bpf.o: bench/floor.bpf.c | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/bench_progrun: bench/progrun.c $(BUILD)/lxc.skel.h $(BUILD)/floor.skel.h headers/xnet_abi.h
+$(BUILD)/bench_progrun: bench/progrun.c $(BUILD)/lxc.skel.h $(BUILD)/uplink.skel.h $(BUILD)/uplink_xdp.skel.h $(BUILD)/floor.skel.h headers/xnet_abi.h
 	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
 # Traffic generator and sink (tools/pktgen): live-frames XDP or kernel pktgen.

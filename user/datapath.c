@@ -149,6 +149,7 @@ struct xnet_dp {
 	int meta_fd;
 	int prog_fd[P_MAX];
 	__u32 prog_id[P_MAX];
+	char xdp_mode[8];	/* dp__uplink_xdp_mode(): "on", "off", "auto" ("" = auto) */
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -1386,9 +1387,19 @@ static void if_driver(__u32 ifindex, char *buf, size_t len)
 	close(fd);
 }
 
+int dp__uplink_xdp_mode(struct xnet_dp *dp, const char *mode)
+{
+	if (mode && *mode && strcmp(mode, "on") && strcmp(mode, "off") && strcmp(mode, "auto"))
+		return -EINVAL;
+	snprintf(dp->xdp_mode, sizeof(dp->xdp_mode), "%s", mode ? mode : "");
+	return 0;
+}
+
 /*
- * Whether uplink_xdp belongs on this uplink: XNET_UPLINK_XDP=on (wherever
- * native XDP works), off (nowhere), or unset/auto: everywhere but on a veth.
+ * Whether uplink_xdp belongs on this uplink: mode on (wherever native XDP
+ * works), off (nowhere), or auto: everywhere but on a veth. The mode is the
+ * host setting (`xnet system config --uplink-xdp`); XNET_UPLINK_XDP in the
+ * environment overrides it for one command (tests).
  * A veth runs XDP on the sender's skb, converted to an xdp_buff (a copy when
  * its headroom is short), and a redirect then builds a second skb in the
  * sandbox: measured on this machine with iperf3 -u from a neighbouring
@@ -1398,9 +1409,12 @@ static void if_driver(__u32 ifindex, char *buf, size_t len)
  * what the fast path is for. Hosts in namespaces (their uplink a veth, as in
  * the tests) therefore use tc only, unless told otherwise.
  */
-static bool xdp_wanted(__u32 ifindex)
+static bool xdp_wanted(const struct xnet_dp *dp, __u32 ifindex)
 {
 	const char *mode = getenv("XNET_UPLINK_XDP");
+
+	if (!mode || !*mode)
+		mode = dp->xdp_mode;
 	char drv[32], name[IF_NAMESIZE];
 
 	if (mode && !strcmp(mode, "on"))
@@ -1408,11 +1422,11 @@ static bool xdp_wanted(__u32 ifindex)
 	if (mode && !strcmp(mode, "off"))
 		return false;
 	if (mode && *mode && strcmp(mode, "auto"))
-		log_warn("XNET_UPLINK_XDP=%s is not one of on, off, auto: using auto", mode);
+		log_warn("uplink XDP mode \"%s\" is not one of on, off, auto: using auto", mode);
 	if_driver(ifindex, drv, sizeof(drv));
 	if (strcmp(drv, "veth"))
 		return true;
-	log_debug("uplink %s (ifindex %u) is a veth: no XDP fast path there (XNET_UPLINK_XDP=on forces it)",
+	log_debug("uplink %s (ifindex %u) is a veth: no XDP fast path there (--uplink-xdp on forces it)",
 		  ifname(ifindex, name), ifindex);
 	return false;
 }
@@ -1440,7 +1454,7 @@ static void xdp_attach(struct xnet_dp *dp, __u32 ifindex)
 	char name[IF_NAMESIZE];
 	int err, old_fd = -1;
 
-	if (!xdp_wanted(ifindex)) {
+	if (!xdp_wanted(dp, ifindex)) {
 		xdp_detach_ours(ifindex);
 		return;
 	}

@@ -77,6 +77,12 @@ int dp__sweep(struct xnet_dp *dp, const __u32 *net_ids, int n_nets,
  */
 int dp__host_set(struct xnet_dp *dp, const struct xnet_host *h);
 int dp__host_get(struct xnet_dp *dp, struct xnet_host *h);
+/*
+ * The XDP fast path on the uplink for the next dp__host_set(): "on" wherever
+ * native XDP works, "off", or "auto" (not on a veth, where it measured
+ * slower than tc). -EINVAL for anything else.
+ */
+int dp__uplink_xdp_mode(struct xnet_dp *dp, const char *mode);
 
 /* Replace the set of host addresses (xnet_hostaddrs) with exactly these. */
 int dp__hostaddrs_replace(struct xnet_dp *dp, const __be32 *addrs, const __u32 *flags, int n);

@@ -130,6 +130,7 @@ static void default_nat_ports(uint16_t *lo, uint16_t *hi)
 
 struct host_cfg {
 	char uplink[IF_NAMESIZE + 8];	/* "auto" or a device name */
+	char xdp[8];			/* uplink XDP fast path: "on", "off", "auto" */
 	uint16_t nat_lo, nat_hi;
 	bool nat_default;
 };
@@ -140,6 +141,8 @@ static void host_cfg_read(struct xnet *x, struct host_cfg *c)
 
 	if (meta_get(x, "host.uplink", c->uplink, sizeof(c->uplink)) || !c->uplink[0])
 		snprintf(c->uplink, sizeof(c->uplink), "auto");
+	if (meta_get(x, "host.uplink_xdp", c->xdp, sizeof(c->xdp)) || !c->xdp[0])
+		snprintf(c->xdp, sizeof(c->xdp), "auto");
 	c->nat_default = meta_get(x, "host.nat_ports", v, sizeof(v)) || parse_port_range(v, &c->nat_lo, &c->nat_hi);
 	if (c->nat_default)
 		default_nat_ports(&c->nat_lo, &c->nat_hi);
@@ -309,6 +312,7 @@ int host__apply(struct xnet *x)
 	h.nat_port_min = cfg.nat_lo;
 	h.nat_port_max = cfg.nat_hi;
 	h.flags = npol ? XNET_HOST_POLICY : 0;
+	dp__uplink_xdp_mode(x->dp, cfg.xdp);
 	rc = rc ?: dp__host_set(x->dp, &h);
 
 	/*
@@ -361,11 +365,12 @@ out:
 static const struct cli_opt config_opts[] = {
 	{ "uplink", 0, "string", "Device outside traffic uses, or \"auto\" for the default route's" },
 	{ "nat-ports", 0, "range", "Source ports for masquerade (LO-HI), or \"default\"" },
+	{ "uplink-xdp", 0, "mode", "XDP fast path on the uplink: on, off, or auto (not on a veth)" },
 	{ 0 }
 };
 
 struct config_args {
-	const char *uplink, *nat_ports;
+	const char *uplink, *nat_ports, *xdp;
 };
 
 static int config_opt(void *ctx, int idx, const char *arg)
@@ -374,8 +379,10 @@ static int config_opt(void *ctx, int idx, const char *arg)
 
 	if (idx == 0)
 		a->uplink = arg;
-	else
+	else if (idx == 1)
 		a->nat_ports = arg;
+	else
+		a->xdp = arg;
 	return 0;
 }
 
@@ -400,6 +407,7 @@ static int config_show(struct xnet *x)
 		json_object_object_add(o, "UplinkAddress", json_object_new_string(h.uplink_ifindex ? ip : ""));
 		json_object_object_add(o, "NatPortMin", json_object_new_int(cfg.nat_lo));
 		json_object_object_add(o, "NatPortMax", json_object_new_int(cfg.nat_hi));
+		json_object_object_add(o, "UplinkXdp", json_object_new_string(cfg.xdp));
 		json_object_object_add(o, "Policy", json_object_new_boolean(h.flags & XNET_HOST_POLICY));
 		xnet__print_json(o);
 		return 0;
@@ -410,6 +418,7 @@ static int config_show(struct xnet *x)
 	else
 		printf(" (none: no masquerade, published ports reachable from this host only)\n");
 	printf("NAT ports:  %u-%u%s\n", cfg.nat_lo, cfg.nat_hi, cfg.nat_default ? " (default)" : "");
+	printf("Uplink XDP: %s\n", cfg.xdp);
 	printf("Policy:     %s\n", h.flags & XNET_HOST_POLICY ? "on (xnet system policy ls)" : "none (every client allowed)");
 	return 0;
 }
@@ -433,6 +442,8 @@ static int system_config(struct xnet *x, int argc, char **argv)
 	if (a.nat_ports && strcmp(a.nat_ports, "default") && parse_port_range(a.nat_ports, &lo, &hi))
 		return xerr(x, "invalid NAT port range \"%s\": want LO-HI with 1 <= LO <= HI <= 65535",
 			    a.nat_ports), 1;
+	if (a.xdp && strcmp(a.xdp, "on") && strcmp(a.xdp, "off") && strcmp(a.xdp, "auto"))
+		return xerr(x, "invalid uplink XDP mode \"%s\": want on, off or auto", a.xdp), 1;
 	if (a.uplink && strcmp(a.uplink, "auto") &&
 	    (!a.uplink[0] || strlen(a.uplink) >= IF_NAMESIZE || !nl__link_index(a.uplink)))
 		return xerr(x, "uplink device \"%s\" not found", a.uplink), 1;
@@ -440,13 +451,14 @@ static int system_config(struct xnet *x, int argc, char **argv)
 		return 1;
 	if (xnet__kernel(x))
 		goto fail;
-	if (a.uplink || a.nat_ports) {
+	if (a.uplink || a.nat_ports || a.xdp) {
 		struct host_cfg cfg;
 		struct nl_addr4 *addrs = NULL;
 		struct in_addr ip;
 		int n = 0, ifindex, rc;
 
-		if ((a.uplink && meta_set(x, "host.uplink", a.uplink)) ||
+		if ((a.xdp && meta_set(x, "host.uplink_xdp", a.xdp)) ||
+		    (a.uplink && meta_set(x, "host.uplink", a.uplink)) ||
 		    (a.nat_ports && meta_set(x, "host.nat_ports", strcmp(a.nat_ports, "default") ? a.nat_ports : "")))
 			goto fail;
 		host_cfg_read(x, &cfg);
@@ -468,7 +480,7 @@ static int system_config(struct xnet *x, int argc, char **argv)
 	}
 	if (store__commit(x))
 		return 1;
-	return a.uplink || a.nat_ports ? 0 : config_show(x);
+	return a.uplink || a.nat_ports || a.xdp ? 0 : config_show(x);
 fail:
 	store__rollback(x);
 	return 1;

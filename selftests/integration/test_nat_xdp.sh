@@ -10,7 +10,8 @@
 # our program.
 #
 # On a veth uplink xnet leaves XDP off by default (slower there than tc
-# alone, see xdp_wanted in user/datapath.c); these tests ask for it.
+# alone, see xdp_wanted in user/datapath.c); these tests ask for it with the
+# environment override (the host setting is `system config --uplink-xdp`).
 export XNET_UPLINK_XDP=on
 
 # "<n> answers" after sending N datagrams from ONE socket (one flow) to HOST PORT.
@@ -192,6 +193,15 @@ test_xdp_not_on_veth_by_default() {
 	hx ip -d link show up0 | grep -q "prog/xdp" || fail "XNET_UPLINK_XDP=on did not attach uplink_xdp"
 	XNET_UPLINK_XDP=auto xok system reconcile
 	hx ip -d link show up0 | grep -q "prog/xdp" && fail "uplink_xdp left on a veth uplink under auto"
+	# The host setting: stays on across commands, until set back.
+	XNET_UPLINK_XDP= xok system config --uplink-xdp on
+	XNET_UPLINK_XDP= xok system reconcile
+	hx ip -d link show up0 | grep -q "prog/xdp" || fail "--uplink-xdp on did not keep uplink_xdp attached"
+	XNET_UPLINK_XDP= xok system config
+	assert_contains "$OUT" "Uplink XDP: on" "system config shows the setting"
+	XNET_UPLINK_XDP= xfail 1 "invalid uplink XDP mode" system config --uplink-xdp maybe
+	XNET_UPLINK_XDP= xok system config --uplink-xdp auto
+	hx ip -d link show up0 | grep -q "prog/xdp" && fail "uplink_xdp left on a veth uplink after --uplink-xdp auto"
 	wait_until 20 ox python3 "$XT_TMP/udpflow.py" "$XT_UP_HOST" 5353 3 || fail "published UDP port unreachable"
 	out=$(ox python3 "$XT_TMP/udpflow.py" "$XT_UP_HOST" 5353 3)
 	assert_eq "$out" "3 answers" "UDP through tc only"
