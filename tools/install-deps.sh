@@ -7,7 +7,7 @@ PKGS="
   make gcc clang llvm pkg-config
   libbpf-dev bpftool libxdp-dev xdp-tools libelf-dev zlib1g-dev
   libnl-3-dev libnl-route-3-dev libjson-c-dev libsqlite3-dev sqlite3
-  iproute2 iputils-ping procps psmisc util-linux kmod
+  iproute2 iputils-ping procps psmisc util-linux kmod ethtool
   dnsutils curl python3
   iperf3 sockperf iptables bridge-utils gnuplot-nox fping
 "
