@@ -135,35 +135,54 @@ static __always_inline bool lxc_hairpin(struct __sk_buff *ctx, const struct iphd
 }
 
 /*
- * A backend's answer in a hairpin flow: the source becomes the published
- * address again, and the frame goes straight back to the calling sandbox.
- * Answers to outside clients (no XNET_CTF_HAIRPIN) take the normal way up
- * and are translated by uplink_egress. True with *verdict set when handled.
+ * A packet's outgoing conntrack lookup, done at most once per packet: a
+ * published endpoint's answers need it first (hairpin), the way out needs
+ * the same entry later (lxc_nat_out).
  */
-static __always_inline bool lxc_published_reply(struct __sk_buff *ctx, const struct iphdr *iph,
-						int *verdict)
-{
-	struct xnet_ct_entry *e;
+struct lxc_flow {
 	struct nat_tuple t;
 	struct xnet_ct_key k;
+	struct xnet_ct_entry *e;	/* the OUT entry, NULL when none */
+	bool done;			/* looked up (ok says whether the tuple parsed) */
+	bool ok;
+};
+
+static __always_inline struct xnet_ct_entry *lxc_flow_out(struct __sk_buff *ctx, const struct iphdr *iph,
+							  struct lxc_flow *fl)
+{
+	if (!fl->done) {
+		fl->done = true;
+		fl->ok = tuple_parse(ctx, iph, &fl->t) == TUPLE_OK;
+		fl->e = fl->ok ? ct_lookup(&fl->t, XNET_CT_OUT, &fl->k) : NULL;
+	}
+	return fl->e;
+}
+
+/*
+ * A backend's answer in a hairpin flow: the source becomes the published
+ * address again, and the frame goes straight back to the calling sandbox.
+ * Answers to outside clients (no XNET_CTF_HAIRPIN) go on to lxc_nat_out,
+ * with the entry found here. True with *verdict set when handled.
+ */
+static __always_inline bool lxc_published_reply(struct __sk_buff *ctx, const struct iphdr *iph,
+						struct lxc_flow *fl, int *verdict)
+{
+	struct xnet_ct_entry *e = lxc_flow_out(ctx, iph, fl);
 	__be32 addr;
 	__be16 port;
 	__u32 ifindex;
 
-	if (tuple_parse(ctx, iph, &t) != TUPLE_OK)
-		return false;
-	e = ct_lookup(&t, XNET_CT_OUT, &k);
 	if (!e || !(e->flags & XNET_CTF_HAIRPIN))
 		return false;
 	addr = e->addr;
 	port = e->port;
 	ifindex = e->ifindex;
-	ct_account(e, &k, &t, ctx_len(ctx));
-	frag_record(&t);
-	if (nat_rewrite(ctx, &t, true, addr, port))
+	ct_account(e, &fl->k, &fl->t, ctx_len(ctx));
+	frag_record(&fl->t);
+	if (nat_rewrite(ctx, &fl->t, true, addr, port))
 		*verdict = drop(ctx, XNET_DROP_INVALID_L4);
 	else
-		*verdict = nat_deliver(ctx, ifindex, t.daddr);
+		*verdict = nat_deliver(ctx, ifindex, fl->t.daddr);
 	return true;
 }
 
@@ -181,41 +200,38 @@ static __always_inline bool lxc_published_reply(struct __sk_buff *ctx, const str
  * True with *verdict set when handled.
  */
 static __always_inline bool lxc_nat_out(struct __sk_buff *ctx, const struct iphdr *iph,
-					const struct xnet_if_cache *src, int *verdict)
+					const struct xnet_if_cache *src, struct lxc_flow *fl,
+					int *verdict)
 {
 	const struct xnet_host *host = host_get();
 	struct bpf_fib_lookup fib = {};
 	struct xnet_ct_entry *e;
-	struct nat_tuple t;
-	struct xnet_ct_key k;
 	__be32 addr;
 	__be16 port;
 	long rc;
 
 	if (!host || !host->uplink_ifindex)
 		return false;
-	if (tuple_parse(ctx, iph, &t) != TUPLE_OK || t.frag != NAT_FRAG_NONE || t.ttl <= 1)
-		return false;
-	e = ct_lookup(&t, XNET_CT_OUT, &k);
-	if (!e || (e->flags & XNET_CTF_HAIRPIN))
+	e = lxc_flow_out(ctx, iph, fl);
+	if (!e || (e->flags & XNET_CTF_HAIRPIN) || fl->t.frag != NAT_FRAG_NONE || fl->t.ttl <= 1)
 		return false;
 
 	fib.family = 2;	/* AF_INET */
 	fib.tos = iph->tos;
-	fib.l4_protocol = t.proto;
+	fib.l4_protocol = fl->t.proto;
 	/* A GSO frame's segments fit the MTU; its own length may not (BIG TCP). */
 	fib.tot_len = ctx->gso_segs > 1 ? 0 : bpf_ntohs(iph->tot_len);
 	fib.ifindex = src->gw_ifindex;	/* as if it came in there, for policy routing */
 	fib.ipv4_src = e->addr;
-	fib.ipv4_dst = t.daddr;
+	fib.ipv4_dst = fl->t.daddr;
 	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS || fib.ifindex != host->uplink_ifindex)
 		return false;
 
 	addr = e->addr;
 	port = e->port;
-	ct_account(e, &k, &t, ctx_len(ctx));
-	if (nat_rewrite(ctx, &t, true, addr, port) || csum_dec_ttl(ctx, t.ttl, t.proto) ||
+	ct_account(e, &fl->k, &fl->t, ctx_len(ctx));
+	if (nat_rewrite(ctx, &fl->t, true, addr, port) || csum_dec_ttl(ctx, fl->t.ttl, fl->t.proto) ||
 	    bpf_skb_store_bytes(ctx, 0, fib.dmac, ETH_ALEN, 0) ||
 	    bpf_skb_store_bytes(ctx, ETH_ALEN, fib.smac, ETH_ALEN, 0)) {
 		*verdict = drop(ctx, XNET_DROP_INVALID_L4);
@@ -227,7 +243,7 @@ static __always_inline bool lxc_nat_out(struct __sk_buff *ctx, const struct iphd
 
 /* Up to the host, as if received on the gateway device (Docker's docker0). */
 static __always_inline int lxc_to_host(struct __sk_buff *ctx, const struct iphdr *iph,
-				       const struct xnet_if_cache *src)
+				       const struct xnet_if_cache *src, struct lxc_flow *fl)
 {
 	__u32 *dst_net;
 	int verdict;
@@ -250,7 +266,7 @@ static __always_inline int lxc_to_host(struct __sk_buff *ctx, const struct iphdr
 			return drop(ctx, XNET_DROP_OTHER_NETWORK);
 		/* Beyond the host: NAT's own way out, for flows it knows. */
 		if (!dst_net && (src->net_flags & XNET_NET_MASQ || src->ep_flags & XNET_EP_PUBLISHED) &&
-		    lxc_nat_out(ctx, iph, src, &verdict))
+		    lxc_nat_out(ctx, iph, src, fl, &verdict))
 			return verdict;
 	}
 	return ctx_redirect(src->gw_ifindex, BPF_F_INGRESS);
@@ -291,6 +307,7 @@ static __always_inline int lxc_ipv4(struct __sk_buff *ctx, struct cursor *c, str
 				    const struct xnet_if_cache *src)
 {
 	struct iphdr *iph = ipv4_parse(ctx, c);
+	struct lxc_flow fl;
 	int verdict;
 
 	if (!iph)
@@ -298,15 +315,16 @@ static __always_inline int lxc_ipv4(struct __sk_buff *ctx, struct cursor *c, str
 	if (iph->saddr != src->ip)
 		return drop(ctx, XNET_DROP_SPOOF_IP);
 
-	/* Only endpoints with published ports pay for the conntrack lookup. */
+	fl.done = false;
+	/* Only endpoints with published ports pay for the conntrack lookup here. */
 	if (unlikely(src->ep_flags & XNET_EP_PUBLISHED) &&
-	    lxc_published_reply(ctx, iph, &verdict))
+	    lxc_published_reply(ctx, iph, &fl, &verdict))
 		return verdict;
 
 	if (unlikely(mac_is_group(eth->h_dest)))
 		return lxc_flood(ctx, src);
 	if (mac_eq(eth->h_dest, src->gw_mac))
-		return lxc_to_host(ctx, iph, src);
+		return lxc_to_host(ctx, iph, src, &fl);
 	return lxc_to_peer(ctx, eth, src);
 }
 
