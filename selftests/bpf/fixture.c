@@ -500,18 +500,17 @@ int fx_reuse_pins(struct bpf_object *obj)
 	return 0;
 }
 
-bool fx_run_pkt(int prog_fd, struct bpf_object *obj, enum fx_dev dev, enum fx_dev ingress,
-		const struct pkt *in, struct fx_result *res)
+bool fx_run_ctx(int prog_fd, struct bpf_object *obj, void *ctx, __u32 ctx_size, const struct pkt *in,
+		struct fx_result *res)
 {
 	struct xnet_drop_counter before[XNET_DROP_MAX];
-	struct __sk_buff skb = { .ifindex = fx_ifindex(dev), .ingress_ifindex = fx_ifindex(ingress) };
 	int rec_fd = fx_map_fd(obj, XNET_ST_MAP_NAME);
 	__u32 zero = 0;
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 		.data_in = in->data,
 		.data_size_in = in->len,
-		.ctx_in = &skb,
-		.ctx_size_in = sizeof(skb),
+		.ctx_in = ctx,
+		.ctx_size_in = ctx_size,
 	);
 
 	memset(res, 0, sizeof(*res));
@@ -531,6 +530,27 @@ bool fx_run_pkt(int prog_fd, struct bpf_object *obj, enum fx_dev dev, enum fx_de
 	res->verdict = opts.retval;
 	res->out.len = opts.data_size_out;
 	return true;
+}
+
+bool fx_run_pkt(int prog_fd, struct bpf_object *obj, enum fx_dev dev, enum fx_dev ingress,
+		const struct pkt *in, struct fx_result *res)
+{
+	struct __sk_buff skb = { .ifindex = fx_ifindex(dev), .ingress_ifindex = fx_ifindex(ingress) };
+
+	return fx_run_ctx(prog_fd, obj, &skb, sizeof(skb), in, res);
+}
+
+void fx_map_clear(int fd, size_t key_size)
+{
+	__u8 key[64], next[64];
+
+	if (key_size > sizeof(key))
+		return;
+	while (!bpf_map_get_next_key(fd, NULL, next)) {
+		memcpy(key, next, key_size);
+		if (bpf_map_delete_elem(fd, key))
+			break;
+	}
 }
 
 bool fx_check_drops(const struct fx_result *res, enum xnet_drop_reason reason, __u32 len)

@@ -153,6 +153,11 @@ struct fx_result {
 };
 
 /* Run on device dev (ingress: the device it entered the host on, DEV_NONE: none). */
+/* One BPF_PROG_RUN of prog_fd on in with the given context (__sk_buff, xdp_md). */
+bool fx_run_ctx(int prog_fd, struct bpf_object *obj, void *ctx, __u32 ctx_size, const struct pkt *in,
+		struct fx_result *res);
+/* Delete every entry of a hash map (keys up to 64 bytes). */
+void fx_map_clear(int fd, size_t key_size);
 bool fx_run_pkt(int prog_fd, struct bpf_object *obj, enum fx_dev dev, enum fx_dev ingress,
 		const struct pkt *in, struct fx_result *res);
 /* Exactly reason moved, by one packet of len bytes (XNET_DROP_NONE: nothing moved). */

@@ -62,20 +62,11 @@ static bool env_setup(void)
 	return ok;
 }
 
-static void ct_clear(void)
-{
-	struct xnet_ct_key k;
-
-	while (!bpf_map_get_next_key(env.ct, NULL, &k))
-		if (bpf_map_delete_elem(env.ct, &k))
-			break;
-}
-
 static void env_restore(void)
 {
 	__u32 zero = 0;
 
-	ct_clear();
+	fx_map_clear(env.ct, sizeof(struct xnet_ct_key));
 	bpf_map_update_elem(env.host, &zero, &env.saved_host, BPF_ANY);
 	for (unsigned i = 0; i < ARRAY_SIZE(hostaddrs); i++)
 		bpf_map_delete_elem(env.hostaddrs, &hostaddrs[i]);
@@ -303,7 +294,7 @@ static void run_all(bool cached)
 	for (unsigned i = 0; i < ARRAY_SIZE(subtests); i++) {
 		if (!xt__start_subtest(subtests[i].name))
 			continue;
-		ct_clear();
+		fx_map_clear(env.ct, sizeof(struct xnet_ct_key));
 		subtests[i].fn();
 	}
 restore:

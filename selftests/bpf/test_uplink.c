@@ -60,22 +60,11 @@ static bool publish(__be32 host_ip, __u16 port, __u8 proto, __be32 backend, __u1
 	return ASSERT_OK(bpf_map_update_elem(env.published, &k, &v, BPF_ANY) ? -errno : 0, "xnet_published");
 }
 
-static void map_clear(int fd, size_t key_size)
-{
-	__u8 key[64], next[64];
-
-	while (!bpf_map_get_next_key(fd, NULL, next)) {
-		memcpy(key, next, key_size);
-		if (bpf_map_delete_elem(fd, key))
-			break;
-	}
-}
-
 /* A clean table for each subtest: flows of one do not leak into the next. */
 static void reset(void)
 {
-	map_clear(env.ct, sizeof(struct xnet_ct_key));
-	map_clear(env.frags, sizeof(struct xnet_frag_key));
+	fx_map_clear(env.ct, sizeof(struct xnet_ct_key));
+	fx_map_clear(env.frags, sizeof(struct xnet_frag_key));
 	host_set(NAT_MIN, NAT_MAX, 0);
 }
 
@@ -565,7 +554,7 @@ static void test_policy(void)
 	/* Rules exist but user space has not said so yet: not consulted. */
 	if (run(env.in_fd, &denied, &r))
 		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
-	map_clear(env.ct, sizeof(struct xnet_ct_key));
+	fx_map_clear(env.ct, sizeof(struct xnet_ct_key));
 
 	host_set(NAT_MIN, NAT_MAX, XNET_HOST_POLICY);
 	dropped(env.in_fd, &denied, XNET_DROP_POLICY);
@@ -581,7 +570,7 @@ static void test_policy(void)
 	policy(0, 0, IP4(198, 18, 1, 1), 32, XNET_POLICY_DENY);
 	dropped(env.in_fd, &other, XNET_DROP_POLICY);
 
-	map_clear(env.policy, sizeof(struct xnet_policy_key));
+	fx_map_clear(env.policy, sizeof(struct xnet_policy_key));
 }
 
 /* "Fragmentation needed" for a masqueraded datagram reaches the sandbox, quoting what it sent. */

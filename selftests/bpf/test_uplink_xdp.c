@@ -68,22 +68,11 @@ static bool xdp_tx_set(enum fx_dev dev, __u32 mtu)
 	return ASSERT_OK(bpf_map_update_elem(env.xdp_tx, &slot, &tx, BPF_ANY) ? -errno : 0, "xnet_xdp_tx");
 }
 
-static void map_clear(int fd, size_t key_size)
-{
-	__u8 key[64], next[64];
-
-	while (!bpf_map_get_next_key(fd, NULL, next)) {
-		memcpy(key, next, key_size);
-		if (bpf_map_delete_elem(fd, key))
-			break;
-	}
-}
-
 static void reset(void)
 {
-	map_clear(env.ct, sizeof(struct xnet_ct_key));
-	map_clear(env.frags, sizeof(struct xnet_frag_key));
-	map_clear(env.policy, sizeof(struct xnet_policy_key));
+	fx_map_clear(env.ct, sizeof(struct xnet_ct_key));
+	fx_map_clear(env.frags, sizeof(struct xnet_frag_key));
+	fx_map_clear(env.policy, sizeof(struct xnet_policy_key));
 	host_set(0);
 	xdp_tx_set(DEV_A, 1500);
 	xdp_tx_set(DEV_B, 1500);
@@ -164,33 +153,9 @@ static struct pkt frame(const __u8 *dst, const __u8 *src, struct pkt_ip d)
 /* One BPF_PROG_RUN of uplink_xdp, as if in arrived on the uplink. */
 static bool xdp_run(const struct pkt *in, struct fx_result *res)
 {
-	struct xnet_drop_counter before[XNET_DROP_MAX];
 	struct xdp_md md = { .data_end = in->len, .ingress_ifindex = fx_ifindex(DEV_UP) };
-	int rec_fd = fx_map_fd(env.xdp->obj, XNET_ST_MAP_NAME);
-	__u32 zero = 0;
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = in->data,
-		.data_size_in = in->len,
-		.ctx_in = &md,
-		.ctx_size_in = sizeof(md),
-	);
 
-	memset(res, 0, sizeof(*res));
-	opts.data_out = res->out.data;
-	opts.data_size_out = sizeof(res->out.data);
-	if (!ASSERT_OK(bpf_map_update_elem(rec_fd, &zero, &res->rec, BPF_ANY) ? -errno : 0, "reset record") ||
-	    !ASSERT_OK(fx_read_drops(env.xdp->obj, before), "read drops") ||
-	    !ASSERT_OK(bpf_prog_test_run_opts(env.xdp_fd, &opts) ? -errno : 0, "BPF_PROG_RUN (xdp)") ||
-	    !ASSERT_OK(fx_read_drops(env.xdp->obj, res->drops), "read drops") ||
-	    !ASSERT_OK(bpf_map_lookup_elem(rec_fd, &zero, &res->rec) ? -errno : 0, "read record"))
-		return false;
-	for (int r = 0; r < XNET_DROP_MAX; r++) {
-		res->drops[r].packets -= before[r].packets;
-		res->drops[r].bytes -= before[r].bytes;
-	}
-	res->verdict = opts.retval;
-	res->out.len = opts.data_size_out;
-	return true;
+	return fx_run_ctx(env.xdp_fd, env.xdp->obj, &md, sizeof(md), in, res);
 }
 
 static bool tc_run(int fd, const struct pkt *in, struct fx_result *res)
