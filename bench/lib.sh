@@ -122,9 +122,12 @@ xnet_root_cleanup() {
 
 # docker side: the Linux bridge, br_netfilter and Docker's iptables rules
 # (iptables-nft). bridge side ($2 = bridge): the same bridge and veths, no
-# netfilter at all.
+# netfilter at all. Any other side name is a Docker side too (bench/nat.sh's
+# dnat). Sandboxes: $3... (default s1 s2), at PFX.2, PFX.3, ...
 docker_up() {
-	local pfx=$1 side=${2:-docker} h br=br-bench i ns
+	local pfx=$1 side=${2:-docker} h br=br-bench i ns sbs
+	shift 2 2>/dev/null || shift $#
+	sbs=${*:-s1 s2}
 	h="$BENCH_TAG-$side-host"
 	SIDE_HOST[$side]=$h
 	netns_add "$h"
@@ -138,7 +141,7 @@ docker_up() {
 	ip -n "$h" link add "$br" type bridge
 	ip -n "$h" addr add "$pfx.1/24" dev "$br"
 	ip -n "$h" link set "$br" up
-	if [ "$side" = docker ]; then
+	if [ "$side" != bridge ]; then
 		# br_netfilter: per network namespace on this kernel (recorded in docker_facts).
 		ip netns exec "$h" sysctl -qw net.bridge.bridge-nf-call-iptables=1 ||
 			die "cannot enable bridge-nf-call-iptables in $h (CONFIG_BRIDGE_NETFILTER?)"
@@ -147,7 +150,7 @@ docker_up() {
 		ip netns exec "$h" sysctl -qw net.bridge.bridge-nf-call-iptables=0 2>/dev/null || true
 	fi
 	i=1
-	for sb in s1 s2; do
+	for sb in $sbs; do
 		ns="$BENCH_TAG-$side-$sb"
 		netns_add "$ns"
 		ip -n "$h" link add "veth$sb" type veth peer name eth0 netns "$ns"
@@ -155,7 +158,7 @@ docker_up() {
 		ip -n "$ns" addr add "$pfx.$((i + 1))/24" dev eth0
 		ip -n "$ns" link set eth0 up
 		ip -n "$ns" route add default via "$pfx.1"
-		[ "$side" = docker ] && docker_sandbox_dns_rules "$ns"
+		[ "$side" != bridge ] && docker_sandbox_dns_rules "$ns"
 		SIDE_IP[$side/$sb]=$pfx.$((i + 1))
 		i=$((i + 1))
 	done

@@ -171,31 +171,11 @@ docker_publish() {	# side proto host_port container_port
 # 127.0.0.0/8 exception, route_localnet on the bridge, and a MASQUERADE for
 # sources that are local addresses (127.0.0.1 cannot leave the host as is).
 docker_side_up() {	# side pfx up_prefix
-	local side=$1 pfx=$2 h="$BENCH_TAG-$1-host" ns sb i=2 cfg
-	SIDE_HOST[$side]=$h
-	netns_add "$h"
-	ip netns exec "$h" sysctl -qw net.ipv4.ip_forward=1
-	ip -n "$h" link add docker0 type bridge
-	ip -n "$h" addr add 172.17.0.1/16 dev docker0
-	ip -n "$h" link set docker0 up
-	ip -n "$h" link add br-bench type bridge
-	ip -n "$h" addr add "$pfx.1/24" dev br-bench
-	ip -n "$h" link set br-bench up
-	ip netns exec "$h" sysctl -qw net.bridge.bridge-nf-call-iptables=1 ||
-		die "cannot enable bridge-nf-call-iptables in $h (CONFIG_BRIDGE_NETFILTER?)"
-	docker_iptables "$h" br-bench "$pfx.0/24"
+	local side=$1 pfx=$2 h sb cfg
+	docker_up "$pfx" "$side" web cli
+	h=${SIDE_HOST[$side]}
 	for sb in web cli; do
-		ns="$BENCH_TAG-$side-$sb"
-		netns_add "$ns"
-		ip -n "$h" link add "veth$sb" type veth peer name eth0 netns "$ns"
-		ip -n "$h" link set "veth$sb" master br-bench up
-		ip -n "$ns" addr add "$pfx.$i/24" dev eth0
-		ip -n "$ns" link set eth0 up
-		ip -n "$ns" route add default via "$pfx.1"
-		ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="1024 65000"
-		docker_sandbox_dns_rules "$ns"
-		SIDE_IP[$side/$sb]=$pfx.$i
-		i=$((i + 1))
+		ip netns exec "$BENCH_TAG-$side-$sb" sysctl -qw net.ipv4.ip_local_port_range="1024 65000"
 	done
 	SIDE_WEB[$side]=${SIDE_IP[$side/web]}
 	if [ "$side" = dnat ]; then

@@ -1047,27 +1047,35 @@ static void overlap_one(struct nl_object *obj, void *arg)
 		s->hit = true;
 }
 
-bool nl__route_overlaps(struct in_addr net, int prefixlen, const char *ignore_prefix)
+/* Call fn for every IPv4 route (routes) or address of the current namespace. 0 or -errno. */
+static int dump_foreach(bool routes, void (*fn)(struct nl_object *, void *), void *arg)
 {
-	struct overlap_scan s = { .net = ntohl(net.s_addr), .prefixlen = prefixlen,
-				  .ignore = ignore_prefix ? ignore_prefix : "",
-				  .ilen = ignore_prefix ? strlen(ignore_prefix) : 0 };
 	struct nl_cache *cache = NULL;
 	struct nl_sock *sk;
 	int err;
 
 	sk = nl_open(&err);
 	if (!sk)
-		return false;
+		return err;
 	nl_reset();
-	err = nl_errno(rtnl_route_alloc_cache(sk, AF_INET, 0, &cache));
+	err = nl_errno(routes ? rtnl_route_alloc_cache(sk, AF_INET, 0, &cache) : rtnl_addr_alloc_cache(sk, &cache));
 	if (err) {
-		log_error("cannot list routes: %s", cause(err));
+		log_error("cannot list %s: %s", routes ? "routes" : "addresses", cause(err));
 	} else {
-		nl_cache_foreach(cache, overlap_one, &s);
+		nl_cache_foreach(cache, fn, arg);
 		nl_cache_free(cache);
 	}
 	nl_socket_free(sk);
+	return err;
+}
+
+bool nl__route_overlaps(struct in_addr net, int prefixlen, const char *ignore_prefix)
+{
+	struct overlap_scan s = { .net = ntohl(net.s_addr), .prefixlen = prefixlen,
+				  .ignore = ignore_prefix ? ignore_prefix : "",
+				  .ilen = ignore_prefix ? strlen(ignore_prefix) : 0 };
+
+	dump_foreach(true, overlap_one, &s);
 	return s.hit;
 }
 
@@ -1099,24 +1107,9 @@ static void default_one(struct nl_object *obj, void *arg)
 int nl__default_route_dev(int *ifindex)
 {
 	struct default_scan s = { 0 };
-	struct nl_cache *cache = NULL;
-	struct nl_sock *sk;
-	int err;
+	int err = dump_foreach(true, default_one, &s);
 
-	*ifindex = 0;
-	sk = nl_open(&err);
-	if (!sk)
-		return err;
-	nl_reset();
-	err = nl_errno(rtnl_route_alloc_cache(sk, AF_INET, 0, &cache));
-	if (err) {
-		log_error("cannot list routes: %s", cause(err));
-	} else {
-		nl_cache_foreach(cache, default_one, &s);
-		nl_cache_free(cache);
-		*ifindex = s.ifindex;
-	}
-	nl_socket_free(sk);
+	*ifindex = err ? 0 : s.ifindex;
 	return err;
 }
 
@@ -1154,25 +1147,10 @@ static void addr_one(struct nl_object *obj, void *arg)
 int nl__addrs_v4(struct nl_addr4 **out, int *n)
 {
 	struct addr4_scan s = { 0 };
-	struct nl_cache *cache = NULL;
-	struct nl_sock *sk;
-	int err;
+	int err = dump_foreach(false, addr_one, &s) ?: s.err;
 
 	*out = NULL;
 	*n = 0;
-	sk = nl_open(&err);
-	if (!sk)
-		return err;
-	nl_reset();
-	err = nl_errno(rtnl_addr_alloc_cache(sk, &cache));
-	if (err) {
-		log_error("cannot list addresses: %s", cause(err));
-	} else {
-		nl_cache_foreach(cache, addr_one, &s);
-		nl_cache_free(cache);
-		err = s.err;
-	}
-	nl_socket_free(sk);
 	if (err) {
 		free(s.v);
 		return err;
