@@ -45,43 +45,7 @@
 #define SO_NETNS_COOKIE 71
 #endif
 
-#define POLICY_SCHEMA \
-	"CREATE TABLE IF NOT EXISTS policy (" \
-	" cidr TEXT NOT NULL, proto INTEGER NOT NULL, port INTEGER NOT NULL," \
-	" action TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY (cidr, proto, port));"
-
 /* ------------------------------------------------------------ settings */
-
-static int meta_get(struct xnet *x, const char *key, char *out, size_t len)
-{
-	sqlite3_stmt *st = store__prepare(x, "SELECT value FROM meta WHERE key = ?");
-	int rc = -ENOENT;
-
-	out[0] = 0;
-	if (!st)
-		return -EIO;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
-		rc = 0;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-static int meta_set(struct xnet *x, const char *key, const char *value)
-{
-	sqlite3_stmt *st = store__prepare(x, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
-	int rc;
-
-	if (!st)
-		return -EIO;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-	sqlite3_finalize(st);
-	return rc;
-}
 
 /* "LO-HI", 1 <= LO <= HI <= 65535. */
 static int parse_port_range(const char *s, uint16_t *lo, uint16_t *hi)
@@ -139,11 +103,11 @@ static void host_cfg_read(struct xnet *x, struct host_cfg *c)
 {
 	char v[64];
 
-	if (meta_get(x, "host.uplink", c->uplink, sizeof(c->uplink)) || !c->uplink[0])
+	if (store__meta_get(x, "host.uplink", c->uplink, sizeof(c->uplink)) || !c->uplink[0])
 		snprintf(c->uplink, sizeof(c->uplink), "auto");
-	if (meta_get(x, "host.uplink_xdp", c->xdp, sizeof(c->xdp)) || !c->xdp[0])
+	if (store__meta_get(x, "host.uplink_xdp", c->xdp, sizeof(c->xdp)) || !c->xdp[0])
 		snprintf(c->xdp, sizeof(c->xdp), "auto");
-	c->nat_default = meta_get(x, "host.nat_ports", v, sizeof(v)) || parse_port_range(v, &c->nat_lo, &c->nat_hi);
+	c->nat_default = store__meta_get(x, "host.nat_ports", v, sizeof(v)) || parse_port_range(v, &c->nat_lo, &c->nat_hi);
 	if (c->nat_default)
 		default_nat_ports(&c->nat_lo, &c->nat_hi);
 }
@@ -196,8 +160,6 @@ static int policy_load(struct xnet *x, struct xnet_policy_key **keys, uint32_t *
 	*keys = NULL;
 	*acts = NULL;
 	*n = 0;
-	if (store__exec(x, POLICY_SCHEMA))
-		return -EIO;
 	st = store__prepare(x, "SELECT cidr, proto, port, action FROM policy");
 	if (!st)
 		return -EIO;
@@ -210,9 +172,20 @@ static int policy_load(struct xnet *x, struct xnet_policy_key **keys, uint32_t *
 		r.action = strcmp((const char *)sqlite3_column_text(st, 3), "deny") ? XNET_POLICY_ALLOW
 										      : XNET_POLICY_DENY;
 		if (*n == cap) {
+			struct xnet_policy_key *nk;
+			uint32_t *na;
+
 			cap = cap ? cap * 2 : 16;
-			*keys = realloc(*keys, sizeof(**keys) * (size_t)cap);
-			*acts = realloc(*acts, sizeof(**acts) * (size_t)cap);
+			nk = realloc(*keys, sizeof(**keys) * (size_t)cap);
+			if (nk)
+				*keys = nk;
+			na = realloc(*acts, sizeof(**acts) * (size_t)cap);
+			if (na)
+				*acts = na;
+			if (!nk || !na) {
+				sqlite3_finalize(st);
+				return -ENOMEM;	/* the caller frees what there is */
+			}
 		}
 		if (policy_key(&r, &(*keys)[*n]))
 			continue;	/* validated on the way in; cannot happen */
@@ -457,9 +430,9 @@ static int system_config(struct xnet *x, int argc, char **argv)
 		struct in_addr ip;
 		int n = 0, ifindex, rc;
 
-		if ((a.xdp && meta_set(x, "host.uplink_xdp", a.xdp)) ||
-		    (a.uplink && meta_set(x, "host.uplink", a.uplink)) ||
-		    (a.nat_ports && meta_set(x, "host.nat_ports", strcmp(a.nat_ports, "default") ? a.nat_ports : "")))
+		if ((a.xdp && store__meta_set(x, "host.uplink_xdp", a.xdp)) ||
+		    (a.uplink && store__meta_set(x, "host.uplink", a.uplink)) ||
+		    (a.nat_ports && store__meta_set(x, "host.nat_ports", strcmp(a.nat_ports, "default") ? a.nat_ports : "")))
 			goto fail;
 		host_cfg_read(x, &cfg);
 		rc = nl__addrs_v4(&addrs, &n);
@@ -571,7 +544,7 @@ static int policy_change(struct xnet *x, int argc, char **argv, bool add)
 		return 1;
 	if (store__begin(x))
 		return 1;
-	if (xnet__kernel(x) || store__exec(x, POLICY_SCHEMA))
+	if (xnet__kernel(x))
 		goto fail;
 	if (add) {
 		util__now_rfc3339(now, sizeof(now));
@@ -629,8 +602,6 @@ static int policy_ls(struct xnet *x, int argc, char **argv)
 	if (i < 0)
 		return CLI_EXIT(i);
 	if (!cli__arity(x, cli__current, argv[0], argc - i, 0, 0))
-		return 1;
-	if (store__exec(x, POLICY_SCHEMA))
 		return 1;
 	/* Longest prefix first, port rules before the rules for every port: the order of evaluation. */
 	st = store__prepare(x, "SELECT cidr, proto, port, action FROM policy ORDER BY port = 0, "

@@ -367,30 +367,17 @@ static int probe_bind(uint32_t ip, uint16_t port, uint8_t proto)
 
 static int meta_get_int(struct xnet *x, const char *key, int dflt)
 {
-	sqlite3_stmt *st = store__prepare(x, "SELECT value FROM meta WHERE key = ?");
-	int v = dflt;
+	char v[16];
 
-	if (!st)
-		return dflt;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return store__meta_get(x, key, v, sizeof(v)) ? dflt : atoi(v);
 }
 
 static void meta_set_int(struct xnet *x, const char *key, int v)
 {
-	sqlite3_stmt *st = store__prepare(x, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
 	char buf[16];
 
-	if (!st)
-		return;
 	snprintf(buf, sizeof(buf), "%d", v);
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, buf, -1, SQLITE_TRANSIENT);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
+	store__meta_set(x, key, buf);
 }
 
 /* Why the candidates of one binding were refused, for the error message. */

@@ -48,6 +48,10 @@ static const char schema[] =
 	" host_ifname TEXT UNIQUE NOT NULL, ip INTEGER NOT NULL, idx INTEGER NOT NULL,"
 	" user_ip INTEGER NOT NULL DEFAULT 0, aliases TEXT NOT NULL DEFAULT '[]',"
 	" UNIQUE (container_id, network_id), UNIQUE (network_id, ip));"
+	/* The admin's policy for published ports (user/host.c): source CIDR, proto/port 0 = every port. */
+	"CREATE TABLE IF NOT EXISTS policy ("
+	" cidr TEXT NOT NULL, proto INTEGER NOT NULL, port INTEGER NOT NULL,"
+	" action TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY (cidr, proto, port));"
 	/* Port publishing (user/ports.c); ports as integers, proto as IPPROTO_TCP/UDP. */
 	"CREATE TABLE IF NOT EXISTS port_settings ("
 	" container_id TEXT PRIMARY KEY REFERENCES containers(id) ON DELETE CASCADE,"
@@ -178,6 +182,37 @@ sqlite3_stmt *store__prepare(struct xnet *x, const char *sql)
 		return NULL;
 	}
 	return st;
+}
+
+int store__meta_get(struct xnet *x, const char *key, char *out, size_t len)
+{
+	sqlite3_stmt *st = store__prepare(x, "SELECT value FROM meta WHERE key = ?");
+	int rc = -ENOENT;
+
+	out[0] = 0;
+	if (!st)
+		return -EIO;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store__meta_set(struct xnet *x, const char *key, const char *value)
+{
+	sqlite3_stmt *st = store__prepare(x, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+	int rc;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+	sqlite3_finalize(st);
+	return rc;
 }
 
 int store__begin(struct xnet *x)

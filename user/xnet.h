@@ -98,6 +98,9 @@ int store__commit(struct xnet *x);
 void store__rollback(struct xnet *x);
 int store__exec(struct xnet *x, const char *sql);
 sqlite3_stmt *store__prepare(struct xnet *x, const char *sql);
+/* The meta table (settings, counters): 0, -ENOENT (out = ""), -EIO. */
+int store__meta_get(struct xnet *x, const char *key, char *out, size_t len);
+int store__meta_set(struct xnet *x, const char *key, const char *value);
 /* Mark that the kernel is about to change (crash marker on disk). */
 void store__kernel_touch(struct xnet *x);
 
