@@ -14,7 +14,7 @@ PREFIX   ?= /usr/local
 BUILD    := build
 
 ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine)
-PKGS     := libnl-3.0 libnl-route-3.0 json-c sqlite3 libbpf
+PKGS     := libnl-3.0 libnl-route-3.0 json-c sqlite3 libbpf ldns
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -30,6 +30,10 @@
  *   xnet_ct        LRU_HASH  struct xnet_ct_key      -> struct xnet_ct_entry (programs write)
  *   xnet_frags     LRU_HASH  struct xnet_frag_key    -> struct xnet_frag (programs write)
  *   xnet_sock_rev  LRU_HASH  struct xnet_sock_rev_key -> struct xnet_sock_rev (sock hooks write)
+ * Embedded DNS:
+ *   xnet_dns_names HASH      struct xnet_dns_key     -> struct xnet_dns_rrset
+ *   xnet_dns_scope HASH      __u32 host veth ifindex -> struct xnet_dns_scope
+ *   xnet_dns_ptr   HASH      __be32 endpoint ip      -> struct xnet_dns_ptr (read by the helper only)
  * Writer: the xnet CLI (user/datapath.c), unless noted. Readers: the programs
  * under bpf/, bpftool.
  */
@@ -62,11 +66,15 @@
 #ifndef XNET_MAX_SOCK_REV
 #define XNET_MAX_SOCK_REV	65536	/* host sockets translated by the sock hooks */
 #endif
+#ifndef XNET_MAX_DNS_NAMES
+#define XNET_MAX_DNS_NAMES	262144	/* (network, name) entries of the embedded DNS */
+#endif
 
 /* Network flags (struct xnet_network.flags). */
 #define XNET_NET_ICC		(1U << 0)	/* endpoints may talk to each other (enable_icc) */
 #define XNET_NET_INTERNAL	(1U << 1)	/* --internal: nothing beyond the own subnet (gateway IP included) */
 #define XNET_NET_MASQ		(1U << 2)	/* enable_ip_masquerade: egress SNAT to the uplink address */
+#define XNET_NET_DNS		(1U << 3)	/* embedded DNS at gw_ip:53 (user-defined networks only) */
 
 /* Endpoint flags (struct xnet_endpoint.flags). */
 #define XNET_EP_PUBLISHED	(1U << 0)	/* has published ports: its replies need reverse DNAT */
@@ -238,6 +246,68 @@ struct xnet_sock_rev {
 	__u16 pad;
 };
 
+/*
+ * Embedded DNS. A user-defined network's DNS address is its gateway address,
+ * port 53 (resolv.conf of its sandboxes names it). The lxc program answers A
+ * queries over UDP for the names below from these maps, in place, and hands
+ * everything else to the helper process (`xnet system dns-helper`), which
+ * listens on the same address in the host's namespace and reads the same
+ * maps (TCP, PTR, forwarding).
+ *
+ * xnet_dns_names: (network, name) -> the addresses of that name there. Names
+ * are in DNS wire format (length-prefixed labels ending with the root label
+ * 0), ASCII-lowercased, zero padded to XNET_DNS_NAME_LEN. One entry per name
+ * form of every endpoint: sandbox name, hostname, short ID, aliases, and each
+ * of those followed by ".<network name>". A name shared by several endpoints
+ * (an alias) lists all their addresses; answers start at rotor % count and
+ * wrap, and the datapath bumps rotor for every answer (round robin).
+ */
+#define XNET_DNS_NAME_LEN	256	/* a wire-format name is at most 255 bytes */
+#define XNET_DNS_MAX_ADDRS	32	/* addresses per name (more: the first 32 by endpoint order) */
+#define XNET_DNS_SCOPE_MAX	32	/* networks whose names one sandbox resolves */
+#define XNET_DNS_MAX_SERVERS	3	/* --dns servers the helper forwards to */
+#define XNET_DNS_TTL		600	/* seconds, as Docker */
+
+struct xnet_dns_key {
+	__u32 net_id;
+	__u8 name[XNET_DNS_NAME_LEN];
+};
+struct xnet_dns_rrset {
+	__u32 count;		/* valid addrs[] entries, 1..XNET_DNS_MAX_ADDRS */
+	__u32 rotor;		/* bumped by each answer (atomic add): where the next one starts */
+	__be32 addrs[XNET_DNS_MAX_ADDRS];
+};
+
+/*
+ * xnet_dns_scope: host veth ifindex of an endpoint -> what its sandbox may
+ * resolve: the names of every DNS network it is connected to (in endpoint
+ * order, eth0 first), and where the helper forwards the rest. The same value
+ * is written for every endpoint of the sandbox. No entry: the sandbox gets no
+ * embedded DNS (the default bridge), the datapath leaves its queries alone.
+ */
+struct xnet_dns_server {
+	__u8 family;		/* AF_INET or AF_INET6 */
+	__u8 pad;
+	__be16 port;		/* 53 */
+	__u8 addr[16];		/* IPv4 in the first 4 bytes */
+};
+struct xnet_dns_scope {
+	__u32 nnets;		/* valid net_ids[] entries */
+	__u32 flags;		/* XNET_DNS_F_* */
+	__u32 net_ids[XNET_DNS_SCOPE_MAX];
+	__u32 nservers;		/* 0: the host's resolvers (its resolv.conf) */
+	__u32 pad;
+	struct xnet_dns_server servers[XNET_DNS_MAX_SERVERS];	/* --dns, in order */
+};
+/* Some network of the sandbox reaches beyond the host (not --internal): the helper may forward. */
+#define XNET_DNS_F_FORWARD	(1U << 0)
+
+/* xnet_dns_ptr: endpoint address -> "<sandbox name>.<network name>." for PTR answers. */
+struct xnet_dns_ptr {
+	__u32 net_id;		/* answered only to sandboxes with this network in their scope */
+	__u8 name[XNET_DNS_NAME_LEN];	/* wire format, as in xnet_dns_key */
+};
+
 /* xnet_drops: per-CPU counters indexed by enum xnet_drop_reason. */
 struct xnet_drop_counter {
 	__u64 packets;
@@ -271,6 +341,8 @@ enum xnet_drop_reason {
 	XNET_DROP_POLICY,		/* the admin's policy denies this client */
 	XNET_DROP_LOOPBACK_WIRE,	/* loopback destination arriving from the wire */
 	XNET_DROP_CT_INVALID,		/* not a valid packet of a tracked flow (e.g. ICMP error for nothing) */
+	XNET_DROP_DNS_SHORT,		/* to the DNS address: shorter than a DNS header (12 bytes) */
+	XNET_DROP_DNS_NOT_QUERY,	/* to the DNS address: a response (QR=1), never answered */
 	XNET_DROP_MAX,
 };
 
@@ -297,6 +369,8 @@ enum xnet_drop_reason {
 	[XNET_DROP_POLICY] = "policy-denied",	\
 	[XNET_DROP_LOOPBACK_WIRE] = "loopback-from-wire",	\
 	[XNET_DROP_CT_INVALID] = "ct-invalid",	\
+	[XNET_DROP_DNS_SHORT] = "dns-short",	\
+	[XNET_DROP_DNS_NOT_QUERY] = "dns-not-query",	\
 }
 
 /* Pin names, relative to <state root>/bpf/. */

@@ -6,9 +6,10 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS="
   make gcc clang llvm pkg-config
   libbpf-dev bpftool libxdp-dev xdp-tools libelf-dev zlib1g-dev
-  libnl-3-dev libnl-route-3-dev libjson-c-dev libsqlite3-dev sqlite3
+  libnl-3-dev libnl-route-3-dev libjson-c-dev libsqlite3-dev sqlite3 libldns-dev
   iproute2 iputils-ping procps psmisc util-linux kmod ethtool
-  dnsutils curl python3
+  dnsutils curl python3 dnsmasq-base
+  python3-flask python3-redis redis-server
   iperf3 sockperf iptables bridge-utils gnuplot-nox fping
 "
 # --bench: also what `make bench` drives besides iperf3: wrk against nginx,
@@ -16,7 +17,7 @@ PKGS="
 # Not needed for the build or the tests, and nginx and docker.io bring
 # daemons, so they are asked for explicitly.
 if [ "${1:-}" = --bench ]; then
-	PKGS="$PKGS wrk nginx conntrack docker.io"
+	PKGS="$PKGS wrk nginx conntrack docker.io dnsperf"
 fi
 missing=""
 for p in $PKGS; do

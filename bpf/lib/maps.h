@@ -146,6 +146,33 @@ struct {
 	__type(value, struct xnet_sock_rev);
 } xnet_sock_rev SEC(".maps");
 
+/* Embedded DNS: (network, name) -> addresses. CLI writes; lxc answers from it and bumps rotor. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XNET_MAX_DNS_NAMES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xnet_dns_key);
+	__type(value, struct xnet_dns_rrset);
+} xnet_dns_names SEC(".maps");
+
+/* Embedded DNS: endpoint host veth -> the networks its sandbox resolves, its --dns servers. CLI writes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XNET_MAX_ENDPOINTS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct xnet_dns_scope);
+} xnet_dns_scope SEC(".maps");
+
+/* Embedded DNS: endpoint address -> its PTR name. CLI writes; only the helper reads it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XNET_MAX_ENDPOINTS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __be32);
+	__type(value, struct xnet_dns_ptr);
+} xnet_dns_ptr SEC(".maps");
+
 /*
  * Fast-path caches (headers/xnet_cache.h): derived from the maps above by
  * user/datapath.c, read first by the programs, which fall back to the maps
