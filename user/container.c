@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "datapath.h"
+#include "dns.h"
 #include "log.h"
 #include "netlink.h"
 #include "netns.h"
@@ -203,6 +204,11 @@ int container__connect(struct xnet *x, struct container *c, const struct network
 				    strerror(-rc));
 	}
 	container__write_hosts(x, c);
+	rc = dns__sandbox_apply(x, c);
+	if (!rc && existing == 0)
+		rc = dns__write_resolv(x, c);
+	if (rc)
+		return xerr(x, "cannot register the names of %s on network %s: %s", c->name, n->name, strerror(-rc));
 	{
 		char ip[16];
 
@@ -257,6 +263,11 @@ int container__disconnect(struct xnet *x, struct container *c, const struct netw
 	/* The backend of the published ports left: the next ethN takes over, or they go dark. */
 	if (!rc && hit == 0 && ports__kernel_apply(x, c))
 		rc = xerr(x, "cannot move the published ports of %s to its next network", c->name);
+	/* Its names there go; a new first network brings its own DNS address. */
+	if (!rc && dns__sandbox_left(x, c, n, eps[hit].aliases))
+		rc = xerr(x, "cannot remove the names of %s from network %s", c->name, n->name);
+	if (!rc && hit == 0)
+		dns__write_resolv(x, c);
 	if (!rc) {
 		container__write_hosts(x, c);
 		log_info("disconnected %s from %s (%s)", c->name, n->name, eps[hit].ifname);
@@ -280,6 +291,9 @@ int container__remove(struct xnet *x, struct container *c, bool force)
 	/* The host ports first, so that they can be published again at once (moby#20486). */
 	if (ports__release(x, c))
 		return xerr(x, "cannot release the published ports of %s", c->name);
+	/* Its names, before its addresses can go to someone else. */
+	if (dns__sandbox_forget(x, c))
+		return xerr(x, "cannot remove the names of %s", c->name);
 	endpoint__list(x, c->id, &eps, &neps);
 	for (int i = 0; i < neps; i++)
 		if (endpoint__kernel_remove(x, c, &eps[i]))
@@ -323,6 +337,10 @@ const struct cli_opt run_opts[] = {
 	{ "publish", 'p', "list", "Publish a container's port(s) to the host ([ip:][hostPort[-end]:]containerPort[-end][/proto])" },
 	{ "publish-all", 'P', NULL, "Publish all exposed ports to random ports" },
 	{ "expose", 0, "list", "Expose a port or a range of ports" },
+	{ "dns", 0, "list", "Set custom DNS servers" },
+	{ "dns-search", 0, "list", "Set custom DNS search domains" },
+	{ "dns-option", 0, "list", "Set DNS options" },
+	{ "link", 0, "list", "Add link to another container" },
 	{ 0 }
 };
 
@@ -334,6 +352,7 @@ struct run_args {
 	char *env[MAX_MULTI + 1];
 	int naliases, nenv;
 	struct ports_req ports;	/* -p, -P, --expose */
+	struct dns_req dns;	/* --dns, --dns-search, --dns-option, --link */
 };
 
 static int run_opt(void *ctx, int idx, const char *arg)
@@ -379,6 +398,10 @@ static int run_opt(void *ctx, int idx, const char *arg)
 	case 11: return ports__parse_publish(a->x, &a->ports, arg);
 	case 12: a->ports.publish_all = true; return 0;
 	case 13: return ports__parse_expose(a->x, &a->ports, arg);
+	case 14: return dns__parse_server(a->x, &a->dns, arg);
+	case 15: return dns__parse_search(a->x, &a->dns, arg);
+	case 16: return dns__parse_option(a->x, &a->dns, arg);
+	case 17: return dns__parse_link(a->x, &a->dns, arg);
 	}
 	return -1;
 }
@@ -393,29 +416,6 @@ static char *json_strv(char *const *v, int n)
 	s = strdup(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
 	json_object_put(a);
 	return s;
-}
-
-/* The host's resolvers without loopback ones (Docker's rule for the default bridge). */
-static void write_resolv(const char *path)
-{
-	char *host = util__read_file("/etc/resolv.conf"), *save = NULL, out[4096];
-	int off = 0, ns = 0;
-
-	for (char *l = host ? strtok_r(host, "\n", &save) : NULL; l && off < (int)sizeof(out) - 256;
-	     l = strtok_r(NULL, "\n", &save)) {
-		char addr[64];
-
-		if (sscanf(l, "nameserver %63s", addr) == 1) {
-			if (!strncmp(addr, "127.", 4) || !strcmp(addr, "::1"))
-				continue;
-			ns++;
-		}
-		off += snprintf(out + off, sizeof(out) - (size_t)off, "%s\n", l);
-	}
-	if (!ns)
-		off += snprintf(out + off, sizeof(out) - (size_t)off, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
-	free(host);
-	util__write_file(path, out);
 }
 
 struct rm_on_exit { char root[PATH_MAX]; char id[XNET_ID_LEN + 1]; };
@@ -514,6 +514,11 @@ int cmd_run(struct xnet *x, int argc, char **argv)
 		}
 		if (a.hostname && strncmp(a.network, "container:", 10) == 0) {
 			xerr(x, "conflicting options: hostname and the network mode");
+			goto out;
+		}
+		if (strncmp(a.network, "container:", 10) == 0 && dns__req_any(&a.dns)) {
+			xerr(x, "conflicting options: %s and the network mode",
+			     a.dns.nlinks ? "container type network can't be used with links" : "dns");
 			goto out;
 		}
 		if (ports__check_netmode(x, &a.ports, a.network))
@@ -625,6 +630,8 @@ int cmd_run(struct xnet *x, int argc, char **argv)
 	 */
 	if (ports__record(x, &c, strcmp(c.netmode, "default") ? NULL : &n, &a.ports))
 		goto rollback;
+	if (dns__record(x, &c, &a.dns))
+		goto rollback;
 
 	/* Kernel side: the sandbox's files, namespace and first endpoint (with its published ports). */
 	store__kernel_touch(x);
@@ -640,8 +647,6 @@ int cmd_run(struct xnet *x, int argc, char **argv)
 		snprintf(hbuf, sizeof(hbuf), "%s\n", c.hostname);
 		util__write_file(path, hbuf);
 	}
-	snprintf(path, sizeof(path), "%s/resolv.conf", dir);
-	write_resolv(path);
 	if (!strcmp(c.netmode, "default") || !strcmp(c.netmode, "none")) {
 		container__netns_path(x, &c, netns, sizeof(netns));
 		store__failpoint("run-before-netns");
@@ -656,6 +661,11 @@ int cmd_run(struct xnet *x, int argc, char **argv)
 	}
 	if (!strcmp(c.netmode, "default") && container__connect(x, &c, &n, a.ip, a.aliases, a.naliases))
 		goto rollback;
+	/* resolv.conf follows the first endpoint (connect wrote it); the other modes get theirs here. */
+	if (strcmp(c.netmode, "default") && dns__write_resolv(x, &c)) {
+		xerr(x, "cannot write the resolv.conf of %s", c.name);
+		goto rollback;
+	}
 
 	store__failpoint("run-after-endpoint");
 	spec_for(x, &c, &spec, netns, hosts, resolv, hn, PATH_MAX);
@@ -1065,6 +1075,7 @@ static struct json_object *container__inspect_json(struct xnet *x, struct contai
 		free(eps);
 	}
 	json_object_object_add(hc, "AutoRemove", json_object_new_boolean(c->auto_remove));
+	dns__inspect(x, c, hc);
 	json_object_object_add(o, "HostConfig", hc);
 	cfg = json_object_new_object();
 	json_object_object_add(cfg, "Hostname", jstr(c->hostname));

@@ -1651,6 +1651,25 @@ int dp__network_set(struct xnet_dp *dp, const struct dp_network *n)
 	return tc_attach(n->gw_ifindex, BPF_TC_EGRESS, dp->prog_fd[P_GW], dp->prog_id[P_GW], PROG_GW);
 }
 
+/* Every embedded-DNS name of a network (it is going away). */
+static int dns_names_drop_net(struct xnet_dp *dp, __u32 net_id)
+{
+	struct xnet_dns_key *keys;
+	void *vals;
+	__u32 n;
+	int err = map_dump(dp->map_fd[M_DNS_NAMES], sizeof(*keys), sizeof(struct xnet_dns_rrset),
+			   (void **)&keys, &vals, &n);
+
+	if (err)
+		return err;
+	for (__u32 i = 0; !err && i < n; i++)
+		if (keys[i].net_id == net_id)
+			err = map_delete(dp, M_DNS_NAMES, &keys[i]);
+	free(keys);
+	free(vals);
+	return err;
+}
+
 int dp__network_del(struct xnet_dp *dp, __u32 net_id)
 {
 	struct xnet_port_key *pkeys;
@@ -1673,6 +1692,7 @@ int dp__network_del(struct xnet_dp *dp, __u32 net_id)
 		free(pkeys);
 		free(pvals);
 	}
+	err = err ?: dns_names_drop_net(dp, net_id);
 	if (err) {
 		log_error("cannot remove network %u from the datapath maps: %s", net_id, strerror(-err));
 		return err;
@@ -1798,6 +1818,9 @@ int dp__endpoint_del(struct xnet_dp *dp, __u32 ifindex)
 #endif
 	err = err ?: existed ? endpoint_unlink(dp, ifindex, &old, NULL) : 0;
 	err = err ?: ports_remove_everywhere(dp, ifindex);
+	/* Its DNS view and its PTR name go with it; its names are the caller's (dns.c). */
+	err = err ?: map_delete(dp, M_DNS_SCOPE, &ifindex);
+	err = err ?: existed ? map_delete(dp, M_DNS_PTR, &old.ip) : 0;
 	err = err ?: map_delete(dp, M_ENDPOINTS, &ifindex);
 	if (err) {
 		log_error("cannot remove endpoint ifindex %u from the datapath maps: %s", ifindex,
@@ -1976,6 +1999,46 @@ int dp__sweep(struct xnet_dp *dp, const __u32 *net_ids, int n_nets,
 	}
 	for (int i = 0; !err && i < n_nets; i++)
 		err = ports_rebuild(dp, net_ids[i], ep_keys, eps, n_ep_keys, &removed);
+	/* Embedded DNS: views of endpoints that are gone, PTR names of addresses nobody holds. */
+	if (!err && !(err = map_dump(dp->map_fd[M_DNS_SCOPE], sizeof(__u32), sizeof(struct xnet_dns_scope),
+				     &keys, &vals, &n))) {
+		for (__u32 i = 0; !err && i < n; i++)
+			if (!in_list(ep_keys, (int)n_ep_keys, ((__u32 *)keys)[i])) {
+				err = map_delete(dp, M_DNS_SCOPE, (__u32 *)keys + i);
+				removed++;
+			}
+		free(keys);
+		free(vals);
+		keys = vals = NULL;
+	}
+	if (!err && !(err = map_dump(dp->map_fd[M_DNS_PTR], sizeof(__be32), sizeof(struct xnet_dns_ptr),
+				     &keys, &vals, &n))) {
+		for (__u32 i = 0; !err && i < n; i++) {
+			__u32 owner;
+
+			if (map_lookup(dp, M_IP2EP, (__be32 *)keys + i, &owner)) {
+				err = map_delete(dp, M_DNS_PTR, (__be32 *)keys + i);
+				removed++;
+			}
+		}
+		free(keys);
+		free(vals);
+		keys = vals = NULL;
+	}
+	/* Names of networks that are gone (the names of kept networks are dns.c's to rebuild). */
+	if (!err && !(err = map_dump(dp->map_fd[M_DNS_NAMES], sizeof(struct xnet_dns_key),
+				     sizeof(struct xnet_dns_rrset), &keys, &vals, &n))) {
+		struct xnet_dns_key *dk = keys;
+
+		for (__u32 i = 0; !err && i < n; i++)
+			if (!in_list(net_ids, n_nets, dk[i].net_id)) {
+				err = map_delete(dp, M_DNS_NAMES, &dk[i]);
+				removed++;
+			}
+		free(keys);
+		free(vals);
+		keys = vals = NULL;
+	}
 	/* 4. The caches, from what is now the truth. */
 	err = err ?: dp_cache_rebuild(dp);
 	if (err)
@@ -2462,6 +2525,58 @@ int dp__host_teardown(struct xnet_dp *dp)
 }
 
 /* ------------------------------------------------------------ stats */
+
+/* ------------------------------------------------------------ embedded DNS */
+
+int dp__dns_name_set(struct xnet_dp *dp, const struct xnet_dns_key *k, const __be32 *addrs, int n)
+{
+	struct xnet_dns_rrset rr = { 0 };
+
+	if (n <= 0)
+		return map_delete(dp, M_DNS_NAMES, k);
+	rr.count = (__u32)(n > XNET_DNS_MAX_ADDRS ? XNET_DNS_MAX_ADDRS : n);
+	memcpy(rr.addrs, addrs, rr.count * sizeof(*addrs));
+	return map_update(dp, M_DNS_NAMES, k, &rr);
+}
+
+static int dns_key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct xnet_dns_key));
+}
+
+int dp__dns_names_sweep(struct xnet_dp *dp, struct xnet_dns_key *keep, int n_keep)
+{
+	struct xnet_dns_key *keys;
+	void *vals;
+	__u32 n, removed = 0;
+	int err;
+
+	qsort(keep, (size_t)n_keep, sizeof(*keep), dns_key_cmp);
+	err = map_dump(dp->map_fd[M_DNS_NAMES], sizeof(*keys), sizeof(struct xnet_dns_rrset), (void **)&keys,
+		       &vals, &n);
+	if (err)
+		return err;
+	for (__u32 i = 0; !err && i < n; i++)
+		if (!bsearch(&keys[i], keep, (size_t)n_keep, sizeof(*keep), dns_key_cmp)) {
+			err = map_delete(dp, M_DNS_NAMES, &keys[i]);
+			removed++;
+		}
+	free(keys);
+	free(vals);
+	if (removed)
+		log_info("datapath: %u stale DNS names removed", removed);
+	return err;
+}
+
+int dp__dns_scope_set(struct xnet_dp *dp, __u32 ifindex, const struct xnet_dns_scope *scope)
+{
+	return scope ? map_update(dp, M_DNS_SCOPE, &ifindex, scope) : map_delete(dp, M_DNS_SCOPE, &ifindex);
+}
+
+int dp__dns_ptr_set(struct xnet_dp *dp, __be32 ip, const struct xnet_dns_ptr *ptr)
+{
+	return ptr ? map_update(dp, M_DNS_PTR, &ip, ptr) : map_delete(dp, M_DNS_PTR, &ip);
+}
 
 int dp__drop_stats(struct xnet_dp *dp, struct xnet_drop_counter out[XNET_DROP_MAX])
 {

@@ -116,6 +116,19 @@ bool dp__sock_current(struct xnet_dp *dp);
 /* Undo dp__host_set and dp__sock_attach (teardown): uplink programs off, links unpinned. */
 int dp__host_teardown(struct xnet_dp *dp);
 
+/*
+ * Embedded DNS (user/dns.c decides what goes in). A name's addresses: n of
+ * them (at most XNET_DNS_MAX_ADDRS are kept), n == 0 deletes the name.
+ * Sweep: delete every name not in keep[0..n) (sorts keep). Scope and PTR
+ * entries: NULL deletes. dp__endpoint_del removes an endpoint's scope and PTR
+ * entries, dp__network_del a network's names, dp__sweep what belongs to
+ * neither a kept endpoint nor a kept network.
+ */
+int dp__dns_name_set(struct xnet_dp *dp, const struct xnet_dns_key *k, const __be32 *addrs, int n);
+int dp__dns_names_sweep(struct xnet_dp *dp, struct xnet_dns_key *keep, int n_keep);
+int dp__dns_scope_set(struct xnet_dp *dp, __u32 ifindex, const struct xnet_dns_scope *scope);
+int dp__dns_ptr_set(struct xnet_dp *dp, __be32 ip, const struct xnet_dns_ptr *ptr);
+
 /* Sum of the per-CPU drop counters, indexed by enum xnet_drop_reason. */
 int dp__drop_stats(struct xnet_dp *dp, struct xnet_drop_counter out[XNET_DROP_MAX]);
 

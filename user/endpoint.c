@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "datapath.h"
+#include "dns.h"
 #include "log.h"
 #include "netlink.h"
 #include "xnet.h"
@@ -98,21 +99,6 @@ int endpoint__kernel_remove(struct xnet *x, const struct container *c, const str
 	return rc;
 }
 
-/* Rewrite in place: /etc/hosts in the sandbox is a bind mount of this very inode. */
-static int write_inplace(const char *path, const char *content)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	size_t n = strlen(content);
-	int rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, content, n) != (ssize_t)n)
-		rc = -EIO;
-	close(fd);
-	return rc;
-}
-
 int container__write_hosts(struct xnet *x, const struct container *c)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 16], buf[8192];
@@ -136,5 +122,7 @@ int container__write_hosts(struct xnet *x, const struct container *c)
 		off += snprintf(buf + off, sizeof(buf) - (size_t)off, "%s\t%s\n", ip, c->hostname);
 	}
 	free(eps);
-	return write_inplace(path, buf);
+	/* /etc/hosts in the sandbox is a bind mount of this very inode. */
+	off += dns__hosts_links(x, c, buf + off, sizeof(buf) - (size_t)off);
+	return util__write_inplace(path, buf);
 }

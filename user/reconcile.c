@@ -23,6 +23,8 @@
 #include <unistd.h>
 #include "cli.h"
 #include "datapath.h"
+#include "dns.h"
+#include "dns_helper.h"
 #include "host.h"
 #include "log.h"
 #include "netlink.h"
@@ -109,7 +111,8 @@ int network__kernel_apply(struct xnet *x, const struct network *n)
 	dn.gw_ip = htonl(n->gateway);
 	memcpy(dn.gw_mac, mac, 6);
 	dn.gw_ifindex = (__u32)ifindex;
-	dn.flags = (n->icc ? XNET_NET_ICC : 0) | (n->internal ? XNET_NET_INTERNAL : 0) | (n->masq ? XNET_NET_MASQ : 0);
+	dn.flags = (n->icc ? XNET_NET_ICC : 0) | (n->internal ? XNET_NET_INTERNAL : 0) | (n->masq ? XNET_NET_MASQ : 0) |
+		   (dns__network_has_dns(n) ? XNET_NET_DNS : 0);
 	dn.mtu = (__u32)n->mtu;
 	return dp__network_set(x->dp, &dn);
 }
@@ -305,6 +308,9 @@ int reconcile__all(struct xnet *x)
 	sweep_dir(x, x->containers_dir, &ids, false);
 	if (dp__sweep(x->dp, kidx, nk, ifx, ni))
 		rc = -EIO;
+	/* Embedded DNS: names, views and PTR names from the store, strays swept; resolv.conf files. */
+	if (dns__reconcile(x))
+		rc = -EIO;
 	if (host__apply(x))
 		rc = -EIO;
 	free(kidx);
@@ -410,6 +416,7 @@ static int system_teardown(struct xnet *x, int argc, char **argv)
 	}
 	store__exec(x, "DELETE FROM endpoints; DELETE FROM containers; DELETE FROM networks;");
 	store__commit(x);
+	dns__helper_stop(x);
 	/* Then the mounts and files under the root. */
 	dp__host_teardown(x->dp);
 	dp__close(x->dp);
@@ -433,6 +440,8 @@ static int system_teardown(struct xnet *x, int argc, char **argv)
 		snprintf(p, sizeof(p), "%s-shm", x->db_path);
 		unlink(p);
 		unlink(x->dirty_path);
+		snprintf(p, sizeof(p), "%s/dns-helper.lock", x->root);
+		unlink(p);
 		rmdir(x->root);
 	}
 	log_info("tore down everything under %s", x->root);
@@ -441,6 +450,7 @@ static int system_teardown(struct xnet *x, int argc, char **argv)
 
 static const struct cli_cmd system_cmds[] = {
 	{ "config", host__cmd_config, "", "Show or set the uplink and the NAT port range", NULL },
+	{ "dns-helper", dns_helper__cmd, "", "Run the embedded DNS helper (xnet starts it when needed)", NULL },
 	{ "drops", system_drops, "", "Show the datapath's drop counters by reason", NULL },
 	{ "policy", host__cmd_policy, "COMMAND", "Manage who may reach published ports from other hosts", NULL },
 	{ "reconcile", system_reconcile, "", "Repair the kernel state (links, namespaces, maps) from the store", NULL },

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "log.h"
+#include "dns.h"
 #include "xnet.h"
 
 static const char schema[] =
@@ -68,7 +69,12 @@ static const char schema[] =
 	" host_ip INTEGER NOT NULL, host_port INTEGER NOT NULL, proto INTEGER NOT NULL,"
 	" container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
 	" port INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (host_ip, host_port, proto));"
-	"CREATE INDEX IF NOT EXISTS published_ports_by_container ON published_ports (container_id);";
+	"CREATE INDEX IF NOT EXISTS published_ports_by_container ON published_ports (container_id);"
+	/* What a sandbox's resolver sees (user/dns.c): --dns, --dns-search, --dns-option, --link [[id, alias]]. */
+	"CREATE TABLE IF NOT EXISTS container_dns ("
+	" container_id TEXT PRIMARY KEY REFERENCES containers(id) ON DELETE CASCADE,"
+	" servers TEXT NOT NULL DEFAULT '[]', search TEXT NOT NULL DEFAULT '[]',"
+	" options TEXT NOT NULL DEFAULT '[]', links TEXT NOT NULL DEFAULT '[]');";
 
 /* The built-in networks, as Docker creates them at daemon start. */
 static int store__seed(struct xnet *x)
@@ -274,8 +280,11 @@ int store__commit(struct xnet *x)
 		return -EIO;
 	}
 	x->in_txn = false;
-	if (x->kernel_touched)
+	if (x->kernel_touched) {
 		unlink(x->dirty_path);
+		/* The DNS helper follows the networks: started, told, or stopped. */
+		dns__helper_sync(x);
+	}
 	x->kernel_touched = false;
 	return 0;
 }

@@ -214,6 +214,21 @@ int util__mkdir_p(const char *path)
 }
 
 /* Write atomically (tmp + rename) so a reader never sees half a file. */
+/* Rewrite in place: files bind-mounted into sandboxes must keep their inode. */
+int util__write_inplace(const char *path, const char *content)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	size_t n = strlen(content);
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, content, n) != (ssize_t)n)
+		rc = -EIO;
+	close(fd);
+	return rc;
+}
+
 int util__write_file(const char *path, const char *content)
 {
 	char tmp[PATH_MAX + 8];

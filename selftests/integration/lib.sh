@@ -30,9 +30,9 @@ XT_CMD_TIMEOUT=${XT_CMD_TIMEOUT:-90}
 XT_UP_HOST=198.18.0.1
 XT_UP_OUT=198.18.0.2
 # Names of the pinned maps that must be empty when no endpoint exists.
-XT_EP_MAPS="xnet_endpoints xnet_fdb xnet_ip2ep xnet_ports xnet_published"
+XT_EP_MAPS="xnet_endpoints xnet_fdb xnet_ip2ep xnet_ports xnet_published xnet_dns_names xnet_dns_scope xnet_dns_ptr"
 # Maps compared by state snapshots (everything but the drop counters).
-XT_STATE_MAPS="xnet_networks xnet_endpoints xnet_fdb xnet_ip2ep xnet_ports xnet_subnets xnet_gateways xnet_published"
+XT_STATE_MAPS="xnet_networks xnet_endpoints xnet_fdb xnet_ip2ep xnet_ports xnet_subnets xnet_gateways xnet_published xnet_dns_names xnet_dns_scope xnet_dns_ptr"
 
 # Python for JSON work, without the startup cost of wrapper scripts (pyenv shims).
 XT_PY=${XT_PY:-$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)}
@@ -177,6 +177,8 @@ xt_force_cleanup() {
 	ip netns del "${p}h" 2>/dev/null
 	ip netns del "${p}o" 2>/dev/null
 	ip netns del "${p}f" 2>/dev/null	# a third namespace some tests add behind the outside one
+	# The host namespace's own resolv.conf (`ip netns exec` bind-mounts it), if a test gave it one.
+	[ -n "$p" ] && rm -rf "/etc/netns/${p}h" "/etc/netns/${p}o"
 	if [ -n "$tmp" ] && [ "${tmp#/tmp/xnet-tmp.}" != "$tmp" ]; then
 		rm -rf "$tmp"
 	fi

@@ -1,0 +1,924 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dns: what each sandbox may resolve, written into the maps the datapath
+ * answers from, and the files its resolver reads.
+ *
+ * Names (xnet_dns_names, per network): every endpoint on a user-defined
+ * network is known there by its sandbox's name, hostname, short ID and the
+ * endpoint's aliases, each also as "<form>.<network name>" (Docker's forms).
+ * A name several endpoints share lists all their addresses, in the order they
+ * joined. A change to one sandbox rewrites only the names it has, computed
+ * from every endpoint of the network in the store; reconcile rewrites all
+ * names and sweeps the rest.
+ *
+ * Scope (xnet_dns_scope, per endpoint): the sandbox's DNS networks in
+ * endpoint order, whether it may forward (a network of it that is not
+ * --internal: CVE-2024-29018), its --dns servers. PTR (xnet_dns_ptr): the
+ * address of each endpoint on a DNS network -> "<name>.<network>.".
+ *
+ * resolv.conf: on a user-defined network (the first endpoint's), the
+ * network's DNS address, which is its gateway address, with ndots:0;
+ * elsewhere the host's resolvers without loopback ones, or --dns. The helper
+ * process, started here when a DNS network exists, answers what BPF hands on.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <json-c/json.h>
+#include "datapath.h"
+#include "dns.h"
+#include "log.h"
+#include "netlink.h"
+#include "xnet.h"
+
+/* ------------------------------------------------------------ options */
+
+int dns__parse_server(struct xnet *x, struct dns_req *r, const char *arg)
+{
+	unsigned char buf[16];
+
+	if (inet_pton(AF_INET, arg, buf) != 1 && inet_pton(AF_INET6, arg, buf) != 1)
+		return xerr(x, "invalid argument \"%s\" for \"--dns\" flag: %s is not an ip address", arg, arg);
+	if (r->nservers >= DNS_MAX_LIST)
+		return xerr(x, "too many --dns options");
+	r->servers[r->nservers++] = arg;
+	return 0;
+}
+
+/* Docker's validateDNSSearch: "." (no search at all) or a domain name. */
+static bool valid_domain(const char *s)
+{
+	size_t len = strlen(s), label = 0;
+
+	if (!strcmp(s, "."))
+		return true;
+	if (len && s[len - 1] == '.')
+		len--;
+	if (!len || len > 255)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char ch = s[i];
+
+		if (ch == '.') {
+			if (!label || s[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		      ch == '-' || ch == '_'))
+			return false;
+		if ((ch == '-' && !label) || ++label > 63)
+			return false;
+	}
+	return s[len - 1] != '-';
+}
+
+int dns__parse_search(struct xnet *x, struct dns_req *r, const char *arg)
+{
+	if (!valid_domain(arg))
+		return xerr(x, "invalid argument \"%s\" for \"--dns-search\" flag: %s is not a valid domain", arg,
+			    arg);
+	if (r->nsearch >= DNS_MAX_LIST)
+		return xerr(x, "too many --dns-search options");
+	r->search[r->nsearch++] = arg;
+	return 0;
+}
+
+int dns__parse_option(struct xnet *x, struct dns_req *r, const char *arg)
+{
+	if (!arg[0] || strpbrk(arg, " \t\n"))
+		return xerr(x, "invalid argument \"%s\" for \"--dns-option\" flag: not a resolver option", arg);
+	if (r->noptions >= DNS_MAX_LIST)
+		return xerr(x, "too many --dns-option options");
+	r->options[r->noptions++] = arg;
+	return 0;
+}
+
+int dns__parse_link(struct xnet *x, struct dns_req *r, const char *arg)
+{
+	const char *colon = strchr(arg, ':');
+	char name[256];
+
+	snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - arg) : (int)strlen(arg), arg);
+	if (!name[0] || (colon && (!colon[1] || strchr(colon + 1, ':'))) ||
+	    !util__valid_name(name[0] == '/' ? name + 1 : name) || (colon && !util__valid_name(colon + 1)))
+		return xerr(x, "invalid argument \"%s\" for \"--link\" flag: bad format for links: %s", arg, arg);
+	if (r->nlinks >= DNS_MAX_LIST)
+		return xerr(x, "too many --link options");
+	r->links[r->nlinks++] = arg;
+	return 0;
+}
+
+bool dns__req_any(const struct dns_req *r)
+{
+	return r->nservers || r->nsearch || r->noptions || r->nlinks;
+}
+
+/* ------------------------------------------------------------ settings */
+
+struct dns_settings {
+	struct json_object *servers, *search, *options, *links;	/* arrays; links: [[id, alias], ...] */
+};
+
+static void settings_free(struct dns_settings *s)
+{
+	json_object_put(s->servers);
+	json_object_put(s->search);
+	json_object_put(s->options);
+	json_object_put(s->links);
+	memset(s, 0, sizeof(*s));
+}
+
+static struct json_object *parse_array(const unsigned char *t)
+{
+	struct json_object *o = t ? json_tokener_parse((const char *)t) : NULL;
+
+	if (!o || !json_object_is_type(o, json_type_array)) {
+		json_object_put(o);
+		o = json_object_new_array();
+	}
+	return o;
+}
+
+/* A sandbox without a row has none of the settings (all arrays empty). */
+static void settings_load(struct xnet *x, const char *id, struct dns_settings *s)
+{
+	sqlite3_stmt *st = store__prepare(x, "SELECT servers, search, options, links FROM container_dns "
+					     "WHERE container_id = ?");
+	const unsigned char *t[4] = { 0 };
+
+	if (st) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			for (int i = 0; i < 4; i++)
+				t[i] = sqlite3_column_text(st, i);
+	}
+	s->servers = parse_array(t[0]);
+	s->search = parse_array(t[1]);
+	s->options = parse_array(t[2]);
+	s->links = parse_array(t[3]);
+	if (st)
+		sqlite3_finalize(st);
+}
+
+static struct json_object *strv_array(const char *const *v, int n)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (int i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+int dns__record(struct xnet *x, const struct container *c, const struct dns_req *r)
+{
+	struct json_object *links = json_object_new_array();
+	struct dns_settings s = { 0 };
+	const char *cols[4];
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	if (!dns__req_any(r)) {
+		json_object_put(links);
+		return 0;
+	}
+	if (r->nlinks && !strcmp(c->netmode, "host"))
+		rc = xerr(x, "conflicting options: host type networking can't be used with links. This would "
+			     "result in undefined behavior");
+	for (int i = 0; !rc && i < r->nlinks; i++) {
+		const char *colon = strchr(r->links[i], ':');
+		char name[256];
+		struct container t;
+		struct json_object *pair;
+
+		snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - r->links[i]) : (int)strlen(r->links[i]),
+			 r->links[i][0] == '/' ? r->links[i] + 1 : r->links[i]);
+		if (store__container_get(x, name, &t)) {
+			rc = xerr(x, "could not get container for %s: No such container: %s", name, name);
+			break;
+		}
+		if (!container__running(&t)) {
+			rc = xerr(x, "Cannot link to a non running container: /%s AS /%s/%s", t.name, c->name,
+				  colon ? colon + 1 : name);
+			container__free(&t);
+			break;
+		}
+		pair = json_object_new_array();
+		json_object_array_add(pair, json_object_new_string(t.id));
+		json_object_array_add(pair, json_object_new_string(colon ? colon + 1 : t.name));
+		json_object_array_add(links, pair);
+		container__free(&t);
+	}
+	if (rc) {
+		json_object_put(links);
+		return -1;
+	}
+	s.servers = strv_array(r->servers, r->nservers);
+	s.search = strv_array(r->search, r->nsearch);
+	s.options = strv_array(r->options, r->noptions);
+	s.links = links;
+	cols[0] = json_object_to_json_string_ext(s.servers, JSON_C_TO_STRING_PLAIN);
+	cols[1] = json_object_to_json_string_ext(s.search, JSON_C_TO_STRING_PLAIN);
+	cols[2] = json_object_to_json_string_ext(s.options, JSON_C_TO_STRING_PLAIN);
+	cols[3] = json_object_to_json_string_ext(s.links, JSON_C_TO_STRING_PLAIN);
+	st = store__prepare(x, "INSERT INTO container_dns (container_id, servers, search, options, links) "
+			       "VALUES (?,?,?,?,?)");
+	rc = -1;
+	if (st) {
+		sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+		for (int i = 0; i < 4; i++)
+			sqlite3_bind_text(st, i + 2, cols[i], -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+		if (rc)
+			xerr(x, "cannot record the DNS settings of %s: %s", c->name, sqlite3_errmsg(x->db));
+		sqlite3_finalize(st);
+	}
+	settings_free(&s);
+	return rc;
+}
+
+void dns__inspect(struct xnet *x, const struct container *c, struct json_object *hc)
+{
+	struct dns_settings s;
+	struct json_object *links = json_object_new_array();
+
+	settings_load(x, c->id, &s);
+	/* Docker's Links: "/target:/self/alias". */
+	for (size_t i = 0; i < json_object_array_length(s.links); i++) {
+		struct json_object *p = json_object_array_get_idx(s.links, i);
+		struct container t;
+		char buf[600];
+
+		if (store__container_get(x, json_object_get_string(json_object_array_get_idx(p, 0)), &t))
+			continue;
+		snprintf(buf, sizeof(buf), "/%s:/%s/%s", t.name, c->name,
+			 json_object_get_string(json_object_array_get_idx(p, 1)));
+		json_object_array_add(links, json_object_new_string(buf));
+		container__free(&t);
+	}
+	json_object_object_add(hc, "Dns", json_object_get(s.servers));
+	json_object_object_add(hc, "DnsOptions", json_object_get(s.options));
+	json_object_object_add(hc, "DnsSearch", json_object_get(s.search));
+	json_object_object_add(hc, "Links", json_object_array_length(links) ? links : NULL);
+	if (!json_object_array_length(links))
+		json_object_put(links);
+	settings_free(&s);
+}
+
+/* ------------------------------------------------------------ names */
+
+bool dns__network_has_dns(const struct network *n)
+{
+	return !n->builtin && !strcmp(n->driver, "bridge");
+}
+
+/*
+ * Text to the map's key form: wire format, ASCII lowercased. A trailing dot
+ * is allowed. 0, or -1 when it cannot be a DNS name (empty label, label over
+ * 63 bytes, name over 255): such a name is simply not resolvable.
+ */
+static int name_wire(const char *text, __u8 out[XNET_DNS_NAME_LEN])
+{
+	size_t len = strlen(text), pos = 0;
+
+	memset(out, 0, XNET_DNS_NAME_LEN);
+	if (len && text[len - 1] == '.')
+		len--;
+	if (!len)
+		return -1;
+	for (size_t i = 0; i < len;) {
+		size_t l = 0;
+
+		while (i + l < len && text[i + l] != '.')
+			l++;
+		if (!l || l > 63 || pos + 1 + l + 1 > 255)
+			return -1;
+		out[pos++] = (__u8)l;
+		for (size_t k = 0; k < l; k++) {
+			char ch = text[i + k];
+
+			out[pos++] = (__u8)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+		}
+		i += l + 1;
+	}
+	out[pos] = 0;
+	return 0;
+}
+
+/* The name forms of an endpoint: sandbox name, hostname, short ID, aliases (deduplicated later). */
+#define MAX_FORMS 64
+static int endpoint_forms(const char *name, const char *hostname, const char *id, const char *aliases,
+			  char forms[MAX_FORMS][256])
+{
+	struct json_object *al = aliases ? json_tokener_parse(aliases) : NULL;
+	int n = 0;
+
+	snprintf(forms[n++], 256, "%s", name);
+	snprintf(forms[n++], 256, "%s", hostname);
+	snprintf(forms[n++], 256, "%.12s", id);
+	for (size_t i = 0; al && json_object_is_type(al, json_type_array) && i < json_object_array_length(al) &&
+			   n < MAX_FORMS;
+	     i++)
+		snprintf(forms[n++], 256, "%s", json_object_get_string(json_object_array_get_idx(al, i)));
+	json_object_put(al);
+	return n;
+}
+
+struct dns_pair {
+	struct xnet_dns_key k;
+	__be32 ip;
+	unsigned seq;		/* endpoint order in the network: the order of the addresses */
+};
+struct pairs { struct dns_pair *v; int n, cap; };
+
+static int pairs_add(struct pairs *p, const struct xnet_dns_key *k, __be32 ip, unsigned seq)
+{
+	for (int i = p->n - 1; i >= 0 && p->v[i].seq == seq; i--)
+		if (!memcmp(&p->v[i].k, k, sizeof(*k)))
+			return 0;	/* this endpoint has it already (name == hostname, ...) */
+	if (p->n == p->cap) {
+		struct dns_pair *nv;
+
+		p->cap = p->cap ? p->cap * 2 : 256;
+		nv = realloc(p->v, sizeof(*nv) * (size_t)p->cap);
+		if (!nv)
+			return -ENOMEM;
+		p->v = nv;
+	}
+	p->v[p->n].k = *k;
+	p->v[p->n].ip = ip;
+	p->v[p->n++].seq = seq;
+	return 0;
+}
+
+/* Both keys of one form on network n: "form" and "form.<network>". */
+static int form_keys(const struct network *n, const char *form, struct xnet_dns_key k[2])
+{
+	char full[600];
+	int cnt = 0;
+
+	k[0].net_id = k[1].net_id = (__u32)n->kidx;
+	if (!name_wire(form, k[cnt].name))
+		cnt++;
+	snprintf(full, sizeof(full), "%s.%s", form, n->name);
+	if (!name_wire(full, k[cnt].name))
+		cnt++;
+	return cnt;
+}
+
+static int pair_cmp(const void *a, const void *b)
+{
+	const struct dns_pair *x = a, *y = b;
+	int c = memcmp(&x->k, &y->k, sizeof(x->k));
+
+	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Every (name, address) of network n from the store, sorted by name then endpoint order. */
+static int network_pairs(struct xnet *x, const struct network *n, const char *exclude_id, struct pairs *p)
+{
+	sqlite3_stmt *st = store__prepare(x, "SELECT c.id, c.name, c.hostname, e.aliases, e.ip FROM endpoints e "
+					     "JOIN containers c ON c.id = e.container_id "
+					     "WHERE e.network_id = ? ORDER BY e.rowid");
+	static char forms[MAX_FORMS][256];
+	unsigned seq = 0;
+	int rc = 0;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		__be32 ip = htonl((uint32_t)sqlite3_column_int64(st, 4));
+		int nf;
+
+		seq++;
+		if (exclude_id && !strcmp(id, exclude_id))
+			continue;
+		nf = endpoint_forms((const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
+				    id, (const char *)sqlite3_column_text(st, 3), forms);
+		for (int f = 0; !rc && f < nf; f++) {
+			struct xnet_dns_key k[2];
+			int nk = form_keys(n, forms[f], k);
+
+			for (int j = 0; !rc && j < nk; j++)
+				rc = pairs_add(p, &k[j], ip, seq);
+		}
+	}
+	sqlite3_finalize(st);
+	if (!rc && p->n)
+		qsort(p->v, (size_t)p->n, sizeof(*p->v), pair_cmp);
+	return rc;
+}
+
+/* Write the name k from the sorted pairs: its addresses, or delete it when nobody has it. */
+static int name_write(struct xnet *x, const struct pairs *p, const struct xnet_dns_key *k)
+{
+	__be32 addrs[XNET_DNS_MAX_ADDRS];
+	int lo = 0, hi = p->n, cnt = 0;
+
+	/* Lower bound of k. */
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (memcmp(&p->v[mid].k, k, sizeof(*k)) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (int i = lo; i < p->n && !memcmp(&p->v[i].k, k, sizeof(*k)); i++)
+		if (cnt < XNET_DNS_MAX_ADDRS)
+			addrs[cnt++] = p->v[i].ip;
+	return dp__dns_name_set(x->dp, k, addrs, cnt);
+}
+
+/* Rewrite the names sandbox (name, hostname, id) has on n with these aliases; exclude_id: as if it left. */
+static int names_sync(struct xnet *x, const struct network *n, const struct container *c, const char *aliases,
+		      const char *exclude_id)
+{
+	static char forms[MAX_FORMS][256];
+	struct pairs p = { 0 };
+	int nf, rc;
+
+	rc = network_pairs(x, n, exclude_id, &p);
+	nf = endpoint_forms(c->name, c->hostname, c->id, aliases, forms);
+	for (int f = 0; !rc && f < nf; f++) {
+		struct xnet_dns_key k[2];
+		int nk = form_keys(n, forms[f], k);
+
+		for (int j = 0; !rc && j < nk; j++)
+			rc = name_write(x, &p, &k[j]);
+	}
+	free(p.v);
+	return rc;
+}
+
+/* ------------------------------------------------------------ scope, PTR */
+
+static void scope_servers(struct xnet *x, const char *id, struct xnet_dns_scope *s)
+{
+	struct dns_settings st;
+
+	settings_load(x, id, &st);
+	for (size_t i = 0; i < json_object_array_length(st.servers) && s->nservers < XNET_DNS_MAX_SERVERS; i++) {
+		struct xnet_dns_server *srv = &s->servers[s->nservers];
+		const char *a = json_object_get_string(json_object_array_get_idx(st.servers, i));
+
+		if (inet_pton(AF_INET, a, srv->addr) == 1)
+			srv->family = AF_INET;
+		else if (inet_pton(AF_INET6, a, srv->addr) == 1)
+			srv->family = AF_INET6;
+		else
+			continue;
+		srv->port = htons(53);
+		s->nservers++;
+	}
+	settings_free(&st);
+}
+
+int dns__sandbox_apply(struct xnet *x, const struct container *c)
+{
+	struct xnet_dns_scope scope = { 0 };
+	struct endpoint *eps;
+	struct network *nets;
+	int neps, rc = 0;
+
+	if (strcmp(c->netmode, "default"))
+		return 0;
+	endpoint__list(x, c->id, &eps, &neps);
+	nets = calloc((size_t)(neps ? neps : 1), sizeof(*nets));
+	if (!nets) {
+		free(eps);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < neps; i++) {
+		if (store__network_get_id(x, eps[i].network_id, &nets[i]))
+			continue;
+		if (!nets[i].internal)
+			scope.flags |= XNET_DNS_F_FORWARD;
+		if (dns__network_has_dns(&nets[i]) && scope.nnets < XNET_DNS_SCOPE_MAX)
+			scope.net_ids[scope.nnets++] = (__u32)nets[i].kidx;
+	}
+	scope_servers(x, c->id, &scope);
+	for (int i = 0; !rc && i < neps; i++) {
+		int ifindex = nl__link_index(eps[i].host_ifname);
+		__be32 ip = htonl(eps[i].ip);
+
+		if (ifindex > 0)
+			rc = dp__dns_scope_set(x->dp, (__u32)ifindex, scope.nnets ? &scope : NULL);
+		if (!rc && dns__network_has_dns(&nets[i])) {
+			struct xnet_dns_ptr ptr = { .net_id = (__u32)nets[i].kidx };
+			char full[600];
+
+			snprintf(full, sizeof(full), "%s.%s.", c->name, nets[i].name);
+			if (!name_wire(full, ptr.name))
+				rc = dp__dns_ptr_set(x->dp, ip, &ptr);
+			rc = rc ?: names_sync(x, &nets[i], c, eps[i].aliases, NULL);
+		}
+	}
+	free(nets);
+	free(eps);
+	return rc;
+}
+
+int dns__sandbox_forget(struct xnet *x, const struct container *c)
+{
+	struct endpoint *eps;
+	int neps, rc = 0;
+
+	if (strcmp(c->netmode, "default"))
+		return 0;
+	endpoint__list(x, c->id, &eps, &neps);
+	for (int i = 0; !rc && i < neps; i++) {
+		struct network n;
+
+		if (!store__network_get_id(x, eps[i].network_id, &n) && dns__network_has_dns(&n))
+			rc = names_sync(x, &n, c, eps[i].aliases, c->id);
+	}
+	free(eps);
+	return rc;
+}
+
+int dns__sandbox_left(struct xnet *x, const struct container *c, const struct network *n, const char *aliases)
+{
+	int rc = dns__network_has_dns(n) ? names_sync(x, n, c, aliases, c->id) : 0;
+
+	return rc ?: dns__sandbox_apply(x, c);
+}
+
+int dns__reconcile(struct xnet *x)
+{
+	struct xnet_dns_key *keep = NULL;
+	int nkeep = 0, cap = 0, rc = 0;
+	sqlite3_stmt *st;
+
+	/* Names, network by network; everything not written is swept. */
+	st = store__prepare(x, "SELECT " NETWORK_COLS " FROM networks WHERE driver = 'bridge' AND builtin = 0");
+	if (!st)
+		return -EIO;
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		struct network n;
+		struct pairs p = { 0 };
+
+		store__network_row(st, &n);
+		rc = network_pairs(x, &n, NULL, &p);
+		for (int i = 0; !rc && i < p.n; i++) {
+			if (i && !memcmp(&p.v[i].k, &p.v[i - 1].k, sizeof(p.v[i].k)))
+				continue;
+			rc = name_write(x, &p, &p.v[i].k);
+			if (nkeep == cap) {
+				struct xnet_dns_key *nk;
+
+				cap = cap ? cap * 2 : 256;
+				nk = realloc(keep, sizeof(*keep) * (size_t)cap);
+				if (!nk) {
+					rc = -ENOMEM;
+					break;
+				}
+				keep = nk;
+			}
+			keep[nkeep++] = p.v[i].k;
+		}
+		free(p.v);
+	}
+	sqlite3_finalize(st);
+	rc = rc ?: dp__dns_names_sweep(x->dp, keep, nkeep);
+	free(keep);
+	if (rc)
+		return rc;
+	/* Every sandbox's view and PTR names (dp__sweep removed those of endpoints that are gone). */
+	st = store__prepare(x, "SELECT " CONTAINER_COLS " FROM containers WHERE netmode = 'default'");
+	if (!st)
+		return -EIO;
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		struct container c;
+
+		store__container_row(st, &c);
+		rc = dns__sandbox_apply(x, &c);
+		if (!rc)
+			dns__write_resolv(x, &c);
+		container__free(&c);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ------------------------------------------------------------ resolv.conf, /etc/hosts */
+
+struct host_resolv {
+	char servers[8][64];
+	int nservers;
+	char search[1024];
+	char options[1024];
+};
+
+static void host_resolv_read(struct host_resolv *h)
+{
+	char *text = util__read_file("/etc/resolv.conf"), *save = NULL;
+
+	memset(h, 0, sizeof(*h));
+	for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
+		char word[16];
+		int off = 0;
+
+		if (sscanf(l, "%15s %n", word, &off) != 1)
+			continue;
+		if (!strcmp(word, "nameserver") && h->nservers < 8)
+			sscanf(l + off, "%63s", h->servers[h->nservers++]);
+		else if (!strcmp(word, "search") || !strcmp(word, "domain"))
+			snprintf(h->search, sizeof(h->search), "%s", l + off);
+		else if (!strcmp(word, "options"))
+			snprintf(h->options, sizeof(h->options), "%s", l + off);
+	}
+	free(text);
+}
+
+static bool is_loopback(const char *a)
+{
+	return !strncmp(a, "127.", 4) || !strcmp(a, "::1");
+}
+
+static int join(char *out, size_t len, struct json_object *arr)
+{
+	int off = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < json_object_array_length(arr) && off < (int)len; i++)
+		off += snprintf(out + off, len - (size_t)off, "%s%s", i ? " " : "",
+				json_object_get_string(json_object_array_get_idx(arr, i)));
+	return off;
+}
+
+int dns__write_resolv(struct xnet *x, const struct container *c)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16], out[4096], search[1024], opts[1024], gw[16] = "";
+	struct dns_settings s;
+	struct host_resolv h;
+	struct endpoint *eps = NULL;
+	int neps = 0, off = 0, rc;
+	bool ndots = false;
+
+	/* container:NAME uses its target's files. */
+	if (!strncmp(c->netmode, "container:", 10))
+		return 0;
+	settings_load(x, c->id, &s);
+	host_resolv_read(&h);
+	if (!strcmp(c->netmode, "default")) {
+		struct network n;
+
+		endpoint__list(x, c->id, &eps, &neps);
+		if (neps && !store__network_get_id(x, eps[0].network_id, &n) && dns__network_has_dns(&n))
+			util__ip_str(n.gateway, gw);
+		free(eps);
+	}
+	off += snprintf(out + off, sizeof(out) - (size_t)off, "# Generated by xnet.\n");
+	if (gw[0]) {
+		/* The embedded DNS; --dns servers are where it forwards to (the helper reads them from the maps). */
+		off += snprintf(out + off, sizeof(out) - (size_t)off, "nameserver %s\n", gw);
+	} else if (json_object_array_length(s.servers)) {
+		for (size_t i = 0; i < json_object_array_length(s.servers); i++)
+			off += snprintf(out + off, sizeof(out) - (size_t)off, "nameserver %s\n",
+					json_object_get_string(json_object_array_get_idx(s.servers, i)));
+	} else {
+		int kept = 0;
+
+		/* The host's resolvers; loopback ones are unreachable from a sandbox (except with --network host). */
+		for (int i = 0; i < h.nservers; i++) {
+			if (strcmp(c->netmode, "host") && is_loopback(h.servers[i]))
+				continue;
+			off += snprintf(out + off, sizeof(out) - (size_t)off, "nameserver %s\n", h.servers[i]);
+			kept++;
+		}
+		if (!kept)
+			off += snprintf(out + off, sizeof(out) - (size_t)off, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+	}
+	if (json_object_array_length(s.search))
+		join(search, sizeof(search), s.search);
+	else
+		snprintf(search, sizeof(search), "%s", h.search);
+	/* "--dns-search ." means no search domains at all. */
+	if (search[0] && strcmp(search, "."))
+		off += snprintf(out + off, sizeof(out) - (size_t)off, "search %s\n", search);
+	if (json_object_array_length(s.options))
+		join(opts, sizeof(opts), s.options);
+	else
+		snprintf(opts, sizeof(opts), "%s", gw[0] ? "" : h.options);
+	ndots = strstr(opts, "ndots:") != NULL;
+	if (gw[0] && !ndots)
+		off += snprintf(out + off, sizeof(out) - (size_t)off, "options ndots:0%s%s\n", opts[0] ? " " : "", opts);
+	else if (opts[0])
+		off += snprintf(out + off, sizeof(out) - (size_t)off, "options %s\n", opts);
+	settings_free(&s);
+	container__dir(x, c->id, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/resolv.conf", dir);
+	rc = util__write_inplace(path, out);
+	if (rc)
+		log_warn("cannot write %s: %s", path, strerror(-rc));
+	return rc;
+}
+
+int dns__hosts_links(struct xnet *x, const struct container *c, char *buf, size_t len)
+{
+	struct dns_settings s;
+	struct endpoint *mine = NULL;
+	int nmine = 0, off = 0;
+
+	settings_load(x, c->id, &s);
+	if (json_object_array_length(s.links))
+		endpoint__list(x, c->id, &mine, &nmine);
+	for (size_t i = 0; i < json_object_array_length(s.links); i++) {
+		struct json_object *p = json_object_array_get_idx(s.links, i);
+		const char *alias = json_object_get_string(json_object_array_get_idx(p, 1));
+		struct container t;
+		struct endpoint *theirs;
+		int ntheirs;
+
+		if (store__container_get(x, json_object_get_string(json_object_array_get_idx(p, 0)), &t))
+			continue;	/* the target was removed: the link is gone (Docker keeps a dead entry) */
+		endpoint__list(x, t.id, &theirs, &ntheirs);
+		/* The target's address on a network both share (the default bridge, for Docker's links). */
+		for (int a = 0; a < ntheirs; a++) {
+			bool shared = false;
+
+			for (int b = 0; b < nmine; b++)
+				shared |= !strcmp(theirs[a].network_id, mine[b].network_id);
+			if (shared && (size_t)off < len) {
+				char ip[16];
+
+				util__ip_str(theirs[a].ip, ip);
+				off += snprintf(buf + off, len - (size_t)off, "%s\t%s%s%s %.12s\n", ip, alias,
+						strcmp(alias, t.name) ? " " : "", strcmp(alias, t.name) ? t.name : "",
+						t.id);
+				break;
+			}
+		}
+		free(theirs);
+		container__free(&t);
+	}
+	free(mine);
+	settings_free(&s);
+	return (size_t)off < len ? off : (int)len - 1;
+}
+
+/* ------------------------------------------------------------ the helper */
+
+/* The helper's single-instance lock under the root (it writes its pid in it); see user/dns_helper.c. */
+#ifndef XNET_DNS_HELPER_LOCK
+#define XNET_DNS_HELPER_LOCK "dns-helper.lock"
+#endif
+
+static void lock_path(struct xnet *x, char *out, size_t len)
+{
+	snprintf(out, len, "%s/%s", x->root, XNET_DNS_HELPER_LOCK);
+}
+
+/* The running helper's pid, 0 when none runs (its lock is free). */
+static pid_t helper_pid(struct xnet *x)
+{
+	char path[PATH_MAX + 32], buf[32] = "";
+	int fd;
+	pid_t pid = 0;
+
+	lock_path(x, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+		close(fd);
+		return 0;	/* nobody holds it */
+	}
+	if (read(fd, buf, sizeof(buf) - 1) > 0)
+		pid = (pid_t)atol(buf);
+	close(fd);
+	return pid > 0 ? pid : -1;
+}
+
+/* Whether something accepts TCP on addr:53 (the helper listens on UDP and TCP alike). */
+static bool listening(uint32_t addr)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(53), .sin_addr.s_addr = htonl(addr) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static int helper_spawn(struct xnet *x)
+{
+	static const char *lvl[] = { "debug", "info", "warn", "error", "fatal" };
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		pid_t grandchild;
+
+		setsid();
+		/* Detach for good: the helper is nobody's child, stdio goes nowhere, logs to syslog. */
+		grandchild = fork();
+		if (grandchild != 0)
+			_exit(grandchild < 0);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		for (int i = 3; i < 1024; i++)
+			close(i);
+		execl("/proc/self/exe", "xnet", "--root", x->root, "--log-level", lvl[log__level()], "system",
+		      "dns-helper", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, NULL, 0);
+	return 0;
+}
+
+void dns__helper_stop(struct xnet *x)
+{
+	pid_t pid = helper_pid(x);
+
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 400 && helper_pid(x) > 0; i++)
+		sleep_ms(5);
+	if (helper_pid(x) > 0)
+		log_warn("the DNS helper (pid %d) did not stop", (int)pid);
+}
+
+void dns__helper_sync(struct xnet *x)
+{
+	uint32_t gws[256];
+	int ngw = 0;
+	pid_t pid;
+	sqlite3_stmt *st = store__prepare(x, "SELECT gateway FROM networks WHERE driver = 'bridge' AND builtin = 0");
+
+	while (st && sqlite3_step(st) == SQLITE_ROW && ngw < 256)
+		gws[ngw++] = (uint32_t)sqlite3_column_int64(st, 0);
+	if (st)
+		sqlite3_finalize(st);
+	pid = helper_pid(x);
+	if (!ngw) {
+		/* No DNS network left: the helper exits when told (and we wait, so nothing lingers). */
+		if (pid > 0)
+			dns__helper_stop(x);
+		return;
+	}
+	if (pid <= 0) {
+		int rc = helper_spawn(x);
+
+		if (rc) {
+			log_warn("cannot start the DNS helper: %s (names still resolve in the datapath)", strerror(-rc));
+			return;
+		}
+	} else {
+		/* Networks may have come or gone: it re-reads them (cheap, and only after a kernel change). */
+		kill(pid, SIGHUP);
+	}
+	/*
+	 * Until it listens on every DNS address (a network was just created),
+	 * for a second at most, and not after it is gone (it logs why).
+	 */
+	for (int i = 0; i < ngw; i++) {
+		int t = 0;
+
+		while (!listening(gws[i]) && t < 200 && (t < 20 || helper_pid(x) > 0)) {
+			sleep_ms(5);
+			t++;
+		}
+		if (!listening(gws[i])) {
+			char ip[16];
+
+			util__ip_str(gws[i], ip);
+			log_warn("the DNS helper does not listen on %s:53 (see its log): names of the network still "
+				 "resolve in the datapath, other names do not",
+				 ip);
+		}
+	}
+}
