@@ -19,7 +19,8 @@
 #                       "direct" for one veth pair between the sandboxes
 #   BENCH_DOCKER_DNS_RULES=0    leave out Docker's per-container DNS nat rules
 #   BENCH_NAT=0         skip NAT and port publishing (bench/nat.sh, its own knobs)
-#   BENCH_OUT=DIR       where latest.json / latest.md (and nat.json / nat.md) go (bench/results)
+#   BENCH_DNS=0         skip embedded DNS (bench/dns.sh, its own knobs)
+#   BENCH_OUT=DIR       where latest.json / latest.md (and nat.*, dns.*) go (bench/results)
 set -eu
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=bench/lib.sh
@@ -113,6 +114,13 @@ if [ "${BENCH_NAT:-1}" = 1 ]; then
 		warn "NAT benchmark failed (see $BENCH_WORK/nat.log)"
 fi
 
+# ---------------------------------------------------------------- embedded DNS
+# dnsperf against BPF's answers and against dnsmasq; its own script too.
+if [ "${BENCH_DNS:-1}" = 1 ]; then
+	BENCH_OUT=$OUT BENCH_ROUNDS=$ROUNDS "$BENCH_DIR/dns.sh" >"$BENCH_WORK/dns.log" 2>&1 ||
+		warn "DNS benchmark failed (see $BENCH_WORK/dns.log)"
+fi
+
 # ---------------------------------------------------------------- forwarding program vs floor
 PROGRUN=$REPO/build/bench_progrun
 if [ "${BENCH_PROGRUN:-1}" = 1 ]; then
@@ -147,5 +155,8 @@ fi
 cat "$OUT/latest.md"
 if [ "${BENCH_NAT:-1}" = 1 ] && [ -f "$OUT/nat.md" ]; then
 	cat "$OUT/nat.md"
+fi
+if [ "${BENCH_DNS:-1}" = 1 ] && [ -f "$OUT/dns.md" ]; then
+	cat "$OUT/dns.md"
 fi
 log "done in $(($(date +%s) - START)) s; raw output in $BENCH_WORK"
