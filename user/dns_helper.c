@@ -183,6 +183,7 @@ static struct {
 	struct dh_link conns_idle;
 	struct dh_fwd fwds[DH_MAX_FWD];
 	int nfwd;
+	int fwd_free[DH_MAX_FWD];	/* indices of unused fwds[] slots, a stack */
 	struct dh_link fwd_timers;
 	__u32 rr_counter;	/* our own round robin on top of the rrset's rotor */
 	/* The host's resolvers, re-read when resolv.conf changes. */
@@ -830,6 +831,7 @@ static void fwd_free(struct dh_fwd *f)
 	memset(f, 0, sizeof(*f));
 	f->io.fd = -1;
 	dh.nfwd--;
+	dh.fwd_free[DH_MAX_FWD - 1 - dh.nfwd] = (int)(f - dh.fwds);
 }
 
 static void conn_process(struct dh_conn *c);
@@ -1066,7 +1068,7 @@ static void fwd_tcp_event(struct dh_fwd *f, __u32 events)
 static void fwd_start(const struct dh_client *c, const struct xnet_dns_scope *sc, const ldns_pkt *q,
 		      const ldns_rr *qrr, const uint8_t *msg, size_t len)
 {
-	struct dh_fwd *f = NULL;
+	struct dh_fwd *f;
 	struct dh_conn *conn;
 
 	if (dh.nfwd >= DH_MAX_FWD) {
@@ -1081,14 +1083,8 @@ static void fwd_start(const struct dh_client *c, const struct xnet_dns_scope *sc
 		reply_rcode(c, q, LDNS_RCODE_REFUSED);
 		return;
 	}
-	for (int i = 0; i < DH_MAX_FWD; i++) {
-		if (!dh.fwds[i].used) {
-			f = &dh.fwds[i];
-			break;
-		}
-	}
-	if (!f)
-		return;
+	/* Free slots are fwd_free[0 .. DH_MAX_FWD - nfwd - 1]; the top one is taken. */
+	f = &dh.fwds[dh.fwd_free[DH_MAX_FWD - 1 - dh.nfwd]];
 	memset(f, 0, sizeof(*f));
 	f->io.kind = DH_FWD;
 	f->io.fd = -1;
@@ -1288,8 +1284,8 @@ static void conn_read(struct dh_conn *c)
 		}
 		if (n < 0)
 			return;
+		/* Bytes alone do not restart the idle timer (conn_process does): no slow trickle keeps a slot. */
 		c->in_len += (size_t)n;
-		conn_touch(c);
 	}
 }
 
@@ -1738,8 +1734,10 @@ int dns_helper__cmd(struct xnet *x, int argc, char **argv)
 	dh.rnd_pos = sizeof(dh.rnd);
 	link_init(&dh.fwd_timers);
 	link_init(&dh.conns_idle);
-	for (int k = 0; k < DH_MAX_FWD; k++)
+	for (int k = 0; k < DH_MAX_FWD; k++) {
 		dh.fwds[k].io.fd = -1;
+		dh.fwd_free[k] = k;
+	}
 	for (int k = 0; k < DH_MAX_CONNS; k++) {
 		dh.conns[k].io.fd = -1;
 		link_init(&dh.conns[k].idle);

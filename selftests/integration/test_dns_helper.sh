@@ -18,13 +18,21 @@ XT_UP_FAIL=198.18.0.3	# answers SERVFAIL
 XT_UP_REFUSE=198.18.0.4	# answers REFUSED
 XT_UP_MUTE=198.18.0.5	# never answers
 
+# The test's exit: its resolv.conf goes, then lib.sh's cleanup with the test's status.
+dh_on_exit() {
+	local rc=$?
+	rm -rf "/etc/netns/${P}h"
+	(exit "$rc")
+	xt_on_exit
+}
+
 # dh_world_up: the fake upstreams, and the host's resolv.conf naming a
 # loopback server nobody runs (connection refused: next) and then the good one.
 dh_world_up() {
 	need_cmd dig
 	mkdir -p "/etc/netns/${P}h" || fail "mkdir /etc/netns/${P}h"
 	# Ours to remove whatever happens (`ip netns exec` bind-mounts it for every command of the test).
-	trap 'dh_rc=$?; rm -rf "/etc/netns/${P}h"; (exit $dh_rc); xt_on_exit' EXIT
+	trap dh_on_exit EXIT
 	printf 'nameserver 127.0.0.99\nnameserver %s\n' "$XT_UP_OUT" >"/etc/netns/${P}h/resolv.conf"
 	for a in $XT_UP_FAIL $XT_UP_REFUSE $XT_UP_MUTE; do
 		ip -n "${P}o" addr add "$a/24" dev up1 || fail "address $a"
@@ -388,7 +396,7 @@ test_dns_helper_refused() {
 }
 
 test_dns_helper_malformed() {
-	local g id a
+	local g a
 	dh_world_up
 	dh_tcpq_script
 	xok network create --subnet 10.81.0.0/24 mnet
@@ -501,6 +509,47 @@ test_dns_helper_lifecycle() {
 	pid=$(helper_pid)
 	kill -TERM "$pid"
 	wait_until 5 sh -c "! kill -0 $pid 2>/dev/null" || fail "helper $pid ignored SIGTERM"
+	rm_all
+	assert_no_leftovers
+}
+
+test_dns_helper_tcp_limits() {
+	local o
+	dh_world_up
+	xok network create --subnet 10.86.0.0/24 cnet
+	run_d c1 cnet
+	cat >"$XT_TMP/conns.py" <<'PY'
+# 140 idle connections to the helper: those beyond its bound are closed at
+# once, the others after a few idle seconds. Prints "<closed at once> <closed
+# within 10 s> <a query on a fresh connection afterwards answered: 1/0>".
+import select, socket, struct, sys, time
+srv = sys.argv[1]
+conns = [socket.create_connection((srv, 53), timeout=3) for _ in range(140)]
+def closed(cs, wait):
+    # The helper sends nothing unasked: readable means closed (EOF or reset).
+    r = select.select(cs, [], [], wait)[0]
+    return [c for c in r]
+time.sleep(1)
+at_once = closed(conns, 0)
+rest = [c for c in conns if c not in at_once]
+later, end = 0, time.time() + 10
+while rest and time.time() < end:
+    gone = closed(rest, max(0, end - time.time()))
+    later += len(gone)
+    rest = [c for c in rest if c not in gone]
+q = bytes.fromhex("123401000001000000000000026331000001" "0001")
+s = socket.create_connection((srv, 53), timeout=3)
+s.sendall(struct.pack("!H", len(q)) + q)
+h = s.recv(2, socket.MSG_WAITALL)
+print(len(at_once), later, 1 if len(h) == 2 else 0)
+PY
+	o=$(sx c1 "$XT_PY" "$XT_TMP/conns.py" "$(gw cnet)") || fail "conns.py: $o"
+	# shellcheck disable=SC2086 # three numbers
+	set -- $o
+	# The CLI's own probes may hold a slot for a moment: about 12 beyond 128.
+	[ "$1" -ge 10 ] && [ "$1" -le 14 ] || fail "$1 of 140 connections closed at once (expected about 12: the bound is 128)"
+	assert_eq "$2" $((140 - $1)) "idle connections closed within 10 s"
+	assert_eq "$3" 1 "a query on a new connection after the idle ones went"
 	rm_all
 	assert_no_leftovers
 }
