@@ -15,6 +15,9 @@
  *    address; the backend's answers (endpoints with XNET_EP_PUBLISHED) are
  *    translated back here and handed straight to the caller.
  *  - --internal networks stop here: nothing beyond their own subnet.
+ *
+ * Embedded DNS (lib/dns.h): A queries to the gateway's port 53 are answered
+ * here from the maps; the rest goes to the helper process.
  */
 #include "lib/common.h"
 #include "lib/ctx.h"
@@ -27,6 +30,7 @@
 #include "lib/arp.h"
 #include "lib/flood.h"
 #include "lib/nat.h"
+#include "lib/dns.h"
 
 /* Bytes we want linear before parsing: Ethernet + an Ethernet/IPv4 ARP packet (covers IPv4's 20). */
 #define LXC_HDR_BYTES	(sizeof(struct ethhdr) + sizeof(struct arp_eth_ipv4))
@@ -323,8 +327,12 @@ static __always_inline int lxc_ipv4(struct __sk_buff *ctx, struct cursor *c, str
 
 	if (unlikely(mac_is_group(eth->h_dest)))
 		return lxc_flood(ctx, src);
-	if (mac_eq(eth->h_dest, src->gw_mac))
+	if (mac_eq(eth->h_dest, src->gw_mac)) {
+		/* Embedded DNS: answered here, or straight to the helper (lib/dns.h). */
+		if (dns_wanted(iph, src) && dns_handle(ctx, iph, c, src, &verdict))
+			return verdict;
 		return lxc_to_host(ctx, iph, src, &fl);
+	}
 	return lxc_to_peer(ctx, eth, src);
 }
 
