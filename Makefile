@@ -23,7 +23,7 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -DXNET_VERSION=\"0.1.0\" $(WARN) -Wno-format-truncation -std=gnu11 -D_GNU_SOURCE -I$(BUILD) -Iheaders -Iuser $(PKG_CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lelf -lz
 
-BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 $(WARN) -Wno-unused-parameter \
+BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 $(WARN) -Wno-unused-parameter \
 	      -I$(ARCH_INC) -Iheaders -Ibpf
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
@@ -108,6 +108,7 @@ install: $(BUILD)/xnet
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/xnet/README.md
 	install -D -m 0644 docs/ARCHITECTURE.md $(DESTDIR)$(PREFIX)/share/doc/xnet/ARCHITECTURE.md
 	install -D -m 0644 tools/systemd/xnet-reconcile.service $(DESTDIR)/etc/systemd/system/xnet-reconcile.service
+	install -D -m 0644 tools/systemd/xnet-dns.service $(DESTDIR)/etc/systemd/system/xnet-dns.service
 
 clean:
 	rm -rf $(BUILD)

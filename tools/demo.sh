@@ -60,6 +60,29 @@ say "ping -c1 $C2    # from the host"
 ip netns exec "$HOST" ping -c1 -W1 "$C2"
 x system drops
 x rm -f c1 c2 c3 c4
+
+# The seed's app: Flask finds redis-server by name (the embedded DNS) and is published on port 5000.
+PY3=/usr/bin/python3
+if command -v redis-server >/dev/null && "$PY3" -c 'import flask, redis' 2>/dev/null; then
+	x run -d --name redis-server --network mynet redis-server --protected-mode no --save "" >/dev/null
+	echo "(started redis-server)"
+	x run -d --name web --network mynet --network-alias app -e REDIS_HOST=redis-server -p 5000:5000 \
+		"$PY3" "$HERE/examples/flask-redis/app.py" >/dev/null
+	echo "(started web: examples/flask-redis/app.py)"
+	x exec web getent hosts redis-server
+	x exec web dig +short app
+	for _ in $(seq 50); do
+		ip netns exec "$HOST" curl -s -o /dev/null http://localhost:5000/ && break
+		sleep 0.2
+	done
+	for _ in 1 2 3; do
+		say "curl http://localhost:5000/redis    # from the host"
+		ip netns exec "$HOST" curl -s http://localhost:5000/redis
+	done
+	x rm -f web redis-server
+else
+	echo "(skipping the Flask + redis part: install redis-server python3-flask python3-redis)"
+fi
 x network rm mynet
 x network ls
 echo

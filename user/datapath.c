@@ -173,7 +173,8 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 static bool is_cache_map(const char *name)
 {
 	return !strcmp(name, map_names[M_IFCACHE]) || !strcmp(name, map_names[M_MACCACHE]) ||
-	       !strcmp(name, map_names[M_IPCACHE]) || !strcmp(name, XNET_XDP_TX_MAP);
+	       !strcmp(name, map_names[M_IPCACHE]) || !strcmp(name, XNET_XDP_TX_MAP) ||
+	       !strcmp(name, "xnet_dns_buf");	/* per-CPU scratch of lib/dns.h: holds nothing between packets */
 }
 
 static void dp_path(const struct xnet_dp *dp, char *buf, size_t len, const char *sub, const char *name)
@@ -378,7 +379,7 @@ static int meta_get(int fd, const char *name, __u64 *val)
 {
 	char key[META_KEY_LEN] = {};
 
-	strncpy(key, name, sizeof(key) - 1);
+	snprintf(key, sizeof(key), "%s", name);
 	return bpf_map_lookup_elem(fd, key, val) ? -errno : 0;
 }
 
@@ -386,7 +387,7 @@ static int meta_set(int fd, const char *name, __u64 val)
 {
 	char key[META_KEY_LEN] = {};
 
-	strncpy(key, name, sizeof(key) - 1);
+	snprintf(key, sizeof(key), "%s", name);
 	return bpf_map_update_elem(fd, key, &val, BPF_ANY) ? -errno : 0;
 }
 
@@ -595,6 +596,13 @@ static int mkdir_ok(const char *path)
 static int dp_reload(struct xnet_dp *dp, __u64 build)
 {
 	struct bpf_object *objs[DP_NOBJECTS] = { 0 };
+	/*
+	 * Map signatures from each object's own BTF, taken before load: a
+	 * reused map takes the kernel's name (15 characters) and BTF type ids
+	 * (the creating object's, which mean other types here) on load.
+	 */
+	struct { char name[META_KEY_LEN]; __u64 sig; } sigs[DP_NOBJECTS * 64];
+	size_t nsigs = 0;
 	char path[PATH_MAX + 32];
 	struct bpf_program *prog;
 	struct bpf_map *map;
@@ -627,6 +635,13 @@ static int dp_reload(struct xnet_dp *dp, __u64 build)
 		err = err ?: set_pin_paths(dp, objs[i]);
 		if (err)
 			goto out;
+		bpf_object__for_each_map(map, objs[i]) {
+			if (bpf_map__name(map)[0] == '.' || nsigs == sizeof(sigs) / sizeof(sigs[0]))
+				continue;
+			snprintf(sigs[nsigs].name, sizeof(sigs[nsigs].name), "%.*s", META_KEY_LEN - 1,
+				 bpf_map__name(map));
+			sigs[nsigs++].sig = map_signature(bpf_object__btf(objs[i]), map);
+		}
 	}
 	/* Load: the first object creates (or reuses) and pins the maps, the others reuse them. */
 	for (i = 0; i < DP_NOBJECTS; i++) {
@@ -649,11 +664,8 @@ static int dp_reload(struct xnet_dp *dp, __u64 build)
 		err = meta_fd;
 		goto out;
 	}
-	for (i = 0; i < DP_NOBJECTS; i++)
-		bpf_object__for_each_map(map, objs[i])
-			if (bpf_map__name(map)[0] != '.')
-				err = err ?: meta_set(meta_fd, bpf_map__name(map),
-						      map_signature(bpf_object__btf(objs[i]), map));
+	for (i = 0; i < nsigs; i++)
+		err = err ?: meta_set(meta_fd, sigs[i].name, sigs[i].sig);
 	err = err ?: meta_set(meta_fd, META_BUILD, build);
 	if (err)
 		log_error("cannot record the datapath build in %s: %s", META_NAME, strerror(-err));

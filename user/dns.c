@@ -40,6 +40,7 @@
 #include <json-c/json.h>
 #include "datapath.h"
 #include "dns.h"
+#include "dns_helper.h"
 #include "log.h"
 #include "netlink.h"
 #include "xnet.h"
@@ -776,11 +777,6 @@ int dns__hosts_links(struct xnet *x, const struct container *c, char *buf, size_
 
 /* ------------------------------------------------------------ the helper */
 
-/* The helper's single-instance lock under the root (it writes its pid in it); see user/dns_helper.c. */
-#ifndef XNET_DNS_HELPER_LOCK
-#define XNET_DNS_HELPER_LOCK "dns-helper.lock"
-#endif
-
 static void lock_path(struct xnet *x, char *out, size_t len)
 {
 	snprintf(out, len, "%s/%s", x->root, XNET_DNS_HELPER_LOCK);
@@ -807,18 +803,29 @@ static pid_t helper_pid(struct xnet *x)
 	return pid > 0 ? pid : -1;
 }
 
-/* Whether something accepts TCP on addr:53 (the helper listens on UDP and TCP alike). */
+/*
+ * Whether a TCP socket listens on addr:53 in our namespace (the helper
+ * listens on UDP and TCP alike). Read from /proc/net/tcp rather than by
+ * connecting: a probe connection would leave a port of ip_local_port_range
+ * in TIME_WAIT, which a host process (or `-p` allocation) could then miss.
+ */
 static bool listening(uint32_t addr)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(53), .sin_addr.s_addr = htonl(addr) };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok;
+	FILE *f = fopen("/proc/net/tcp", "re");
+	char line[256];
+	bool hit = false;
 
-	if (fd < 0)
+	if (!f)
 		return false;
-	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-	close(fd);
-	return ok;
+	while (!hit && fgets(line, sizeof(line), f)) {
+		unsigned int a, port, st;
+
+		/* "  0: 0100A8C0:0035 00000000:0000 0A ...": the address as the kernel's u32, in hex. */
+		if (sscanf(line, " %*u: %X:%X %*X:%*X %X", &a, &port, &st) == 3)
+			hit = port == 53 && st == 0x0A && a == htonl(addr);
+	}
+	fclose(f);
+	return hit;
 }
 
 static void sleep_ms(int ms)

@@ -119,7 +119,9 @@ int container__write_hosts(struct xnet *x, const struct container *c)
 		char ip[16];
 
 		util__ip_str(eps[i].ip, ip);
-		off += snprintf(buf + off, sizeof(buf) - (size_t)off, "%s\t%s\n", ip, c->hostname);
+		/* Its hostname, and its name when that differs (getent hosts NAME works without DNS too). */
+		off += snprintf(buf + off, sizeof(buf) - (size_t)off, "%s\t%s%s%s\n", ip, c->hostname,
+				strcmp(c->hostname, c->name) ? " " : "", strcmp(c->hostname, c->name) ? c->name : "");
 	}
 	free(eps);
 	/* /etc/hosts in the sandbox is a bind mount of this very inode. */

@@ -440,7 +440,7 @@ static int system_teardown(struct xnet *x, int argc, char **argv)
 		snprintf(p, sizeof(p), "%s-shm", x->db_path);
 		unlink(p);
 		unlink(x->dirty_path);
-		snprintf(p, sizeof(p), "%s/dns-helper.lock", x->root);
+		snprintf(p, sizeof(p), "%s/" XNET_DNS_HELPER_LOCK, x->root);
 		unlink(p);
 		rmdir(x->root);
 	}

@@ -63,6 +63,8 @@ test_dns_names() {
 	ans=$(sx web dig +noall +answer +comments +time=2 +tries=1 db)
 	assert_match "$ans" "db\.[[:space:]]+600[[:space:]]+IN[[:space:]]+A[[:space:]]+$db" "answer record"
 	assert_match "$ans" "flags: qr aa rd ra" "answer flags"
+	# /etc/hosts: its own address with its hostname and name.
+	assert_match "$(sx db cat /etc/hosts)" "$db[[:space:]]+dbhost db" "/etc/hosts of db"
 	# The system's resolver (glibc, via resolv.conf) and python's.
 	assert_contains "$(sx web getent hosts db)" "$db" "getent hosts db"
 	assert_eq "$(sx web python3 -c 'import socket; print(socket.gethostbyname("cache"))')" "$db" \
