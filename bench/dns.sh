@@ -493,17 +493,18 @@ for fig, label, unit, higher, target in FIGS:
 notes = []
 q = {s: med("qps", s) for s, _ in SIDES}
 if q["ceiling"] and q["dnsmasq"]:
-    report["derived"]["ceiling_over_dnsmasq_qps"] = q["ceiling"] / q["dnsmasq"]
+    report["derived"]["ceiling_over_dnsmasq_qps"] = round(q["ceiling"] / q["dnsmasq"], 3)
     notes.append("The client's ceiling (dnsperf against a reflector that does no work) is %.2fx dnsmasq's "
                  "queries/s on this machine%s" % (q["ceiling"] / q["dnsmasq"],
                  ": a 5x lead cannot show in queries/s with this client here, whatever the server." if
                  q["ceiling"] < 5 * q["dnsmasq"] else "."))
 if q["xnet"] and q["ceiling"]:
-    report["derived"]["xnet_over_ceiling_qps"] = q["xnet"] / q["ceiling"]
-    notes.append("xnet reached %.0f%% of that ceiling." % (100 * q["xnet"] / q["ceiling"]))
+    report["derived"]["xnet_over_ceiling_qps"] = round(q["xnet"] / q["ceiling"], 3)
+    notes.append("xnet reached %.0f%% of that ceiling%s." % (100 * q["xnet"] / q["ceiling"],
+                 " (over 100%: the two are within the noise)" if q["xnet"] > q["ceiling"] else ""))
 c = {s: med("total_cpu_us", s) for s, _ in SIDES}
 if c["ceiling"] is not None and (c["xnet"] is not None or c["dnsmasq"] is not None):
-    cost = {s: c[s] - c["ceiling"] for s in ("xnet", "dnsmasq") if c[s] is not None}
+    cost = {s: round(c[s] - c["ceiling"], 2) for s in ("xnet", "dnsmasq") if c[s] is not None}
     report["derived"]["answer_cpu_us_over_ceiling"] = cost
     notes.append("CPU per answered query above the ceiling's (what answering costs beyond the client and "
                  "the veth round trip, from medians; noisy at this scale): " +
