@@ -16,6 +16,7 @@
 #include "fixture.h"
 #include "test_progs.h"
 #include "datapath.h"
+#include "lxc.test.skel.h"
 
 const __u8 MAC_GW1[6] = MAC4(10, 1, 0, 1);
 const __u8 MAC_A[6] = MAC4(10, 1, 0, 2);
@@ -590,4 +591,24 @@ bool fx_check_frame(const struct fx_result *res, const struct pkt *want)
 	if (ok)
 		ok = ASSERT_MEMEQ(res->out.data, want->data, want->len, "output frame");
 	return ok & ASSERT_TRUE(pkt_csums_ok(&res->out), "output checksums valid");
+}
+
+struct lxc_test *fx_lxc_load(bool cached)
+{
+	struct lxc_test *skel;
+
+	if (!ASSERT_OK(fx_devices(), "create test devices"))
+		return NULL;
+	if (cached && !fx_dp())
+		return NULL;
+	skel = lxc_test__open();
+	if (!ASSERT_OK_PTR(skel, "lxc_test__open"))
+		return NULL;
+	if ((cached && !ASSERT_OK(fx_reuse_pins(skel->obj), "reuse the datapath's pinned maps")) ||
+	    !ASSERT_OK(lxc_test__load(skel), "lxc_test__load") ||
+	    (!cached && !ASSERT_OK(fx_setup_maps(skel->obj), "fill maps"))) {
+		lxc_test__destroy(skel);
+		return NULL;
+	}
+	return skel;
 }

@@ -79,6 +79,14 @@ const char *fx_dp_dir(void);
 /* Between open and load: reuse every map pinned under fx_dp_dir()/maps. */
 int fx_reuse_pins(struct bpf_object *obj);
 
+struct lxc_test;
+/*
+ * The lxc program under test (test devices created), on the maps datapath.c
+ * wrote (cached) or on maps of its own filled with the topology above.
+ * NULL on failure (reported through ASSERT_*); free with lxc_test__destroy().
+ */
+struct lxc_test *fx_lxc_load(bool cached);
+
 /* A frame described by intent. */
 enum fx_kind { FR_UDP, FR_ARP };
 

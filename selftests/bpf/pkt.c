@@ -19,7 +19,7 @@ static void put16(struct pkt *p, __u16 host)
 	put(p, &v, 2);
 }
 
-static __u32 sum16(const __u8 *b, unsigned n, __u32 sum)
+__u32 pkt_sum16(const __u8 *b, unsigned n, __u32 sum)
 {
 	for (unsigned i = 0; i + 1 < n; i += 2)
 		sum += (b[i] << 8) | b[i + 1];
@@ -28,7 +28,7 @@ static __u32 sum16(const __u8 *b, unsigned n, __u32 sum)
 	return sum;
 }
 
-static __u16 fold(__u32 sum)
+__u16 pkt_csum_fold(__u32 sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
@@ -37,13 +37,13 @@ static __u16 fold(__u32 sum)
 
 static __u16 csum16(const __u8 *b, unsigned n)
 {
-	return fold(sum16(b, n, 0));
+	return pkt_csum_fold(pkt_sum16(b, n, 0));
 }
 
 /* TCP/UDP pseudo header sum: addresses, protocol, L4 length. */
 static __u32 pseudo_sum(const __u8 *iph, __u8 proto, unsigned l4len)
 {
-	__u32 sum = sum16(iph + 12, 8, 0);
+	__u32 sum = pkt_sum16(iph + 12, 8, 0);
 
 	return sum + proto + l4len;
 }
@@ -184,7 +184,7 @@ void pkt_ipv4(struct pkt *p, const struct pkt_ip *d)
 
 			/* The pseudo header needs the addresses in place: copy them first. */
 			memcpy(hdr, p->data + ip, 20);
-			c = fold(sum16(b, l4len, pseudo_sum(hdr, d->proto, l4len)));
+			c = pkt_csum_fold(pkt_sum16(b, l4len, pseudo_sum(hdr, d->proto, l4len)));
 			if (d->proto == 17 && !c)
 				c = 0xffff;
 			c = htons(c);
@@ -215,7 +215,7 @@ int pkt_csums_ok(const struct pkt *p)
 		return 0;
 	hl = (iph[0] & 0xf) * 4;
 	tot = (iph[2] << 8) | iph[3];
-	if (fold(sum16(iph, hl, 0)) != 0)
+	if (pkt_csum_fold(pkt_sum16(iph, hl, 0)) != 0)
 		return 0;
 	if (((iph[6] << 8) | iph[7]) & 0x3fff)
 		return 1;	/* a fragment: its L4 checksum covers bytes elsewhere */
@@ -227,8 +227,8 @@ int pkt_csums_ok(const struct pkt *p)
 			return 1;
 	}
 	if (proto == 6 || proto == 17)
-		return fold(sum16(iph + hl, l4len, pseudo_sum(iph, proto, l4len))) == 0;
+		return pkt_csum_fold(pkt_sum16(iph + hl, l4len, pseudo_sum(iph, proto, l4len))) == 0;
 	if (proto == 1)
-		return fold(sum16(iph + hl, l4len, 0)) == 0;
+		return pkt_csum_fold(pkt_sum16(iph + hl, l4len, 0)) == 0;
 	return 1;
 }

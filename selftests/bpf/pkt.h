@@ -69,5 +69,8 @@ struct pkt_ip {
 void pkt_ipv4(struct pkt *p, const struct pkt_ip *d);
 /* IPv4 header checksum and (unfragmented TCP/UDP/ICMP) L4 checksum of a frame are valid. */
 int pkt_csums_ok(const struct pkt *p);
+/* Internet checksum pieces: the 16-bit big-endian sum of b added to sum; folded and inverted. */
+__u32 pkt_sum16(const __u8 *b, unsigned n, __u32 sum);
+__u16 pkt_csum_fold(__u32 sum);
 
 #endif /* XNET_TEST_PKT_H */

@@ -86,22 +86,6 @@ static unsigned wire_name(const char *dotted, __u8 *out)
 	return n;
 }
 
-static __u32 sum16(const __u8 *b, unsigned n, __u32 sum)
-{
-	for (unsigned i = 0; i + 1 < n; i += 2)
-		sum += (b[i] << 8) | b[i + 1];
-	if (n & 1)
-		sum += b[n - 1] << 8;
-	return sum;
-}
-
-static __u16 fold_not(__u32 sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
-}
-
 /* ------------------------------------------------------------ names */
 
 /* A label of 63 'a'..: 3 of them and one of 61 make 255 bytes of wire name, 62 make 256. */
@@ -394,8 +378,8 @@ static void build_msg(const struct dq *q, struct msg *m)
 
 static __u16 udp_csum(__be32 saddr, __be32 daddr, const __u8 *udp, unsigned len)
 {
-	__u32 sum = sum16((const __u8 *)&saddr, 4, 0) + sum16((const __u8 *)&daddr, 4, 0) + 17 + len;
-	__u16 c = fold_not(sum16(udp, len, sum));
+	__u32 sum = pkt_sum16((const __u8 *)&saddr, 4, 0) + pkt_sum16((const __u8 *)&daddr, 4, 0) + 17 + len;
+	__u16 c = pkt_csum_fold(pkt_sum16(udp, len, sum));
 
 	return c ? c : 0xffff;
 }
@@ -424,7 +408,7 @@ static void frame_ipv4(struct dframe *f, const __u8 *dmac, const __u8 *smac, __b
 	memcpy(ip + 12, &saddr, 4);
 	memcpy(ip + 16, &daddr, 4);
 	memset(ip + 20, 1, hl - 20);	/* NOP options */
-	c = htons(fold_not(sum16(ip, hl, 0)));
+	c = htons(pkt_csum_fold(pkt_sum16(ip, hl, 0)));
 	memcpy(ip + 10, &c, 2);
 	memcpy(ip + hl, l4, l4len);
 	f->len = 14 + tot;
@@ -492,7 +476,7 @@ static void build_reply_frame(const struct dframe *in, const struct msg *r, stru
 	/* frame_ipv4 writes its own id: the reply keeps the query's. */
 	memcpy(want->d + 14 + 4, qip + 4, 2);
 	want->d[14 + 10] = want->d[14 + 11] = 0;
-	c = htons(fold_not(sum16(want->d + 14, 20, 0)));
+	c = htons(pkt_csum_fold(pkt_sum16(want->d + 14, 20, 0)));
 	memcpy(want->d + 14 + 10, &c, 2);
 }
 
@@ -608,14 +592,14 @@ static bool csums_valid(const struct dframe *f)
 	__be32 s, d;
 	__u32 sum;
 
-	if (!ASSERT_EQ(fold_not(sum16(ip, 20, 0)), 0, "IPv4 header checksum"))
+	if (!ASSERT_EQ(pkt_csum_fold(pkt_sum16(ip, 20, 0)), 0, "IPv4 header checksum"))
 		return false;
 	if (!ip[26] && !ip[27])
 		return true;
 	memcpy(&s, ip + 12, 4);
 	memcpy(&d, ip + 16, 4);
-	sum = sum16((const __u8 *)&s, 4, 0) + sum16((const __u8 *)&d, 4, 0) + 17 + (tot - 20);
-	return ASSERT_EQ(fold_not(sum16(ip + 20, tot - 20, sum)), 0, "UDP checksum");
+	sum = pkt_sum16((const __u8 *)&s, 4, 0) + pkt_sum16((const __u8 *)&d, 4, 0) + 17 + (tot - 20);
+	return ASSERT_EQ(pkt_csum_fold(pkt_sum16(ip + 20, tot - 20, sum)), 0, "UDP checksum");
 }
 
 /* The frame came back into the asking sandbox as want. */
@@ -997,24 +981,14 @@ static void run_all(bool cached)
 		names[N_MANY].addrs[i] = IP4(10, 1, 1, i + 1);
 	memset(&env, 0, sizeof(env));
 	env.cached = cached;
-	if (!ASSERT_OK(fx_devices(), "create test devices"))
+	skel = fx_lxc_load(cached);
+	if (!skel)
 		return;
-	if (cached && !fx_dp())
-		return;
-	skel = lxc_test__open();
-	if (!ASSERT_OK_PTR(skel, "lxc_test__open"))
-		return;
-	if (cached && !ASSERT_OK(fx_reuse_pins(skel->obj), "reuse the datapath's pinned maps"))
-		goto out;
-	if (!ASSERT_OK(lxc_test__load(skel), "lxc_test__load"))
-		goto out;
 	env.obj = skel->obj;
 	env.prog = bpf_program__fd(skel->progs.lxc_ingress);
 	env.names = fx_map_fd(env.obj, "xnet_dns_names");
 	env.scope = fx_map_fd(env.obj, "xnet_dns_scope");
 	env.networks = fx_map_fd(env.obj, "xnet_networks");
-	if (!cached && !ASSERT_OK(fx_setup_maps(skel->obj), "fill maps"))
-		goto out;
 	if (!ASSERT_OK(cached ? dp_net_dns(true) : raw_net_dns(true), "networks 1 and 2 get embedded DNS"))
 		goto out;
 	dns_on = true;

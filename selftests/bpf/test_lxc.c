@@ -128,26 +128,15 @@ static void run_table(bool cached)
 	struct lxc_test *skel = NULL;
 	int prog_fd;
 
-	if (!ASSERT_OK(fx_devices(), "create test devices"))
+	skel = fx_lxc_load(cached);
+	if (!skel)
 		return;
-	if (cached && !fx_dp())
-		return;
-	skel = lxc_test__open();
-	if (!ASSERT_OK_PTR(skel, "lxc_test__open"))
-		return;
-	if (cached && !ASSERT_OK(fx_reuse_pins(skel->obj), "reuse the datapath's pinned maps"))
-		goto out;
-	if (!ASSERT_OK(lxc_test__load(skel), "lxc_test__load"))
-		goto out;
-	if (!cached && !ASSERT_OK(fx_setup_maps(skel->obj), "fill maps"))
-		goto out;
 	prog_fd = bpf_program__fd(skel->progs.lxc_ingress);
 	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
 		if (!xt__start_subtest(cases[i].name))
 			continue;
 		fx_run_case(prog_fd, skel->obj, &cases[i], cached);
 	}
-out:
 	lxc_test__destroy(skel);
 }
 

@@ -274,19 +274,9 @@ static void run_all(bool cached)
 {
 	struct lxc_test *skel = NULL;
 
-	if (!ASSERT_OK(fx_devices(), "create test devices"))
+	skel = fx_lxc_load(cached);
+	if (!skel)
 		return;
-	if (cached && !fx_dp())
-		return;
-	skel = lxc_test__open();
-	if (!ASSERT_OK_PTR(skel, "lxc_test__open"))
-		return;
-	if (cached && !ASSERT_OK(fx_reuse_pins(skel->obj), "reuse the datapath's pinned maps"))
-		goto out;
-	if (!ASSERT_OK(lxc_test__load(skel), "lxc_test__load"))
-		goto out;
-	if (!cached && !ASSERT_OK(fx_setup_maps(skel->obj), "fill maps"))
-		goto out;
 	env.obj = skel->obj;
 	env.prog = bpf_program__fd(skel->progs.lxc_ingress);
 	if (!env_setup())
@@ -299,7 +289,6 @@ static void run_all(bool cached)
 	}
 restore:
 	env_restore();
-out:
 	lxc_test__destroy(skel);
 }
 
