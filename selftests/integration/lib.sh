@@ -655,6 +655,7 @@ rm_all() {
 assert_consistent() {
 	local mark=${1:-} what=${2:-} ids id js bad="" eps=0 n ip l f pid running m net
 	local -A live=() seen_ip=() pids=() xnv_idx=()
+	local dns_ips=""
 	xok ps -a -q
 	ids=$OUT
 	for id in $ids; do
@@ -676,6 +677,8 @@ inspect $id: $js"; continue; }
 			[ -z "${seen_ip[$ip]:-}" ] || bad="$bad
 address $ip used twice (${seen_ip[$ip]} and $id)"
 			seen_ip[$ip]=$id
+			# User-defined networks have the embedded DNS: the address must be named there.
+			[ "$net" = bridge ] || dns_ips="$dns_ips $ip"
 			[ "$running" = true ] || continue
 			xn exec "$f" ip -4 -o addr show 2>/dev/null | grep -q " $ip/" || bad="$bad
 sandbox $id has no $ip ($net) inside"
@@ -703,6 +706,21 @@ xnet_endpoints entry for ifindex $n, which is no xnv link"
 	for f in $(netns_files); do
 		[ -n "${live[$(basename "$f")]:-}" ] || bad="$bad
 namespace file $f of no sandbox in ps -a"
+	done
+	# Embedded DNS: the names map and the PTR map hold exactly the addresses of those endpoints.
+	for m in xnet_dns_names xnet_dns_ptr; do
+		l=$(map_dump $m | py -c '
+import json, socket, struct, sys
+ips = set()
+for e in json.load(sys.stdin):
+    f = e.get("formatted", e)
+    if sys.argv[1] == "xnet_dns_names":
+        ips.update(f["value"]["addrs"][:f["value"]["count"]])
+    else:
+        ips.add(f["key"])
+print(" ".join(sorted(socket.inet_ntoa(struct.pack("<I", i)) for i in ips)))' "$m")
+		[ "$l" = "$(printf '%s\n' $dns_ips | grep . | sort | tr '\n' ' ' | sed 's/ $//')" ] || bad="$bad
+$m names the addresses '$l', the endpoints on user-defined networks are '$(echo $dns_ips)'"
 	done
 	if [ -n "$mark" ]; then
 		for pid in $(pgrep -f "^sleep 86400\\.$mark\$"); do
