@@ -64,7 +64,7 @@ test_dns_names() {
 	assert_match "$ans" "db\.[[:space:]]+600[[:space:]]+IN[[:space:]]+A[[:space:]]+$db" "answer record"
 	assert_match "$ans" "flags: qr aa rd ra" "answer flags"
 	# /etc/hosts: its own address with its hostname and name.
-	assert_match "$(sx db cat /etc/hosts)" "$db[[:space:]]+dbhost db" "/etc/hosts of db"
+	assert_match "$(sx db cat /etc/hosts)" "${db}[[:space:]]+dbhost db" "/etc/hosts of db"
 	# The system's resolver (glibc, via resolv.conf) and python's.
 	assert_contains "$(sx web getent hosts db)" "$db" "getent hosts db"
 	assert_eq "$(sx web python3 -c 'import socket; print(socket.gethostbyname("cache"))')" "$db" \
@@ -160,7 +160,7 @@ test_dns_default_bridge() {
 	assert_not_contains "$OUT" "ANSWER SECTION" "dig @gateway on the default bridge"
 	# --link: the name in /etc/hosts.
 	run_d web bridge --link db:database
-	assert_match "$(sx web cat /etc/hosts)" "$db[[:space:]]+database db" "/etc/hosts of web"
+	assert_match "$(sx web cat /etc/hosts)" "${db}[[:space:]]+database db" "/etc/hosts of web"
 	assert_contains "$(sx web getent hosts database)" "$db" "getent hosts database"
 	assert_eq "$(inspect_json web | jget 'd[0]["HostConfig"]["Links"][0]')" "/db:/web/database" "HostConfig.Links"
 	rm_all
