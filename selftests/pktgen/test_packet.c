@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_packet: unit tests of xnet-pktgen's frame builder and option parser
- * (tools/pktgen/packet.c), and of the generator program's flow spread
- * (tools/pktgen/pktgen.bpf.c under plain BPF_PROG_RUN, needs root).
+ * (tools/pktgen/packet.c), of the generator program's flow spread and
+ * template restore (tools/pktgen/pktgen.bpf.c under plain BPF_PROG_RUN, needs
+ * root), and of the sink's --udp-sport filter (tools/pktgen/sink.bpf.c, XDP
+ * and tc, from build/sink.bpf.o next to this binary).
  *
  * Checksums are verified with an implementation of their own here (a 64-bit
  * accumulator over the whole header/pseudo-header, which must fold to
@@ -18,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <limits.h>
 #include <linux/bpf.h>
+#include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "packet.h"
@@ -214,6 +218,100 @@ static void test_checksum_sweep(void)
 	CHECK(zero_udp == 0, "%u UDP frames with checksum 0 (must be sent as 0xffff)", zero_udp);
 }
 
+/* The UDP checksum over the datagram only (its length from the UDP header): padding excluded. */
+static int udp_ok(const unsigned char *f)
+{
+	const unsigned char *ip = f + 14;
+	unsigned long long acc = 0;
+	size_t ulen = get16(f + 38);
+
+	acc += get16(ip + 12) + get16(ip + 14) + get16(ip + 16) + get16(ip + 18);
+	acc += 17 + ulen;
+	return ref_sum(f + 34, ulen, acc) == 0xffff;
+}
+
+/* "s2.benchnet" A IN, id 0x5ab1, RD: what bench/dns.sh floods with. */
+static const unsigned char dns_query[] = {
+	0x5a, 0xb1, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x02, 's', '2', 0x08, 'b', 'e', 'n', 'c', 'h', 'n', 'e', 't', 0x00,
+	0x00, 0x01, 0x00, 0x01,
+};
+
+static void test_payload_fields(void)
+{
+	struct pg_packet p = base_pkt(PG_UDP, 0);
+	unsigned char f[PG_MAX_SIZE + 8];
+	unsigned n = sizeof(dns_query);
+
+	memcpy(p.payload, dns_query, n);
+	p.payload_len = n;
+	p.dst_port = 53;
+	p.size = pg_payload_frame_size(n);
+	CHECK(p.size == 42 + n, "frame size %u for a %u-byte payload", p.size, n);
+	memset(f, 0xa5, sizeof(f));
+	CHECK(pg_build(&p, f, sizeof(f)) == (int)(42 + n), "length");
+	CHECK(get16(f + 16) == 28 + n, "ip total length %u", get16(f + 16));
+	CHECK(get16(f + 38) == 8 + n, "udp length %u", get16(f + 38));
+	CHECK(get16(f + 36) == 53, "dport");
+	CHECK(!memcmp(f + 42, dns_query, n), "payload bytes");
+	CHECK(f[42 + n] == 0xa5, "wrote past the frame");
+	CHECK(ip_ok(f), "ip checksum");
+	CHECK(udp_ok(f) && l4_ok(f, 42 + n), "udp checksum %#x", get16(f + 40));
+	CHECK(get16(f + 40) != 0, "udp checksum present");
+}
+
+/* Short payloads: the datagram ends after them, zero padding up to 64 bytes outside it. */
+static void test_payload_padding(void)
+{
+	struct pg_packet p = base_pkt(PG_UDP, 0);
+	unsigned char f[PG_MAX_SIZE + 8];
+	unsigned len;
+
+	for (len = 1; len <= 30; len++) {
+		for (unsigned i = 0; i < len; i++)
+			p.payload[i] = (unsigned char)(0xf0 + i);
+		p.payload_len = len;
+		p.size = pg_payload_frame_size(len);
+		CHECK(p.size == (42 + len < 64 ? 64 : 42 + len), "frame size %u for %u bytes", p.size, len);
+		memset(f, 0xa5, sizeof(f));
+		CHECK(pg_build(&p, f, sizeof(f)) == (int)p.size, "length at %u", len);
+		CHECK(get16(f + 16) == 28 + len && get16(f + 38) == 8 + len, "lengths at %u", len);
+		CHECK(!memcmp(f + 42, p.payload, len), "payload at %u", len);
+		for (unsigned i = 42 + len; i < p.size; i++)
+			CHECK(f[i] == 0, "padding byte %u at %u", i, len);
+		CHECK(ip_ok(f) && udp_ok(f), "checksums at %u", len);
+	}
+	/* The longest payload fills a 1500-byte frame; one more byte does not fit. */
+	p.payload_len = PG_MAX_PAYLOAD;
+	memset(p.payload, 0x5c, PG_MAX_PAYLOAD);
+	p.size = pg_payload_frame_size(PG_MAX_PAYLOAD);
+	CHECK(p.size == PG_MAX_SIZE, "max payload frame %u", p.size);
+	CHECK(pg_build(&p, f, sizeof(f)) == PG_MAX_SIZE && udp_ok(f), "max payload");
+	p.payload_len = PG_MAX_PAYLOAD + 1;
+	CHECK(pg_build(&p, f, sizeof(f)) == -1, "payload over the maximum accepted");
+	/* A frame too short for its payload, or a payload on TCP, is refused. */
+	p.payload_len = 40;
+	p.size = 64;
+	CHECK(pg_build(&p, f, sizeof(f)) == -1, "a 40-byte payload in 64 bytes accepted");
+	p = base_pkt(PG_TCP_SYN, 100);
+	p.payload_len = 4;
+	CHECK(pg_build(&p, f, sizeof(f)) == -1, "a TCP payload accepted");
+}
+
+static void test_parse_hex(void)
+{
+	unsigned char b[8];
+
+	CHECK(pg_parse_hex("00ff7A", b, sizeof(b)) == 3 && b[0] == 0 && b[1] == 0xff && b[2] == 0x7a, "plain");
+	CHECK(pg_parse_hex("de:ad be-ef.01\n", b, sizeof(b)) == 5 && b[3] == 0xef && b[4] == 1, "separators");
+	CHECK(pg_parse_hex("0102030405060708", b, sizeof(b)) == 8, "exactly full");
+	CHECK(pg_parse_hex("010203040506070809", b, sizeof(b)) == -1, "overflow accepted");
+	CHECK(pg_parse_hex("abc", b, sizeof(b)) == -1, "odd digit count accepted");
+	CHECK(pg_parse_hex("a:b", b, sizeof(b)) == -1, "split pair accepted");
+	CHECK(pg_parse_hex("zz", b, sizeof(b)) == -1, "non-hex accepted");
+	CHECK(pg_parse_hex("", b, sizeof(b)) == -1 && pg_parse_hex(" : ", b, sizeof(b)) == -1, "nothing accepted");
+}
+
 /* ------------------------------------------------------------ options */
 
 static int parse(struct pg_opts *o, char *err, const char *first, ...)
@@ -268,6 +366,16 @@ static void test_parse_ok(void)
 	CHECK(o.mode == PG_MODE_SINK && !strcmp(o.dev, "v0") && o.duration == 3, "sink subcommand");
 	CHECK(P("--sink", "v1", "--json") == 0, "%s", err);
 	CHECK(o.mode == PG_MODE_SINK && !strcmp(o.dev, "v1") && o.json, "--sink");
+	CHECK(P("--dev", "eth0", "--dst-ip", "10.0.0.1", "--dst-port", "53",
+		"--payload-hex", "5ab101000001000000000000027332086265" "6e63686e65740000010001") == 0, "%s", err);
+	CHECK(o.pkt.payload_len == sizeof(dns_query) && !memcmp(o.pkt.payload, dns_query, sizeof(dns_query)),
+	      "payload %u bytes", o.pkt.payload_len);
+	CHECK(o.pkt.size == 42 + sizeof(dns_query), "size from the payload: %u", o.pkt.size);
+	CHECK(P("--dev", "eth0", "--dst-ip", "10.0.0.1", "--payload-hex", "01:02") == 0 &&
+	      o.pkt.payload_len == 2 && o.pkt.size == 64, "short payload: %s", err);
+	CHECK(P("sink", "--dev", "v0", "--tc", "--udp-sport", "53") == 0, "%s", err);
+	CHECK(o.tc && o.udp_sport == 53, "sink --tc --udp-sport");
+	CHECK(P("sink", "--dev", "v0") == 0 && !o.tc && !o.udp_sport, "sink defaults");
 	CHECK(P("--help") == 0 && o.help, "--help");
 	CHECK(P("-h") == 0 && o.help, "-h");
 }
@@ -316,6 +424,24 @@ static void test_parse_errors(void)
 	E("unexpected argument 'extra'", "--dev", "eth0", "--dst-ip", "1.1.1.1", "extra");
 	E("interface name", "--dev", "a-very-long-interface-name", "--dst-ip", "1.1.1.1");
 	E("--dev", "sink", "--json");
+	E("--payload-hex", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--payload-hex", "abc");
+	E("--payload-hex", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--payload-hex", "xyz0");
+	E("--payload-hex", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--payload-hex", "");
+	E("exclusive", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--payload-hex", "00", "--size", "100");
+	E("--tcp-syn", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--payload-hex", "00", "--tcp-syn");
+	E("sink option", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--tc");
+	E("sink option", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--udp-sport", "53");
+	E("--udp-sport", "sink", "--dev", "eth0", "--udp-sport", "0");
+	{
+		/* One byte over the maximum payload. */
+		static char hex[2 * (PG_MAX_PAYLOAD + 1) + 1];
+
+		memset(hex, '0', sizeof(hex) - 1);
+		E("--payload-hex", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--payload-hex", hex);
+		hex[2 * PG_MAX_PAYLOAD] = 0;
+		CHECK(P("--dev", "eth0", "--dst-ip", "1.1.1.1", "--payload-hex", hex) == 0 &&
+		      o.pkt.size == PG_MAX_SIZE, "the maximum payload: %s", err);
+	}
 }
 
 /* ------------------------------------------------------------ the XDP generator */
@@ -388,6 +514,168 @@ static void test_flow_spread(void)
 	}
 }
 
+/*
+ * The page a live frame lives in comes back with whatever the receiver wrote
+ * (a DNS server answering in place swaps addresses and rewrites the message):
+ * with cfg_tmpl_len the program starts every frame from the template.
+ */
+static void test_template_restore(void)
+{
+	struct pg_packet p = base_pkt(PG_UDP, 0);
+	unsigned char in[PG_MAX_SIZE], out[PG_MAX_SIZE], tmpl[PG_MAX_SIZE];
+	struct pktgen *skel;
+	int spread;
+
+	if (geteuid() != 0) {
+		skip("needs root (BPF_PROG_RUN)");
+		return;
+	}
+	memcpy(p.payload, dns_query, sizeof(dns_query));
+	p.payload_len = sizeof(dns_query);
+	p.size = pg_payload_frame_size(p.payload_len);
+	p.dst_port = 53;
+	CHECK(pg_build(&p, tmpl, sizeof(tmpl)) == (int)p.size, "build");
+	for (spread = 0; spread <= 1; spread++) {
+		skel = pktgen__open();
+		CHECK(skel, "open: %s", strerror(errno));
+		if (!skel)
+			return;
+		skel->rodata->cfg_ifindex = 1;
+		skel->rodata->cfg_src_ip = p.src_ip;
+		skel->rodata->cfg_src_port = p.src_port;
+		skel->rodata->cfg_src_port_count = spread ? 100 : 1;
+		skel->rodata->cfg_ip_csum = get16(tmpl + PG_IP_OFF + 10);
+		skel->rodata->cfg_l4_csum = get16(tmpl + PG_L4_OFF + PG_UDP_CSUM_OFF);
+		memcpy(skel->bss->tmpl, tmpl, p.size);
+		skel->rodata->cfg_tmpl_len = p.size;
+		if (pktgen__load(skel)) {
+			CHECK(0, "load: %s", strerror(errno));
+			pktgen__destroy(skel);
+			return;
+		}
+		for (unsigned i = 0; i < 3; i++) {
+			/* What an in-place answer leaves: everything changed. */
+			for (unsigned j = 0; j < p.size; j++)
+				in[j] = (unsigned char)(j * 7 + i);
+			LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = p.size,
+				    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+			int err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xnet_pktgen), &opts);
+
+			CHECK(!err && opts.retval == XDP_REDIRECT, "run %u: %s retval %u", i, strerror(errno), opts.retval);
+			CHECK(opts.data_size_out == p.size, "run %u: size %u", i, opts.data_size_out);
+			CHECK(get16(out + 34) == p.src_port + (spread ? i : 0), "run %u: sport %u", i, get16(out + 34));
+			CHECK(ip_ok(out) && udp_ok(out), "run %u spread %d: checksums", i, spread);
+			CHECK(!memcmp(out, tmpl, 34) && !memcmp(out + 36, tmpl + 36, 4) &&
+			      !memcmp(out + 42, tmpl + 42, p.size - 42), "run %u spread %d: not the template", i, spread);
+		}
+		pktgen__destroy(skel);
+	}
+}
+
+/* An Ethernet/IPv4/UDP frame from sport to 40053 (64 bytes), or an ARP frame. */
+static unsigned sink_frame(unsigned char *f, int arp, unsigned sport)
+{
+	struct pg_packet p = base_pkt(PG_UDP, 64);
+
+	p.src_port = (uint16_t)sport;
+	p.dst_port = 40053;
+	pg_build(&p, f, PG_MAX_SIZE);
+	if (arp) {
+		f[12] = 0x08;
+		f[13] = 0x06;
+	}
+	return 64;
+}
+
+/*
+ * sink.bpf.c (XDP and tc) with cfg_udp_sport: only IPv4 UDP from that port is
+ * counted and dropped, the rest passes; without it, everything is.
+ */
+static void test_sink_filter(void)
+{
+	char path[PATH_MAX], *slash;
+	unsigned char f[PG_MAX_SIZE];
+	ssize_t n;
+
+	if (geteuid() != 0) {
+		skip("needs root (BPF_PROG_RUN)");
+		return;
+	}
+	n = readlink("/proc/self/exe", path, sizeof(path) - 16);
+	slash = n > 0 ? memrchr(path, '/', (size_t)n) : NULL;
+	if (!slash) {
+		skip("cannot find this binary's directory");
+		return;
+	}
+	strcpy(slash + 1, "sink.bpf.o");
+	if (access(path, R_OK)) {
+		skip("%s not built (make build/xnet-pktgen)", path);
+		return;
+	}
+	for (unsigned port = 0; port <= 53; port += 53) {
+		struct bpf_object *obj = bpf_object__open_file(path, NULL);
+		struct bpf_map *rodata, *counts;
+		size_t sz = 0;
+		const uint16_t *cfg;
+		uint16_t init[32];
+
+		CHECK(obj, "open %s: %s", path, strerror(errno));
+		if (!obj)
+			return;
+		rodata = bpf_object__find_map_by_name(obj, "sink.rodata");
+		cfg = rodata ? bpf_map__initial_value(rodata, &sz) : NULL;
+		CHECK(cfg && sz >= 2 && sz <= sizeof(init), "no cfg_udp_sport in sink.rodata");
+		if (!cfg || sz < 2 || sz > sizeof(init)) {
+			bpf_object__close(obj);
+			return;
+		}
+		memcpy(init, cfg, sz);
+		init[0] = (uint16_t)port;	/* the only variable there */
+		if (bpf_map__set_initial_value(rodata, init, sz) || bpf_object__load(obj)) {
+			CHECK(0, "load with port %u: %s", port, strerror(errno));
+			bpf_object__close(obj);
+			return;
+		}
+		counts = bpf_object__find_map_by_name(obj, "sink_counts");
+		static const struct { int arp; unsigned sport; int counted; } cases[] = {
+			{ 0, 53, 1 }, { 0, 54, 0 }, { 1, 53, 0 }, { 0, 5353, 0 },
+		};
+		for (int tc = 0; tc <= 1; tc++) {
+			struct bpf_program *prog = bpf_object__find_program_by_name(obj, tc ? "xnet_sink_tc" : "xnet_sink");
+			unsigned want_count = 0;
+
+			for (unsigned c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+				unsigned len = sink_frame(f, cases[c].arp, cases[c].sport);
+				int counted = port ? cases[c].counted : 1;
+				LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f, .data_size_in = len, .repeat = 1);
+				int err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+				unsigned drop = tc ? TC_ACT_SHOT : XDP_DROP, pass = tc ? TC_ACT_OK : XDP_PASS;
+
+				CHECK(!err, "%s case %u: %s", tc ? "tc" : "xdp", c, strerror(errno));
+				CHECK(opts.retval == (counted ? drop : pass), "%s port %u case %u: retval %u",
+				      tc ? "tc" : "xdp", port, c, opts.retval);
+				want_count += (unsigned)counted;
+			}
+			/* Per-CPU counters: the sum over CPUs. */
+			int ncpu = libbpf_num_possible_cpus();
+			struct { uint64_t packets, bytes; } v[ncpu > 0 ? ncpu : 1];
+			uint32_t key = 0;
+			uint64_t total = 0;
+
+			memset(v, 0, sizeof(v));
+			CHECK(counts && !bpf_map_lookup_elem(bpf_map__fd(counts), &key, v), "read sink_counts");
+			for (int i = 0; i < ncpu; i++)
+				total += v[i].packets;
+			CHECK(total == want_count, "%s port %u: %llu counted, want %u", tc ? "tc" : "xdp", port,
+			      (unsigned long long)total, want_count);
+			/* Start the tc round from zero. */
+			memset(v, 0, sizeof(v));
+			bpf_map_update_elem(bpf_map__fd(counts), &key, v, BPF_ANY);
+		}
+		bpf_object__close(obj);
+	}
+}
+
 int main(void)
 {
 	libbpf_set_print(NULL);
@@ -397,9 +685,14 @@ int main(void)
 	run("packet_size_limits", test_size_limits);
 	run("packet_ip_checksum_vector", test_ip_checksum_vector);
 	run("packet_checksum_sweep", test_checksum_sweep);
+	run("packet_payload_fields", test_payload_fields);
+	run("packet_payload_padding", test_payload_padding);
+	run("packet_parse_hex", test_parse_hex);
 	run("options_ok", test_parse_ok);
 	run("options_errors", test_parse_errors);
 	run("bpf_flow_spread", test_flow_spread);
+	run("bpf_template_restore", test_template_restore);
+	run("bpf_sink_udp_sport", test_sink_filter);
 	if (skipped)
 		printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	else

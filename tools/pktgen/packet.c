@@ -40,6 +40,13 @@ static void put32(uint8_t *b, uint32_t v)
 	put16(b + 2, v & 0xffff);
 }
 
+unsigned pg_payload_frame_size(unsigned len)
+{
+	unsigned n = PG_ETH_LEN + PG_IP_LEN + PG_UDP_LEN + len;
+
+	return n < PG_MIN_SIZE ? PG_MIN_SIZE : n;
+}
+
 int pg_build(const struct pg_packet *p, uint8_t *buf, size_t buflen)
 {
 	unsigned hdr = PG_ETH_LEN + PG_IP_LEN + (p->proto == PG_UDP ? PG_UDP_LEN : PG_TCP_LEN);
@@ -50,8 +57,12 @@ int pg_build(const struct pg_packet *p, uint8_t *buf, size_t buflen)
 
 	if (p->size < PG_MIN_SIZE || p->size > PG_MAX_SIZE || p->size < hdr || buflen < p->size)
 		return -1;
+	if (p->payload_len && (p->proto != PG_UDP || p->payload_len > PG_MAX_PAYLOAD ||
+			       p->size < hdr + p->payload_len))
+		return -1;
 	memset(buf, 0, p->size);
-	iplen = p->size - PG_ETH_LEN;
+	/* With a payload, the datagram ends after it; the rest is padding. */
+	iplen = p->payload_len ? PG_IP_LEN + PG_UDP_LEN + p->payload_len : p->size - PG_ETH_LEN;
 	l4len = iplen - PG_IP_LEN;
 
 	memcpy(buf, p->dst_mac, 6);
@@ -71,7 +82,7 @@ int pg_build(const struct pg_packet *p, uint8_t *buf, size_t buflen)
 	put16(l4 + 2, p->dst_port);
 	if (p->proto == PG_UDP) {
 		put16(l4 + 4, l4len);
-		/* payload stays zero */
+		memcpy(l4 + PG_UDP_LEN, p->payload, p->payload_len);	/* else zeros */
 	} else {
 		put32(l4 + 4, 0x12345678);	/* seq */
 		l4[12] = (PG_TCP_LEN / 4) << 4;	/* data offset, no options */
@@ -90,6 +101,37 @@ int pg_build(const struct pg_packet *p, uint8_t *buf, size_t buflen)
 		c = 0xffff;
 	put16(l4 + (p->proto == PG_UDP ? PG_UDP_CSUM_OFF : PG_TCP_CSUM_OFF), c);
 	return (int)p->size;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int pg_parse_hex(const char *s, uint8_t *out, size_t outlen)
+{
+	size_t n = 0;
+	int hi, lo;
+
+	for (;;) {
+		while (*s == ':' || *s == '.' || *s == '-' || *s == ' ' || *s == '\t' || *s == '\n')
+			s++;
+		if (!*s)
+			break;
+		hi = hexval((unsigned char)s[0]);
+		lo = hi < 0 ? -1 : hexval((unsigned char)s[1]);
+		if (lo < 0 || n == outlen)
+			return -1;
+		out[n++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+	}
+	return n ? (int)n : -1;
 }
 
 int pg_parse_mac(const char *s, uint8_t mac[6])
@@ -191,7 +233,7 @@ static int errf(char *err, size_t len, const char *fmt, ...)
 enum {
 	O_DEV = 256, O_DST_MAC, O_SRC_MAC, O_DST_IP, O_SRC_IP, O_DST_PORT, O_SRC_PORT,
 	O_UDP, O_TCP_SYN, O_SIZE, O_COUNT, O_DURATION, O_RATE, O_THREADS, O_JSON,
-	O_SINK, O_BATCH, O_MODE, O_HELP,
+	O_SINK, O_BATCH, O_MODE, O_PAYLOAD_HEX, O_TC, O_UDP_SPORT, O_HELP,
 };
 
 int pg_parse(int argc, char **argv, struct pg_opts *o, char *err, size_t errlen)
@@ -215,10 +257,13 @@ int pg_parse(int argc, char **argv, struct pg_opts *o, char *err, size_t errlen)
 		{ "mode", required_argument, NULL, O_MODE },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "sink", required_argument, NULL, O_SINK },
+		{ "payload-hex", required_argument, NULL, O_PAYLOAD_HEX },
+		{ "tc", no_argument, NULL, O_TC },
+		{ "udp-sport", required_argument, NULL, O_UDP_SPORT },
 		{ "help", no_argument, NULL, O_HELP },
 		{ 0 }
 	};
-	int c, first = 1, have_proto = 0;
+	int c, n, first = 1, have_proto = 0;
 	uint64_t v;
 	uint32_t cnt;
 	char *end;
@@ -295,6 +340,14 @@ int pg_parse(int argc, char **argv, struct pg_opts *o, char *err, size_t errlen)
 				return errf(err, errlen, "--size: invalid frame size '%s' (%d..%d bytes, without FCS)",
 					    a, PG_MIN_SIZE, PG_MAX_SIZE);
 			o->pkt.size = (unsigned)v;
+			o->have_size = 1;
+			break;
+		case O_PAYLOAD_HEX:
+			n = pg_parse_hex(a, o->pkt.payload, sizeof(o->pkt.payload));
+			if (n < 0)
+				return errf(err, errlen, "--payload-hex: expected 1..%d bytes as pairs of hex digits",
+					    PG_MAX_PAYLOAD);
+			o->pkt.payload_len = (unsigned)n;
 			break;
 		case O_COUNT:
 			if (parse_u64(a, 1, UINT64_MAX, &v))
@@ -335,6 +388,14 @@ int pg_parse(int argc, char **argv, struct pg_opts *o, char *err, size_t errlen)
 		case O_JSON:
 			o->json = 1;
 			break;
+		case O_TC:
+			o->tc = 1;
+			break;
+		case O_UDP_SPORT:
+			if (parse_u64(a, 1, 65535, &v))
+				return errf(err, errlen, "--udp-sport: invalid port '%s' (1..65535)", a);
+			o->udp_sport = (uint16_t)v;
+			break;
 		case 'h':
 		case O_HELP:
 			o->help = 1;
@@ -353,8 +414,18 @@ int pg_parse(int argc, char **argv, struct pg_opts *o, char *err, size_t errlen)
 		return errf(err, errlen, "--count and --duration are exclusive");
 	if (o->mode == PG_MODE_SINK)
 		return 0;
+	if (o->tc || o->udp_sport)
+		return errf(err, errlen, "%s is a sink option (sink --dev IF %s)",
+			    o->tc ? "--tc" : "--udp-sport", o->tc ? "--tc" : "--udp-sport P");
 	if (!o->have_dst_ip)
 		return errf(err, errlen, "--dst-ip IP is required");
+	if (o->pkt.payload_len) {
+		if (o->pkt.proto != PG_UDP)
+			return errf(err, errlen, "--payload-hex is a UDP payload: not with --tcp-syn");
+		if (o->have_size)
+			return errf(err, errlen, "--size and --payload-hex are exclusive (the payload sets the size)");
+		o->pkt.size = pg_payload_frame_size(o->pkt.payload_len);
+	}
 	if (!o->count && !o->duration)
 		o->duration = 10;
 	return 0;

@@ -15,6 +15,8 @@
 #define PG_IP_LEN	20
 #define PG_UDP_LEN	8
 #define PG_TCP_LEN	20
+/* Longest --payload-hex: a UDP datagram filling a 1500-byte frame. */
+#define PG_MAX_PAYLOAD	(PG_MAX_SIZE - PG_ETH_LEN - PG_IP_LEN - PG_UDP_LEN)
 
 enum pg_proto { PG_UDP, PG_TCP_SYN };
 enum pg_mode { PG_MODE_GEN, PG_MODE_SINK };
@@ -27,6 +29,14 @@ struct pg_packet {
 	uint16_t src_port, dst_port;
 	enum pg_proto proto;
 	unsigned size;			/* frame length without FCS */
+	/*
+	 * UDP only: the datagram's payload (--payload-hex). 0 bytes: the
+	 * datagram fills the frame, payload zeros. Otherwise the UDP and IP
+	 * lengths follow from it and the frame is at least PG_MIN_SIZE bytes,
+	 * zeros after the IP datagram (Ethernet padding, as a NIC adds it).
+	 */
+	unsigned payload_len;
+	uint8_t payload[PG_MAX_PAYLOAD];
 };
 
 struct pg_opts {
@@ -34,7 +44,7 @@ struct pg_opts {
 	enum pg_engine engine;
 	char dev[64];
 	struct pg_packet pkt;
-	int have_dst_mac, have_src_mac, have_dst_ip;
+	int have_dst_mac, have_src_mac, have_dst_ip, have_size;
 	uint32_t src_ip_count;		/* --src-ip A-B: B - A + 1 */
 	uint32_t src_port_count;	/* --src-port A-B */
 	uint64_t count;			/* 0: none given */
@@ -43,6 +53,8 @@ struct pg_opts {
 	unsigned threads;		/* 0: one per online CPU */
 	unsigned batch;			/* live-frames batch size */
 	int json;
+	int tc;				/* sink: at tc ingress instead of XDP */
+	uint16_t udp_sport;		/* sink: only UDP from this port, 0: all */
 	int help;
 };
 
@@ -54,11 +66,24 @@ struct pg_opts {
 
 /*
  * Build the frame into buf (at least p->size bytes). Returns the length
- * (p->size) or -1 if the size is out of range for the protocol.
- * IPv4: DF, TTL 64, id 0; UDP or TCP SYN (window 65535, MSS option padded
- * payload of zeros); both checksums filled in.
+ * (p->size) or -1 if the size is out of range for the protocol or too short
+ * for the payload. IPv4: DF, TTL 64, id 0; UDP or TCP SYN (window 65535, no
+ * options, payload of zeros); both checksums filled in over the IP datagram
+ * (a UDP checksum that folds to 0 is sent as 0xffff: 0 means "none").
+ * With a UDP payload (payload_len > 0) the IP datagram ends after it and the
+ * rest of the frame, if any, is zero padding outside it.
  */
 int pg_build(const struct pg_packet *p, uint8_t *buf, size_t buflen);
+
+/* The frame size for a UDP payload of len bytes: headers + len, at least PG_MIN_SIZE. */
+unsigned pg_payload_frame_size(unsigned len);
+
+/*
+ * Parse hex (pairs of digits; ':', '.', '-' and white space between pairs
+ * are ignored) into out. Returns the byte count, or -1 on an odd digit
+ * count, a non-hex character, nothing at all or more than outlen bytes.
+ */
+int pg_parse_hex(const char *s, uint8_t *out, size_t outlen);
 
 /* Internet checksum of n bytes, added to a 32-bit partial sum (not folded). */
 uint32_t pg_csum_add(uint32_t sum, const void *data, size_t n);

@@ -8,8 +8,12 @@
  * Flow spread: the source port (then the source address) is taken from a
  * per-CPU counter, so hashing and conntrack on the receiving side see
  * src_port_count * src_ip_count flows. Frames live in page-pool pages that
- * are recycled with whatever this program wrote into them, so every field is
- * written absolutely and the checksums are derived from the template's
+ * are recycled with whatever was written into them: by this program, and by
+ * whoever received the frame, when the receiving veth turned it into an skb
+ * on the same page and a tc program edited it in place (xnet's DNS answers
+ * swap addresses and rewrite the message). So with cfg_tmpl_len set every
+ * frame starts as a fresh copy of the template (tmpl), every field is then
+ * written absolutely, and the checksums are derived from the template's
  * checksums (RFC 1624), never from the current content of the page.
  */
 #include <linux/bpf.h>
@@ -29,6 +33,11 @@ const volatile __u32 cfg_src_port = 0;	/* host order, first source port */
 const volatile __u32 cfg_src_port_count = 1;
 const volatile __u32 cfg_ip_csum = 0;	/* template checksums, host order of the wire value */
 const volatile __u32 cfg_l4_csum = 0;
+const volatile __u32 cfg_tmpl_len = 0;	/* bytes of tmpl restored into every frame, 0: none */
+
+/* The template frame (PG_MAX_SIZE of tools/pktgen/packet.h), set before load. */
+#define PKTGEN_TMPL_MAX 1500
+__u8 tmpl[PKTGEN_TMPL_MAX];
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -63,8 +72,16 @@ int xnet_pktgen(struct xdp_md *ctx)
 	__u32 ips = cfg_src_ip_count ? cfg_src_ip_count : 1;
 	__u32 port, ip, old_ip, sum_old, sum_new, idx;
 	__u16 l4c;
+	__u32 tlen = cfg_tmpl_len;
 	__u64 *seq;
 
+	if (tlen) {
+		/* The frame's length is the template's: only its bytes can be stale. */
+		if (tlen > sizeof(tmpl) || bpf_xdp_store_bytes(ctx, 0, tmpl, tlen))
+			return XDP_ABORTED;
+		data = (void *)(long)ctx->data;
+		data_end = (void *)(long)ctx->data_end;
+	}
 	if (ports > 1 || ips > 1) {
 		seq = bpf_map_lookup_elem(&pktgen_seq, &key);
 		if (!seq)

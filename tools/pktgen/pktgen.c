@@ -7,8 +7,8 @@
  *   live    BPF_PROG_RUN of tools/pktgen/pktgen.bpf.c in live-frames mode
  *           (BPF_F_TEST_XDP_LIVE_FRAMES, Linux 5.18+): every run redirects
  *           the template frame out of --dev, one thread per CPU.
- * Sink: tools/pktgen/sink.bpf.c attached to --dev (native XDP), counts and
- * drops. See tools/pktgen/README.md.
+ * Sink: tools/pktgen/sink.bpf.c attached to --dev (native XDP, or tc ingress
+ * with --tc), counts and drops. See tools/pktgen/README.md.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -55,8 +55,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: " PROG " --dev IF --dst-ip IP [options]     generate traffic out of IF\n"
-"       " PROG " sink --dev IF [--duration S] [--json]  count and drop what IF receives\n"
-"       " PROG " --sink IF [--duration S] [--json]       (same)\n"
+"       " PROG " sink --dev IF [--tc] [--udp-sport P] [--duration S] [--json]\n"
+"                                              count and drop what IF receives\n"
+"       " PROG " --sink IF [...]               (same)\n"
 "\n"
 "generator options:\n"
 "  --dev IF               interface to send from\n"
@@ -68,6 +69,10 @@ static void usage(FILE *f)
 "  --src-port P[-P]       source port or range (default 9); ranges spread flows\n"
 "  --udp | --tcp-syn      UDP (default) or TCP SYN\n"
 "  --size BYTES           frame size without FCS, 64..1500 (default 64)\n"
+"  --payload-hex HEX      UDP payload bytes as hex (e.g. a DNS query); the IP and\n"
+"                         UDP lengths and the frame size follow from it (at\n"
+"                         least 64 bytes, zero padding after the datagram);\n"
+"                         UDP checksum computed (not 0); live engine only\n"
 "  --count N              stop after N packets\n"
 "  --duration SECONDS     stop after SECONDS (default 10 without --count)\n"
 "  --rate PPS             limit to PPS packets per second (coarse: an average,\n"
@@ -76,7 +81,13 @@ static void usage(FILE *f)
 "  --batch N              live frames per batch, 1..256 (default 64)\n"
 "  --mode auto|live|kernel  engine (auto: kernel pktgen if " PKTGEN_DIR " exists)\n"
 "  --json                 one JSON object at the end instead of text\n"
-"  -h, --help             this text\n");
+"  -h, --help             this text\n"
+"\n"
+"sink options:\n"
+"  --tc                   count at tc ingress instead of native XDP: also sees\n"
+"                         packets that skip the driver, e.g. bpf_redirect_peer\n"
+"  --udp-sport P          count and drop only IPv4 UDP from source port P (e.g.\n"
+"                         53: DNS answers); let everything else pass\n");
 }
 
 static double now_s(void)
@@ -258,6 +269,8 @@ static void report(const struct pg_opts *o, const struct result *r)
 			json_object_object_add(j, "engine", json_object_new_string(r->engine));
 			json_object_object_add(j, "threads", json_object_new_int((int)r->threads));
 			json_object_object_add(j, "size", json_object_new_int((int)o->pkt.size));
+			if (o->pkt.payload_len)
+				json_object_object_add(j, "payload", json_object_new_int((int)o->pkt.payload_len));
 			json_object_object_add(j, "sent", json_object_new_int64((int64_t)r->packets));
 		}
 		json_object_object_add(j, "bytes", json_object_new_int64((int64_t)r->bytes));
@@ -425,6 +438,10 @@ static int run_live(const struct pg_opts *o, unsigned ifindex, const uint8_t *fr
 	skel->rodata->cfg_ip_csum = (uint32_t)(frame[PG_IP_OFF + 10] << 8 | frame[PG_IP_OFF + 11]);
 	skel->rodata->cfg_l4_csum = (uint32_t)(frame[PG_L4_OFF + skel->rodata->cfg_l4_csum_off] << 8 |
 					       frame[PG_L4_OFF + skel->rodata->cfg_l4_csum_off + 1]);
+	/* Restored into every frame: receivers may have edited the recycled pages. */
+	_Static_assert(sizeof(skel->bss->tmpl) >= PG_MAX_SIZE, "tmpl holds any frame");
+	memcpy(skel->bss->tmpl, frame, len);
+	skel->rodata->cfg_tmpl_len = len;
 	err = pktgen__load(skel);
 	if (err) {
 		fprintf(stderr, PROG ": cannot load the generator program: %s\n", strerror(-err));
@@ -691,6 +708,73 @@ static int sink_read(int map_fd, uint64_t *pkts, uint64_t *bytes)
 	return 0;
 }
 
+static int sink_xdp_attach(const char *dev, unsigned ifindex, int prog_fd)
+{
+	int err = bpf_xdp_attach((int)ifindex, prog_fd, XDP_FLAGS_DRV_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+
+	if (err)
+		fprintf(stderr, PROG ": interface %s: XDP cannot run on it: attaching the sink in native mode failed: %s%s\n",
+			dev, strerror(-err), err == -EBUSY || err == -EEXIST ? " (an XDP program is already attached)" :
+			err == -EOPNOTSUPP ? " (the driver has no native XDP)" : "");
+	return err;
+}
+
+/* The tc sink's hook and filter, to remove exactly what was added. */
+struct sink_tc {
+	struct bpf_tc_hook hook;
+	struct bpf_tc_opts opts;
+	int created;			/* the clsact qdisc is ours: remove it too */
+};
+
+/*
+ * A cls_bpf filter (direct action, handle 1, priority 1: before any other
+ * filter) at tc ingress of dev, in a clsact qdisc created if there is none.
+ */
+static int sink_tc_attach(const char *dev, unsigned ifindex, int prog_fd, struct sink_tc *t)
+{
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	t->hook.sz = sizeof(t->hook);
+	t->hook.ifindex = (int)ifindex;
+	t->hook.attach_point = BPF_TC_INGRESS;
+	t->opts.sz = sizeof(t->opts);
+	t->opts.handle = 1;
+	t->opts.priority = 1;
+	t->opts.prog_fd = prog_fd;
+	err = bpf_tc_hook_create(&t->hook);
+	if (err && err != -EEXIST) {
+		fprintf(stderr, PROG ": interface %s: cannot add a clsact qdisc for the tc sink: %s\n",
+			dev, strerror(-err));
+		return err;
+	}
+	t->created = !err;
+	err = bpf_tc_attach(&t->hook, &t->opts);
+	if (err) {
+		fprintf(stderr, PROG ": interface %s: attaching the sink at tc ingress failed: %s%s\n", dev,
+			strerror(-err), err == -EEXIST ? " (a filter with handle 1, priority 1 is already there)" : "");
+		if (t->created) {
+			t->hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			bpf_tc_hook_destroy(&t->hook);
+		}
+	}
+	return err;
+}
+
+static void sink_tc_detach(struct sink_tc *t)
+{
+	/* bpf_tc_detach wants only handle and priority. */
+	t->opts.prog_fd = 0;
+	t->opts.prog_id = 0;
+	t->opts.flags = 0;
+	bpf_tc_detach(&t->hook, &t->opts);
+	if (t->created) {
+		/* Both attach points: removes the qdisc itself. */
+		t->hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		bpf_tc_hook_destroy(&t->hook);
+	}
+}
+
 static int run_sink(const struct pg_opts *o)
 {
 	struct sink *skel;
@@ -698,27 +782,34 @@ static int run_sink(const struct pg_opts *o)
 	uint64_t pkts = 0, bytes = 0, last = 0;
 	double t0, tlast, t;
 	struct result res = { 0 };
+	struct sink_tc tc = { 0 };
 	int err, map_fd;
 
 	if (check_dev(o->dev, 0, &ifindex, NULL))
 		return 1;
-	skel = sink__open_and_load();
+	skel = sink__open();
+	if (skel) {
+		skel->rodata->cfg_udp_sport = o->udp_sport;
+		if (sink__load(skel)) {
+			sink__destroy(skel);
+			skel = NULL;
+		}
+	}
 	if (!skel) {
 		fprintf(stderr, PROG ": cannot load the sink program: %s\n", strerror(errno));
 		return 1;
 	}
-	err = bpf_xdp_attach((int)ifindex, bpf_program__fd(skel->progs.xnet_sink),
-			     XDP_FLAGS_DRV_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+	if (o->tc)
+		err = sink_tc_attach(o->dev, ifindex, bpf_program__fd(skel->progs.xnet_sink_tc), &tc);
+	else
+		err = sink_xdp_attach(o->dev, ifindex, bpf_program__fd(skel->progs.xnet_sink));
 	if (err) {
-		fprintf(stderr, PROG ": interface %s: XDP cannot run on it: attaching the sink in native mode failed: %s%s\n",
-			o->dev, strerror(-err), err == -EBUSY || err == -EEXIST ? " (an XDP program is already attached)" :
-			err == -EOPNOTSUPP ? " (the driver has no native XDP)" : "");
 		sink__destroy(skel);
 		return 1;
 	}
 	map_fd = bpf_map__fd(skel->maps.sink_counts);
 	if (!o->json) {
-		printf("sink attached to %s (ifindex %u)\n", o->dev, ifindex);
+		printf("sink attached to %s (ifindex %u, %s)\n", o->dev, ifindex, o->tc ? "tc ingress" : "XDP");
 		fflush(stdout);
 	}
 	t0 = tlast = now_s();
@@ -741,7 +832,10 @@ static int run_sink(const struct pg_opts *o)
 		tlast = t;
 	}
 	sink_read(map_fd, &pkts, &bytes);
-	bpf_xdp_detach((int)ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	if (o->tc)
+		sink_tc_detach(&tc);
+	else
+		bpf_xdp_detach((int)ifindex, XDP_FLAGS_DRV_MODE, NULL);
 	res.packets = pkts;
 	res.bytes = bytes;
 	res.seconds = now_s() - t0;
@@ -790,12 +884,17 @@ int main(int argc, char **argv)
 		return 1;
 	if (!o.have_src_mac)
 		memcpy(o.pkt.src_mac, mac, 6);
+	if (o.pkt.payload_len && o.engine == PG_ENGINE_KERNEL) {
+		fprintf(stderr, PROG ": --payload-hex: kernel pktgen writes its own payload; use --mode live\n");
+		return 1;
+	}
 	if (pg_build(&o.pkt, frame, sizeof(frame)) < 0) {
 		fprintf(stderr, PROG ": cannot build a %u-byte frame\n", o.pkt.size);
 		return 1;
 	}
+	/* auto: kernel pktgen when it is there and can send the frame asked for. */
 	kernel = o.engine == PG_ENGINE_KERNEL ||
-		 (o.engine == PG_ENGINE_AUTO && access(pgctrl, W_OK) == 0);
+		 (o.engine == PG_ENGINE_AUTO && !o.pkt.payload_len && access(pgctrl, W_OK) == 0);
 	if (o.engine == PG_ENGINE_KERNEL && access(pgctrl, W_OK)) {
 		fprintf(stderr, PROG ": --mode kernel: %s: %s (modprobe pktgen)\n", pgctrl, strerror(errno));
 		return 1;
