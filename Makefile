@@ -88,7 +88,7 @@ $(BUILD)/sink.bpf.o: tools/pktgen/sink.bpf.c | $(BUILD)
 $(BUILD)/xnet-pktgen: tools/pktgen/pktgen.c tools/pktgen/packet.c $(PKTGEN_HDRS) $(BUILD)/pktgen.skel.h $(BUILD)/sink.skel.h
 	$(CC) $(CFLAGS) -Itools/pktgen tools/pktgen/pktgen.c tools/pktgen/packet.c -o $@ $(LDLIBS) -lpthread -lm
 
-$(BUILD)/test_pktgen: selftests/pktgen/test_packet.c tools/pktgen/packet.c $(PKTGEN_HDRS) $(BUILD)/pktgen.skel.h
+$(BUILD)/test_pktgen: selftests/pktgen/test_packet.c tools/pktgen/packet.c $(PKTGEN_HDRS) $(BUILD)/pktgen.skel.h $(BUILD)/sink.bpf.o
 	$(CC) $(CFLAGS) -Itools/pktgen selftests/pktgen/test_packet.c tools/pktgen/packet.c -o $@ $(LDLIBS)
 
 test: $(BUILD)/xnet $(BUILD)/test_bpf $(BUILD)/xnet-pktgen $(BUILD)/test_pktgen
