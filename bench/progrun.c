@@ -27,12 +27,25 @@
  * is each program's cost over its floor, which is what the hook adds per
  * packet (conntrack lookup and accounting included).
  *
+ * --uplink also times a new published flow: a TCP SYN to the published port
+ * from a client address and port no flow has used, through uplink_ingress,
+ * which looks the binding up and creates both conntrack entries. Each call
+ * gets a fresh tuple (rewritten outside the timed region) and the conntrack
+ * map is emptied before each round, so no call evicts (LRU) or hits.
+ *
  * --dns: an A query from A to its network's DNS address, answered by lxc
  * from the maps (one address, no EDNS, as glibc asks), and one for a name
  * the maps do not have, which lxc sends up to the helper untouched. The
  * answer rewrites the frame, so both are timed with repeat=1 calls on fresh
  * copies against the floor timed the same way; reported: ns over the floor
  * per answered query, and what BPF adds to a query it forwards.
+ *
+ * Every program timed is listed with the instruction count the verifier
+ * processed to load it (bpf_prog_info.verified_insns, Linux 5.16+): a path
+ * that got slower, or a program that became harder to verify, shows in the
+ * same table. Text: the table "Per program path" at the end; JSON: "paths"
+ * (path, program, hook, ns, ns over the floor, verified insns), next to the
+ * keys of each mode.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -244,6 +257,66 @@ static __u32 verified_insns(int prog_fd)
 	return info.verified_insns;
 }
 
+/* One row of the per-path table: what was timed, with which program. */
+struct path_row {
+	const char *path;	/* what the packet is */
+	const char *prog;	/* the program's name */
+	const char *hook;	/* tc or XDP */
+	const char *how;	/* repeat (ns/packet) or calls (ns/call, repeat=1) */
+	double ns;		/* median ns per packet or per call */
+	double over;		/* ns over the floor timed the same way (if has_over) */
+	bool has_over;		/* false for the floor itself */
+	__u32 insns;		/* verifier's processed instructions */
+};
+
+#define MAX_PATHS	16
+static struct path_row paths[MAX_PATHS];
+static unsigned npaths;
+
+/* @floor_ns: the floor timed the same way, or < 0 for the floor's own row. */
+static void path_add(const char *path, const char *prog, const char *hook, const char *how,
+		     double ns, double floor_ns, int prog_fd)
+{
+	if (npaths < MAX_PATHS)
+		paths[npaths++] = (struct path_row){
+			.path = path, .prog = prog, .hook = hook, .how = how, .ns = ns,
+			.over = floor_ns >= 0 ? ns - floor_ns : 0, .has_over = floor_ns >= 0,
+			.insns = verified_insns(prog_fd),
+		};
+}
+
+static void paths_print(bool json)
+{
+	if (json) {
+		printf(",\"paths\":[");
+		for (unsigned i = 0; i < npaths; i++) {
+			const struct path_row *p = &paths[i];
+
+			printf("%s{\"path\":\"%s\",\"program\":\"%s\",\"hook\":\"%s\",\"timing\":\"%s\","
+			       "\"ns\":%.1f,", i ? "," : "", p->path, p->prog, p->hook, p->how, p->ns);
+			if (p->has_over)
+				printf("\"over_floor_ns\":%.1f,", p->over);
+			else
+				printf("\"over_floor_ns\":null,");
+			printf("\"verified_insns\":%u}", p->insns);
+		}
+		printf("]");
+		return;
+	}
+	printf("Per program path (ns: median; over floor: minus the floor timed the same way)\n");
+	printf("  %-24s %-16s %-4s %-7s %10s %11s %15s\n", "path", "program", "hook", "timing", "ns",
+	       "over floor", "verified insns");
+	for (unsigned i = 0; i < npaths; i++) {
+		const struct path_row *p = &paths[i];
+		char over[32] = "-";
+
+		if (p->has_over)
+			snprintf(over, sizeof(over), "%.1f", p->over);
+		printf("  %-24s %-16s %-4s %-7s %10.1f %11s %15u\n", p->path, p->prog, p->hook, p->how, p->ns,
+		       over, p->insns);
+	}
+}
+
 /* 16-bit one's complement sum of len bytes (big-endian words), added to sum. */
 static __u32 sum16(const __u8 *p, unsigned len, __u32 sum)
 {
@@ -399,14 +472,18 @@ static int bench_dns(struct lxc *skel, int floor_fd, __u32 rounds, __u32 calls, 
 		if (json)
 			printf(",\"dns\":{\"calls\":%u,\"answer_call_ns\":%.1f,\"answer_floor_call_ns\":%.1f,"
 			       "\"answer_extra_ns\":%.1f,\"miss_call_ns\":%.1f,\"miss_floor_call_ns\":%.1f,"
-			       "\"miss_extra_ns\":%.1f}",
-			       calls, m_hit, m_hflo, m_hit - m_hflo, m_miss, m_mflo, m_miss - m_mflo);
+			       "\"miss_extra_ns\":%.1f,\"verified_insns\":{\"lxc_ingress\":%u}}",
+			       calls, m_hit, m_hflo, m_hit - m_hflo, m_miss, m_mflo, m_miss - m_mflo,
+			       verified_insns(fd));
 		else
-			printf("Embedded DNS, one UDP A query (repeat=1 x %u, interleaved with the floor)\n"
+			printf("Embedded DNS, one UDP A query (repeat=1 x %u, interleaved with the floor; "
+			       "lxc_ingress, verified insns %u)\n"
 			       "  %-28s %9.1f ns/call, floor %.1f: %6.1f ns over it\n"
 			       "  %-28s %9.1f ns/call, floor %.1f: %6.1f ns over it\n",
-			       calls, "answered (" DNS_HIT ")", m_hit, m_hflo, m_hit - m_hflo,
+			       calls, verified_insns(fd), "answered (" DNS_HIT ")", m_hit, m_hflo, m_hit - m_hflo,
 			       "miss, to the helper", m_miss, m_mflo, m_miss - m_mflo);
+		path_add("DNS answer (A, UDP)", "lxc_ingress", "tc", "calls", m_hit, m_hflo, fd);
+		path_add("DNS miss, to the helper", "lxc_ingress", "tc", "calls", m_miss, m_mflo, fd);
 	}
 	return 0;
 }
@@ -415,10 +492,14 @@ static int bench_dns(struct lxc *skel, int floor_fd, __u32 rounds, __u32 calls, 
 #define UP_IP		"192.0.2.1"
 #define UP_CLIENT	"203.0.113.5"
 
-/* 64 bytes: client:40000 -> uplink:8080, TCP ACK with 10 bytes of data, checksums complete. */
-static void build_tcp_ack(__u8 *f)
+/*
+ * 64 bytes: @client:@sport -> uplink:8080, TCP with @flags (an ACK carries
+ * 10 bytes of data, a SYN none, padded), checksums complete.
+ */
+static void build_tcp(__u8 *f, __be32 client, __u16 sport, __u8 flags)
 {
 	__u8 *ip = f + 14, *th = ip + 20;
+	unsigned data = flags == 0x02 ? 0 : 10, tcplen = 20 + data;
 	__u16 c;
 
 	memset(f, 0, 64);
@@ -426,22 +507,100 @@ static void build_tcp_ack(__u8 *f)
 	memcpy(f + 6, (__u8[]){ 0x02, 0, 0, 0, 0, 0xfe }, 6);
 	f[12] = 0x08;
 	ip[0] = 0x45;
-	ip[3] = 50;			/* tot_len 20 + 20 + 10 */
+	ip[3] = 20 + tcplen;		/* tot_len */
 	ip[8] = 64;
 	ip[9] = 6;
-	inet_pton(AF_INET, UP_CLIENT, ip + 12);
+	memcpy(ip + 12, &client, 4);
 	inet_pton(AF_INET, UP_IP, ip + 16);
 	c = ~fold(sum16(ip, 20, 0));
 	ip[10] = c >> 8;
 	ip[11] = c & 0xff;
-	th[0] = 0x9c; th[1] = 0x40;	/* 40000 */
+	th[0] = sport >> 8;
+	th[1] = sport & 0xff;
 	th[2] = 0x1f; th[3] = 0x90;	/* 8080 */
 	th[12] = 5 << 4;
-	th[13] = 0x10;			/* ACK */
+	th[13] = flags;
 	th[15] = 0xff;			/* window */
-	c = ~fold(sum16(th, 30, sum16(ip + 12, 8, 6 + 30)));
+	c = ~fold(sum16(th, tcplen, sum16(ip + 12, 8, 6 + tcplen)));
 	th[16] = c >> 8;
 	th[17] = c & 0xff;
+}
+
+#define TCP_ACK		0x10
+#define TCP_SYN		0x02
+
+/* The established flow's inbound conntrack entry, as uplink_ingress left it. */
+static int ct_add_established(struct uplink *tc)
+{
+	struct xnet_ct_key k = { .sport = htons(40000), .dport = htons(8080), .proto = 6, .dir = XNET_CT_IN };
+	struct xnet_ct_entry e = { .addr = inet_addr("10.7.0.3"), .port = htons(80), .kind = XNET_CT_DNAT,
+				   .state = XNET_CT_ST_ESTABLISHED, .ifindex = IF_B, .flags = XNET_CTF_SEEN_REPLY };
+
+	k.saddr = inet_addr(UP_CLIENT);
+	k.daddr = inet_addr(UP_IP);
+	return bpf_map__update_elem(tc->maps.xnet_ct, &k, sizeof(k), &e, sizeof(e), 0);
+}
+
+/* Empty the conntrack map: keys collected first (deleting while walking restarts the walk). 0 or -1. */
+static int ct_clear(int fd)
+{
+	struct xnet_ct_key *keys = calloc(XNET_MAX_CT, sizeof(*keys));
+	__u32 n = 0;
+	int err = 0;
+
+	if (!keys)
+		return -1;
+	while (n < XNET_MAX_CT && !bpf_map_get_next_key(fd, n ? &keys[n - 1] : NULL, &keys[n]))
+		n++;
+	for (__u32 i = 0; i < n && !err; i++)
+		err = bpf_map_delete_elem(fd, &keys[i]) && errno != ENOENT;
+	free(keys);
+	return err ? -1 : 0;
+}
+
+/* Client address and port of new flow @i: distinct for every i of a round. */
+static __be32 new_client(__u32 i)
+{
+	return htonl(ntohl(inet_addr(UP_CLIENT)) + 1 + i / 64000);
+}
+
+static __u16 new_sport(__u32 i)
+{
+	return 1024 + i % 64000;
+}
+
+/*
+ * ns per call of @calls new published flows through @prog_fd (a SYN from a
+ * tuple no flow has used), interleaved call by call with @base_fd on the
+ * same frame; the frame is rewritten outside the timed region. The
+ * conntrack map (@ct_fd) must be empty. -1 on error.
+ */
+static double run_new_flows(int prog_fd, int base_fd, __u32 calls, __u32 *retval, double *base_ns)
+{
+	__u8 syn[64], out[128];
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = syn, .data_size_in = sizeof(syn),
+		    .data_out = out, .repeat = 1);
+	double t0, t1, t2, prog = 0, base = 0;
+
+	for (__u32 i = 0; i < calls; i++) {
+		build_tcp(syn, new_client(i), new_sport(i), TCP_SYN);
+		opts.data_size_out = sizeof(out);
+		t0 = now_ns();
+		if (bpf_prog_test_run_opts(base_fd, &opts))
+			return -1;
+		t1 = now_ns();
+		opts.data_size_out = sizeof(out);
+		if (bpf_prog_test_run_opts(prog_fd, &opts))
+			return -1;
+		t2 = now_ns();
+		base += t1 - t0;
+		prog += t2 - t1;
+		if (opts.retval != TC_ACT_REDIRECT)
+			break;		/* the caller reports the verdict */
+	}
+	*retval = opts.retval;
+	*base_ns = base / calls;
+	return prog / calls;
 }
 
 /* The maps of an established published flow, as datapath.c and uplink_ingress leave them. */
@@ -452,9 +611,8 @@ static int setup_uplink(struct uplink *tc, struct uplink_xdp *xdp)
 				    .gw_ip = inet_addr("10.7.0.1"), .gw_ifindex = IF_GW, .flags = XNET_NET_ICC };
 	struct xnet_endpoint b = { .net_id = NET_ID, .ifindex = IF_B, .ip = inet_addr("10.7.0.3") };
 	struct xnet_subnet_key sk = { .prefixlen = 16, .addr = net.subnet };
-	struct xnet_ct_key k = { .sport = htons(40000), .dport = htons(8080), .proto = 6, .dir = XNET_CT_IN };
-	struct xnet_ct_entry e = { .addr = b.ip, .port = htons(80), .kind = XNET_CT_DNAT,
-				   .state = XNET_CT_ST_ESTABLISHED, .ifindex = IF_B, .flags = XNET_CTF_SEEN_REPLY };
+	struct xnet_pub_key pk = { .port = htons(8080), .proto = 6 };	/* -p 8080:80 on any address */
+	struct xnet_pub pub = { .backend_ip = b.ip, .backend_port = htons(80), .ifindex = IF_B, .net_id = NET_ID };
 	struct xnet_xdp_tx tx = { .ifindex = IF_B, .mtu = 1500 };
 	struct xnet_if_cache ifc = { .kind = XNET_IFC_ENDPOINT, .net_flags = net.flags, .net_id = NET_ID,
 				     .ip = b.ip, .gw_ifindex = IF_GW, .subnet = net.subnet, .mask = net.mask,
@@ -463,8 +621,6 @@ static int setup_uplink(struct uplink *tc, struct uplink_xdp *xdp)
 	int err = 0;
 
 	h.uplink_ip = inet_addr(UP_IP);
-	k.saddr = inet_addr(UP_CLIENT);
-	k.daddr = h.uplink_ip;
 	memcpy(net.gw_mac, mac_gw, 6);
 	memcpy(b.mac, mac_b, 6);
 	memcpy(ifc.mac, mac_b, 6);
@@ -473,7 +629,8 @@ static int setup_uplink(struct uplink *tc, struct uplink_xdp *xdp)
 	err = err ?: bpf_map__update_elem(tc->maps.xnet_networks, &net_id, 4, &net, sizeof(net), 0);
 	err = err ?: bpf_map__update_elem(tc->maps.xnet_endpoints, &b.ifindex, 4, &b, sizeof(b), 0);
 	err = err ?: bpf_map__update_elem(tc->maps.xnet_subnets, &sk, sizeof(sk), &net_id, 4, 0);
-	err = err ?: bpf_map__update_elem(tc->maps.xnet_ct, &k, sizeof(k), &e, sizeof(e), 0);
+	err = err ?: bpf_map__update_elem(tc->maps.xnet_published, &pk, sizeof(pk), &pub, sizeof(pub), 0);
+	err = err ?: ct_add_established(tc);
 	if (!no_cache)
 		err = err ?: bpf_map__update_elem(tc->maps.xnet_ifcache, &slot, 4, &ifc, sizeof(ifc), 0);
 	err = err ?: bpf_map__update_elem(xdp->maps.xnet_xdp_tx, &slot, 4, &tx, sizeof(tx), 0);
@@ -498,12 +655,14 @@ static int xdp_floor_load(void)
 static int bench_uplink(int tc_floor_fd, __u32 rounds, __u32 calls, bool json)
 {
 	double xdp[MAX_ROUNDS], xflo[MAX_ROUNDS], tc[MAX_ROUNDS], tflo[MAX_ROUNDS];
+	double nf[MAX_ROUNDS], nflo[MAX_ROUNDS];
 	struct uplink *up = uplink__open_and_load();
 	struct uplink_xdp *ux = NULL;
-	__u32 rv_xdp = 0, rv_tc = 0;
+	/* Two conntrack entries per new flow: stay well below the LRU's size, no eviction. */
+	__u32 rv_xdp = 0, rv_tc = 0, rv_nf = 0, nf_calls = calls < XNET_MAX_CT / 4 ? calls : XNET_MAX_CT / 4;
 	struct bpf_map *map;
 	__u8 ack[64];
-	int err = -1, xflo_fd = -1, xdp_fd, tc_fd;
+	int err = -1, xflo_fd = -1, xdp_fd, tc_fd, ct_fd;
 
 	if (!up) {
 		fprintf(stderr, "bench_progrun: loading uplink: %s\n", strerror(errno));
@@ -526,12 +685,29 @@ static int bench_uplink(int tc_floor_fd, __u32 rounds, __u32 calls, bool json)
 		goto out;
 	xdp_fd = bpf_program__fd(ux->progs.uplink_xdp);
 	tc_fd = bpf_program__fd(up->progs.uplink_ingress);
-	build_tcp_ack(ack);
+	ct_fd = bpf_map__fd(up->maps.xnet_ct);
+	build_tcp(ack, inet_addr(UP_CLIENT), 40000, TCP_ACK);
 	for (__u32 r = 0; r < rounds; r++) {
 		xdp[r] = run_calls(xdp_fd, xflo_fd, ack, sizeof(ack), calls, &rv_xdp, &xflo[r]);
 		tc[r] = run_calls(tc_fd, tc_floor_fd, ack, sizeof(ack), calls, &rv_tc, &tflo[r]);
 		if (xdp[r] < 0 || tc[r] < 0) {
 			fprintf(stderr, "bench_progrun: BPF_PROG_RUN: %s\n", strerror(errno));
+			goto out;
+		}
+		/* New flows on an empty table, then the established flow back for the next round. */
+		if (ct_clear(ct_fd)) {
+			fprintf(stderr, "bench_progrun: emptying xnet_ct: %s\n", strerror(errno));
+			goto out;
+		}
+		nf[r] = run_new_flows(tc_fd, tc_floor_fd, nf_calls, &rv_nf, &nflo[r]);
+		if (nf[r] < 0) {
+			fprintf(stderr, "bench_progrun: BPF_PROG_RUN: %s\n", strerror(errno));
+			goto out;
+		}
+		if (rv_nf != TC_ACT_REDIRECT)
+			break;
+		if (ct_clear(ct_fd) || ct_add_established(up)) {
+			fprintf(stderr, "bench_progrun: resetting xnet_ct: %s\n", strerror(errno));
 			goto out;
 		}
 	}
@@ -540,22 +716,37 @@ static int bench_uplink(int tc_floor_fd, __u32 rounds, __u32 calls, bool json)
 			"the measured path is not the established-flow path\n", rv_xdp, rv_tc);
 		goto out;
 	}
+	if (rv_nf != TC_ACT_REDIRECT) {
+		fprintf(stderr, "bench_progrun: a new published flow got verdict %u from uplink_ingress, "
+			"not a redirect to its endpoint\n", rv_nf);
+		goto out;
+	}
 	{
 		double m_xdp = median(xdp, rounds), m_xflo = median(xflo, rounds);
 		double m_tc = median(tc, rounds), m_tflo = median(tflo, rounds);
+		double m_nf = median(nf, rounds), m_nflo = median(nflo, rounds);
 
 		if (json)
 			printf(",\"uplink\":{\"calls\":%u,\"xdp_call_ns\":%.1f,\"xdp_floor_call_ns\":%.1f,"
 			       "\"xdp_extra_ns\":%.1f,\"tc_call_ns\":%.1f,\"tc_floor_call_ns\":%.1f,"
-			       "\"tc_extra_ns\":%.1f,\"verified_insns\":{\"uplink_xdp\":%u,\"uplink_ingress\":%u}}",
+			       "\"tc_extra_ns\":%.1f,\"new_flow_calls\":%u,\"new_flow_call_ns\":%.1f,"
+			       "\"new_flow_floor_call_ns\":%.1f,\"new_flow_extra_ns\":%.1f,"
+			       "\"verified_insns\":{\"uplink_xdp\":%u,\"uplink_ingress\":%u}}",
 			       calls, m_xdp, m_xflo, m_xdp - m_xflo, m_tc, m_tflo, m_tc - m_tflo,
-			       verified_insns(xdp_fd), verified_insns(tc_fd));
+			       nf_calls, m_nf, m_nflo, m_nf - m_nflo, verified_insns(xdp_fd), verified_insns(tc_fd));
 		else
 			printf("Published TCP flow, established, 64B ACK (repeat=1 x %u, interleaved with each floor)\n"
 			       "  %-28s %9.1f ns/call, floor %.1f: %6.1f ns over it (verified insns %u)\n"
+			       "  %-28s %9.1f ns/call, floor %.1f: %6.1f ns over it (verified insns %u)\n"
+			       "New published TCP flow, 64B SYN, fresh tuple per call (repeat=1 x %u, empty table)\n"
 			       "  %-28s %9.1f ns/call, floor %.1f: %6.1f ns over it (verified insns %u)\n",
 			       calls, "uplink_xdp (XDP)", m_xdp, m_xflo, m_xdp - m_xflo, verified_insns(xdp_fd),
-			       "uplink_ingress (tc)", m_tc, m_tflo, m_tc - m_tflo, verified_insns(tc_fd));
+			       "uplink_ingress (tc)", m_tc, m_tflo, m_tc - m_tflo, verified_insns(tc_fd),
+			       nf_calls, "uplink_ingress (tc)", m_nf, m_nflo, m_nf - m_nflo, verified_insns(tc_fd));
+		path_add("XDP floor (XDP_PASS)", "xdp_floor", "XDP", "calls", m_xflo, -1, xflo_fd);
+		path_add("NAT hit, published est.", "uplink_xdp", "XDP", "calls", m_xdp, m_xflo, xdp_fd);
+		path_add("NAT hit, published est.", "uplink_ingress", "tc", "calls", m_tc, m_tflo, tc_fd);
+		path_add("NAT new flow (SYN)", "uplink_ingress", "tc", "calls", m_nf, m_nflo, tc_fd);
 	}
 	err = 0;
 out:
@@ -679,6 +870,10 @@ int main(int argc, char **argv)
 	m_flo = median(flo, rounds);
 	m_arp = median(arp, rounds);
 	m_flo1 = median(flo1, rounds);
+	path_add("floor (redirect_peer)", "floor_peer", "tc", "repeat", m_flo, -1, flo_fd);
+	path_add("forward, 64B UDP", "lxc_ingress", "tc", "repeat", m_fwd, m_flo, fwd_fd);
+	path_add("floor (redirect_peer)", "floor_peer", "tc", "calls", m_flo1, -1, flo_fd);
+	path_add("ARP reply", "lxc_ingress", "tc", "calls", m_arp, m_flo1, fwd_fd);
 
 	if (json) {
 		printf("{\"rounds\":%u,\"repeat\":%u,\"arp_calls\":%u,"
@@ -706,6 +901,9 @@ int main(int argc, char **argv)
 	/* Last: it turns DNS on for A's network, which the paths above do not take. */
 	if (dns && bench_dns(lxc, flo_fd, rounds, calls, json))
 		goto out;
+	if (!json)
+		printf("\n");
+	paths_print(json);
 	if (json)
 		printf("}\n");
 	err = 0;

@@ -20,7 +20,8 @@
 #   BENCH_DOCKER_DNS_RULES=0    leave out Docker's per-container DNS nat rules
 #   BENCH_NAT=0         skip NAT and port publishing (bench/nat.sh, its own knobs)
 #   BENCH_DNS=0         skip embedded DNS (bench/dns.sh, its own knobs)
-#   BENCH_OUT=DIR       where latest.json / latest.md (and nat.*, dns.*) go (bench/results)
+#   BENCH_LINERATE=0    skip line rate (bench/linerate.sh, its own knobs)
+#   BENCH_OUT=DIR       where latest.json / latest.md (and nat.*, dns.*, linerate.*) go (bench/results)
 set -eu
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=bench/lib.sh
@@ -121,6 +122,14 @@ if [ "${BENCH_DNS:-1}" = 1 ]; then
 		warn "DNS benchmark failed (see $BENCH_WORK/dns.log)"
 fi
 
+# ---------------------------------------------------------------- line rate
+# 64-byte frames from xnet-pktgen, sandbox to sandbox: xnet, the Docker way
+# and the redirect-only floor; its own script too (plot: linerate.svg).
+if [ "${BENCH_LINERATE:-1}" = 1 ]; then
+	BENCH_OUT=$OUT BENCH_ROUNDS=$ROUNDS "$BENCH_DIR/linerate.sh" >"$BENCH_WORK/linerate.log" 2>&1 ||
+		warn "line-rate benchmark failed (see $BENCH_WORK/linerate.log)"
+fi
+
 # ---------------------------------------------------------------- forwarding program vs floor
 PROGRUN=$REPO/build/bench_progrun
 if [ "${BENCH_PROGRUN:-1}" = 1 ]; then
@@ -158,5 +167,8 @@ if [ "${BENCH_NAT:-1}" = 1 ] && [ -f "$OUT/nat.md" ]; then
 fi
 if [ "${BENCH_DNS:-1}" = 1 ] && [ -f "$OUT/dns.md" ]; then
 	cat "$OUT/dns.md"
+fi
+if [ "${BENCH_LINERATE:-1}" = 1 ] && [ -f "$OUT/linerate.md" ]; then
+	cat "$OUT/linerate.md"
 fi
 log "done in $(($(date +%s) - START)) s; raw output in $BENCH_WORK"
