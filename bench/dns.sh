@@ -87,11 +87,6 @@ for t in ip nsenter dnsperf dnsmasq dig iptables-nft-restore /usr/bin/time "$PY"
 	command -v "$t" >/dev/null || die "missing $t: run tools/install-deps.sh --bench (packages dnsperf, dnsmasq-base, dnsutils)"
 done
 
-if [ "${BENCH_QUICK:-0}" = 1 ]; then
-	ROUNDS=${BENCH_ROUNDS:-3}
-else
-	ROUNDS=${BENCH_ROUNDS:-5}
-fi
 SIDES=${BENCH_DNS_SIDES:-xnet dnsmasq ceiling}
 SCENARIOS=${BENCH_DNS_SCENARIOS:-dnsperf flood}
 FLOOD_LOADS=${BENCH_DNS_FLOOD_LOADS:-2:0 1:0 1:20000}
@@ -401,7 +396,6 @@ measure() {	# round side kind (qps|lat)
 # without a sink s1's stack would answer each with ICMP port unreachable.
 # A veth takes XDP frames only when its peer can run NAPI: GRO is switched on
 # at the host end of s1's veth, on every side alike.
-PKTGEN=$REPO/build/xnet-pktgen
 FLOOD_NAME=s2.$NET		# its A record: one address, the same on every side
 FLOOD_PORT=40053		# the source port of the one-frame check
 declare -A FLOOD_ARGS		# side -> the generator's addressing options
@@ -442,37 +436,6 @@ flood_prepare() {	# side: FLOOD_ARGS, GRO on the host end of s1's veth
 	host_exec "$side" ethtool -K "$hv" gro on >/dev/null 2>&1 ||
 		{ warn "$side: ethtool -K $hv gro on failed: no flood"; return 1; }
 	FLOOD_ARGS[$side]="--dev eth0 --mode live --src-mac $mac --dst-mac $gw --src-ip $ip --dst-ip $dns --dst-port 53 --payload-hex $FLOOD_HEX"
-}
-
-flood_sink_start() {	# side file: the tc sink on s1's eth0 in the background (FLOOD_SINK_PID), once attached
-	local side=$1 n
-	# Not through a function: $! must be the sink itself (nsenter execs it),
-	# not a subshell that would not pass the signal on.
-	nsenter --net="${FLOOD_NS[$side]}" "$PKTGEN" sink --dev eth0 --tc --udp-sport 53 --json >"$2" 2>&1 &
-	FLOOD_SINK_PID=$!
-	for n in $(seq 50); do
-		fl_exec "$side" tc filter show dev eth0 ingress 2>/dev/null | grep -q xnet_sink_tc && return 0
-		kill -0 "$FLOOD_SINK_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	warn "$side: the tc sink did not attach to s1's eth0 after $n tries (see $2)"
-	flood_sink_stop
-	return 1
-}
-
-flood_sink_stop() {	# the sink prints its count on SIGTERM and detaches
-	# (SIGINT would not do: background commands of a script ignore it.)
-	kill -TERM "$FLOOD_SINK_PID" 2>/dev/null || true
-	wait "$FLOOD_SINK_PID" 2>/dev/null || true
-}
-
-json_get() {	# file key...: the keys' values from the file's last JSON line, space separated
-	"$PY" - "$@" <<-'EOF'
-	import json, sys
-	lines = [l for l in open(sys.argv[1], errors="replace") if l.startswith("{")]
-	j = json.loads(lines[-1]) if lines else {}
-	print(" ".join(str(j.get(k, "")) for k in sys.argv[2:]))
-	EOF
 }
 
 # Before any flood: one frame out, exactly one answer counted by the sink,
@@ -526,7 +489,7 @@ flood_check() {	# side
 	EOF
 	local cap=$!
 	for n in $(seq 50); do [ -e "$f.ready" ] && break; sleep 0.1; done
-	if ! flood_sink_start "$side" "$f.sink"; then
+	if ! tc_sink_start "${FLOOD_NS[$side]}" "$f.sink" --udp-sport 53; then
 		kill "$cap" 2>/dev/null; wait "$cap" 2>/dev/null || true
 		return 1
 	fi
@@ -534,7 +497,7 @@ flood_check() {	# side
 		>"$f.gen" 2>&1 || warn "$side: the generator failed (see $f.gen)"
 	wait "$cap" 2>/dev/null || true		# the capture ends with the answer (or its timeout)
 	sleep 0.2
-	flood_sink_stop
+	tc_sink_stop
 	n=$(json_get "$f.sink" received)
 	got=$(cat "$f.cap" 2>/dev/null)
 	if [ "$side" = ceiling ]; then want="0 0"; else want="0 1 $(expected "$side" "$FLOOD_NAME")"; fi
@@ -551,14 +514,14 @@ flood_measure() {	# round side threads rate
 	local -a args lim=()
 	read -r -a args <<<"${FLOOD_ARGS[$side]}"
 	[ "$rate" != 0 ] && lim=(--rate "$rate")
-	flood_sink_start "$side" "$f.sink" || return 0
+	tc_sink_start "${FLOOD_NS[$side]}" "$f.sink" --udp-sport 53 || return 0
 	u0=$(host_udp_in "$side")
 	fl_exec "$side" timeout $((BENCH_T + 20)) "$PKTGEN" "${args[@]}" --src-port 1024-65535 \
 		--threads "$th" "${lim[@]}" --duration "$BENCH_T" --json >"$f.gen" 2>&1 ||
 		warn "round $r: $side flood $load: the generator failed (see $f.gen)"
 	sleep 0.2	# the last answers in flight
 	u1=$(host_udp_in "$side")
-	flood_sink_stop
+	tc_sink_stop
 	read -r sent secs <<<"$(json_get "$f.gen" sent seconds)"
 	recv=$(json_get "$f.sink" received)
 	if [ -z "$sent" ] || [ -z "$recv" ] || [ "$sent" = 0 ]; then

@@ -11,16 +11,21 @@
 BENCH_DIR=${BENCH_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
 REPO=${REPO:-$(cd "$BENCH_DIR/.." && pwd)}
 XNET=${XNET:-$REPO/build/xnet}
+PKTGEN=${PKTGEN:-$REPO/build/xnet-pktgen}
 BENCH_TAG=${BENCH_TAG:-xb$$}
 # Scratch space for raw tool output; kept on failure for post-mortems.
 BENCH_WORK=${BENCH_WORK:-$(mktemp -d "/tmp/xnet-bench.$BENCH_TAG.XXXX")}
 PY=${PY:-$(command -v /usr/bin/python3 || command -v python3)}
 
-# Durations (seconds) of one measurement; BENCH_QUICK=1 shortens everything.
+# Durations (seconds) of one measurement and rounds of every figure
+# (ROUNDS, from BENCH_ROUNDS); BENCH_QUICK=1 shortens everything.
+# shellcheck disable=SC2034  # ROUNDS: read by the scripts that source this file
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	BENCH_T=${BENCH_T:-2}
+	ROUNDS=${BENCH_ROUNDS:-3}
 else
 	BENCH_T=${BENCH_T:-5}
+	ROUNDS=${BENCH_ROUNDS:-5}
 fi
 
 log()  { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
@@ -399,5 +404,43 @@ parse_sockperf() {	# "tps p99_usec" (tps = round trips per second; p99 of the fu
 	p = re.search(r"percentile 99\.000 =\s*([\d.]+)", t)
 	if m and float(m.group(1)) > 0:
 	    print("%.0f %s" % (int(m.group(3)) / float(m.group(1)), p.group(1) if p else ""))
+	EOF
+}
+
+# ---------------------------------------------------------------- xnet-pktgen runs
+
+# tc_sink_start NSFILE FILE [sink options...]: xnet-pktgen's tc sink on eth0
+# of that network namespace, in the background (TC_SINK_PID), once attached.
+# A tc sink, not XDP: it also sees what bpf_redirect_peer() delivers.
+tc_sink_start() {
+	local ns=$1 out=$2 n
+	shift 2
+	# Not through a function: $! must be the sink itself (nsenter execs it),
+	# not a subshell that would not pass the signal on.
+	nsenter --net="$ns" "$PKTGEN" sink --dev eth0 --tc --json "$@" >"$out" 2>&1 &
+	TC_SINK_PID=$!
+	for n in $(seq 50); do
+		nsenter --net="$ns" tc filter show dev eth0 ingress 2>/dev/null | grep -q xnet_sink_tc && return 0
+		kill -0 "$TC_SINK_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	warn "the tc sink did not attach to eth0 of $ns after $n tries (see $out)"
+	tc_sink_stop
+	return 1
+}
+
+# tc_sink_stop: the sink prints its count on SIGTERM and detaches
+# (SIGINT would not do: background commands of a script ignore it).
+tc_sink_stop() {
+	kill -TERM "$TC_SINK_PID" 2>/dev/null || true
+	wait "$TC_SINK_PID" 2>/dev/null || true
+}
+
+json_get() {	# file key...: the keys' values from the file's last JSON line, space separated
+	"$PY" - "$@" <<-'EOF'
+	import json, sys
+	lines = [l for l in open(sys.argv[1], errors="replace") if l.startswith("{")]
+	j = json.loads(lines[-1]) if lines else {}
+	print(" ".join(str(j.get(k, "")) for k in sys.argv[2:]))
 	EOF
 }

@@ -43,11 +43,6 @@ for t in ip nsenter ethtool tc iptables-nft-restore "$PY"; do
 	command -v "$t" >/dev/null || die "missing $t: run tools/install-deps.sh --bench"
 done
 
-if [ "${BENCH_QUICK:-0}" = 1 ]; then
-	ROUNDS=${BENCH_ROUNDS:-3}
-else
-	ROUNDS=${BENCH_ROUNDS:-5}
-fi
 SIDES=${BENCH_LINERATE_SIDES:-xnet docker floor}
 LOADS=${BENCH_LINERATE_THREADS:-1 2}
 for th in $LOADS; do
@@ -61,7 +56,6 @@ OUT=${BENCH_OUT:-$BENCH_WORK}
 RAW=$BENCH_WORK/linerate.tsv
 : >"$RAW"
 START=$(date +%s)
-PKTGEN=$REPO/build/xnet-pktgen
 FLOOR_OBJ=$REPO/build/floor.bpf.o
 
 make -C "$REPO" -s build/xnet-pktgen build/floor.bpf.o >"$BENCH_WORK/linerate.build.log" 2>&1 ||
@@ -168,35 +162,6 @@ linerate_prepare() {	# side
 	linerate_check "$side"
 }
 
-sink_start() {	# side file: the tc sink on s2's eth0 in the background (SINK_PID), once attached
-	local side=$1 n
-	# Not through a function: $! must be the sink itself (nsenter execs it).
-	nsenter --net="${NS_S2[$side]}" "$PKTGEN" sink --dev eth0 --tc --json >"$2" 2>&1 &
-	SINK_PID=$!
-	for n in $(seq 50); do
-		ns_exec "${NS_S2[$side]}" tc filter show dev eth0 ingress 2>/dev/null | grep -q xnet_sink_tc && return 0
-		kill -0 "$SINK_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	warn "$side: the tc sink did not attach to s2's eth0 after $n tries (see $2)"
-	sink_stop
-	return 1
-}
-
-sink_stop() {	# the sink prints its count on SIGTERM and detaches
-	kill -TERM "$SINK_PID" 2>/dev/null || true
-	wait "$SINK_PID" 2>/dev/null || true
-}
-
-json_get() {	# file key...: the keys' values from the file's last JSON line, space separated
-	"$PY" - "$@" <<-'EOF'
-	import json, sys
-	lines = [l for l in open(sys.argv[1], errors="replace") if l.startswith("{")]
-	j = json.loads(lines[-1]) if lines else {}
-	print(" ".join(str(j.get(k, "")) for k in sys.argv[2:]))
-	EOF
-}
-
 # Refresh what the path learns from s2's own traffic (the bridge's FDB entry
 # for s2, s1's neighbour entry): s2 sends nothing during a run, and the sink
 # drops everything that reaches it. One ping from s2 before the sink attaches.
@@ -214,11 +179,11 @@ linerate_check() {	# side
 	local -a args
 	read -r -a args <<<"${GEN_ARGS[$side]}"
 	refresh "$side"
-	sink_start "$side" "$f.sink" || return 1
+	tc_sink_start "${NS_S2[$side]}" "$f.sink" || return 1
 	ns_exec "${NS_S1[$side]}" timeout 30 "$PKTGEN" "${args[@]}" --src-port "$PORTS" --count 2000 \
 		--rate 20000 --threads 1 --json >"$f.gen" 2>&1 || warn "$side: the generator failed (see $f.gen)"
 	sleep 0.3
-	sink_stop
+	tc_sink_stop
 	n=$(json_get "$f.sink" received)
 	if [ -z "$n" ] || [ "$n" -lt 2000 ] || [ "$n" -gt 2010 ]; then
 		warn "$side: 2000 frames from s1 gave '$n' counted at s2's eth0: side skipped (see $f.*)"
@@ -232,12 +197,12 @@ measure() {	# round side threads
 	local -a args
 	read -r -a args <<<"${GEN_ARGS[$side]}"
 	refresh "$side"
-	sink_start "$side" "$f.sink" || return 0
+	tc_sink_start "${NS_S2[$side]}" "$f.sink" || return 0
 	ns_exec "${NS_S1[$side]}" timeout $((BENCH_T + 20)) "$PKTGEN" "${args[@]}" --src-port "$PORTS" \
 		--threads "$th" --duration "$BENCH_T" --json >"$f.gen" 2>&1 ||
 		warn "round $r: $side, $th thread(s): the generator failed (see $f.gen)"
 	sleep 0.2	# the last frames in flight
-	sink_stop
+	tc_sink_stop
 	read -r sent secs <<<"$(json_get "$f.gen" sent seconds)"
 	recv=$(json_get "$f.sink" received)
 	if [ -z "$sent" ] || [ -z "$recv" ] || [ "$sent" = 0 ]; then

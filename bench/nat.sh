@@ -59,11 +59,6 @@ DOCKER_PROXY=${DOCKER_PROXY:-$(command -v docker-proxy || echo /usr/sbin/docker-
 HAVE_CONNTRACK=0
 command -v conntrack >/dev/null && HAVE_CONNTRACK=1
 
-if [ "${BENCH_QUICK:-0}" = 1 ]; then
-	ROUNDS=${BENCH_ROUNDS:-3}
-else
-	ROUNDS=${BENCH_ROUNDS:-5}
-fi
 SCENARIOS=${BENCH_NAT_SCENARIOS:-outside host masq}
 SIDES=${BENCH_NAT_SIDES:-xnet docker dnat}
 WRK_CONNS=${BENCH_WRK_CONNS:-32}
@@ -75,7 +70,6 @@ START=$(date +%s)
 WEB_PORT=8080		# -> nginx :80
 PERF_PORT=5201		# -> iperf3 :5201, tcp (control) and udp (data)
 OUT_PERF_PORT=5301	# iperf3 server in the outside namespace (masq)
-PKTGEN=${PKTGEN:-$REPO/build/xnet-pktgen}
 
 if [ ! -x "$DOCKER_PROXY" ]; then
 	warn "no docker-proxy ($DOCKER_PROXY; Debian package docker.io): host scenario without the proxy baseline"

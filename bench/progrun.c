@@ -207,16 +207,23 @@ static double run_repeat(int prog_fd, const __u8 *frame, __u32 len, __u32 repeat
  * ns per call of @calls repeat=1 BPF_PROG_RUN calls of @prog_fd, each on a
  * fresh copy of @frame, interleaved call by call with the same for @base_fd
  * so that drift and noise hit both alike; *base_ns gets the baseline's.
+ * @prep, when given, rewrites the frame before call @i, outside the timed
+ * region (a new flow each call). Stops at the first verdict that differs
+ * from the first call's: what follows would time another path; the caller
+ * reports *retval.
  */
-static double run_calls(int prog_fd, int base_fd, const __u8 *frame, __u32 len, __u32 calls,
-			__u32 *retval, double *base_ns)
+static double run_calls(int prog_fd, int base_fd, __u8 *frame, __u32 len, __u32 calls,
+			void (*prep)(__u8 *frame, __u32 i), __u32 *retval, double *base_ns)
 {
 	__u8 out[128];
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len,
 		    .data_out = out, .repeat = 1);
 	double t0, t1, t2, prog = 0, base = 0;
+	__u32 first = 0;
 
 	for (__u32 i = 0; i < calls; i++) {
+		if (prep)
+			prep(frame, i);
 		opts.data_size_out = sizeof(out);
 		t0 = now_ns();
 		if (bpf_prog_test_run_opts(base_fd, &opts))
@@ -228,6 +235,10 @@ static double run_calls(int prog_fd, int base_fd, const __u8 *frame, __u32 len, 
 		t2 = now_ns();
 		base += t1 - t0;
 		prog += t2 - t1;
+		if (i == 0)
+			first = opts.retval;
+		else if (opts.retval != first)
+			break;
 	}
 	*retval = opts.retval;
 	*base_ns = base / calls;
@@ -458,8 +469,8 @@ static int bench_dns(struct lxc *skel, int floor_fd, __u32 rounds, __u32 calls, 
 	}
 
 	for (__u32 r = 0; r < rounds; r++) {
-		hit[r] = run_calls(fd, floor_fd, qhit, lhit, calls, &rv_hit, &hflo[r]);
-		miss[r] = run_calls(fd, floor_fd, qmiss, lmiss, calls, &rv_miss, &mflo[r]);
+		hit[r] = run_calls(fd, floor_fd, qhit, lhit, calls, NULL, &rv_hit, &hflo[r]);
+		miss[r] = run_calls(fd, floor_fd, qmiss, lmiss, calls, NULL, &rv_miss, &mflo[r]);
 		if (hit[r] < 0 || miss[r] < 0) {
 			fprintf(stderr, "bench_progrun: BPF_PROG_RUN: %s\n", strerror(errno));
 			return -1;
@@ -569,38 +580,10 @@ static __u16 new_sport(__u32 i)
 	return 1024 + i % 64000;
 }
 
-/*
- * ns per call of @calls new published flows through @prog_fd (a SYN from a
- * tuple no flow has used), interleaved call by call with @base_fd on the
- * same frame; the frame is rewritten outside the timed region. The
- * conntrack map (@ct_fd) must be empty. -1 on error.
- */
-static double run_new_flows(int prog_fd, int base_fd, __u32 calls, __u32 *retval, double *base_ns)
+/* A SYN from a tuple no flow has used (@i of a round), for run_calls(). */
+static void new_flow_syn(__u8 *frame, __u32 i)
 {
-	__u8 syn[64], out[128];
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = syn, .data_size_in = sizeof(syn),
-		    .data_out = out, .repeat = 1);
-	double t0, t1, t2, prog = 0, base = 0;
-
-	for (__u32 i = 0; i < calls; i++) {
-		build_tcp(syn, new_client(i), new_sport(i), TCP_SYN);
-		opts.data_size_out = sizeof(out);
-		t0 = now_ns();
-		if (bpf_prog_test_run_opts(base_fd, &opts))
-			return -1;
-		t1 = now_ns();
-		opts.data_size_out = sizeof(out);
-		if (bpf_prog_test_run_opts(prog_fd, &opts))
-			return -1;
-		t2 = now_ns();
-		base += t1 - t0;
-		prog += t2 - t1;
-		if (opts.retval != TC_ACT_REDIRECT)
-			break;		/* the caller reports the verdict */
-	}
-	*retval = opts.retval;
-	*base_ns = base / calls;
-	return prog / calls;
+	build_tcp(frame, new_client(i), new_sport(i), TCP_SYN);
 }
 
 /* The maps of an established published flow, as datapath.c and uplink_ingress leave them. */
@@ -661,7 +644,7 @@ static int bench_uplink(int tc_floor_fd, __u32 rounds, __u32 calls, bool json)
 	/* Two conntrack entries per new flow: stay well below the LRU's size, no eviction. */
 	__u32 rv_xdp = 0, rv_tc = 0, rv_nf = 0, nf_calls = calls < XNET_MAX_CT / 4 ? calls : XNET_MAX_CT / 4;
 	struct bpf_map *map;
-	__u8 ack[64];
+	__u8 ack[64], syn[64];
 	int err = -1, xflo_fd = -1, xdp_fd, tc_fd, ct_fd;
 
 	if (!up) {
@@ -688,8 +671,8 @@ static int bench_uplink(int tc_floor_fd, __u32 rounds, __u32 calls, bool json)
 	ct_fd = bpf_map__fd(up->maps.xnet_ct);
 	build_tcp(ack, inet_addr(UP_CLIENT), 40000, TCP_ACK);
 	for (__u32 r = 0; r < rounds; r++) {
-		xdp[r] = run_calls(xdp_fd, xflo_fd, ack, sizeof(ack), calls, &rv_xdp, &xflo[r]);
-		tc[r] = run_calls(tc_fd, tc_floor_fd, ack, sizeof(ack), calls, &rv_tc, &tflo[r]);
+		xdp[r] = run_calls(xdp_fd, xflo_fd, ack, sizeof(ack), calls, NULL, &rv_xdp, &xflo[r]);
+		tc[r] = run_calls(tc_fd, tc_floor_fd, ack, sizeof(ack), calls, NULL, &rv_tc, &tflo[r]);
 		if (xdp[r] < 0 || tc[r] < 0) {
 			fprintf(stderr, "bench_progrun: BPF_PROG_RUN: %s\n", strerror(errno));
 			goto out;
@@ -699,7 +682,7 @@ static int bench_uplink(int tc_floor_fd, __u32 rounds, __u32 calls, bool json)
 			fprintf(stderr, "bench_progrun: emptying xnet_ct: %s\n", strerror(errno));
 			goto out;
 		}
-		nf[r] = run_new_flows(tc_fd, tc_floor_fd, nf_calls, &rv_nf, &nflo[r]);
+		nf[r] = run_calls(tc_fd, tc_floor_fd, syn, sizeof(syn), nf_calls, new_flow_syn, &rv_nf, &nflo[r]);
 		if (nf[r] < 0) {
 			fprintf(stderr, "bench_progrun: BPF_PROG_RUN: %s\n", strerror(errno));
 			goto out;
@@ -855,7 +838,7 @@ int main(int argc, char **argv)
 			flo[r] = run_repeat(flo_fd, udp, sizeof(udp), repeat, &rv_flo);
 			fwd[r] = run_repeat(fwd_fd, udp, sizeof(udp), repeat, &rv_fwd);
 		}
-		arp[r] = run_calls(fwd_fd, flo_fd, arpreq, sizeof(arpreq), calls, &rv_arp, &flo1[r]);
+		arp[r] = run_calls(fwd_fd, flo_fd, arpreq, sizeof(arpreq), calls, NULL, &rv_arp, &flo1[r]);
 		if (fwd[r] < 0 || flo[r] < 0 || arp[r] < 0 || flo1[r] < 0) {
 			fprintf(stderr, "bench_progrun: BPF_PROG_RUN: %s\n", strerror(errno));
 			goto out;

@@ -35,10 +35,7 @@ for t in ip iperf3 sockperf iptables-nft-restore bpftool "$PY"; do
 done
 
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-	ROUNDS=${BENCH_ROUNDS:-3}
 	: "${BENCH_SCALE_N:=100}"
-else
-	ROUNDS=${BENCH_ROUNDS:-5}
 fi
 OUT=${BENCH_OUT:-$BENCH_DIR/results}
 mkdir -p "$OUT"
