@@ -422,6 +422,18 @@ wait_until() {
 	return 1
 }
 
+# ---------------------------------------------------------------- DNS
+
+# dig_rcode DIG-OUTPUT: the status dig printed (NOERROR, NXDOMAIN, ...).
+dig_rcode() { printf '%s\n' "$1" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p' | head -n1; }
+
+# dns_helper_pid: the pid in the DNS helper's lock while a helper holds it, "" otherwise.
+dns_helper_pid() {
+	[ -e "$ROOT/dns-helper.lock" ] || return 0
+	flock -n -s "$ROOT/dns-helper.lock" true && return 0
+	tr -dc 0-9 <"$ROOT/dns-helper.lock"
+}
+
 # ---------------------------------------------------------------- kernel state
 
 map_path() { echo "$ROOT/bpf/maps/$1"; }
@@ -718,9 +730,13 @@ for e in json.load(sys.stdin):
         ips.update(f["value"]["addrs"][:f["value"]["count"]])
     else:
         ips.add(f["key"])
-print(" ".join(sorted(socket.inet_ntoa(struct.pack("<I", i)) for i in ips)))' "$m")
-		[ "$l" = "$(printf '%s\n' $dns_ips | grep . | sort | tr '\n' ' ' | sed 's/ $//')" ] || bad="$bad
-$m names the addresses '$l', the endpoints on user-defined networks are '$(echo $dns_ips)'"
+got = sorted(socket.inet_ntoa(struct.pack("<I", i)) for i in ips)
+want = sorted(sys.argv[2].split())
+if got != want:
+    print("%s names the addresses %s, the endpoints on user-defined networks are %s" % (sys.argv[1], got, want))' \
+			"$m" "$dns_ips")
+		[ -z "$l" ] || bad="$bad
+$l"
 	done
 	if [ -n "$mark" ]; then
 		for pid in $(pgrep -f "^sleep 86400\\.$mark\$"); do

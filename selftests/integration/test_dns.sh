@@ -34,10 +34,8 @@ q() {
 
 # status SANDBOX NAME [TYPE]: the rcode dig reports (NOERROR, NXDOMAIN, ...).
 status() {
-	sx "$1" dig +time=2 +tries=1 "$2" "${3:-A}" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p'
+	dig_rcode "$(sx "$1" dig +time=2 +tries=1 "$2" "${3:-A}")"
 }
-
-helper_pid() { [ -e "$ROOT/dns-helper.lock" ] && head -c 32 "$ROOT/dns-helper.lock" | tr -dc 0-9; }
 
 test_dns_names() {
 	local db web id ans
@@ -75,7 +73,7 @@ test_dns_names() {
 
 	# Answered in the datapath: with the helper gone, names still resolve.
 	local pid
-	pid=$(helper_pid)
+	pid=$(dns_helper_pid)
 	[ -n "$pid" ] || fail "no DNS helper runs with a DNS network"
 	kill "$pid"
 	wait_until 5 sh -c "! kill -0 $pid" || fail "the DNS helper did not stop"

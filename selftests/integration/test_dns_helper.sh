@@ -18,21 +18,12 @@ XT_UP_FAIL=198.18.0.3	# answers SERVFAIL
 XT_UP_REFUSE=198.18.0.4	# answers REFUSED
 XT_UP_MUTE=198.18.0.5	# never answers
 
-# The test's exit: its resolv.conf goes, then lib.sh's cleanup with the test's status.
-dh_on_exit() {
-	local rc=$?
-	rm -rf "/etc/netns/${P}h"
-	(exit "$rc")
-	xt_on_exit
-}
-
 # dh_world_up: the fake upstreams, and the host's resolv.conf naming a
 # loopback server nobody runs (connection refused: next) and then the good one.
 dh_world_up() {
 	need_cmd dig
+	# `ip netns exec` bind-mounts it for every command of the test; lib.sh's cleanup removes it.
 	mkdir -p "/etc/netns/${P}h" || fail "mkdir /etc/netns/${P}h"
-	# Ours to remove whatever happens (`ip netns exec` bind-mounts it for every command of the test).
-	trap dh_on_exit EXIT
 	printf 'nameserver 127.0.0.99\nnameserver %s\n' "$XT_UP_OUT" >"/etc/netns/${P}h/resolv.conf"
 	for a in $XT_UP_FAIL $XT_UP_REFUSE $XT_UP_MUTE; do
 		ip -n "${P}o" addr add "$a/24" dev up1 || fail "address $a"
@@ -136,8 +127,6 @@ dq() {
 	sx "$s" dig +time=6 +tries=1 "$@"
 }
 
-# rcode DIG-OUTPUT: the status dig printed.
-rcode() { printf '%s\n' "$1" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p' | head -n1; }
 # dig_flags DIG-OUTPUT: the header flags dig printed ("qr rd ra").
 dig_flags() { printf '%s\n' "$1" | sed -n 's/^;; flags: \([a-z ]*\);.*/\1/p' | head -n1; }
 # answers DIG-OUTPUT: the data of the answer section, one per line, sorted.
@@ -150,13 +139,6 @@ upstream_saw() {
 	else
 		grep -q " $1\. " "$XT_TMP/upstream.log"
 	fi
-}
-
-# helper_pid: the pid in the helper's lock while a helper holds it, "" otherwise.
-helper_pid() {
-	[ -e "$ROOT/dns-helper.lock" ] || return 0
-	flock -n -s "$ROOT/dns-helper.lock" true && return 0
-	tr -dc 0-9 <"$ROOT/dns-helper.lock"
 }
 
 # A query over TCP from a sandbox with python: tcpq SANDBOX SERVER HEX-MESSAGE prints
@@ -194,23 +176,23 @@ test_dns_helper_forward() {
 
 	# The host's resolvers: 127.0.0.99 refuses (nobody there), 198.18.0.2 answers.
 	o=$(dq c1 www.example.test)
-	assert_eq "$(rcode "$o")" NOERROR "forwarded www.example.test"
+	assert_eq "$(dig_rcode "$o")" NOERROR "forwarded www.example.test"
 	assert_eq "$(answers "$o")" "192.0.2.2" "answer of the host's resolver"
 	upstream_saw www.example.test "$XT_UP_OUT" || fail "the upstream never saw www.example.test"
 	# The helper keeps RA, never claims authority for a forwarded name.
 	assert_not_contains "$(dig_flags "$o")" "aa" "flags of a forwarded answer"
 	# NXDOMAIN is passed on as it came.
 	o=$(dq c1 nx.test)
-	assert_eq "$(rcode "$o")" NXDOMAIN "nx.test"
+	assert_eq "$(dig_rcode "$o")" NXDOMAIN "nx.test"
 	# Any type the datapath leaves alone goes the same way.
 	o=$(dq c1 www.example.test MX)
-	assert_eq "$(rcode "$o")" NOERROR "MX forwarded"
+	assert_eq "$(dig_rcode "$o")" NOERROR "MX forwarded"
 	grep -q "^$XT_UP_OUT udp www.example.test. 15$" "$XT_TMP/upstream.log" || fail "MX query not seen upstream"
 
 	# resolv.conf changed: re-read (the refusing server only now).
 	printf 'nameserver %s\n' "$XT_UP_REFUSE" >"/etc/netns/${P}h/resolv.conf"
 	o=$(dq c1 again.example.test)
-	assert_eq "$(rcode "$o")" SERVFAIL "every host resolver refuses"
+	assert_eq "$(dig_rcode "$o")" SERVFAIL "every host resolver refuses"
 	upstream_saw again.example.test "$XT_UP_REFUSE" || fail "the new resolv.conf was not read"
 	rm_all
 	assert_no_leftovers
@@ -224,7 +206,7 @@ test_dns_helper_dns_servers() {
 	# --dns replaces the host's resolvers: SERVFAIL, then REFUSED, then the good one.
 	run_d c1 snet --dns "$XT_UP_FAIL" --dns "$XT_UP_REFUSE" --dns "$XT_UP_OUT"
 	o=$(dq c1 chain.example.test)
-	assert_eq "$(rcode "$o")" NOERROR "after SERVFAIL and REFUSED"
+	assert_eq "$(dig_rcode "$o")" NOERROR "after SERVFAIL and REFUSED"
 	assert_eq "$(answers "$o")" "192.0.2.2" "answer of the third --dns server"
 	for a in $XT_UP_FAIL $XT_UP_REFUSE $XT_UP_OUT; do
 		upstream_saw chain.example.test "$a" || fail "--dns server $a was not asked"
@@ -242,14 +224,14 @@ test_dns_helper_dns_servers() {
 	# All of them fail: SERVFAIL.
 	run_d c3 snet --dns "$XT_UP_FAIL" --dns "$XT_UP_REFUSE"
 	o=$(dq c3 nowhere.example.test)
-	assert_eq "$(rcode "$o")" SERVFAIL "all --dns servers fail"
+	assert_eq "$(dig_rcode "$o")" SERVFAIL "all --dns servers fail"
 
 	# Never to itself: --dns naming the helper's own address is skipped, nothing else to ask.
 	run_d c4 snet --dns "$g"
 	n0=$(host_udp_in)
 	o=$(dq c4 self.example.test)
 	n1=$(host_udp_in)
-	assert_eq "$(rcode "$o")" SERVFAIL "the only --dns server is the helper itself"
+	assert_eq "$(dig_rcode "$o")" SERVFAIL "the only --dns server is the helper itself"
 	# One datagram: the query. A query to itself would add its copy and the REFUSED answer.
 	[ $((n1 - n0)) -le 1 ] || fail "$((n1 - n0)) UDP datagrams in the host for one query: forwarded to itself?"
 	! upstream_saw self.example.test || fail "self.example.test left the host"
@@ -266,13 +248,13 @@ test_dns_helper_tcp() {
 	db=$(ipof db tnet)
 	# Names of the network over TCP (BPF answers UDP only: this is the helper).
 	o=$(dq c1 +tcp DB.tnet)
-	assert_eq "$(rcode "$o")" NOERROR "db over TCP"
+	assert_eq "$(dig_rcode "$o")" NOERROR "db over TCP"
 	assert_eq "$(answers "$o")" "$db" "db over TCP"
 	assert_contains "$(dig_flags "$o")" "aa" "flags of a sandbox name"
 	assert_contains "$o" "DB.tnet." "the name as asked"
 	assert_contains "$o" "600	IN	A" "TTL 600"
 	o=$(dq c1 +tcp store AAAA)
-	assert_eq "$(rcode "$o")" NOERROR "AAAA of an alias over TCP"
+	assert_eq "$(dig_rcode "$o")" NOERROR "AAAA of an alias over TCP"
 	assert_eq "$(answers "$o")" "" "AAAA of an alias over TCP"
 	# Forwarded over TCP: the upstream sees TCP.
 	o=$(dq c1 +tcp tcp.example.test)
@@ -323,7 +305,7 @@ test_dns_helper_ptr() {
 	run_d far other
 	db=$(ipof db pnet)
 	o=$(dq c1 -x "$db")
-	assert_eq "$(rcode "$o")" NOERROR "PTR of db"
+	assert_eq "$(dig_rcode "$o")" NOERROR "PTR of db"
 	assert_eq "$(answers "$o")" "db.pnet." "PTR of db"
 	assert_contains "$(dig_flags "$o")" "aa" "flags of a PTR answer"
 	# Same over TCP, the name in any case.
@@ -355,15 +337,15 @@ test_dns_helper_internal() {
 	assert_eq "$(answers "$o")" "$(ipof db inet)" "db over TCP on an internal network"
 	# ...nothing else leaves the host (CVE-2024-29018): SERVFAIL as Docker, the upstream sees nothing.
 	o=$(dq c1 leak.example.test)
-	assert_eq "$(rcode "$o")" SERVFAIL "unknown name on an internal network"
+	assert_eq "$(dig_rcode "$o")" SERVFAIL "unknown name on an internal network"
 	o=$(dq c1 +tcp leak2.example.test)
-	assert_eq "$(rcode "$o")" SERVFAIL "unknown name over TCP on an internal network"
+	assert_eq "$(dig_rcode "$o")" SERVFAIL "unknown name over TCP on an internal network"
 	o=$(dq c1 -x 192.0.2.78)
-	assert_eq "$(rcode "$o")" SERVFAIL "foreign PTR on an internal network"
+	assert_eq "$(dig_rcode "$o")" SERVFAIL "foreign PTR on an internal network"
 	# Even with --dns given.
 	run_d c2 inet --dns "$XT_UP_OUT"
 	o=$(dq c2 leak3.example.test)
-	assert_eq "$(rcode "$o")" SERVFAIL "--dns on an internal network"
+	assert_eq "$(dig_rcode "$o")" SERVFAIL "--dns on an internal network"
 	sleep 0.5
 	[ ! -s "$XT_TMP/upstream.log" ] || fail "queries left an internal network: $(cat "$XT_TMP/upstream.log")"
 
@@ -384,13 +366,13 @@ test_dns_helper_refused() {
 	g=$(gw rnet)
 	# The host itself is no sandbox: REFUSED, for names of the network and forwarded ones alike.
 	o=$(hx dig +time=2 +tries=1 @"$g" c1)
-	assert_eq "$(rcode "$o")" REFUSED "host asking a sandbox name"
+	assert_eq "$(dig_rcode "$o")" REFUSED "host asking a sandbox name"
 	o=$(hx dig +time=2 +tries=1 +tcp @"$g" host.example.test)
-	assert_eq "$(rcode "$o")" REFUSED "host asking over TCP"
+	assert_eq "$(dig_rcode "$o")" REFUSED "host asking over TCP"
 	! upstream_saw host.example.test || fail "a query of the host was forwarded"
 	# The host's own address on the uplink as the source: refused as well.
 	o=$(hx dig +time=2 +tries=1 -b "$XT_UP_HOST" @"$g" -x "$(ipof c1 rnet)")
-	assert_eq "$(rcode "$o")" REFUSED "host asking a PTR from its uplink address"
+	assert_eq "$(dig_rcode "$o")" REFUSED "host asking a PTR from its uplink address"
 	rm_all
 	assert_no_leftovers
 }
@@ -475,8 +457,8 @@ test_dns_helper_lifecycle() {
 	dh_world_up
 	xok network create --subnet 10.83.0.0/24 n1
 	# No sandbox needed: the helper follows the networks.
-	wait_until 5 test -n "$(helper_pid)" || fail "no helper after the first DNS network"
-	pid=$(helper_pid)
+	wait_until 5 test -n "$(dns_helper_pid)" || fail "no helper after the first DNS network"
+	pid=$(dns_helper_pid)
 	pid_alive "$pid" || fail "helper pid $pid is not running"
 	g1=$(gw n1)
 	hx ss -Hlnu "src $g1:53" | grep -q . || fail "helper does not listen on $g1:53/udp"
@@ -489,7 +471,7 @@ test_dns_helper_lifecycle() {
 	xok network create --subnet 10.84.0.0/24 n2
 	g2=$(gw n2)
 	wait_until 5 sh -c "ip netns exec ${P}h ss -Hlnu 'src $g2:53' | grep -q ." || fail "helper does not listen on $g2:53"
-	assert_eq "$(helper_pid)" "$pid" "helper pid after a second network"
+	assert_eq "$(dns_helper_pid)" "$pid" "helper pid after a second network"
 	# The first goes: its sockets close, the helper stays for the second.
 	xok network rm n1
 	wait_until 5 sh -c "! ip netns exec ${P}h ss -Hlnu 'src $g1:53' | grep -q ." || fail "still listening on $g1:53"
@@ -498,15 +480,15 @@ test_dns_helper_lifecycle() {
 	# The last one goes: the helper exits, its lock is free.
 	xok network rm n2
 	wait_until 5 sh -c "! kill -0 $pid 2>/dev/null" || fail "helper $pid still runs without DNS networks"
-	assert_eq "$(helper_pid)" "" "pid in the lock after the helper exited"
+	assert_eq "$(dns_helper_pid)" "" "pid in the lock after the helper exited"
 	# Started by hand without DNS networks: nothing to do, exit 0 at once.
 	xok system dns-helper
-	o=$(helper_pid)
+	o=$(dns_helper_pid)
 	assert_eq "$o" "" "lock after a helper with nothing to do"
 	# SIGTERM: exit 0, sockets gone.
 	xok network create --subnet 10.85.0.0/24 n3
-	wait_until 5 test -n "$(helper_pid)" || fail "no helper after a new DNS network"
-	pid=$(helper_pid)
+	wait_until 5 test -n "$(dns_helper_pid)" || fail "no helper after a new DNS network"
+	pid=$(dns_helper_pid)
 	kill -TERM "$pid"
 	wait_until 5 sh -c "! kill -0 $pid 2>/dev/null" || fail "helper $pid ignored SIGTERM"
 	rm_all
