@@ -804,28 +804,34 @@ static pid_t helper_pid(struct xnet *x)
 }
 
 /*
- * Whether a TCP socket listens on addr:53 in our namespace (the helper
- * listens on UDP and TCP alike). Read from /proc/net/tcp rather than by
+ * The first of the n addresses on which no TCP socket listens on port 53 in
+ * our namespace (the helper listens on UDP and TCP alike), -1 when every one
+ * has its listener. Read from /proc/net/tcp (once) rather than by
  * connecting: a probe connection would leave a port of ip_local_port_range
  * in TIME_WAIT, which a host process (or `-p` allocation) could then miss.
  */
-static bool listening(uint32_t addr)
+static int not_listening(const uint32_t *addrs, int n)
 {
 	FILE *f = fopen("/proc/net/tcp", "re");
+	bool seen[256] = { false };
 	char line[256];
-	bool hit = false;
 
-	if (!f)
-		return false;
-	while (!hit && fgets(line, sizeof(line), f)) {
-		unsigned int a, port, st;
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			unsigned int a, port, st;
 
-		/* "  0: 0100A8C0:0035 00000000:0000 0A ...": the address as the kernel's u32, in hex. */
-		if (sscanf(line, " %*u: %X:%X %*X:%*X %X", &a, &port, &st) == 3)
-			hit = port == 53 && st == 0x0A && a == htonl(addr);
+			/* "  0: 0100A8C0:0035 00000000:0000 0A ...": the address as the kernel's u32, in hex. */
+			if (sscanf(line, " %*u: %X:%X %*X:%*X %X", &a, &port, &st) != 3 || port != 53 || st != 0x0A)
+				continue;
+			for (int i = 0; i < n; i++)
+				seen[i] |= a == htonl(addrs[i]);
+		}
+		fclose(f);
 	}
-	fclose(f);
-	return hit;
+	for (int i = 0; i < n; i++)
+		if (!seen[i])
+			return i;
+	return -1;
 }
 
 static void sleep_ms(int ms)
@@ -856,8 +862,7 @@ static int helper_spawn(struct xnet *x)
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
-		for (int i = 3; i < 1024; i++)
-			close(i);
+		close_range(3, ~0U, 0);
 		execl("/proc/self/exe", "xnet", "--root", x->root, "--log-level", lvl[log__level()], "system",
 		      "dns-helper", (char *)NULL);
 		_exit(127);
@@ -881,8 +886,8 @@ void dns__helper_stop(struct xnet *x)
 
 void dns__helper_sync(struct xnet *x)
 {
-	uint32_t gws[256];
-	int ngw = 0;
+	uint32_t gws[256];	/* the addresses waited for (the helper itself reads every network) */
+	int ngw = 0, missing;
 	pid_t pid;
 	sqlite3_stmt *st = store__prepare(x, "SELECT gateway FROM networks WHERE driver = 'bridge' AND builtin = 0");
 
@@ -892,7 +897,7 @@ void dns__helper_sync(struct xnet *x)
 		sqlite3_finalize(st);
 	pid = helper_pid(x);
 	if (!ngw) {
-		/* No DNS network left: the helper exits when told (and we wait, so nothing lingers). */
+		/* No DNS network left: the helper is stopped and waited for, so nothing lingers. */
 		if (pid > 0)
 			dns__helper_stop(x);
 		return;
@@ -912,20 +917,15 @@ void dns__helper_sync(struct xnet *x)
 	 * Until it listens on every DNS address (a network was just created),
 	 * for a second at most, and not after it is gone (it logs why).
 	 */
-	for (int i = 0; i < ngw; i++) {
-		int t = 0;
+	for (int t = 0; t < 200 && not_listening(gws, ngw) >= 0 && (t < 20 || helper_pid(x) > 0); t++)
+		sleep_ms(5);
+	missing = not_listening(gws, ngw);
+	if (missing >= 0) {
+		char ip[16];
 
-		while (!listening(gws[i]) && t < 200 && (t < 20 || helper_pid(x) > 0)) {
-			sleep_ms(5);
-			t++;
-		}
-		if (!listening(gws[i])) {
-			char ip[16];
-
-			util__ip_str(gws[i], ip);
-			log_warn("the DNS helper does not listen on %s:53 (see its log): names of the network still "
-				 "resolve in the datapath, other names do not",
-				 ip);
-		}
+		util__ip_str(gws[missing], ip);
+		log_warn("the DNS helper does not listen on %s:53 (see its log): names of the network still "
+			 "resolve in the datapath, other names do not",
+			 ip);
 	}
 }
