@@ -8,14 +8,8 @@
 #            host's uplink address: TCP connections per second (wrk, one
 #            request per connection, against nginx) and 64-byte UDP packets
 #            per second: iperf3 -u -l 64 -b 0 (what one application socket
-#            gets through), and with BENCH_NAT_FLOOD=1 a flood from
-#            build/xnet-pktgen (256 flows, as fast as the generator goes)
-#            counted as IP packets received in the sandbox (what the datapath
-#            delivers). The flood is off by default: on this kernel most
-#            live frames redirected into the uplink veth at high rates are
-#            dropped by the host as "otherhost" (not addressed to it) even
-#            though their destination MAC is the device's; a run where that
-#            happens is reported as failed, never recorded.
+#            gets through; the datapath's own rate, 64-byte frames from
+#            build/xnet-pktgen at XDP, is bench/linerate.sh's "published").
 #            xnet vs "docker": iptables DNAT + conntrack, Docker's rules.
 #   host     a process on the host -> 127.0.0.1:published port: TCP
 #            throughput (iperf3) and connections per second (wrk).
@@ -27,6 +21,15 @@
 #            (iperf3) and connections per second (wrk against nginx).
 #            xnet vs "docker": iptables MASQUERADE.
 #
+# A reference side, "bridge", has no translation at all: the Linux bridge
+# without netfilter, the outside namespace routing the sandboxes' subnet
+# through the host, and every figure aimed at the sandbox's own address
+# (outside -> web:80, host -> web:80, cli -> outside with its own address).
+# It is what the kernel's own path costs with no NAT, no conntrack and no
+# proxy: where xnet merely matches it, a figure is bound by TCP and the
+# applications, not by translation (not a ceiling: xnet's redirects skip
+# the bridge and can pass it).
+#
 # Every side has the same shape: a host namespace, a bridge network with two
 # sandboxes ("web" runs nginx, and iperf3 servers on demand; "cli" is the
 # masquerade client) and an outside namespace joined to the host by one veth
@@ -36,13 +39,12 @@
 # Knobs (environment), besides those of bench/lib.sh (BENCH_T, BENCH_QUICK):
 #   BENCH_ROUNDS=N            rounds (default 5, quick 3)
 #   BENCH_NAT_SCENARIOS="outside host masq"
-#   BENCH_NAT_SIDES="xnet docker dnat"  (dnat is measured in "host" only;
-#                             xnet is skipped, with a warning, when build/xnet
-#                             is missing or cannot publish ports yet)
+#   BENCH_NAT_SIDES="xnet docker dnat bridge"  (dnat is measured in "host"
+#                             only; xnet is skipped, with a warning, when
+#                             build/xnet is missing or cannot publish ports yet)
 #   BENCH_NAT_FIGURES="..."   only these figures (default: all of the scenarios:
-#                             outside_conn outside_udp outside_flood host_tcp
-#                             host_conn masq_tcp masq_conn)
-#   BENCH_NAT_FLOOD=1         add the pktgen flood figure (outside_flood)
+#                             outside_conn outside_udp host_tcp host_conn
+#                             masq_tcp masq_conn)
 #   BENCH_WRK_CONNS=N         wrk connections (default 32)
 #   DOCKER_PROXY=PATH         docker-proxy binary (Debian: /usr/sbin/docker-proxy)
 #   BENCH_OUT=DIR             where nat.json / nat.md go (default: the work dir)
@@ -60,7 +62,7 @@ HAVE_CONNTRACK=0
 command -v conntrack >/dev/null && HAVE_CONNTRACK=1
 
 SCENARIOS=${BENCH_NAT_SCENARIOS:-outside host masq}
-SIDES=${BENCH_NAT_SIDES:-xnet docker dnat}
+SIDES=${BENCH_NAT_SIDES:-xnet docker dnat bridge}
 WRK_CONNS=${BENCH_WRK_CONNS:-32}
 OUT=${BENCH_OUT:-$BENCH_WORK}
 RAW=$BENCH_WORK/nat.tsv
@@ -127,10 +129,9 @@ uplink_up() {	# side up_prefix (e.g. 10.91.1)
 	ip -n "$h" link set up0 up
 	ip -n "$o" addr add "$up.2/24" dev eth0
 	ip -n "$o" link set eth0 up
-	# GRO on the host end gives the veth NAPI, as a real NIC has; it also
-	# lets xnet-pktgen's XDP live frames out of the outside end.
+	# GRO on the host end gives the veth NAPI, as a real NIC has.
 	ip netns exec "$h" ethtool -K up0 gro on >/dev/null 2>&1 ||
-		warn "ethtool -K up0 gro on failed in $h: UDP flood figure may fail"
+		warn "ethtool -K up0 gro on failed in $h"
 	SIDE_UP[$side]=$up
 	# Short connections from one client address: give them every port.
 	# Not in the host namespace: xnet takes its masquerade ports above
@@ -188,6 +189,46 @@ docker_side_up() {	# side pfx up_prefix
 	SIDE_OK[$side/masq]=1
 }
 
+# bridge: the reference without translation. The Linux bridge with no
+# netfilter at all (lib.sh's "bridge" side), the same sandboxes and servers,
+# the outside routing the sandboxes' subnet through the host's uplink address;
+# nothing is published, every client aims at the sandbox's own address.
+bridge_side_up() {	# pfx up_prefix
+	local sb
+	docker_up "$1" bridge web cli
+	for sb in web cli; do
+		ip netns exec "$BENCH_TAG-bridge-$sb" sysctl -qw net.ipv4.ip_local_port_range="1024 65000"
+	done
+	SIDE_WEB[bridge]=${SIDE_IP[bridge/web]}
+	uplink_up bridge "$2"
+	ip -n "$(out_ns bridge)" route add "$1.0/24" via "$2.1"
+	ip netns exec "$BENCH_TAG-bridge-web" nginx -c "$(nginx_conf bridge-web)" -g 'daemon off;' \
+		>"$BENCH_WORK/nginx-bridge-web.log" 2>&1 &
+	SIDE_OK[bridge/publish]=1
+	SIDE_OK[bridge/masq]=1
+}
+
+# Where a side's clients aim: the published port, or on the bridge side the
+# sandbox itself (no translation there).
+web_url() {	# side from (outside, host)
+	if [ "$1" = bridge ]; then
+		printf 'http://%s/\n' "${SIDE_WEB[bridge]}"
+	elif [ "$2" = outside ]; then
+		printf 'http://%s.1:%s/\n' "${SIDE_UP[$1]}" "$WEB_PORT"
+	else
+		printf 'http://127.0.0.1:%s/\n' "$WEB_PORT"
+	fi
+}
+perf_addr() {	# side from: iperf3's target address (the port is PERF_PORT everywhere)
+	if [ "$1" = bridge ]; then
+		printf '%s\n' "${SIDE_WEB[bridge]}"
+	elif [ "$2" = outside ]; then
+		printf '%s.1\n' "${SIDE_UP[$1]}"
+	else
+		printf '127.0.0.1\n'
+	fi
+}
+
 xnet_can_publish() { "$XNET" run --help 2>/dev/null | grep -q -- '--publish'; }
 
 # xnet: the CLI does everything: uplink, network, sandboxes, published ports.
@@ -231,17 +272,17 @@ side_check() {	# side
 	SIDE_OK[$side/outside]=0
 	SIDE_OK[$side/host]=0
 	if [ "${SIDE_OK[$side/publish]:-0}" = 1 ]; then
-		code=$(out_exec "$side" curl -s -m 3 -o /dev/null -w '%{http_code}' "http://$up.1:$WEB_PORT/" 2>/dev/null) || true
+		code=$(out_exec "$side" curl -s -m 3 -o /dev/null -w '%{http_code}' "$(web_url "$side" outside)" 2>/dev/null) || true
 		if [ "$code" = 200 ]; then
 			SIDE_OK[$side/outside]=1
 		else
-			warn "$side: outside -> $up.1:$WEB_PORT fails ($code): 'outside' skipped"
+			warn "$side: outside -> $(web_url "$side" outside) fails ($code): 'outside' skipped"
 		fi
-		code=$(host_exec "$side" curl -s -m 3 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$WEB_PORT/" 2>/dev/null) || true
+		code=$(host_exec "$side" curl -s -m 3 -o /dev/null -w '%{http_code}' "$(web_url "$side" host)" 2>/dev/null) || true
 		if [ "$code" = 200 ]; then
 			SIDE_OK[$side/host]=1
 		else
-			warn "$side: host -> 127.0.0.1:$WEB_PORT fails ($code): 'host' skipped"
+			warn "$side: host -> $(web_url "$side" host) fails ($code): 'host' skipped"
 		fi
 	fi
 	if [ "${SIDE_OK[$side/masq]:-0}" = 1 ]; then
@@ -315,46 +356,6 @@ perf_masq() {	# side out
 	return $rc
 }
 
-# IP packets the sandbox's namespace has received so far (/proc/net/snmp).
-sb_ip_in() {	# side sb
-	nat_sb_exec "$1" "$2" cat /proc/net/snmp 2>/dev/null |
-		awk '$1 == "Ip:" && !h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1; next }
-		     $1 == "Ip:" { print $c["InReceives"]; exit }'
-}
-
-# Frames the uplink dropped as not addressed to the host.
-up0_otherhost() {	# side
-	ip -n "${SIDE_HOST[$1]}" -s -s -j link show up0 2>/dev/null | "$PY" -c '
-import json, sys
-rx = json.load(sys.stdin)[0]["stats64"]["rx"]
-print(sum(v for k, v in rx.items() if "otherhost" in k))'
-}
-
-# A 64-byte UDP flood from the outside to the published port, 256 flows;
-# prints delivered packets/s (received in the web sandbox, which has no
-# listener on the port: the datapath's rate, not an application's).
-flood_published() {	# side out
-	local side=$1 out=$2 up=${SIDE_UP[$1]} mac t0 t1 n0 n1 o0 o1
-	mac=$(ip -n "${SIDE_HOST[$side]}" -o link show up0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
-	n0=$(sb_ip_in "$side" web)
-	o0=$(up0_otherhost "$side")
-	t0=$(now_ns)
-	out_exec "$side" timeout $((BENCH_T + 15)) "$PKTGEN" --dev eth0 --dst-mac "$mac" --dst-ip "$up.1" \
-		--src-ip "$up.2" --src-port 10000-10255 --dst-port "$PERF_PORT" --udp --size 64 \
-		--duration "$BENCH_T" --threads 1 >"$out" 2>&1 || return 1
-	sleep 0.2	# the last packets drain
-	t1=$(now_ns)
-	n1=$(sb_ip_in "$side" web)
-	o1=$(up0_otherhost "$side")
-	[ -n "$n0" ] && [ -n "$n1" ] && [ -n "$o0" ] && [ -n "$o1" ] || return 1
-	if [ "$o1" -gt "$o0" ]; then
-		warn "$side: $((o1 - o0)) flood frames dropped by up0 as otherhost: not a datapath figure"
-		return 1
-	fi
-	# The generator ran for BENCH_T of the t1 - t0 window; rate over its run time.
-	echo $(((n1 - n0) * 1000000000 / (t1 - t0 - 200000000)))
-}
-
 # Every run starts from an empty conntrack table on the iptables sides:
 # TIME_WAIT entries of earlier rounds (120 s) would otherwise pile up
 # towards nf_conntrack_max. This favours the baseline, never xnet.
@@ -368,14 +369,13 @@ measure() {	# round side figure
 	[ "${SIDE_OK[$side/$scen]:-0}" = 1 ] || return 0
 	ct_flush "$side"
 	case $fig in
-	outside_conn) wrk_run "$f.txt" "http://$up.1:$WEB_PORT/" out_exec "$side" &&
+	outside_conn) wrk_run "$f.txt" "$(web_url "$side" outside)" out_exec "$side" &&
 			v=$(parse_wrk "$f.txt") ;;
-	outside_udp)  perf_published "$side" "$f.json" "$up.1" out_exec "$side" -- -u -l 64 -b 0 &&
+	outside_udp)  perf_published "$side" "$f.json" "$(perf_addr "$side" outside)" out_exec "$side" -- -u -l 64 -b 0 &&
 			v=$(parse_iperf_udp "$f.json") ;;
-	outside_flood) flood_published "$side" "$f.txt" >"$f.pps" && v=$(cat "$f.pps") ;;
-	host_tcp)     perf_published "$side" "$f.json" 127.0.0.1 host_exec "$side" -- &&
+	host_tcp)     perf_published "$side" "$f.json" "$(perf_addr "$side" host)" host_exec "$side" -- &&
 			v=$(parse_iperf_tcp "$f.json") ;;
-	host_conn)    wrk_run "$f.txt" "http://127.0.0.1:$WEB_PORT/" host_exec "$side" &&
+	host_conn)    wrk_run "$f.txt" "$(web_url "$side" host)" host_exec "$side" &&
 			v=$(parse_wrk "$f.txt") ;;
 	masq_tcp)     perf_masq "$side" "$f.json" && v=$(parse_iperf_tcp "$f.json") ;;
 	masq_conn)    wrk_run "$f.txt" "http://$up.2/" nat_sb_exec "$side" cli &&
@@ -407,7 +407,8 @@ for side in "${order[@]}"; do
 	xnet)   xnet_side_up 10.90.0 10.91.$n ;;
 	docker) docker_side_up docker 10.92.0 10.91.$n ;;
 	dnat)   docker_side_up dnat 10.93.0 10.91.$n ;;
-	*) die "unknown side $side (xnet, docker, dnat)" ;;
+	bridge) bridge_side_up 10.94.0 10.91.$n ;;
+	*) die "unknown side $side (xnet, docker, dnat, bridge)" ;;
 	esac
 	n=$((n + 1))
 done
@@ -421,10 +422,7 @@ SIDE_OK[dnat/masq]=0
 figs=()
 for s in $SCENARIOS; do
 	case $s in
-	outside) figs+=(outside_conn outside_udp)
-		 if [ "${BENCH_NAT_FLOOD:-0}" = 1 ]; then
-			 if [ -x "$PKTGEN" ]; then figs+=(outside_flood); else warn "no $PKTGEN: UDP flood figure skipped (make build/xnet-pktgen)"; fi
-		 fi ;;
+	outside) figs+=(outside_conn outside_udp) ;;
 	host)    figs+=(host_tcp host_conn) ;;
 	masq)    figs+=(masq_tcp masq_conn) ;;
 	*) die "unknown scenario $s (outside, host, masq)" ;;
@@ -454,15 +452,15 @@ for line in open(raw):
     vals.setdefault(fig, {}).setdefault(side, []).append(float(v))
 # figure -> (label, unit, [(baseline side, target ratio)])
 FIGS = [
-    ("outside_conn", "outside -> published port, TCP connections", "conn/s", [("docker", 1.5)]),
-    ("outside_udp", "outside -> published port, UDP 64 B", "pkt/s", [("docker", 1.5)]),
-    ("outside_flood", "outside -> published port, UDP 64 B flood (pktgen), delivered", "pkt/s", [("docker", 1.5)]),
-    ("host_tcp", "host 127.0.0.1 -> published port, TCP throughput", "Gbit/s", [("docker", 3.0), ("dnat", None)]),
-    ("host_conn", "host 127.0.0.1 -> published port, TCP connections", "conn/s", [("docker", 3.0), ("dnat", None)]),
-    ("masq_tcp", "sandbox -> outside (masquerade), TCP throughput", "Gbit/s", [("docker", 1.25)]),
-    ("masq_conn", "sandbox -> outside (masquerade), TCP connections", "conn/s", [("docker", 1.25)]),
+    ("outside_conn", "outside -> published port, TCP connections", "conn/s", [("docker", 1.5), ("bridge", None)]),
+    ("outside_udp", "outside -> published port, UDP 64 B", "pkt/s", [("docker", 1.5), ("bridge", None)]),
+    ("host_tcp", "host 127.0.0.1 -> published port, TCP throughput", "Gbit/s", [("docker", 3.0), ("dnat", None), ("bridge", None)]),
+    ("host_conn", "host 127.0.0.1 -> published port, TCP connections", "conn/s", [("docker", 3.0), ("dnat", None), ("bridge", None)]),
+    ("masq_tcp", "sandbox -> outside (masquerade), TCP throughput", "Gbit/s", [("docker", 1.25), ("bridge", None)]),
+    ("masq_conn", "sandbox -> outside (masquerade), TCP connections", "conn/s", [("docker", 1.25), ("bridge", None)]),
 ]
-NAMES = {"docker": "docker (iptables DNAT/MASQUERADE, docker-proxy)", "dnat": "iptables DNAT, route_localnet"}
+NAMES = {"docker": "docker (iptables DNAT/MASQUERADE, docker-proxy)", "dnat": "iptables DNAT, route_localnet",
+         "bridge": "no NAT (reference): plain bridge, routed, no netfilter"}
 def fmt(x):
     return "%.2f" % x if x < 100 else "%.0f" % x
 report = {"rounds": rounds, "seconds": secs, "elapsed_s": int(elapsed), "figures": {}}
@@ -487,8 +485,28 @@ for fig, label, unit, bases in FIGS:
             NAMES.get(base, base),
             "%s (%s-%s)" % (fmt(b["median"]), fmt(b["min"]), fmt(b["max"])) if b else "n/a",
             "%.2fx" % ratio if ratio else "n/a", met))
+# The reference without translation against Docker, next to the target. Not
+# a ceiling (xnet's redirects skip the bridge and can pass it), but where
+# xnet only matches it, what is left of a target is not NAT's cost: it is
+# TCP's and the applications', which every side pays.
+bounds = []
+for fig, label, unit, bases in FIGS:
+    f = report["figures"].get(fig)
+    if not f:
+        continue
+    ref, dk = f["sides"].get("bridge"), f["sides"].get("docker")
+    target = next((t for b, t in bases if b == "docker"), None)
+    if ref and dk and dk["median"]:
+        r = ref["median"] / dk["median"]
+        f["no_nat_over_docker"] = r
+        bounds.append("%s: %.2fx%s" % (label, r, "" if target is None else " (target %.2fx)" % target))
 json.dump(report, open(os.path.join(out, "nat.json"), "w"), indent=1)
 text = "\n".join(md) + "\n\nmedians of %d rounds (min-max), %s s per run, sides interleaved\n" % (rounds, secs)
+if bounds:
+    text += ("\nNo translation at all (the reference: plain bridge, routed, no netfilter) against Docker: "
+             + "; ".join(bounds) + ". Not a ceiling for xnet, whose redirects skip the bridge; where xnet "
+             "only matches the reference, the rest of the time is TCP's and the applications' (nginx, wrk, "
+             "iperf3), which every side pays, not NAT's.\n")
 open(os.path.join(out, "nat.md"), "w").write(text)
 print(text)
 EOF

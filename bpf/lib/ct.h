@@ -253,12 +253,18 @@ static __always_inline __u8 ct_next_state(const struct xnet_ct_entry *e, const s
 	return CT_ST_KEEP;
 }
 
-/* A packet of @len bytes counts for entry @e: what every packet does, state change or not. */
+/*
+ * A packet of @len bytes counts for entry @e: what every packet does, state
+ * change or not. last_seen takes the coarse clock (the same monotonic time,
+ * as of the last tick): idle timeouts are seconds, and it spares every
+ * packet a clock read (~15-20 ns of uplink_xdp's ~110 under BPF_PROG_RUN
+ * here). nat.h's expiry check allows for a last_seen a tick ahead of "now".
+ */
 static __always_inline void ct_touch(struct xnet_ct_entry *e, __u32 len)
 {
 	__sync_fetch_and_add(&e->packets, 1);
 	__sync_fetch_and_add(&e->bytes, len);
-	e->last_seen = bpf_ktime_get_ns();
+	e->last_seen = bpf_ktime_get_coarse_ns();
 }
 
 /*
