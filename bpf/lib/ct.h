@@ -254,17 +254,24 @@ static __always_inline __u8 ct_next_state(const struct xnet_ct_entry *e, const s
 }
 
 /*
- * A packet of @len bytes counts for entry @e: what every packet does, state
- * change or not. last_seen takes the coarse clock (the same monotonic time,
- * as of the last tick): idle timeouts are seconds, and it spares every
- * packet a clock read (~15-20 ns of uplink_xdp's ~110 under BPF_PROG_RUN
- * here). nat.h's expiry check allows for a last_seen a tick ahead of "now".
+ * The clock of conntrack's last_seen, for every reader and writer: the
+ * coarse one (the same monotonic time, as of the last tick). Idle timeouts
+ * are seconds, and it spares every packet a full clock read (~15-20 ns of
+ * uplink_xdp's ~110 under BPF_PROG_RUN here). One clock for all, so that
+ * last_seen never moves back; nat.h's expiry check still allows for an
+ * entry written a moment ahead of its "now" (another CPU, or user space).
  */
+static __always_inline __u64 ct_now(void)
+{
+	return bpf_ktime_get_coarse_ns();
+}
+
+/* A packet of @len bytes counts for entry @e: what every packet does, state change or not. */
 static __always_inline void ct_touch(struct xnet_ct_entry *e, __u32 len)
 {
 	__sync_fetch_and_add(&e->packets, 1);
 	__sync_fetch_and_add(&e->bytes, len);
-	e->last_seen = bpf_ktime_get_coarse_ns();
+	e->last_seen = ct_now();
 }
 
 /*

@@ -100,7 +100,7 @@ static __always_inline int icmp_error_in(struct __sk_buff *ctx, const struct nat
 	addr = e->addr;
 	port = e->port;
 	ifindex = e->ifindex;
-	e->last_seen = bpf_ktime_get_ns();
+	e->last_seen = ct_now();
 	qport_off = ql4_off + (q.ip.protocol == IPPROTO_ICMP ? offsetof(struct icmp_hdr, id) : 0);
 
 	/* The quoted source port (or identifier). */

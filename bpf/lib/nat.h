@@ -187,7 +187,7 @@ static __always_inline int snat_create(const struct nat_tuple *t, const struct x
 				       __u32 ifindex, __u32 len, struct xnet_ct_entry *out)
 {
 	__u32 min = h->nat_port_min, max = h->nat_port_max, range, start, i;
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = ct_now();
 	struct xnet_ct_entry in, *won;
 	struct xnet_ct_key k;
 	__be16 port = 0;
@@ -242,7 +242,7 @@ static __always_inline void dnat_create(const struct nat_tuple *t, const struct 
 					__u32 out_flags, __u32 client_ifindex, __u32 len,
 					struct xnet_ct_entry *in)
 {
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = ct_now();
 	struct xnet_ct_entry out;
 	struct xnet_ct_key k;
 
