@@ -191,7 +191,8 @@ static __always_inline bool lxc_published_reply(struct __sk_buff *ctx, const str
 }
 
 /*
- * The way out, for a flow NAT already knows: a masqueraded one (SNAT) or
+ * The way out, for a flow NAT already knows: a masqueraded one (SNAT), a
+ * routed one of a network without masquerade (recorded, not translated) or
  * the answers of a published port to an outside client (DNAT). The source
  * is translated here and the frame is sent straight out of the uplink with
  * the next hop the host's FIB gives (bpf_fib_lookup: routes, rules and the
@@ -210,6 +211,7 @@ static __always_inline bool lxc_nat_out(struct __sk_buff *ctx, const struct iphd
 	const struct xnet_host *host = host_get();
 	struct bpf_fib_lookup fib = {};
 	struct xnet_ct_entry *e;
+	bool routed;
 	__be32 addr;
 	__be16 port;
 	long rc;
@@ -234,8 +236,10 @@ static __always_inline bool lxc_nat_out(struct __sk_buff *ctx, const struct iphd
 
 	addr = e->addr;
 	port = e->port;
+	routed = e->flags & XNET_CTF_ROUTED;	/* its own address: nothing to translate */
 	ct_account(e, &fl->k, &fl->t, ctx_len(ctx));
-	if (nat_rewrite(ctx, &fl->t, true, addr, port) || csum_dec_ttl(ctx, fl->t.ttl, fl->t.proto) ||
+	if ((!routed && nat_rewrite(ctx, &fl->t, true, addr, port)) ||
+	    csum_dec_ttl(ctx, fl->t.ttl, fl->t.proto) ||
 	    bpf_skb_store_bytes(ctx, 0, fib.dmac, ETH_ALEN, 0) ||
 	    bpf_skb_store_bytes(ctx, ETH_ALEN, fib.smac, ETH_ALEN, 0)) {
 		*verdict = drop(ctx, XNET_DROP_INVALID_L4);

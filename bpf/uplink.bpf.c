@@ -50,10 +50,35 @@ static __always_inline struct iphdr *up_ipv4(struct __sk_buff *ctx)
 /* ------------------------------------------------------------ egress */
 
 /*
+ * A new flow of a network without masquerade (Docker's
+ * enable_ip_masquerade=false): it leaves with the sandbox's own address,
+ * and the outside is expected to route the subnet back. It is recorded
+ * (routed_create) so that its answers get in: a sandbox address is
+ * otherwise closed to the wire (up_routed_in).
+ */
+static __always_inline int up_routed_new(struct __sk_buff *ctx, const struct nat_tuple *t)
+{
+	const struct xnet_dst_cache *ep;
+	struct xnet_dst_cache ep_tmp;
+
+	if (t->frag == NAT_FRAG_LATER)
+		return TC_ACT_OK;	/* its first fragment was recorded, or it goes unrecorded */
+	/* Only a question opens an ICMP flow; a stray echo reply has nothing to answer. */
+	if (t->proto == IPPROTO_ICMP && t->icmp_type != ICMP_ECHO_T)
+		return TC_ACT_OK;
+	/* The gateway address is in the subnet too: the host's own, not a sandbox's. */
+	ep = dst_by_ip(t->saddr, &ep_tmp);
+	if (!ep)
+		return TC_ACT_OK;
+	routed_create(t, ep->ifindex, ctx_len(ctx));
+	frag_record(t);
+	return TC_ACT_OK;
+}
+
+/*
  * A packet from a sandbox subnet that no flow knows yet. Masquerade when its
  * network asks for it, refuse it for --internal networks (lxc already does;
- * this is the last door out), route it unchanged otherwise (Docker without
- * masquerade: the outside is expected to route the subnet back).
+ * this is the last door out), route it unchanged otherwise (up_routed_new).
  */
 static __always_inline int up_snat_new(struct __sk_buff *ctx, struct nat_tuple *t, __u32 net_id)
 {
@@ -69,7 +94,7 @@ static __always_inline int up_snat_new(struct __sk_buff *ctx, struct nat_tuple *
 	if (net->flags & XNET_NET_INTERNAL)
 		return drop(ctx, XNET_DROP_INTERNAL);
 	if (!(net->flags & XNET_NET_MASQ))
-		return TC_ACT_OK;
+		return up_routed_new(ctx, t);
 	if (t->frag == NAT_FRAG_LATER)
 		return drop(ctx, XNET_DROP_FRAG_UNKNOWN);	/* its flow is gone */
 	/* Only a question opens an ICMP flow; a stray echo reply has nothing to answer. */
@@ -122,9 +147,12 @@ static __always_inline int up_egress(struct __sk_buff *ctx)
 	if (e) {
 		__be32 addr = e->addr;
 		__be16 port = e->port;
+		bool routed = e->flags & XNET_CTF_ROUTED;
 
 		ct_account(e, &k, &t, ctx_len(ctx));
 		frag_record(&t);
+		if (routed)
+			return TC_ACT_OK;	/* its own address: nothing to rewrite */
 		if (nat_rewrite(ctx, &t, true, addr, port))
 			return drop(ctx, XNET_DROP_INVALID_L4);
 		return TC_ACT_OK;
@@ -174,6 +202,49 @@ static __always_inline int up_dnat_new(struct __sk_buff *ctx, const struct nat_t
 	return up_forward(ctx, t, in.addr, in.port, in.ifindex);
 }
 
+/*
+ * From the wire to a sandbox address: only answers of flows that sandboxes
+ * of networks without masquerade opened (XNET_CTF_ROUTED), and ICMP errors
+ * about them, get in, untranslated, straight to the sandbox. Everything
+ * else is dropped: only published ports lead into sandboxes.
+ */
+static __always_inline int up_routed_in(struct __sk_buff *ctx, struct iphdr *iph)
+{
+	struct xnet_ct_entry *e;
+	struct nat_tuple t;
+	struct xnet_ct_key k;
+	__u32 ifindex;
+	__be32 addr;
+	int ret;
+
+	ret = tuple_parse(ctx, iph, &t);
+	if (ret < 0)
+		return drop(ctx, -ret);
+	if (ret == TUPLE_OTHER) {
+		if (t.proto == IPPROTO_ICMP && icmp_is_error(t.icmp_type)) {
+			ret = icmp_error_in(ctx, &t, true);
+			if (ret != NAT_CONTINUE)
+				return ret;
+		}
+		return drop(ctx, XNET_DROP_ROUTED_TO_SANDBOX);
+	}
+	if (ret == TUPLE_FRAG_UNKNOWN)
+		return drop(ctx, XNET_DROP_ROUTED_TO_SANDBOX);
+	e = ct_lookup(&t, XNET_CT_IN, &k);
+	if (!e || !(e->flags & XNET_CTF_ROUTED))
+		return drop(ctx, XNET_DROP_ROUTED_TO_SANDBOX);
+	/* The host forwards it, and answers time-exceeded, as for translated flows. */
+	if (t.ttl <= 1)
+		return TC_ACT_OK;
+	addr = e->addr;
+	ifindex = e->ifindex;
+	ct_account(e, &k, &t, ctx_len(ctx));
+	frag_record(&t);
+	if (csum_dec_ttl(ctx, t.ttl, t.proto))
+		return drop(ctx, XNET_DROP_INVALID_IP);
+	return nat_deliver(ctx, ifindex, addr);
+}
+
 static __always_inline int up_ingress(struct __sk_buff *ctx)
 {
 	const struct xnet_host *host;
@@ -191,12 +262,13 @@ static __always_inline int up_ingress(struct __sk_buff *ctx)
 	/*
 	 * Nothing from the wire may reach 127/8 (moby#45610: a neighbour routing
 	 * 127.0.0.1 to us must not reach a port published on 127.0.0.1), nor a
-	 * sandbox address: only published ports lead into sandboxes.
+	 * sandbox address, but for answers to what a sandbox without masquerade
+	 * sent: only published ports lead into sandboxes.
 	 */
 	if (unlikely(ipv4_is_loopback(daddr)))
 		return drop(ctx, XNET_DROP_LOOPBACK_WIRE);
 	if (unlikely(subnet_lookup(daddr) != NULL))
-		return drop(ctx, XNET_DROP_ROUTED_TO_SANDBOX);
+		return up_routed_in(ctx, iph);
 	host = host_get();
 	if (!host_addr_is(host, daddr, XNET_HA_LOCAL | XNET_HA_UPLINK))
 		return TC_ACT_OK;
@@ -213,7 +285,7 @@ static __always_inline int up_ingress(struct __sk_buff *ctx)
 		return TC_ACT_OK;
 	if (ret == TUPLE_OTHER) {
 		if (t.proto == IPPROTO_ICMP && icmp_is_error(t.icmp_type)) {
-			ret = icmp_error_in(ctx, &t);
+			ret = icmp_error_in(ctx, &t, false);
 			if (ret != NAT_CONTINUE)
 				return ret;
 		}

@@ -184,6 +184,9 @@ struct xnet_policy_key {
  *                (addr, port) and deliver to endpoint ifindex
  * A masqueraded flow (sandbox -> outside) creates OUT(orig) + IN(reply);
  * a published flow (client -> host port) creates IN(orig) + OUT(reply).
+ * A flow of a network without masquerade is recorded as a masqueraded one
+ * with XNET_CTF_ROUTED and its own address and port as the "translation":
+ * nothing is rewritten, but its IN entry lets the answers in.
  * ICMP echo uses the identifier as both ports (sport = dport = id).
  */
 struct xnet_ct_key {
@@ -213,6 +216,7 @@ struct xnet_ct_entry {
 #define XNET_CT_DNAT		2	/* published port: client -> sandbox */
 #define XNET_CTF_HAIRPIN	(1U << 0)	/* client is a local sandbox: deliver in lxc */
 #define XNET_CTF_SEEN_REPLY	(1U << 1)
+#define XNET_CTF_ROUTED		(1U << 2)	/* not translated: a network without masquerade */
 #define XNET_CT_ST_NEW		0
 #define XNET_CT_ST_ESTABLISHED	1
 #define XNET_CT_ST_CLOSING	2	/* FIN seen */

@@ -67,11 +67,15 @@ icmp_quote_flow(struct __sk_buff *ctx, const struct icmp_quote *q,
 }
 
 /*
- * An ICMP error to a host address (tuple @t, outer header only). Returns
- * the verdict when it is about one of our flows (translated and delivered
- * to the sandbox, TTL decremented), NAT_CONTINUE when it is not.
+ * An ICMP error to a host address (tuple @t, outer header only), or with
+ * @routed to a sandbox address. Returns the verdict when it is about one of
+ * our flows of that kind (translated flows to a host address, flows of
+ * networks without masquerade to the sandbox's own), translated and
+ * delivered to the sandbox, TTL decremented; NAT_CONTINUE when it is not.
+ * (A routed flow's "translation" is its own address and port: nothing
+ * changes but the TTL.)
  */
-static __always_inline int icmp_error_in(struct __sk_buff *ctx, const struct nat_tuple *t)
+static __always_inline int icmp_error_in(struct __sk_buff *ctx, const struct nat_tuple *t, bool routed)
 {
 	__u32 icsum_off = t->l4_off + offsetof(struct icmp_hdr, checksum);
 	__u32 qip_off = t->l4_off + sizeof(struct icmp_hdr);
@@ -94,7 +98,7 @@ static __always_inline int icmp_error_in(struct __sk_buff *ctx, const struct nat
 		return NAT_CONTINUE;
 	ql4_off = qip_off + (q.ip.ihl & 0xf) * 4;
 	e = icmp_quote_flow(ctx, &q, ql4_off, &k, &qport);
-	if (!e)
+	if (!e || !(e->flags & XNET_CTF_ROUTED) != !routed)
 		return NAT_CONTINUE;
 	/* Copy out: the entry may change under us, the packet must be consistent. */
 	addr = e->addr;

@@ -230,6 +230,29 @@ static __always_inline int snat_create(const struct nat_tuple *t, const struct x
 }
 
 /*
+ * A new flow of a network without masquerade, from the sandbox behind host
+ * veth @ifindex: it leaves with its own address (the outside is expected to
+ * route the subnet back), and is recorded only so that its answers may come
+ * in, untranslated: OUT(orig) and IN(reply), XNET_CTF_ROUTED, the sandbox's
+ * own address and port in both. Nothing is claimed (no port changes hands),
+ * so BPF_ANY: LRU tables make room.
+ */
+static __always_inline void routed_create(const struct nat_tuple *t, __u32 ifindex, __u32 len)
+{
+	__u64 now = ct_now();
+	struct xnet_ct_entry e;
+	struct xnet_ct_key k;
+
+	ct_entry_init(&e, t->saddr, t->sport, XNET_CT_SNAT, ifindex, XNET_CTF_ROUTED, now, 0, len);
+	ct_key(&k, t->daddr, t->saddr, t->dport, t->sport, t->proto, XNET_CT_IN);
+	bpf_map_update_elem(&xnet_ct, &k, &e, BPF_ANY);
+
+	ct_entry_init(&e, t->saddr, t->sport, XNET_CT_SNAT, 0, XNET_CTF_ROUTED, now, 1, len);
+	ct_key(&k, t->saddr, t->daddr, t->sport, t->dport, t->proto, XNET_CT_OUT);
+	bpf_map_update_elem(&xnet_ct, &k, &e, BPF_ANY);
+}
+
+/*
  * A new flow to published binding @pub: IN (as it arrives) -> the backend,
  * OUT (the backend's answer) -> back to the address and port the client
  * used. The client's own address is kept: the server sees who called.

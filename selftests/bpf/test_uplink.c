@@ -400,6 +400,78 @@ static void test_snat_not_masqueraded(void)
 	dropped(env.eg_fd, &internal, XNET_DROP_INTERNAL);
 }
 
+/*
+ * A network without masquerade: its flows leave as they are, recorded
+ * (XNET_CTF_ROUTED, its own address and port), and their answers, and ICMP
+ * errors about them, come back in to the sandbox's own address; nothing else
+ * sent to that address does.
+ */
+static void test_routed_answers(void)
+{
+	struct pkt out = OUT_FRAME(.saddr = IP_E, .daddr = IP_REMOTE, .proto = IPPROTO_TCP, .sport = 45000,
+				   .dport = 443, .tcp_flags = TH_SYN);
+	struct pkt ack = OUT_FRAME(.saddr = IP_E, .daddr = IP_REMOTE, .proto = IPPROTO_TCP, .sport = 45000,
+				   .dport = 443, .tcp_flags = TH_ACK, .payload = 10);
+	struct pkt ans = IN_FRAME(.saddr = IP_REMOTE, .daddr = IP_E, .proto = IPPROTO_TCP, .sport = 443,
+				  .dport = 45000, .tcp_flags = TH_SYN | TH_ACK, .payload = 4);
+	struct pkt want = frame(MAC_E, MAC_GW3, (struct pkt_ip){ .saddr = IP_REMOTE, .daddr = IP_E,
+				.proto = IPPROTO_TCP, .sport = 443, .dport = 45000, .tcp_flags = TH_SYN | TH_ACK,
+				.payload = 4, .ttl = 63 });
+	struct pkt stranger = IN_FRAME(.saddr = IP_REMOTE, .daddr = IP_E, .proto = IPPROTO_TCP, .sport = 443,
+				       .dport = 45001, .tcp_flags = TH_SYN);
+	struct pkt other = IN_FRAME(.saddr = IP_CLIENT, .daddr = IP_E, .proto = IPPROTO_TCP, .sport = 443,
+				    .dport = 45000, .tcp_flags = TH_SYN | TH_ACK);
+	struct pkt unknown = OUT_FRAME(.saddr = IP_E, .daddr = IP_REMOTE, .proto = IPPROTO_TCP, .sport = 45001,
+				       .dport = 443, .tcp_flags = TH_SYN);
+	struct pkt err, err_want, err_other, err_host;
+	struct xnet_ct_entry e;
+	struct fx_result r;
+
+	passes_untouched(env.eg_fd, &out);
+	if (ASSERT_TRUE(ct_get(IP_E, IP_REMOTE, 45000, 443, IPPROTO_TCP, XNET_CT_OUT, &e), "OUT entry")) {
+		ASSERT_EQ(e.flags & XNET_CTF_ROUTED, XNET_CTF_ROUTED, "OUT: routed");
+		ASSERT_EQ(e.addr, IP_E, "OUT addr: its own");
+		ASSERT_EQ(ntohs(e.port), 45000, "OUT port: its own");
+	}
+	if (ASSERT_TRUE(ct_get(IP_REMOTE, IP_E, 443, 45000, IPPROTO_TCP, XNET_CT_IN, &e), "IN entry")) {
+		ASSERT_EQ(e.flags & XNET_CTF_ROUTED, XNET_CTF_ROUTED, "IN: routed");
+		ASSERT_EQ(e.ifindex, fx_ifindex(DEV_E), "IN: the sandbox's host veth");
+	}
+	/* The answer: straight into the sandbox, nothing changed but TTL and MACs. */
+	if (run(env.in_fd, &ans, &r)) {
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_E);
+		fx_check_drops(&r, XNET_DROP_NONE, 0);
+		fx_check_frame(&r, &want);
+	}
+	if (ct_get(IP_REMOTE, IP_E, 443, 45000, IPPROTO_TCP, XNET_CT_IN, &e))
+		ASSERT_EQ(e.state, XNET_CT_ST_ESTABLISHED, "answered: established");
+	/* The flow's next packet still leaves untouched. */
+	passes_untouched(env.eg_fd, &ack);
+	/* Another port, another remote: no flow of theirs, closed. */
+	dropped(env.in_fd, &stranger, XNET_DROP_ROUTED_TO_SANDBOX);
+	dropped(env.in_fd, &other, XNET_DROP_ROUTED_TO_SANDBOX);
+
+	/* Fragmentation needed about the flow reaches the sandbox, quote and all. */
+	err = IN_FRAME(.saddr = IP_ROUTER, .daddr = IP_E, .proto = IPPROTO_ICMP, .icmp_type = 3, .icmp_code = 4,
+		       .quote = out.data + IP_OFF, .quote_len = 28);
+	err_want = frame(MAC_E, MAC_GW3, (struct pkt_ip){ .saddr = IP_ROUTER, .daddr = IP_E,
+			 .proto = IPPROTO_ICMP, .icmp_type = 3, .icmp_code = 4, .quote = out.data + IP_OFF,
+			 .quote_len = 28, .ttl = 63 });
+	if (run(env.in_fd, &err, &r)) {
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_E);
+		fx_check_drops(&r, XNET_DROP_NONE, 0);
+		fx_check_frame(&r, &err_want);
+	}
+	/* About a flow we never saw: closed. */
+	err_other = IN_FRAME(.saddr = IP_ROUTER, .daddr = IP_E, .proto = IPPROTO_ICMP, .icmp_type = 3,
+			     .icmp_code = 4, .quote = unknown.data + IP_OFF, .quote_len = 28);
+	dropped(env.in_fd, &err_other, XNET_DROP_ROUTED_TO_SANDBOX);
+	/* About the routed flow but sent to the host's address: not the flow's address, the host's. */
+	err_host = IN_FRAME(.saddr = IP_ROUTER, .daddr = FX_UPLINK_IP, .proto = IPPROTO_ICMP, .icmp_type = 3,
+			    .icmp_code = 4, .quote = out.data + IP_OFF, .quote_len = 28);
+	passes_untouched(env.in_fd, &err_host);
+}
+
 /* A published TCP port: client kept, backend reached, its answer leaves as the published address. */
 static void test_dnat_tcp(void)
 {
@@ -698,6 +770,7 @@ static const struct {
 	{ "snat_icmp_echo", test_snat_icmp_echo },
 	{ "snat_collision_and_exhaustion", test_snat_collision_and_exhaustion },
 	{ "snat_not_masqueraded", test_snat_not_masqueraded },
+	{ "routed_answers", test_routed_answers },
 	{ "dnat_tcp", test_dnat_tcp },
 	{ "dnat_udp_and_addresses", test_dnat_udp_and_addresses },
 	{ "ingress_host_traffic", test_ingress_host_traffic },

@@ -225,7 +225,7 @@ test_policy() {
 }
 
 test_egress_masquerade() {
-	local out srv1 srv2
+	local out srv1 srv2 e2ip before after
 	need_cmd curl
 	nat_servers
 	ip netns exec "${P}o" python3 "$XT_TMP/whoami.py" 8081 >/dev/null 2>&1 &
@@ -240,10 +240,27 @@ test_egress_masquerade() {
 	assert_match "$out" "^$XT_UP_HOST:[0-9]+$" "outside sees the host's address"
 	out=$(sx e1 python3 "$XT_TMP/udpask.py" "$XT_UP_OUT" 9999 hi) || fail "UDP from a sandbox to outside"
 	assert_match "$out" "^hi from $XT_UP_HOST:[0-9]+ reply-from $XT_UP_OUT:9999$" "UDP masquerade"
-	# A network without masquerade is routed with its own addresses: the outside has no way back.
+	# A network without masquerade leaves with its own addresses: without a
+	# route back the outside cannot answer; with one, the answers (and only
+	# they) get in, as Docker's conntrack rules let them.
 	xok network create --subnet 10.90.0.0/24 -o com.docker.network.bridge.enable_ip_masquerade=false nomasq
-	run_d e2 nomasq
+	# (-p: a sandbox with published ports sends the later packets of its
+	# flows out of lxc itself, the way the masqueraded ones go.)
+	run_d e2 nomasq -p 8089:80
 	ping_fails e2 "$XT_UP_OUT"
+	ip -n "${P}o" route add 10.90.0.0/24 via "$XT_UP_HOST" || fail "outside: route to 10.90.0.0/24"
+	ping_ok e2 "$XT_UP_OUT"
+	e2ip=$(ipof e2 nomasq)
+	out=$(get sx e2 "http://$XT_UP_OUT:8081/") || fail "TCP from a sandbox without masquerade: $out"
+	assert_match "$out" "^$e2ip:[0-9]+$" "outside sees the sandbox's own address"
+	out=$(sx e2 python3 "$XT_TMP/udpask.py" "$XT_UP_OUT" 9999 hi) || fail "UDP from a sandbox without masquerade"
+	assert_match "$out" "^hi from $e2ip:[0-9]+ reply-from $XT_UP_OUT:9999$" "UDP answered, untranslated"
+	# Routed or not, nobody outside opens a connection to a sandbox address.
+	web w2 nomasq
+	before=$(drops routed-to-sandbox)
+	get ox "http://$(ipof w2 nomasq)/" >/dev/null && fail "outside reached a sandbox address directly"
+	after=$(drops routed-to-sandbox)
+	[ "$after" -gt "$before" ] || fail "drop counter routed-to-sandbox did not grow ($before -> $after)"
 	# Internal networks reach nothing outside.
 	xok network create --internal --subnet 10.91.0.0/24 inet
 	run_d e3 inet
