@@ -407,6 +407,21 @@ parse_sockperf() {	# "tps p99_usec" (tps = round trips per second; p99 of the fu
 	EOF
 }
 
+# uplink_pair HOSTNS OUTNS UP: an uplink, a veth pair between HOSTNS (up0,
+# UP.1/24) and a new namespace OUTNS (eth0, UP.2/24), with GRO on at up0:
+# that gives the veth NAPI, as a real NIC has, which XDP frames sent from
+# the outside end need. Fails (after creating it all) when GRO cannot be set.
+uplink_pair() {
+	local h=$1 o=$2 up=$3
+	netns_add "$o"
+	ip -n "$h" link add up0 type veth peer name eth0 netns "$o"
+	ip -n "$h" addr add "$up.1/24" dev up0
+	ip -n "$h" link set up0 up
+	ip -n "$o" addr add "$up.2/24" dev eth0
+	ip -n "$o" link set eth0 up
+	ip netns exec "$h" ethtool -K up0 gro on >/dev/null 2>&1
+}
+
 # ---------------------------------------------------------------- xnet-pktgen runs
 
 # tc_sink_start NSFILE FILE [sink options...]: xnet-pktgen's tc sink on eth0

@@ -179,13 +179,7 @@ s2s_prepare() {	# side
 published_prepare() {	# side up_prefix
 	local side=$1 up=$2 k=published/$1 h=${SIDE_HOST[$1]} o="$BENCH_TAG-$1-out" lg="$BENCH_WORK/published-up.$1.log"
 	local s2 m_out m_up web=s2
-	netns_add "$o"
-	ip -n "$h" link add up0 type veth peer name eth0 netns "$o"
-	ip -n "$h" addr add "$up.1/24" dev up0
-	ip -n "$h" link set up0 up
-	ip -n "$o" addr add "$up.2/24" dev eth0
-	ip -n "$o" link set eth0 up
-	ip netns exec "$h" ethtool -K up0 gro on >/dev/null 2>&1 ||
+	uplink_pair "$h" "$o" "$up" ||
 		{ warn "$k: ethtool -K up0 gro on failed: side skipped"; return 1; }
 	case $side in
 	xnet)

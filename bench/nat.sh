@@ -123,15 +123,7 @@ nginx_conf() {	# name -> prints the config path
 uplink_up() {	# side up_prefix (e.g. 10.91.1)
 	local side=$1 up=$2 h=${SIDE_HOST[$1]} o
 	o=$(out_ns "$side")
-	netns_add "$o"
-	ip -n "$h" link add up0 type veth peer name eth0 netns "$o"
-	ip -n "$h" addr add "$up.1/24" dev up0
-	ip -n "$h" link set up0 up
-	ip -n "$o" addr add "$up.2/24" dev eth0
-	ip -n "$o" link set eth0 up
-	# GRO on the host end gives the veth NAPI, as a real NIC has.
-	ip netns exec "$h" ethtool -K up0 gro on >/dev/null 2>&1 ||
-		warn "ethtool -K up0 gro on failed in $h"
+	uplink_pair "$h" "$o" "$up" || warn "ethtool -K up0 gro on failed in $h"
 	SIDE_UP[$side]=$up
 	# Short connections from one client address: give them every port.
 	# Not in the host namespace: xnet takes its masquerade ports above
