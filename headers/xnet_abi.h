@@ -208,7 +208,7 @@ struct xnet_ct_entry {
 	__u8 state;		/* XNET_CT_ST_* (TCP), NEW/ESTABLISHED for others */
 	__u32 ifindex;		/* IN: endpoint host veth to deliver to; OUT: 0 */
 	__u32 flags;		/* XNET_CTF_* */
-	__u64 last_seen;	/* bpf_ktime_get_ns() of the last packet */
+	__u64 last_seen;	/* ct_now() (coarse monotonic ns) of the last packet */
 	__u64 packets;
 	__u64 bytes;
 };
