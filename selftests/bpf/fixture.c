@@ -501,36 +501,48 @@ int fx_reuse_pins(struct bpf_object *obj)
 	return 0;
 }
 
-bool fx_run_ctx(int prog_fd, struct bpf_object *obj, void *ctx, __u32 ctx_size, const struct pkt *in,
-		struct fx_result *res)
+bool fx_run_buf(int prog_fd, struct bpf_object *obj, void *ctx, __u32 ctx_size, const void *in,
+		__u32 in_len, void *out, __u32 *out_len, int *verdict, struct xnet_st_record *rec,
+		struct xnet_drop_counter drops[XNET_DROP_MAX])
 {
 	struct xnet_drop_counter before[XNET_DROP_MAX];
 	int rec_fd = fx_map_fd(obj, XNET_ST_MAP_NAME);
 	__u32 zero = 0;
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = in->data,
-		.data_size_in = in->len,
+		.data_in = in,
+		.data_size_in = in_len,
+		.data_out = out,
+		.data_size_out = *out_len,
 		.ctx_in = ctx,
 		.ctx_size_in = ctx_size,
 	);
 
-	memset(res, 0, sizeof(*res));
-	opts.data_out = res->out.data;
-	opts.data_size_out = sizeof(res->out.data);
+	memset(rec, 0, sizeof(*rec));
+	*verdict = 0;
+	*out_len = 0;
 	if (!ASSERT_OK(rec_fd < 0 ? rec_fd : 0, "selftest record map") ||
-	    !ASSERT_OK(bpf_map_update_elem(rec_fd, &zero, &res->rec, BPF_ANY) ? -errno : 0, "reset record") ||
+	    !ASSERT_OK(bpf_map_update_elem(rec_fd, &zero, rec, BPF_ANY) ? -errno : 0, "reset record") ||
 	    !ASSERT_OK(fx_read_drops(obj, before), "read drops") ||
 	    !ASSERT_OK(bpf_prog_test_run_opts(prog_fd, &opts) ? -errno : 0, "BPF_PROG_RUN") ||
-	    !ASSERT_OK(fx_read_drops(obj, res->drops), "read drops") ||
-	    !ASSERT_OK(bpf_map_lookup_elem(rec_fd, &zero, &res->rec) ? -errno : 0, "read record"))
+	    !ASSERT_OK(fx_read_drops(obj, drops), "read drops") ||
+	    !ASSERT_OK(bpf_map_lookup_elem(rec_fd, &zero, rec) ? -errno : 0, "read record"))
 		return false;
 	for (int r = 0; r < XNET_DROP_MAX; r++) {
-		res->drops[r].packets -= before[r].packets;
-		res->drops[r].bytes -= before[r].bytes;
+		drops[r].packets -= before[r].packets;
+		drops[r].bytes -= before[r].bytes;
 	}
-	res->verdict = opts.retval;
-	res->out.len = opts.data_size_out;
+	*verdict = opts.retval;
+	*out_len = opts.data_size_out;
 	return true;
+}
+
+bool fx_run_ctx(int prog_fd, struct bpf_object *obj, void *ctx, __u32 ctx_size, const struct pkt *in,
+		struct fx_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->out.len = sizeof(res->out.data);
+	return fx_run_buf(prog_fd, obj, ctx, ctx_size, in->data, in->len, res->out.data, &res->out.len,
+			  &res->verdict, &res->rec, res->drops);
 }
 
 bool fx_run_pkt(int prog_fd, struct bpf_object *obj, enum fx_dev dev, enum fx_dev ingress,

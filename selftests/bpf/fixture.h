@@ -160,12 +160,21 @@ struct fx_result {
 	struct xnet_drop_counter drops[XNET_DROP_MAX];	/* moved by this run */
 };
 
-/* Run on device dev (ingress: the device it entered the host on, DEV_NONE: none). */
-/* One BPF_PROG_RUN of prog_fd on in with the given context (__sk_buff, xdp_md). */
+/*
+ * One BPF_PROG_RUN of prog_fd on in_len bytes at in with the given context
+ * (__sk_buff, xdp_md): the frame as the program left it into out (*out_len:
+ * its room before, its length after), the verdict, the selftest record and
+ * the drop counters this run moved. For frames of any size; fx_run_ctx is
+ * the same for pkt.h's.
+ */
+bool fx_run_buf(int prog_fd, struct bpf_object *obj, void *ctx, __u32 ctx_size, const void *in,
+		__u32 in_len, void *out, __u32 *out_len, int *verdict, struct xnet_st_record *rec,
+		struct xnet_drop_counter drops[XNET_DROP_MAX]);
 bool fx_run_ctx(int prog_fd, struct bpf_object *obj, void *ctx, __u32 ctx_size, const struct pkt *in,
 		struct fx_result *res);
 /* Delete every entry of a hash map (keys up to 64 bytes). */
 void fx_map_clear(int fd, size_t key_size);
+/* Run on device dev (ingress: the device it entered the host on, DEV_NONE: none). */
 bool fx_run_pkt(int prog_fd, struct bpf_object *obj, enum fx_dev dev, enum fx_dev ingress,
 		const struct pkt *in, struct fx_result *res);
 /* Exactly reason moved, by one packet of len bytes (XNET_DROP_NONE: nothing moved). */

@@ -547,29 +547,13 @@ struct dres {
 
 static bool run(enum fx_dev dev, const struct dframe *in, struct dres *r)
 {
-	struct xnet_drop_counter before[XNET_DROP_MAX];
 	struct __sk_buff skb = { .ifindex = fx_ifindex(dev) };
-	int rec_fd = fx_map_fd(env.obj, XNET_ST_MAP_NAME);
-	__u32 zero = 0;
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in->d, .data_size_in = in->len, .ctx_in = &skb,
-		    .ctx_size_in = sizeof(skb));
 
 	memset(r, 0, sizeof(*r));
-	opts.data_out = r->out.d;
-	opts.data_size_out = sizeof(r->out.d);
-	if (!ASSERT_OK(rec_fd < 0 ? rec_fd : 0, "selftest record map") ||
-	    !ASSERT_OK(bpf_map_update_elem(rec_fd, &zero, &r->rec, BPF_ANY) ? -errno : 0, "reset record") ||
-	    !ASSERT_OK(fx_read_drops(env.obj, before), "read drops") ||
-	    !ASSERT_OK(bpf_prog_test_run_opts(env.prog, &opts) ? -errno : 0, "BPF_PROG_RUN") ||
-	    !ASSERT_OK(fx_read_drops(env.obj, r->drops), "read drops") ||
-	    !ASSERT_OK(bpf_map_lookup_elem(rec_fd, &zero, &r->rec) ? -errno : 0, "read record"))
+	r->out.len = sizeof(r->out.d);
+	if (!fx_run_buf(env.prog, env.obj, &skb, sizeof(skb), in->d, in->len, r->out.d, &r->out.len,
+			&r->verdict, &r->rec, r->drops))
 		return false;
-	for (int i = 0; i < XNET_DROP_MAX; i++) {
-		r->drops[i].packets -= before[i].packets;
-		r->drops[i].bytes -= before[i].bytes;
-	}
-	r->verdict = opts.retval;
-	r->out.len = opts.data_size_out;
 	if (env.cached)
 		ASSERT_TRUE(r->rec.cache_hits & XNET_ST_HIT_SRC, "source answered from xnet_ifcache");
 	return true;
