@@ -58,6 +58,7 @@
 #include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <ldns/ldns.h>
 #include "xnet_abi.h"
 #include "xnet_cache.h"
 #include "lxc.skel.h"
@@ -356,30 +357,26 @@ static __u16 fold(__u32 s)
  */
 static unsigned build_dns_query(__u8 *f, const char *name)
 {
-	__u8 *ip = f + 14, *udp = ip + 20, *dns = udp + 8, *q = dns + 12;
-	unsigned n = 0, len;
+	__u8 *ip = f + 14, *udp = ip + 20, *dns = udp + 8, *wire = NULL;
+	ldns_pkt *q = NULL;
+	size_t n = 0;
+	unsigned len;
 	__u16 c;
 
 	memset(f, 0, 128);
 	memcpy(f, mac_gw, 6);
 	memcpy(f + 6, mac_a, 6);
 	f[12] = 0x08;
-	dns[0] = 0x4a; dns[1] = 0x11;	/* id */
-	dns[2] = 0x01;			/* RD */
-	dns[5] = 1;			/* qdcount */
-	for (const char *p = name; *p; ) {
-		const char *dot = strchr(p, '.');
-		unsigned l = dot ? (unsigned)(dot - p) : strlen(p);
-
-		q[n++] = l;
-		memcpy(q + n, p, l);
-		n += l;
-		p += l + (dot ? 1 : 0);
+	if (ldns_pkt_query_new_frm_str(&q, name, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, LDNS_RD) != LDNS_STATUS_OK ||
+	    (ldns_pkt_set_id(q, 0x4a11), ldns_pkt2wire(&wire, q, &n)) != LDNS_STATUS_OK ||
+	    n > 128 - (unsigned)(dns - f)) {
+		fprintf(stderr, "bench_progrun: cannot build a query for %s\n", name);
+		exit(1);
 	}
-	q[n++] = 0;
-	q[n + 1] = 1;			/* A */
-	q[n + 3] = 1;			/* IN */
-	len = 8 + 12 + n + 4;
+	memcpy(dns, wire, n);
+	free(wire);
+	ldns_pkt_free(q);
+	len = 8 + (unsigned)n;
 	ip[0] = 0x45;
 	ip[2] = (20 + len) >> 8;
 	ip[3] = (20 + len) & 0xff;
@@ -412,7 +409,7 @@ static int setup_dns(struct lxc *skel)
 	__u32 net_id = NET_ID, ifindex = IF_A;
 	int err;
 
-	key.name[0] = strlen(DNS_HIT);
+	key.name[0] = strlen(DNS_HIT);	/* one label */
 	memcpy(key.name + 1, DNS_HIT, strlen(DNS_HIT));
 	err = bpf_map__lookup_elem(skel->maps.xnet_networks, &net_id, 4, &net, sizeof(net), 0);
 	err = err ?: bpf_map__lookup_elem(skel->maps.xnet_endpoints, &ifindex, 4, &a, sizeof(a), 0);

@@ -38,6 +38,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <json-c/json.h>
+#include <ldns/ldns.h>
 #include "datapath.h"
 #include "dns.h"
 #include "dns_helper.h"
@@ -288,36 +289,24 @@ bool dns__network_has_dns(const struct network *n)
 }
 
 /*
- * Text to the map's key form: wire format, ASCII lowercased. A trailing dot
- * is allowed. 0, or -1 when it cannot be a DNS name (empty label, label over
- * 63 bytes, name over 255): such a name is simply not resolvable.
+ * Text to the map's key form: wire format (ldns, as the helper reads
+ * questions), ASCII lowercased. A trailing dot is allowed. 0, or -1 when it
+ * cannot be a DNS name (empty, an empty label, a label over 63 bytes, a name
+ * over 255): such a name is simply not resolvable.
  */
 static int name_wire(const char *text, __u8 out[XNET_DNS_NAME_LEN])
 {
-	size_t len = strlen(text), pos = 0;
+	ldns_rdf *d = *text && strcmp(text, ".") ? ldns_dname_new_frm_str(text) : NULL;
+	int err = -1;
 
 	memset(out, 0, XNET_DNS_NAME_LEN);
-	if (len && text[len - 1] == '.')
-		len--;
-	if (!len)
-		return -1;
-	for (size_t i = 0; i < len;) {
-		size_t l = 0;
-
-		while (i + l < len && text[i + l] != '.')
-			l++;
-		if (!l || l > 63 || pos + 1 + l + 1 > 255)
-			return -1;
-		out[pos++] = (__u8)l;
-		for (size_t k = 0; k < l; k++) {
-			char ch = text[i + k];
-
-			out[pos++] = (__u8)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
-		}
-		i += l + 1;
+	if (d && ldns_rdf_size(d) > 1 && ldns_rdf_size(d) < XNET_DNS_NAME_LEN) {
+		ldns_dname2canonical(d);
+		memcpy(out, ldns_rdf_data(d), ldns_rdf_size(d));
+		err = 0;
 	}
-	out[pos] = 0;
-	return 0;
+	ldns_rdf_deep_free(d);
+	return err;
 }
 
 /* The name forms of an endpoint: sandbox name, hostname, short ID, aliases (deduplicated later). */
