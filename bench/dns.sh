@@ -592,18 +592,10 @@ if [[ " $SCENARIOS " == *" flood "* ]]; then
 fi
 
 # BPF_PROG_RUN: ns per answered query, when bench_progrun knows --dns.
-PROGRUN=$REPO/build/bench_progrun
-: >"$BENCH_WORK/progrun_dns.json"
 if [ "${BENCH_DNS_PROGRUN:-1}" = 1 ]; then
-	make -C "$REPO" -s build/bench_progrun >"$BENCH_WORK/progrun.build.log" 2>&1 ||
-		warn "make build/bench_progrun failed (see $BENCH_WORK/progrun.build.log): using what is there"
-	if [ -x "$PROGRUN" ] && "$PROGRUN" --help 2>&1 | grep -q -- '--dns'; then
-		log "running build/bench_progrun --json --dns"
-		"$PROGRUN" --json --dns >"$BENCH_WORK/progrun_dns.json" 2>"$BENCH_WORK/progrun_dns.err" ||
-			{ warn "bench_progrun --dns failed (see $BENCH_WORK/progrun_dns.err)"; : >"$BENCH_WORK/progrun_dns.json"; }
-	else
-		warn "build/bench_progrun has no --dns: BPF_PROG_RUN figure skipped"
-	fi
+	progrun_json progrun_dns --dns || true
+else
+	: >"$BENCH_WORK/progrun_dns.json"
 fi
 # ---------------------------------------------------------------- report
 mkdir -p "$OUT"

@@ -422,6 +422,26 @@ uplink_pair() {
 	ip netns exec "$h" ethtool -K up0 gro on >/dev/null 2>&1
 }
 
+# progrun_json NAME [bench_progrun options...]: build build/bench_progrun if
+# needed and run it with --json into $BENCH_WORK/NAME.json (stderr NAME.err);
+# the file is left empty, with a warning, when it cannot run.
+progrun_json() {
+	local name=$1 out="$BENCH_WORK/$1.json" bin="$REPO/build/bench_progrun"
+	shift
+	: >"$out"
+	make -C "$REPO" -s build/bench_progrun >"$BENCH_WORK/$name.build.log" 2>&1 ||
+		warn "make build/bench_progrun failed (see $BENCH_WORK/$name.build.log): using what is there"
+	if [ ! -x "$bin" ]; then
+		warn "build/bench_progrun is missing: no BPF_PROG_RUN figures"
+		return 1
+	fi
+	log "running build/bench_progrun --json $*"
+	"$bin" --json "$@" >"$out" 2>"$BENCH_WORK/$name.err" && return 0
+	warn "bench_progrun $* failed (see $BENCH_WORK/$name.err)"
+	: >"$out"
+	return 1
+}
+
 # ---------------------------------------------------------------- xnet-pktgen runs
 
 # tc_sink_start NSFILE FILE [sink options...]: xnet-pktgen's tc sink on eth0

@@ -341,14 +341,10 @@ bench_cleanup_now
 
 # ---------------------------------------------------------------- per-program cost
 # After the traffic, so that it runs on a quiet machine.
-PROGRUN=$REPO/build/bench_progrun
-: >"$BENCH_WORK/progrun.json"
 if [ "${BENCH_LINERATE_PROGRUN:-1}" = 1 ]; then
-	make -C "$REPO" -s build/bench_progrun >"$BENCH_WORK/progrun.build.log" 2>&1 ||
-		warn "make build/bench_progrun failed (see $BENCH_WORK/progrun.build.log): using what is there"
-	log "running build/bench_progrun --json --uplink --dns"
-	"$PROGRUN" --json --uplink --dns >"$BENCH_WORK/progrun.json" 2>"$BENCH_WORK/progrun.err" ||
-		{ warn "bench_progrun failed (see $BENCH_WORK/progrun.err): no per-program table"; : >"$BENCH_WORK/progrun.json"; }
+	progrun_json progrun --uplink --dns || true
+else
+	: >"$BENCH_WORK/progrun.json"
 fi
 
 # ---------------------------------------------------------------- report

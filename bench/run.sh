@@ -128,18 +128,8 @@ if [ "${BENCH_LINERATE:-1}" = 1 ]; then
 fi
 
 # ---------------------------------------------------------------- forwarding program vs floor
-PROGRUN=$REPO/build/bench_progrun
 if [ "${BENCH_PROGRUN:-1}" = 1 ]; then
-	if [ ! -x "$PROGRUN" ] && grep -q 'bench_progrun' "$REPO/Makefile" 2>/dev/null; then
-		make -C "$REPO" -s build/bench_progrun >"$BENCH_WORK/progrun.build.log" 2>&1 || true
-	fi
-	if [ -x "$PROGRUN" ]; then
-		log "running build/bench_progrun --json"
-		"$PROGRUN" --json >"$BENCH_WORK/progrun.json" 2>"$BENCH_WORK/progrun.err" ||
-			warn "bench_progrun failed (see $BENCH_WORK/progrun.err)"
-	else
-		warn "build/bench_progrun not built: forwarding-program figure skipped"
-	fi
+	progrun_json progrun || true
 fi
 
 # ---------------------------------------------------------------- scale
