@@ -12,8 +12,10 @@
  * Port publishing without the host in the way (lib/nat.h):
  *  - hairpin: a sandbox calling a published port on a host address is
  *    translated here and handed straight to the backend, keeping its own
- *    address; the backend's answers (endpoints with XNET_EP_PUBLISHED) are
- *    translated back here and handed straight to the caller.
+ *    address (calling its own published port, it gets the host address it
+ *    called as its source); the backend's answers (endpoints with
+ *    XNET_EP_PUBLISHED) are translated back here and handed straight to the
+ *    caller.
  *  - --internal networks stop here: nothing beyond their own subnet.
  *
  * Embedded DNS (lib/dns.h): A queries to the gateway's port 53 are answered
@@ -80,9 +82,9 @@ static __always_inline int lxc_arp(struct __sk_buff *ctx, struct cursor *c, stru
  * Hairpin: a sandbox calling a host address (the gateway's included, not
  * loopback). Known flow (IN) or a new one to a published port: the
  * destination becomes the backend and the frame goes straight to it, with
- * the caller's address kept. Not handled: everything else (the host's
- * own services, ping). Another network's backend is fine: that is what
- * publishing is for.
+ * the caller's address kept, unless the caller is the backend itself
+ * (self_create). Not handled: everything else (the host's own services,
+ * ping). Another network's backend is fine: that is what publishing is for.
  *
  * Returns true with *verdict set when the frame was handled. (A bool apart
  * from the verdict: the verifier must see that the caller's packet pointers
@@ -121,17 +123,22 @@ static __always_inline bool lxc_hairpin(struct __sk_buff *ctx, const struct iphd
 			return false;
 		}
 		pub = pub_lookup(t.daddr, t.dport, t.proto);
-		/*
-		 * A sandbox calling its own published port would receive its own
-		 * address as source, which its stack drops as martian; that needs
-		 * a source translation this datapath does not do yet.
-		 */
-		if (!pub || pub->ifindex == ctx_ifindex(ctx))
+		if (!pub)
 			return false;
-		dnat_create(&t, pub, XNET_CTF_HAIRPIN, ctx_ifindex(ctx), ctx_len(ctx), &in);
+		if (pub->ifindex != ctx_ifindex(ctx)) {
+			dnat_create(&t, pub, XNET_CTF_HAIRPIN, ctx_ifindex(ctx), ctx_len(ctx), &in);
+		} else {
+			/* Its own published port: the source is translated too (self_create). */
+			ret = self_create(&t, pub, host, ctx_ifindex(ctx), ctx_len(ctx), &in);
+			if (ret < 0) {
+				*verdict = drop(ctx, -ret);
+				return true;
+			}
+		}
 	}
 	frag_record(&t);
-	if (nat_rewrite(ctx, &t, false, in.addr, in.port))
+	if (nat_rewrite(ctx, &t, false, in.addr, in.port) ||
+	    ((in.flags & XNET_CTF_SELF) && nat_rewrite(ctx, &t, true, t.daddr, in.peer_port)))
 		*verdict = drop(ctx, XNET_DROP_INVALID_L4);
 	else
 		*verdict = nat_deliver(ctx, in.ifindex, in.addr);
@@ -172,21 +179,26 @@ static __always_inline bool lxc_published_reply(struct __sk_buff *ctx, const str
 						struct lxc_flow *fl, int *verdict)
 {
 	struct xnet_ct_entry *e = lxc_flow_out(ctx, iph, fl);
-	__be32 addr;
-	__be16 port;
+	__be16 port, peer_port;
 	__u32 ifindex;
+	__be32 addr;
+	bool self;
 
 	if (!e || !(e->flags & XNET_CTF_HAIRPIN))
 		return false;
 	addr = e->addr;
 	port = e->port;
 	ifindex = e->ifindex;
+	self = e->flags & XNET_CTF_SELF;
+	peer_port = e->peer_port;
 	ct_account(e, &fl->k, &fl->t, ctx_len(ctx));
 	frag_record(&fl->t);
-	if (nat_rewrite(ctx, &fl->t, true, addr, port))
+	/* To itself (XNET_CTF_SELF): the destination goes back to its own address and port. */
+	if (nat_rewrite(ctx, &fl->t, true, addr, port) ||
+	    (self && nat_rewrite(ctx, &fl->t, false, fl->t.saddr, peer_port)))
 		*verdict = drop(ctx, XNET_DROP_INVALID_L4);
 	else
-		*verdict = nat_deliver(ctx, ifindex, fl->t.daddr);
+		*verdict = nat_deliver(ctx, ifindex, self ? fl->t.saddr : fl->t.daddr);
 	return true;
 }
 

@@ -188,6 +188,13 @@ struct xnet_policy_key {
  * with XNET_CTF_ROUTED and its own address and port as the "translation":
  * nothing is rewritten, but its IN entry lets the answers in.
  * ICMP echo uses the identifier as both ports (sport = dport = id).
+ * A sandbox calling its own published port (XNET_CTF_SELF, with
+ * XNET_CTF_HAIRPIN) is translated both ways, or its stack would see its own
+ * address as the source: the caller's (A, sp) -> (H, P) becomes
+ * (H, np) -> (A, p), H the host address it called, p the backend port.
+ *   IN  {A, H, sp, P}  -> (A, p),  peer_port np: the source becomes (H, np)
+ *   OUT {A, H, p, np}  -> (H, P),  peer_port sp: the destination becomes (A, sp)
+ * np is claimed with the OUT entry: sp when free, else one of the NAT ports.
  */
 struct xnet_ct_key {
 	__be32 saddr;
@@ -207,7 +214,8 @@ struct xnet_ct_entry {
 	__u8 kind;		/* XNET_CT_SNAT / XNET_CT_DNAT */
 	__u8 state;		/* XNET_CT_ST_* (TCP), NEW/ESTABLISHED for others */
 	__u32 ifindex;		/* IN: endpoint host veth to deliver to; OUT: 0 */
-	__u32 flags;		/* XNET_CTF_* */
+	__u16 flags;		/* XNET_CTF_* */
+	__be16 peer_port;	/* XNET_CTF_SELF: the other side's translated port (see above) */
 	__u64 last_seen;	/* ct_now() (coarse monotonic ns) of the last packet */
 	__u64 packets;
 	__u64 bytes;
@@ -217,6 +225,7 @@ struct xnet_ct_entry {
 #define XNET_CTF_HAIRPIN	(1U << 0)	/* client is a local sandbox: deliver in lxc */
 #define XNET_CTF_SEEN_REPLY	(1U << 1)
 #define XNET_CTF_ROUTED		(1U << 2)	/* not translated: a network without masquerade */
+#define XNET_CTF_SELF		(1U << 3)	/* hairpin to the caller's own published port */
 #define XNET_CT_ST_NEW		0
 #define XNET_CT_ST_ESTABLISHED	1
 #define XNET_CT_ST_CLOSING	2	/* FIN seen */

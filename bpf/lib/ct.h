@@ -210,16 +210,29 @@ static __always_inline struct xnet_ct_entry *ct_lookup(const struct nat_tuple *t
  *   IN  {s, d, sp, dp} -> (a, p): the answer leaves as OUT {a, s, p, sp}
  *   OUT {s, d, sp, dp} -> (a, p): the answer arrives as IN {d, a, dp, p}
  * (ICMP echo: both ports are the identifier, p on the other side.)
+ * A sandbox calling its own published port (XNET_CTF_SELF, peer port q):
+ *   IN  {A, H, sp, P} -> (A, p): OUT {A, H, p, q}
+ *   OUT {A, H, p, np} -> (H, P): IN  {A, H, q, P}
  */
-static __always_inline void ct_partner_key(struct xnet_ct_key *pk, const struct xnet_ct_key *k,
-					   const struct xnet_ct_entry *e)
+static __always_inline void ct_partner_key_of(struct xnet_ct_key *pk, const struct xnet_ct_key *k,
+					      const struct xnet_ct_entry *e, bool self)
 {
-	if (k->dir == XNET_CT_IN)
+	if (self)
+		ct_key(pk, k->saddr, k->daddr, k->dir == XNET_CT_IN ? e->port : e->peer_port,
+		       k->dir == XNET_CT_IN ? e->peer_port : e->port, k->proto,
+		       k->dir == XNET_CT_IN ? XNET_CT_OUT : XNET_CT_IN);
+	else if (k->dir == XNET_CT_IN)
 		ct_key(pk, e->addr, k->saddr, e->port, k->sport, k->proto, XNET_CT_OUT);
 	else
 		ct_key(pk, k->daddr, e->addr, k->dport, e->port, k->proto, XNET_CT_IN);
 	if (k->proto == IPPROTO_ICMP)	/* the identifier is both "ports" */
 		pk->sport = pk->dport = e->port;
+}
+
+static __always_inline void ct_partner_key(struct xnet_ct_key *pk, const struct xnet_ct_key *k,
+					   const struct xnet_ct_entry *e)
+{
+	ct_partner_key_of(pk, k, e, e->flags & XNET_CTF_SELF);
 }
 
 /* Does a packet hitting (dir, kind) travel against the flow's first packet? */

@@ -8,6 +8,7 @@
  *   policy_denies()     the admin's rules for published ports (DOCKER-USER)
  *   snat_create()       a new masqueraded flow: pick and claim a source port
  *   dnat_create()       a new published flow (from the wire or a hairpin)
+ *   self_create()       a sandbox calling its own published port
  *   nat_rewrite()       apply one translation to the packet
  *   nat_deliver()       hand a translated packet straight to its sandbox
  */
@@ -116,6 +117,7 @@ static __always_inline void ct_entry_init(struct xnet_ct_entry *e, __be32 addr, 
 	e->state = XNET_CT_ST_NEW;
 	e->ifindex = ifindex;
 	e->flags = flags;
+	e->peer_port = 0;
 	e->last_seen = now;
 	e->packets = packets;
 	e->bytes = packets ? len : 0;
@@ -154,21 +156,25 @@ static __always_inline bool ct_expired(const struct xnet_ct_entry *e, __u8 proto
 }
 
 /*
- * Port @k (an IN entry) is held by an older flow: if that flow is over,
- * take it away (its OUT entry too) and try to claim the port again. Two
- * CPUs doing this for one port race on the BPF_NOEXIST insert; one wins.
+ * The key @k that entry @e is to be claimed under is held by an older flow
+ * of the same kind (@self: both XNET_CTF_SELF, a constant, so that the
+ * verifier walks one shape of partner key per probing loop): if that flow is
+ * over, take it away (its partner entry too) and try to claim the key again.
+ * Two CPUs doing this for one key race on the BPF_NOEXIST insert; one wins.
  */
-static __always_inline bool snat_reclaim(struct xnet_ct_key *k, const struct xnet_ct_entry *in, __u64 now)
+static __always_inline bool ct_reclaim(struct xnet_ct_key *k, const struct xnet_ct_entry *e, bool self,
+				       __u64 now)
 {
 	struct xnet_ct_entry *old = bpf_map_lookup_elem(&xnet_ct, k);
 	struct xnet_ct_key pk;
 
-	if (!old || old->kind != XNET_CT_SNAT || !ct_expired(old, k->proto, now))
+	if (!old || old->kind != e->kind || !(old->flags & XNET_CTF_SELF) != !self ||
+	    !ct_expired(old, k->proto, now))
 		return false;
-	ct_partner_key(&pk, k, old);
+	ct_partner_key_of(&pk, k, old, self);
 	bpf_map_delete_elem(&xnet_ct, &pk);
 	bpf_map_delete_elem(&xnet_ct, k);
-	return !bpf_map_update_elem(&xnet_ct, k, in, BPF_NOEXIST);
+	return !bpf_map_update_elem(&xnet_ct, k, e, BPF_NOEXIST);
 }
 
 /*
@@ -177,7 +183,7 @@ static __always_inline bool snat_reclaim(struct xnet_ct_key *k, const struct xne
  * by inserting the reply's IN entry with BPF_NOEXIST, so two flows to the
  * same remote (address, port) never share one, while flows to different
  * remotes may (as Linux's NAT does); a port whose flow is over (ct_expired)
- * is taken back. Ports published on the uplink address
+ * is taken back (ct_reclaim). Ports published on the uplink address
  * are skipped: their IN entries would shadow the published binding. The OUT
  * entry goes in last; losing that race to another CPU handling the same
  * flow means giving our port back and using the winner's.
@@ -206,7 +212,7 @@ static __always_inline int snat_create(const struct nat_tuple *t, const struct x
 		/* The answer: remote -> (uplink_ip, cand); ICMP echo: the identifier both ways. */
 		ct_key(&k, t->daddr, h->uplink_ip, t->proto == IPPROTO_ICMP ? cand : t->dport, cand,
 		       t->proto, XNET_CT_IN);
-		if (!bpf_map_update_elem(&xnet_ct, &k, &in, BPF_NOEXIST) || snat_reclaim(&k, &in, now)) {
+		if (!bpf_map_update_elem(&xnet_ct, &k, &in, BPF_NOEXIST) || ct_reclaim(&k, &in, false, now)) {
 			port = cand;
 			break;
 		}
@@ -276,6 +282,65 @@ static __always_inline void dnat_create(const struct nat_tuple *t, const struct 
 	ct_entry_init(&out, t->daddr, t->dport, XNET_CT_DNAT, client_ifindex, out_flags, now, 0, len);
 	ct_key(&k, pub->backend_ip, t->saddr, pub->backend_port, t->sport, t->proto, XNET_CT_OUT);
 	bpf_map_update_elem(&xnet_ct, &k, &out, BPF_ANY);
+}
+
+/*
+ * A sandbox calling its own published port @pub: the backend would see its
+ * own address as the source and drop the packet as martian, so the source
+ * becomes the host address it called, H, with a port np (headers/xnet_abi.h,
+ * XNET_CTF_SELF). np is claimed by inserting the OUT entry (the backend's
+ * answer {A, H, p, np}) with BPF_NOEXIST: the caller's own port when free,
+ * as Linux's NAT keeps it, else one of the NAT ports (a flow ended long
+ * enough ago gives its port back). Ports published on H are skipped: the
+ * caller's packets to them are looked up as OUT first (lxc_published_reply).
+ * The IN entry goes in last; losing that race to another CPU handling the
+ * same flow means giving np back and using the winner's entry.
+ * 0 with *in set, or -XNET_DROP_NAT_EXHAUSTED.
+ */
+static __always_inline int self_create(const struct nat_tuple *t, const struct xnet_pub *pub,
+				       const struct xnet_host *h, __u32 ifindex, __u32 len,
+				       struct xnet_ct_entry *in)
+{
+	__u32 min = h ? h->nat_port_min : 0, max = h ? h->nat_port_max : 0, range = 0, start = 0, i;
+	__u32 flags = XNET_CTF_HAIRPIN | XNET_CTF_SELF;
+	struct xnet_ct_entry out, *won;
+	__u64 now = ct_now();
+	struct xnet_ct_key k;
+	__be16 port = 0;
+
+	if (min && min <= max) {
+		range = max - min + 1;
+		start = nat_hash(t) % range;
+	}
+	ct_entry_init(&out, t->daddr, t->dport, XNET_CT_DNAT, ifindex, flags, now, 0, len);
+	out.peer_port = t->sport;
+	for (i = 0; i <= XNET_NAT_PROBES && i <= range; i++) {
+		__be16 cand = i ? bpf_htons((__u16)(min + (start + i - 1) % range)) : t->sport;
+
+		if (pub_lookup(t->daddr, cand, t->proto))
+			continue;
+		ct_key(&k, pub->backend_ip, t->daddr, pub->backend_port, cand, t->proto, XNET_CT_OUT);
+		if (!bpf_map_update_elem(&xnet_ct, &k, &out, BPF_NOEXIST) || ct_reclaim(&k, &out, true, now)) {
+			port = cand;
+			break;
+		}
+	}
+	if (!port)
+		return -XNET_DROP_NAT_EXHAUSTED;
+
+	ct_entry_init(in, pub->backend_ip, pub->backend_port, XNET_CT_DNAT, pub->ifindex, flags, now, 1, len);
+	in->peer_port = port;
+	ct_key(&k, t->saddr, t->daddr, t->sport, t->dport, t->proto, XNET_CT_IN);
+	if (!bpf_map_update_elem(&xnet_ct, &k, in, BPF_NOEXIST))
+		return 0;
+
+	won = bpf_map_lookup_elem(&xnet_ct, &k);
+	ct_key(&k, pub->backend_ip, t->daddr, pub->backend_port, port, t->proto, XNET_CT_OUT);
+	bpf_map_delete_elem(&xnet_ct, &k);
+	if (!won)
+		return -XNET_DROP_NAT_EXHAUSTED;
+	*in = *won;
+	return 0;
 }
 
 /*

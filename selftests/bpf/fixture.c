@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/if_packet.h>
@@ -551,6 +552,14 @@ bool fx_run_pkt(int prog_fd, struct bpf_object *obj, enum fx_dev dev, enum fx_de
 	struct __sk_buff skb = { .ifindex = fx_ifindex(dev), .ingress_ifindex = fx_ifindex(ingress) };
 
 	return fx_run_ctx(prog_fd, obj, &skb, sizeof(skb), in, res);
+}
+
+__u64 fx_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
 void fx_map_clear(int fd, size_t key_size)

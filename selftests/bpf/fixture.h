@@ -185,5 +185,7 @@ bool fx_check_redirect(const struct fx_result *res, enum xnet_st_kind kind, enum
 bool fx_check_frame(const struct fx_result *res, const struct pkt *want);
 /* fd of obj's map called name, or -ENOENT. */
 int fx_map_fd(struct bpf_object *obj, const char *name);
+/* Now on the programs' clock (CLOCK_MONOTONIC: bpf_ktime_get_ns, and conntrack's coarse one). */
+__u64 fx_now_ns(void);
 
 #endif /* XNET_TEST_FIXTURE_H */

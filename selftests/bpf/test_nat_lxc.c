@@ -166,6 +166,129 @@ static void test_hairpin_other_network(void)
 	hairpin(DEV_D, MAC_D, IP_D, MAC_GW2, FX_UPLINK_IP, MAC_GW1);
 }
 
+static bool ct_get_self(__be32 h, __u16 sp, __u16 dp, __u8 dir, struct xnet_ct_entry *e)
+{
+	return ASSERT_TRUE(ct_get(IP_B, h, sp, dp, dir, e), dir == XNET_CT_IN ? "IN entry" : "OUT entry") &
+	       ASSERT_EQ(e->flags & (XNET_CTF_HAIRPIN | XNET_CTF_SELF), XNET_CTF_HAIRPIN | XNET_CTF_SELF, "self") &
+	       ASSERT_EQ(e->ifindex, fx_ifindex(DEV_B), "delivered to itself");
+}
+
+/*
+ * The backend B calls its own published port on host address @h from port
+ * @sport: it must receive the call from (h, np), not from its own address,
+ * and the answer must come back from (h, @hport) to its own port. np is
+ * @sport when @np is 0, else it is read from the IN entry and must lie in
+ * the NAT range. Returns np, 0 on failure.
+ */
+static __u16 self_call(__be32 h, __u16 sport, __u16 hport, bool nat_port)
+{
+	struct pkt in = TCP_FROM(MAC_B, MAC_GW1, .saddr = IP_B, .daddr = h, .sport = sport, .dport = hport,
+				 .tcp_flags = TH_SYN, .payload = 3);
+	struct xnet_ct_entry e;
+	struct fx_result r;
+	struct pkt want;
+	__u16 np;
+
+	if (!run(DEV_B, &in, &r) || !fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B) ||
+	    !fx_check_drops(&r, XNET_DROP_NONE, 0) || !ct_get_self(h, sport, hport, XNET_CT_IN, &e))
+		return 0;
+	np = ntohs(e.peer_port);
+	ASSERT_EQ(e.addr, IP_B, "IN: to the backend");
+	ASSERT_EQ(ntohs(e.port), 80, "IN: backend port");
+	if (nat_port)
+		ASSERT_TRUE(np >= 40000 && np <= 40099, "IN: a NAT port, the caller's is taken");
+	else
+		ASSERT_EQ(np, sport, "IN: the caller's port kept");
+	want = TCP_FROM(MAC_GW1, MAC_B, .saddr = h, .daddr = IP_B, .sport = np, .dport = 80,
+			.tcp_flags = TH_SYN, .payload = 3);
+	fx_check_frame(&r, &want);
+	if (!ct_get_self(h, 80, np, XNET_CT_OUT, &e))
+		return 0;
+	ASSERT_EQ(e.addr, h, "OUT: from the address called");
+	ASSERT_EQ(ntohs(e.port), hport, "OUT: from the port called");
+	ASSERT_EQ(ntohs(e.peer_port), sport, "OUT: back to the caller's port");
+
+	/* The answer, back to the caller, from the address and port it called. */
+	in = TCP_FROM(MAC_B, MAC_GW1, .saddr = IP_B, .daddr = h, .sport = 80, .dport = np,
+		      .tcp_flags = TH_SYN | TH_ACK);
+	want = TCP_FROM(MAC_GW1, MAC_B, .saddr = h, .daddr = IP_B, .sport = hport, .dport = sport,
+			.tcp_flags = TH_SYN | TH_ACK);
+	if (!run(DEV_B, &in, &r))
+		return 0;
+	fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
+	fx_check_frame(&r, &want);
+	ct_get(IP_B, h, sport, hport, XNET_CT_IN, &e);
+	ASSERT_EQ(e.state, XNET_CT_ST_ESTABLISHED, "IN established (partner found)");
+	ct_get(IP_B, h, 80, np, XNET_CT_OUT, &e);
+	ASSERT_EQ(e.state, XNET_CT_ST_ESTABLISHED, "OUT established");
+
+	/* The caller's next segment finds the flow. */
+	in = TCP_FROM(MAC_B, MAC_GW1, .saddr = IP_B, .daddr = h, .sport = sport, .dport = hport,
+		      .tcp_flags = TH_ACK, .payload = 10);
+	want = TCP_FROM(MAC_GW1, MAC_B, .saddr = h, .daddr = IP_B, .sport = np, .dport = 80,
+			.tcp_flags = TH_ACK, .payload = 10);
+	if (run(DEV_B, &in, &r)) {
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
+		fx_check_frame(&r, &want);
+	}
+	return np;
+}
+
+/*
+ * A backend calling its own published port (XNET_CTF_SELF): both sides
+ * translated. From one port to two published ports of the same backend
+ * port, the second call cannot keep the caller's port (the backend would
+ * see one tuple twice) and gets a NAT port. With every candidate taken by
+ * live flows: dropped, counted.
+ */
+static void test_hairpin_self(void)
+{
+	const struct xnet_pub_key k2 = { .host_ip = 0, .port = htons(8081), .proto = IPPROTO_TCP };
+	const struct xnet_pub pub = { .backend_ip = IP_B, .backend_port = htons(80), .ifindex = fx_ifindex(DEV_B),
+				      .net_id = NET1 };
+	struct xnet_host h = { .uplink_ifindex = fx_ifindex(DEV_UP), .uplink_ip = FX_UPLINK_IP,
+			       .nat_port_min = 40000, .nat_port_max = 40000 };
+	struct xnet_ct_entry live = { .addr = FX_UPLINK_IP, .port = htons(8081), .kind = XNET_CT_DNAT,
+				      .flags = XNET_CTF_HAIRPIN | XNET_CTF_SELF, .peer_port = htons(1) };
+	struct xnet_ct_key k = { .saddr = IP_B, .daddr = FX_UPLINK_IP, .sport = htons(80), .proto = IPPROTO_TCP,
+				 .dir = XNET_CT_OUT };
+	struct pkt in = TCP_FROM(MAC_B, MAC_GW1, .saddr = IP_B, .daddr = FX_UPLINK_IP, .sport = 50001,
+				 .dport = 8081, .tcp_flags = TH_SYN);
+	struct fx_result r;
+	__u32 zero = 0;
+	__u16 np;
+
+	if (!ASSERT_OK(bpf_map_update_elem(env.published, &k2, &pub, BPF_ANY) ? -errno : 0, "publish 8081"))
+		return;
+	self_call(FX_UPLINK_IP, 50000, 8080, false);
+	np = self_call(FX_UPLINK_IP, 50000, 8081, true);
+	ASSERT_NEQ(np, 50000, "second call: another port");
+	/* The gateway's address is another H: the caller's port is free there. */
+	self_call(IP_GW1, 50000, 8080, false);
+
+	/* One NAT port, it and the caller's port held by live flows: NAT_EXHAUSTED. */
+	live.last_seen = fx_now_ns();
+	ASSERT_OK(bpf_map_update_elem(env.host, &zero, &h, BPF_ANY) ? -errno : 0, "one NAT port");
+	k.dport = htons(50001);
+	ASSERT_OK(bpf_map_update_elem(env.ct, &k, &live, BPF_ANY) ? -errno : 0, "caller's port taken");
+	k.dport = htons(40000);
+	ASSERT_OK(bpf_map_update_elem(env.ct, &k, &live, BPF_ANY) ? -errno : 0, "NAT port taken");
+	if (run(DEV_B, &in, &r))
+		fx_check_drops(&r, XNET_DROP_NAT_EXHAUSTED, in.len);
+	ASSERT_FALSE(ct_get(IP_B, FX_UPLINK_IP, 50001, 8081, XNET_CT_IN, &live), "no IN entry left behind");
+	/* A flow ended long ago gives its port back. */
+	live.last_seen = 1;
+	live.state = XNET_CT_ST_CLOSED;
+	ASSERT_OK(bpf_map_update_elem(env.ct, &k, &live, BPF_ANY) ? -errno : 0, "NAT port of an old flow");
+	if (run(DEV_B, &in, &r)) {
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
+		ASSERT_TRUE(ct_get(IP_B, FX_UPLINK_IP, 50001, 8081, XNET_CT_IN, &live) &&
+			    ntohs(live.peer_port) == 40000, "the old flow's port reused");
+	}
+	bpf_map_delete_elem(env.published, &k2);
+	env_setup();
+}
+
 /* What is not a hairpin flow goes the normal way, untouched. */
 static void test_not_hairpin(void)
 {
@@ -178,8 +301,6 @@ static void test_not_hairpin(void)
 				  .tcp_flags = TH_SYN);
 	struct pkt mid = TCP_FROM(MAC_A, MAC_GW1, .saddr = IP_A, .daddr = FX_UPLINK_IP, .sport = 2, .dport = 8080,
 				  .tcp_flags = TH_ACK);
-	struct pkt self = TCP_FROM(MAC_B, MAC_GW1, .saddr = IP_B, .daddr = FX_UPLINK_IP, .sport = 3,
-				   .dport = 8080, .tcp_flags = TH_SYN);
 	struct pkt peer = TCP_FROM(MAC_B, MAC_A, .saddr = IP_B, .daddr = IP_A, .sport = 80, .dport = 4);
 	struct fx_result r;
 
@@ -189,8 +310,6 @@ static void test_not_hairpin(void)
 	/* The host's own service, and a segment of no known flow. */
 	to_host(DEV_A, DEV_GW1, &ssh);
 	to_host(DEV_A, DEV_GW1, &mid);
-	/* A backend calling its own published port is not translated (yet). */
-	to_host(DEV_B, DEV_GW1, &self);
 	/* A published endpoint's ordinary traffic to a peer. */
 	if (run(DEV_B, &peer, &r)) {
 		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_A);
@@ -265,6 +384,7 @@ static const struct {
 	{ "hairpin_same_network", test_hairpin_same_network },
 	{ "hairpin_gateway_address", test_hairpin_gateway_address },
 	{ "hairpin_other_network", test_hairpin_other_network },
+	{ "hairpin_self", test_hairpin_self },
 	{ "not_hairpin", test_not_hairpin },
 	{ "nat_out_fast_path", test_nat_out_fast_path },
 	{ "internal", test_internal },

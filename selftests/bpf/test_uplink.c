@@ -10,7 +10,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <time.h>
 #include <linux/in.h>
 #include <bpf/bpf.h>
 #include "test_progs.h"
@@ -320,15 +319,6 @@ static void test_snat_icmp_echo(void)
 	ASSERT_EQ(e.state, XNET_CT_ST_ESTABLISHED, "echo reply: OUT established");
 }
 
-/* bpf_ktime_get_ns()'s clock. */
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
-}
-
 /*
  * Ports held by other flows to the same remote, or published, are skipped;
  * none left: a counted drop; a port whose flow is over is taken back.
@@ -340,7 +330,7 @@ static void test_snat_collision_and_exhaustion(void)
 	struct xnet_ct_key old_out = { .saddr = IP_C, .daddr = IP_REMOTE, .sport = htons(1), .dport = htons(53),
 				       .proto = IPPROTO_UDP, .dir = XNET_CT_OUT };
 	struct xnet_ct_entry taken = { .addr = IP_C, .port = htons(1), .kind = XNET_CT_SNAT,
-				       .last_seen = mono_ns() };
+				       .last_seen = fx_now_ns() };
 	struct xnet_ct_entry e;
 	struct xnet_pub_key pk = { .port = htons(41001), .proto = IPPROTO_UDP };
 	struct pkt in;
@@ -357,7 +347,7 @@ static void test_snat_collision_and_exhaustion(void)
 	dropped(env.eg_fd, &in, XNET_DROP_NAT_EXHAUSTED);
 
 	/* The flow on 41000 has been idle past the UDP timeout: its port goes to the next flow. */
-	taken.last_seen = mono_ns() - 31ULL * 1000000000ULL;
+	taken.last_seen = fx_now_ns() - 31ULL * 1000000000ULL;
 	ASSERT_OK(bpf_map_update_elem(env.ct, &k, &taken, BPF_ANY) ? -errno : 0, "age 41000");
 	ASSERT_OK(bpf_map_update_elem(env.ct, &old_out, &(struct xnet_ct_entry){ .addr = FX_UPLINK_IP,
 		  .port = htons(41000), .kind = XNET_CT_SNAT }, BPF_ANY) ? -errno : 0, "its OUT entry");

@@ -131,7 +131,7 @@ test_publish_loopback_binding() {
 }
 
 test_publish_hairpin() {
-	local body ipc
+	local body ipc gw
 	need_cmd curl
 	nat_servers
 	xok network create --subnet 10.83.0.0/24 pnet
@@ -143,6 +143,12 @@ test_publish_hairpin() {
 	body=$(get sx c1 "http://$XT_UP_HOST:5000/") || fail "hairpin from the same network failed: $body"
 	assert_match "$body" "^$ipc:[0-9]+$" "client address seen through hairpin"
 	body=$(get sx c2 "http://$XT_UP_HOST:5000/") || fail "hairpin from another network failed: $body"
+	# The backend calling its own published port: from the address it called, not its own.
+	body=$(get sx web "http://$XT_UP_HOST:5000/") || fail "the backend could not call its own published port: $body"
+	assert_match "$body" "^$XT_UP_HOST:[0-9]+$" "source of a call to one's own published port"
+	gw=10.83.0.1	# the first address of pnet's subnet
+	body=$(get sx web "http://$gw:5000/") || fail "the backend could not call its own published port on the gateway: $body"
+	assert_match "$body" "^$gw:[0-9]+$" "source of a call to one's own port on the gateway address"
 	# Publishing opens the port, not the network: c2 still cannot reach web directly.
 	get sx c2 "http://$(ipof web pnet):80/" >/dev/null 2>&1 && fail "another network reached the sandbox directly"
 	rm_all
