@@ -15,9 +15,9 @@
  *
  * Genuine IPv6 destinations (::1 included) are not translated: xnet
  * publishes IPv4 only, as Docker without --ipv6 does through iptables (its
- * docker-proxy also listens on [::]). A port the kernel hands out for
- * bind(port 0) is not checked; ephemeral ports come from
- * ip_local_port_range, which published ports may overlap as Docker's do.
+ * docker-proxy also listens on [::]). A port the kernel picks itself
+ * (bind to port 0) is not checked here: user space lists published ports
+ * in ip_local_reserved_ports, which the kernel's choice skips.
  */
 #include "lib/common.h"
 #include "lib/maps.h"

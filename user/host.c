@@ -302,15 +302,13 @@ int host__apply(struct xnet *x)
 		char *f = util__read_file("/proc/sys/net/ipv4/ip_forward");
 
 		if (!f || f[0] != '1') {
-			int fd = open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC);
+			int err = util__write_proc("/proc/sys/net/ipv4/ip_forward", "1");
 
-			if (fd < 0 || write(fd, "1", 1) != 1)
+			if (err)
 				log_warn("host: cannot enable IPv4 forwarding: sandboxes will not reach "
-					 "outside: %s", strerror(errno));
+					 "outside: %s", strerror(-err));
 			else
 				log_info("host: enabled IPv4 forwarding (net.ipv4.ip_forward=1)");
-			if (fd >= 0)
-				close(fd);
 		}
 		free(f);
 	}

@@ -35,6 +35,7 @@
 #include "log.h"
 #include "netlink.h"
 #include "netns.h"
+#include "xnet.h"
 
 /* The state root goes through PATH_MAX-sized buffers elsewhere; keep the same bound. */
 #define NETNS_PATH_MAX 4096
@@ -342,24 +343,6 @@ bool netns__exists(const char *path)
 	return is_nsfs(path);
 }
 
-static int write_file(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	size_t len = strlen(value);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, value, len);
-	if (n < 0 || (size_t)n != len) {
-		int err = n < 0 ? errno : EIO;
-
-		close(fd);
-		return -err;
-	}
-	return close(fd) ? -errno : 0;
-}
-
 /*
  * A fresh namespace as Docker leaves it without --ipv6: lo up, IPv6 off.
  * Runs in the new namespace; /proc/sys/net follows the caller's netns.
@@ -373,7 +356,7 @@ static int setup_new_netns(const char *path)
 	int err;
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		err = write_file(keys[i], "1");
+		err = util__write_proc(keys[i], "1");
 		if (err && err != -ENOENT) {	/* ENOENT: kernel without IPv6 */
 			log_error("netns %s: cannot write %s: %s", path, keys[i], strerror(-err));
 			return err;
@@ -580,7 +563,7 @@ int netns__sysctl(const char *path, const char *key, const char *value)
 	err = netns__enter(path, &saved);
 	if (err)
 		return err;
-	err = write_file(file, value);
+	err = util__write_proc(file, value);
 	lerr = netns__leave(saved);
 	if (err)
 		log_error("netns %s: cannot set %s=%s: %s", path, key, value, strerror(-err));

@@ -12,8 +12,10 @@
  *
  * There is no proxy process and no socket held open per port (Docker holds
  * one): while a port is published the socket hooks refuse host processes
- * that bind() it (bpf/sock.bpf.c), and before publishing we bind() a probe
- * socket once to find ports a host process already has.
+ * that bind() it (bpf/sock.bpf.c), the kernel does not hand it out as an
+ * automatic port (ip_local_reserved_ports, reserved_sync()), and before
+ * publishing we bind() a probe socket once to find ports a host process
+ * already has.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -280,31 +282,147 @@ int ports__check_netmode(struct xnet *x, const struct ports_req *r, const char *
 
 /* --------------------------------------------------------------- allocation */
 
-/* Ports the admin keeps away from automatic assignment (net.ipv4.ip_local_reserved_ports). */
-struct reserved { uint16_t lo[256], hi[256]; int n; };
+/* A set of ports (a bitmap of all 65536), for net.ipv4.ip_local_reserved_ports. */
+struct port_set { uint64_t w[65536 / 64]; };
 
-static void reserved_read(struct reserved *rs)
+static bool set_has(const struct port_set *ps, unsigned p)
 {
-	char *s = util__read_file("/proc/sys/net/ipv4/ip_local_reserved_ports"), *save = NULL;
+	return ps->w[p / 64] >> (p % 64) & 1;
+}
 
-	rs->n = 0;
-	for (char *t = s ? strtok_r(s, ",\n ", &save) : NULL; t && rs->n < 256; t = strtok_r(NULL, ",\n ", &save)) {
+static void set_add(struct port_set *ps, unsigned p)
+{
+	ps->w[p / 64] |= 1ULL << (p % 64);
+}
+
+/* "1000-1005,2000" (the sysctl's format) into @ps; unparsable items are skipped. */
+static void set_parse(struct port_set *ps, const char *text)
+{
+	char *s = text ? strdup(text) : NULL, *save = NULL;
+
+	memset(ps, 0, sizeof(*ps));
+	for (char *t = s ? strtok_r(s, ",\n ", &save) : NULL; t; t = strtok_r(NULL, ",\n ", &save)) {
 		unsigned a, b;
 
-		if (sscanf(t, "%u-%u", &a, &b) == 2 || (sscanf(t, "%u", &a) == 1 && (b = a, 1))) {
-			rs->lo[rs->n] = (uint16_t)a;
-			rs->hi[rs->n++] = (uint16_t)b;
-		}
+		if (sscanf(t, "%u-%u", &a, &b) != 2 && (sscanf(t, "%u", &a) != 1 || (b = a, 0)))
+			continue;
+		for (unsigned p = a; p <= b && p < 65536; p++)
+			set_add(ps, p);
 	}
 	free(s);
 }
 
-static bool reserved_has(const struct reserved *rs, uint16_t p)
+/* The sysctl's format back, ranges merged ("" for none). Caller frees. */
+static char *set_format(const struct port_set *ps)
 {
-	for (int i = 0; i < rs->n; i++)
-		if (p >= rs->lo[i] && p <= rs->hi[i])
-			return true;
-	return false;
+	size_t cap = 64, len = 0;
+	char *out = malloc(cap);
+
+	if (!out)
+		return NULL;
+	out[0] = 0;
+	for (unsigned p = 0; p < 65536; p++) {
+		unsigned q = p;
+		char item[16];
+		int n;
+
+		if (!set_has(ps, p))
+			continue;
+		while (q + 1 < 65536 && set_has(ps, q + 1))
+			q++;
+		n = q > p ? snprintf(item, sizeof(item), "%s%u-%u", len ? "," : "", p, q) :
+			    snprintf(item, sizeof(item), "%s%u", len ? "," : "", p);
+		if (len + (size_t)n + 1 > cap) {
+			char *bigger = realloc(out, cap *= 2);
+
+			if (!bigger) {
+				free(out);
+				return NULL;
+			}
+			out = bigger;
+		}
+		memcpy(out + len, item, (size_t)n + 1);
+		len += (size_t)n;
+		p = q;
+	}
+	return out;
+}
+
+#define RESERVED_PORTS "/proc/sys/net/ipv4/ip_local_reserved_ports"
+
+/* Ports kept away from automatic assignment (the admin's and ours). NULL on allocation failure. */
+static struct port_set *reserved_read(void)
+{
+	struct port_set *ps = malloc(sizeof(*ps));
+	char *s = util__read_file(RESERVED_PORTS);
+
+	if (ps)
+		set_parse(ps, s);
+	free(s);
+	return ps;
+}
+
+/*
+ * While a port is published, the kernel must not hand it out either: a
+ * host process asking for any port (bind(0), or connect()'s automatic
+ * source port) would otherwise get it, and a listener on it would never
+ * see its clients. Docker's proxy holds the port bound; we list every
+ * published host port in net.ipv4.ip_local_reserved_ports, which the
+ * kernel's port choice skips (explicit binds are sock_bind4's business).
+ * The admin's own entries stay: the ports we added are remembered in the
+ * store (meta "ports.reserved"), and only those are ever taken out again.
+ * A port the admin reserves while we hold it is indistinguishable from
+ * ours and goes when it is unpublished.
+ */
+static int reserved_sync(struct xnet *x)
+{
+	struct port_set *cur = reserved_read(), *prev = malloc(sizeof(*prev)), *want = calloc(1, sizeof(*want));
+	char *text = NULL, old[4096 * 2];
+	sqlite3_stmt *st = NULL;
+	bool changed = false;
+	int rc = -ENOMEM;
+
+	if (!cur || !prev || !want)
+		goto out;
+	if (store__meta_get(x, "ports.reserved", old, sizeof(old)))
+		old[0] = 0;
+	set_parse(prev, old);
+	rc = -EIO;
+	st = store__prepare(x, "SELECT DISTINCT host_port FROM published_ports");
+	if (!st)
+		goto out;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		set_add(want, (unsigned)sqlite3_column_int(st, 0) & 0xffff);
+	/* ours = published and not the admin's (reserved now, and not by us). */
+	for (size_t i = 0; i < sizeof(want->w) / sizeof(want->w[0]); i++) {
+		uint64_t admin = cur->w[i] & ~prev->w[i], ours = want->w[i] & ~admin;
+
+		changed |= (admin | ours) != cur->w[i];
+		prev->w[i] = ours;
+		cur->w[i] = admin | ours;
+	}
+	rc = -ENOMEM;
+	if (changed) {
+		text = set_format(cur);
+		if (!text)
+			goto out;
+		rc = util__write_proc(RESERVED_PORTS, text[0] ? text : "\n");
+		if (rc) {
+			log_error("ports: cannot write %s: %s", RESERVED_PORTS, strerror(-rc));
+			goto out;
+		}
+		log_debug("ports: ip_local_reserved_ports = %s", text);
+		free(text);
+	}
+	text = set_format(prev);
+	rc = text ? store__meta_set(x, "ports.reserved", text) : -ENOMEM;
+out:
+	sqlite3_finalize(st);
+	free(text);
+	free(cur);
+	free(prev);
+	free(want);
+	return rc;
 }
 
 /* net.ipv4.ip_local_port_range, Docker's range for random host ports. */
@@ -449,29 +567,34 @@ static int pick_port(struct xnet *x, const struct container *c, const struct por
 		}
 		snprintf(hps, sizeof(hps), "%u-%u", s->hp_start, s->hp_end);
 	} else {
-		struct reserved rs;
+		struct port_set *rs = reserved_read();
 		uint16_t lo, hi;
 		char key[32];
 		unsigned n, p;
 
+		if (!rs)
+			return xerr(x, "out of memory");
 		local_range(&lo, &hi);
-		reserved_read(&rs);
 		snprintf(key, sizeof(key), "ports.last.%s", proto_name(s->proto));
 		p = (unsigned)meta_get_int(x, key, hi);
 		n = (unsigned)(hi - lo) + 1;
 		for (unsigned i = 0; i < n; i++) {
 			p = p + 1 > hi || p + 1 < lo ? lo : p + 1;
-			if (reserved_has(&rs, (uint16_t)p))
+			if (set_has(rs, p))
 				continue;
 			rc = try_port(x, ip, (uint16_t)p, s->proto, &w);
-			if (rc < 0)
+			if (rc < 0) {
+				free(rs);
 				return xerr(x, "cannot read the published ports from the store");
+			}
 			if (rc > 0) {
+				free(rs);
 				meta_set_int(x, key, (int)p);
 				*out = (uint16_t)p;
 				return 0;
 			}
 		}
+		free(rs);
 		return xerr(x, "driver failed programming external connectivity on endpoint %s: "
 			       "no free host port for %u/%s on %s in ip_local_port_range %u-%u: all ports are allocated",
 			    c->name, s->port, proto_name(s->proto), ipb, lo, hi);
@@ -515,7 +638,7 @@ static int publish_one(struct xnet *x, const struct container *c, const struct n
 {
 	uint32_t ip = s->has_ip ? s->host_ip : default_host_ip(x, n);
 	sqlite3_stmt *st;
-	uint16_t hp;
+	uint16_t hp = 0;
 	int rc;
 
 	if (pick_port(x, c, s, ip, &hp))
@@ -744,7 +867,9 @@ static int apply_one(struct xnet *x, const struct container *c, struct xnet_pub_
 
 int ports__kernel_apply(struct xnet *x, const struct container *c)
 {
-	return apply_one(x, c, NULL, NULL);
+	int rc = apply_one(x, c, NULL, NULL);
+
+	return rc ?: reserved_sync(x);
 }
 
 int ports__release(struct xnet *x, const struct container *c)
@@ -774,7 +899,10 @@ int ports__release(struct xnet *x, const struct container *c)
 	if (rc)
 		return rc;
 	/* The rows go now, not with the sandbox's row: the port is free again within this transaction. */
-	return exec_ints(x, "DELETE FROM published_ports WHERE container_id = ?", c->id, 0, 0);
+	rc = exec_ints(x, "DELETE FROM published_ports WHERE container_id = ?", c->id, 0, 0);
+	if (!rc && nrows)
+		rc = reserved_sync(x);
+	return rc;
 }
 
 int ports__reconcile(struct xnet *x)
@@ -801,6 +929,8 @@ int ports__reconcile(struct xnet *x)
 	if (dp__published_sweep(x->dp, keep, nkeep))
 		rc = -EIO;
 	free(keep);
+	if (reserved_sync(x))
+		rc = -EIO;
 	return rc;
 }
 

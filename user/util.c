@@ -229,6 +229,25 @@ int util__write_inplace(const char *path, const char *content)
 	return rc;
 }
 
+/* One write() to an existing file: /proc/sys and sysfs knobs (no temporary file, no rename). */
+int util__write_proc(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t len = strlen(value);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, len);
+	if (n < 0 || (size_t)n != len) {
+		int err = n < 0 ? errno : EIO;
+
+		close(fd);
+		return -err;
+	}
+	return close(fd) ? -errno : 0;
+}
+
 int util__write_file(const char *path, const char *content)
 {
 	char tmp[PATH_MAX + 8];

@@ -139,6 +139,7 @@ void util__mac_from_ip(uint32_t ip, uint8_t mac[6]);
 void util__mac_str(const uint8_t mac[6], char *out);	/* out >= 18 */
 int util__mkdir_p(const char *path);
 int util__write_file(const char *path, const char *content);
+int util__write_proc(const char *path, const char *value);	/* one write(), -errno */
 int util__write_inplace(const char *path, const char *content);	/* keeps the inode (bind mounts) */
 char *util__read_file(const char *path);	/* malloc'd, NULL on error */
 int util__rm_rf(const char *path);

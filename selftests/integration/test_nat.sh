@@ -107,6 +107,41 @@ test_publish_from_host() {
 	assert_no_leftovers
 }
 
+# What the kernel hands out by itself (bind to port 0, connect's source
+# port) never is a published port: those are in ip_local_reserved_ports
+# while published, next to the admin's own entries, which stay.
+test_publish_automatic_ports() {
+	local p res
+	nat_servers
+	hx sysctl -qw net.ipv4.ip_local_port_range="40000 40003" net.ipv4.ip_local_reserved_ports=40002
+	xok network create --subnet 10.87.0.0/24 pnet
+	web web pnet -p 40001:80 -p 40003:53/udp
+	res=$(hx sysctl -n net.ipv4.ip_local_reserved_ports)
+	assert_eq "$res" "40001-40003" "reserved ports while published (the admin's 40002 in the middle)"
+	for p in $(seq 8); do
+		p=$(hx python3 -c 'import socket; s = socket.socket(); s.bind(("0.0.0.0", 0)); print(s.getsockname()[1])') ||
+			fail "bind to port 0 failed"
+		assert_eq "$p" 40000 "TCP port chosen by the kernel"
+		p=$(hx python3 -c 'import socket; s = socket.socket(type=socket.SOCK_DGRAM); s.bind(("0.0.0.0", 0)); print(s.getsockname()[1])') ||
+			fail "UDP bind to port 0 failed"
+		assert_eq "$p" 40000 "UDP port chosen by the kernel"
+	done
+	# Someone wipes the list: reconcile puts ours back, keeps theirs.
+	hx sysctl -qw net.ipv4.ip_local_reserved_ports=40002,50000
+	xok system reconcile
+	assert_eq "$(hx sysctl -n net.ipv4.ip_local_reserved_ports)" "40001-40003,50000" "reserved ports after reconcile"
+	rm_all
+	assert_eq "$(hx sysctl -n net.ipv4.ip_local_reserved_ports)" "40002,50000" "the admin's reserved ports after rm"
+	# Three sockets at once: every port of the range but the admin's.
+	p=$(hx python3 -c '
+import socket
+ss = [socket.socket() for _ in range(3)]
+for s in ss: s.bind(("0.0.0.0", 0))
+print(" ".join(sorted(str(s.getsockname()[1]) for s in ss)))') || fail "bind to port 0 after rm failed"
+	assert_eq "$p" "40000 40001 40003" "ports the kernel hands out after rm"
+	assert_no_leftovers
+}
+
 test_publish_loopback_binding() {
 	local body
 	need_cmd curl
