@@ -28,7 +28,7 @@ int sock_connect4(struct bpf_sock_addr *ctx)
 {
 	if (!sock_in_host_netns(ctx))
 		return SOCK_ALLOW;
-	return sock4_xlate_fwd(ctx);
+	return sock4_xlate_fwd(ctx, true);
 }
 
 /* Unconnected UDP only: connected sockets were translated at connect(). */
@@ -37,7 +37,7 @@ int sock_sendmsg4(struct bpf_sock_addr *ctx)
 {
 	if (!sock_in_host_netns(ctx))
 		return SOCK_ALLOW;
-	return sock4_xlate_fwd(ctx);
+	return sock4_xlate_fwd(ctx, false);
 }
 
 /* UDP only. The kernel accepts no other verdict than 1 here. */
@@ -49,7 +49,7 @@ int sock_recvmsg4(struct bpf_sock_addr *ctx)
 	return SOCK_ALLOW;
 }
 
-/* Also runs for accept()'s peer address; such sockets have no entry. Must return 1. */
+/* Also runs for accept()'s peer address; such sockets have no record (not cloned). Must return 1. */
 SEC("cgroup/getpeername4")
 int sock_getpeername4(struct bpf_sock_addr *ctx)
 {
@@ -76,7 +76,7 @@ int sock_connect6(struct bpf_sock_addr *ctx)
 {
 	if (!sock_in_host_netns(ctx))
 		return SOCK_ALLOW;
-	return sock6_xlate_fwd(ctx);
+	return sock6_xlate_fwd(ctx, true);
 }
 
 SEC("cgroup/sendmsg6")
@@ -84,7 +84,7 @@ int sock_sendmsg6(struct bpf_sock_addr *ctx)
 {
 	if (!sock_in_host_netns(ctx))
 		return SOCK_ALLOW;
-	return sock6_xlate_fwd(ctx);
+	return sock6_xlate_fwd(ctx, false);
 }
 
 SEC("cgroup/recvmsg6")

@@ -30,6 +30,7 @@
  *   xnet_ct        LRU_HASH  struct xnet_ct_key      -> struct xnet_ct_entry (programs write)
  *   xnet_frags     LRU_HASH  struct xnet_frag_key    -> struct xnet_frag (programs write)
  *   xnet_sock_rev  LRU_HASH  struct xnet_sock_rev_key -> struct xnet_sock_rev (sock hooks write)
+ *   xnet_sock_peer SK_STORAGE socket                 -> struct xnet_sock_peer (sock hooks write)
  * Embedded DNS:
  *   xnet_dns_names HASH      struct xnet_dns_key     -> struct xnet_dns_rrset
  *   xnet_dns_scope HASH      __u32 host veth ifindex -> struct xnet_dns_scope
@@ -64,7 +65,7 @@
 #define XNET_MAX_FRAGS		8192	/* IPv4 datagrams in fragments being translated */
 #endif
 #ifndef XNET_MAX_SOCK_REV
-#define XNET_MAX_SOCK_REV	65536	/* host sockets translated by the sock hooks */
+#define XNET_MAX_SOCK_REV	65536	/* unconnected UDP sockets' (socket, backend) pairs */
 #endif
 #ifndef XNET_MAX_DNS_NAMES
 #define XNET_MAX_DNS_NAMES	262144	/* (network, name) entries of the embedded DNS */
@@ -246,7 +247,23 @@ struct xnet_frag {
 	__u64 last_seen;
 };
 
-/* xnet_sock_rev: host socket -> the published address it asked for (recvmsg4/getpeername4). */
+/*
+ * xnet_sock_peer: a host socket connect()ed to a published port -> the
+ * backend it was sent to and the published address it asked for
+ * (recvmsg4/getpeername4 show the latter). Socket-local storage: it lives
+ * and dies with the socket, and costs no shared table.
+ */
+struct xnet_sock_peer {
+	__be32 backend_ip;
+	__be32 addr;		/* the address the application used */
+	__be16 backend_port;
+	__be16 port;
+};
+
+/*
+ * xnet_sock_rev: the same for unconnected UDP sockets (sendmsg4), which may
+ * talk to several published ports: one entry per (socket, backend).
+ */
 struct xnet_sock_rev_key {
 	__u64 cookie;		/* bpf_get_socket_cookie() */
 	__be32 addr;		/* backend address the socket was sent to */

@@ -65,7 +65,7 @@
 enum dp_map {
 	M_NETWORKS, M_ENDPOINTS, M_FDB, M_IP2EP, M_PORTS, M_SUBNETS, M_GATEWAYS, M_DROPS,
 	M_IFCACHE, M_MACCACHE, M_IPCACHE,
-	M_HOST, M_HOSTADDRS, M_PUBLISHED, M_POLICY, M_CT, M_FRAGS, M_SOCK_REV,
+	M_HOST, M_HOSTADDRS, M_PUBLISHED, M_POLICY, M_CT, M_FRAGS, M_SOCK_REV, M_SOCK_PEER,
 	M_DNS_NAMES, M_DNS_SCOPE, M_DNS_PTR,
 #ifdef HAVE_UPLINK
 	M_XDP_TX,
@@ -80,7 +80,7 @@ static const char *const map_names[M_MAX] = {
 	[M_IFCACHE] = "xnet_ifcache", [M_MACCACHE] = "xnet_maccache", [M_IPCACHE] = "xnet_ipcache",
 	[M_HOST] = "xnet_host", [M_HOSTADDRS] = "xnet_hostaddrs", [M_PUBLISHED] = "xnet_published",
 	[M_POLICY] = "xnet_policy", [M_CT] = "xnet_ct", [M_FRAGS] = "xnet_frags",
-	[M_SOCK_REV] = "xnet_sock_rev",
+	[M_SOCK_REV] = "xnet_sock_rev", [M_SOCK_PEER] = "xnet_sock_peer",
 	[M_DNS_NAMES] = "xnet_dns_names", [M_DNS_SCOPE] = "xnet_dns_scope", [M_DNS_PTR] = "xnet_dns_ptr",
 #ifdef HAVE_UPLINK
 	[M_XDP_TX] = XNET_XDP_TX_MAP,

@@ -138,7 +138,15 @@ struct {
 	__type(value, struct xnet_frag);
 } xnet_frags SEC(".maps");
 
-/* Host socket + backend -> the published address it used. Sock hooks write. */
+/* A connected host socket -> the published address it used. Sock hooks write. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct xnet_sock_peer);
+} xnet_sock_peer SEC(".maps");
+
+/* Unconnected UDP host socket + backend -> the published address it used. Sock hooks write. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, XNET_MAX_SOCK_REV);

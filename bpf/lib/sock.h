@@ -7,7 +7,8 @@
  * before the kernel routes anything: no userland proxy, no packet NAT, and
  * the backend sees a real connection from the host. What the application
  * sees stays what it asked for: replies (recvmsg) and getpeername() are
- * given the published address back from xnet_sock_rev. And while a port is
+ * given the published address back (xnet_sock_peer, the socket's own
+ * storage, for connected sockets; xnet_sock_rev for unconnected UDP). And while a port is
  * published, no host process can bind it, as if a socket held it.
  *
  * The hooks are attached to the root cgroup and so run for every process on
@@ -82,13 +83,16 @@ static __always_inline const struct xnet_pub *sock_pub_lookup(__be32 daddr, __be
 
 /*
  * Remember what this socket asked for, so that whatever comes back from the
- * backend can be shown as coming from (@addr, @port). Keyed by the backend
- * too: an unconnected UDP socket may talk to several published ports.
- * Unconnected UDP calls this for every datagram; the entry is written only
- * when it is new or changed, since an LRU update allocates. 0 or -errno.
+ * backend can be shown as coming from (@addr, @port). 0 or -errno.
+ *
+ * A connect()ed socket talks to that one peer: the record is the socket's
+ * own storage (xnet_sock_peer), gone with the socket, no shared table to
+ * fill or evict. An unconnected UDP socket (sendmsg) may talk to several
+ * published ports: one LRU entry per (socket, backend), written only when
+ * new or changed, since an LRU update allocates.
  */
-static __always_inline int sock_rev_record(struct bpf_sock_addr *ctx, __be32 addr, __be16 port,
-					   const struct xnet_pub *pub)
+static __always_inline int sock_rev_record(struct bpf_sock_addr *ctx, bool connect, __be32 addr,
+					   __be16 port, const struct xnet_pub *pub)
 {
 	struct xnet_sock_rev_key key = {
 		.cookie = bpf_get_socket_cookie(ctx),
@@ -97,7 +101,22 @@ static __always_inline int sock_rev_record(struct bpf_sock_addr *ctx, __be32 add
 	};
 	struct xnet_sock_rev val = { .addr = addr, .port = port };
 	const struct xnet_sock_rev *old;
+	struct xnet_sock_peer *peer;
+	struct bpf_sock *sk;
 
+	if (connect) {
+		sk = ctx->sk;
+		if (!sk)
+			return -ENOENT;
+		peer = bpf_sk_storage_get(&xnet_sock_peer, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (!peer)
+			return -ENOMEM;
+		peer->backend_ip = pub->backend_ip;
+		peer->backend_port = pub->backend_port;
+		peer->addr = addr;
+		peer->port = port;
+		return 0;
+	}
 	old = bpf_map_lookup_elem(&xnet_sock_rev, &key);
 	if (old && old->addr == addr && old->port == port)
 		return 0;
@@ -105,15 +124,28 @@ static __always_inline int sock_rev_record(struct bpf_sock_addr *ctx, __be32 add
 }
 
 /*
- * connect / sendmsg: the binding a host socket heading for (@daddr, @dport)
- * reaches, with the reverse entry recorded; NULL when the destination is no
- * published port of this host (leave the socket alone). *@err is set when
- * the socket must be refused instead.
+ * A socket connect()ing elsewhere than a published port: a record of an
+ * earlier connect (a socket may connect again after AF_UNSPEC) no longer
+ * holds. Sockets that never had one (nearly all) cost a pointer test.
  */
-static __always_inline const struct xnet_pub *sock_fwd(struct bpf_sock_addr *ctx, __be32 daddr,
-							 __be16 dport, int *err)
+static __always_inline void sock_rev_forget(struct bpf_sock_addr *ctx, bool connect)
 {
-	const struct xnet_pub *pub;
+	struct bpf_sock *sk = ctx->sk;
+
+	if (connect && sk && bpf_sk_storage_get(&xnet_sock_peer, sk, 0, 0))
+		bpf_sk_storage_delete(&xnet_sock_peer, sk);
+}
+
+/*
+ * connect / sendmsg (@connect false): the binding a host socket heading
+ * for (@daddr, @dport) reaches, with the reverse record written; NULL when
+ * the destination is no published port of this host (leave the socket
+ * alone). *@err is set when the socket must be refused instead.
+ */
+static __always_inline const struct xnet_pub *sock_fwd(struct bpf_sock_addr *ctx, bool connect,
+							 __be32 daddr, __be16 dport, int *err)
+{
+	const struct xnet_pub *pub = NULL;
 	__u32 proto = ctx->protocol;
 
 	*err = 0;
@@ -126,17 +158,18 @@ static __always_inline const struct xnet_pub *sock_fwd(struct bpf_sock_addr *ctx
 	 */
 	if (!daddr)
 		daddr = bpf_htonl(0x7f000001);
-	else if (!sock_is_host_addr(daddr))
+	if (sock_is_host_addr(daddr))
+		pub = sock_pub_lookup(daddr, dport, proto);
+	if (!pub) {
+		sock_rev_forget(ctx, connect);
 		return NULL;
-	pub = sock_pub_lookup(daddr, dport, proto);
-	if (!pub)
-		return NULL;
+	}
 	/*
 	 * A socket whose replies we could not map back would see them come
 	 * from the endpoint's address; UDP clients drop such answers. Refuse
-	 * rather than half translate (the LRU map fails only without memory).
+	 * rather than half translate (storage fails only without memory).
 	 */
-	if (sock_rev_record(ctx, daddr, dport, pub)) {
+	if (sock_rev_record(ctx, connect, daddr, dport, pub)) {
 		*err = -ENOMEM;
 		return NULL;
 	}
@@ -145,27 +178,43 @@ static __always_inline const struct xnet_pub *sock_fwd(struct bpf_sock_addr *ctx
 
 /*
  * recvmsg / getpeername: the published address to show for a peer at
- * (@addr, @port) that this socket reached through a published port, or NULL.
+ * (@addr, @port) that this socket reached through a published port, or
+ * NULL. The socket's own record first (connected sockets), then the
+ * unconnected ones' table.
  */
-static __always_inline const struct xnet_sock_rev *sock_rev(struct bpf_sock_addr *ctx, __be32 addr,
-							    __be16 port)
+static __always_inline bool sock_rev(struct bpf_sock_addr *ctx, __be32 addr, __be16 port,
+				     struct xnet_sock_rev *out)
 {
 	struct xnet_sock_rev_key key = {
 		.cookie = bpf_get_socket_cookie(ctx),
 		.addr = addr,
 		.port = port,
 	};
+	const struct xnet_sock_peer *peer = NULL;
+	const struct xnet_sock_rev *rev;
+	struct bpf_sock *sk = ctx->sk;
 
-	return bpf_map_lookup_elem(&xnet_sock_rev, &key);
+	if (sk)
+		peer = bpf_sk_storage_get(&xnet_sock_peer, sk, 0, 0);
+	if (peer && peer->backend_ip == addr && peer->backend_port == port) {
+		out->addr = peer->addr;
+		out->port = peer->port;
+		return true;
+	}
+	rev = bpf_map_lookup_elem(&xnet_sock_rev, &key);
+	if (!rev)
+		return false;
+	*out = *rev;
+	return true;
 }
 
-/* IPv4 sockets: connect4 / sendmsg4. */
-static __always_inline int sock4_xlate_fwd(struct bpf_sock_addr *ctx)
+/* IPv4 sockets: connect4 (@connect) / sendmsg4. */
+static __always_inline int sock4_xlate_fwd(struct bpf_sock_addr *ctx, bool connect)
 {
 	const struct xnet_pub *pub;
 	int err;
 
-	pub = sock_fwd(ctx, ctx->user_ip4, (__be16)ctx->user_port, &err);
+	pub = sock_fwd(ctx, connect, ctx->user_ip4, (__be16)ctx->user_port, &err);
 	if (err) {
 		bpf_set_retval(err);
 		return SOCK_REFUSE;
@@ -180,13 +229,12 @@ static __always_inline int sock4_xlate_fwd(struct bpf_sock_addr *ctx)
 /* IPv4 sockets: recvmsg4 / getpeername4. */
 static __always_inline void sock4_xlate_rev(struct bpf_sock_addr *ctx)
 {
-	const struct xnet_sock_rev *rev;
+	struct xnet_sock_rev rev;
 
-	rev = sock_rev(ctx, ctx->user_ip4, (__be16)ctx->user_port);
-	if (!rev)
+	if (!sock_rev(ctx, ctx->user_ip4, (__be16)ctx->user_port, &rev))
 		return;
-	ctx->user_ip4 = rev->addr;
-	ctx->user_port = rev->port;
+	ctx->user_ip4 = rev.addr;
+	ctx->user_port = rev.port;
 }
 
 /*
@@ -202,15 +250,17 @@ static __always_inline bool sock6_v4mapped(struct bpf_sock_addr *ctx)
 	       ctx->user_ip6[2] == bpf_htonl(0x0000ffff);
 }
 
-/* IPv6 sockets: connect6 / sendmsg6. */
-static __always_inline int sock6_xlate_fwd(struct bpf_sock_addr *ctx)
+/* IPv6 sockets: connect6 (@connect) / sendmsg6. */
+static __always_inline int sock6_xlate_fwd(struct bpf_sock_addr *ctx, bool connect)
 {
 	const struct xnet_pub *pub;
 	int err;
 
-	if (!sock6_v4mapped(ctx))
+	if (!sock6_v4mapped(ctx)) {
+		sock_rev_forget(ctx, connect);
 		return SOCK_ALLOW;
-	pub = sock_fwd(ctx, ctx->user_ip6[3], (__be16)ctx->user_port, &err);
+	}
+	pub = sock_fwd(ctx, connect, ctx->user_ip6[3], (__be16)ctx->user_port, &err);
 	if (err) {
 		bpf_set_retval(err);
 		return SOCK_REFUSE;
@@ -225,15 +275,12 @@ static __always_inline int sock6_xlate_fwd(struct bpf_sock_addr *ctx)
 /* IPv6 sockets: recvmsg6 / getpeername6. */
 static __always_inline void sock6_xlate_rev(struct bpf_sock_addr *ctx)
 {
-	const struct xnet_sock_rev *rev;
+	struct xnet_sock_rev rev;
 
-	if (!sock6_v4mapped(ctx))
+	if (!sock6_v4mapped(ctx) || !sock_rev(ctx, ctx->user_ip6[3], (__be16)ctx->user_port, &rev))
 		return;
-	rev = sock_rev(ctx, ctx->user_ip6[3], (__be16)ctx->user_port);
-	if (!rev)
-		return;
-	ctx->user_ip6[3] = rev->addr;
-	ctx->user_port = rev->port;
+	ctx->user_ip6[3] = rev.addr;
+	ctx->user_port = rev.port;
 }
 
 /* bpf_for_each_map_elem() state: is any address published on (port, proto)? */

@@ -255,6 +255,78 @@ static bool child_tcp_any(void)
 	       nothing_queued(w.be_tcp, "nothing else reached the backend");
 }
 
+/* Is @fd's socket recorded as reaching @addr:@port through the backend (xnet_sock_peer)? */
+static bool peer_record_is(int fd, const char *addr, int port, const char *what)
+{
+	struct xnet_sock_peer v = {};
+	struct sockaddr_in a = sin_of(addr, port), b = sin_of(BACKEND_IP, BACKEND_PORT);
+
+	return ASSERT_OK(bpf_map_lookup_elem(bpf_map__fd(w.skel->maps.xnet_sock_peer), &fd, &v) ? -errno : 0,
+			 what) &&
+	       ASSERT_EQ(v.backend_ip, b.sin_addr.s_addr, "record: backend address") &&
+	       ASSERT_EQ(v.backend_port, b.sin_port, "record: backend port") &&
+	       ASSERT_EQ(v.addr, a.sin_addr.s_addr, "record: published address") &&
+	       ASSERT_EQ(v.port, a.sin_port, "record: published port");
+}
+
+static bool no_peer_record(int fd, const char *what)
+{
+	struct xnet_sock_peer v;
+
+	return ASSERT_EQ(bpf_map_lookup_elem(bpf_map__fd(w.skel->maps.xnet_sock_peer), &fd, &v) ? -errno : 0,
+			 -ENOENT, what);
+}
+
+/* Has @fd's socket an entry in the shared table (xnet_sock_rev) for the backend? */
+static bool has_rev_entry(int fd)
+{
+	struct sockaddr_in b = sin_of(BACKEND_IP, BACKEND_PORT);
+	struct xnet_sock_rev_key k = { .addr = b.sin_addr.s_addr, .port = b.sin_port };
+	struct xnet_sock_rev v;
+	socklen_t len = sizeof(k.cookie);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, &k.cookie, &len))
+		return false;
+	return !bpf_map_lookup_elem(bpf_map__fd(w.skel->maps.xnet_sock_rev), &k, &v);
+}
+
+/*
+ * Where the way back is remembered: a connected socket in its own storage
+ * (nothing in the shared table, and gone when it connects elsewhere), an
+ * unconnected UDP socket in the shared table, per backend.
+ */
+static bool child_peer_record(void)
+{
+	struct sockaddr_in pub = sin_of("127.0.0.1", PUB_ANY_PORT), other = sin_of("127.0.0.1", FREE_PORT);
+	int c = tcp_connect("127.0.0.1", PUB_ANY_PORT), u = sock_new(SOCK_DGRAM), s;
+	char buf[8];
+	bool ok;
+
+	s = c >= 0 ? tcp_accept(w.be_tcp, 1000) : -1;
+	ok = ASSERT_GT(c, -1, "tcp connect") && ASSERT_GT(s, -1, "accepted") &&
+	     peer_record_is(c, "127.0.0.1", PUB_ANY_PORT, "tcp: the socket's own record") &&
+	     ASSERT_FALSE(has_rev_entry(c), "tcp: nothing in xnet_sock_rev") &&
+	     no_peer_record(s, "the accepted socket has no record");
+	if (s >= 0)
+		close(s);
+	if (c >= 0)
+		close(c);
+	ok = ok && ASSERT_GT(u, -1, "udp socket") &&
+	     ASSERT_EQ(sendto(u, "x", 1, 0, (struct sockaddr *)&pub, sizeof(pub)), 1, "sendto") &&
+	     ASSERT_TRUE(has_rev_entry(u), "unconnected udp: an entry in xnet_sock_rev") &&
+	     no_peer_record(u, "unconnected udp: no record of its own") &&
+	     ASSERT_OK(connect(u, (struct sockaddr *)&pub, sizeof(pub)) ? -errno : 0, "udp connect") &&
+	     peer_record_is(u, "127.0.0.1", PUB_ANY_PORT, "connected udp: its own record") &&
+	     ASSERT_OK(connect(u, (struct sockaddr *)&other, sizeof(other)) ? -errno : 0, "udp connect elsewhere") &&
+	     no_peer_record(u, "connected elsewhere: the record is gone");
+	if (u >= 0)
+		close(u);
+	/* What reached the backend stays there for nobody. */
+	while (recv(w.be_udp, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+	return ok;
+}
+
 /* A port published on 127.0.0.1 captures 127.0.0.1 only. */
 static bool child_tcp_loopback(void)
 {
@@ -711,6 +783,8 @@ XT_TEST(sock)
 		in_cgroup(child_tcp_loopback, w.host_ns, "tcp to a port published on 127.0.0.1");
 	if (xt__start_subtest("udp_published"))
 		in_cgroup(child_udp, w.host_ns, "udp sendto/recvfrom/connect");
+	if (xt__start_subtest("peer_record"))
+		in_cgroup(child_peer_record, w.host_ns, "where connected and unconnected sockets are remembered");
 	if (xt__start_subtest("bind_refused"))
 		in_cgroup(child_bind, w.host_ns, "bind while published");
 	if (xt__start_subtest("ipv4_mapped"))
