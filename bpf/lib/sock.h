@@ -8,8 +8,9 @@
  * the backend sees a real connection from the host. What the application
  * sees stays what it asked for: replies (recvmsg) and getpeername() are
  * given the published address back (xnet_sock_peer, the socket's own
- * storage, for connected sockets; xnet_sock_rev for unconnected UDP). And while a port is
- * published, no host process can bind it, as if a socket held it.
+ * storage, for connected sockets; xnet_sock_rev for unconnected UDP). And
+ * while a port is published, no host process can bind it, as if a socket
+ * held it.
  *
  * The hooks are attached to the root cgroup and so run for every process on
  * the machine, in every network namespace; several xnet hosts may each have
@@ -94,12 +95,8 @@ static __always_inline const struct xnet_pub *sock_pub_lookup(__be32 daddr, __be
 static __always_inline int sock_rev_record(struct bpf_sock_addr *ctx, bool connect, __be32 addr,
 					   __be16 port, const struct xnet_pub *pub)
 {
-	struct xnet_sock_rev_key key = {
-		.cookie = bpf_get_socket_cookie(ctx),
-		.addr = pub->backend_ip,
-		.port = pub->backend_port,
-	};
 	struct xnet_sock_rev val = { .addr = addr, .port = port };
+	struct xnet_sock_rev_key key = {};
 	const struct xnet_sock_rev *old;
 	struct xnet_sock_peer *peer;
 	struct bpf_sock *sk;
@@ -117,6 +114,9 @@ static __always_inline int sock_rev_record(struct bpf_sock_addr *ctx, bool conne
 		peer->port = port;
 		return 0;
 	}
+	key.cookie = bpf_get_socket_cookie(ctx);
+	key.addr = pub->backend_ip;
+	key.port = pub->backend_port;
 	old = bpf_map_lookup_elem(&xnet_sock_rev, &key);
 	if (old && old->addr == addr && old->port == port)
 		return 0;
@@ -177,19 +177,15 @@ static __always_inline const struct xnet_pub *sock_fwd(struct bpf_sock_addr *ctx
 }
 
 /*
- * recvmsg / getpeername: the published address to show for a peer at
- * (@addr, @port) that this socket reached through a published port, or
- * NULL. The socket's own record first (connected sockets), then the
- * unconnected ones' table.
+ * recvmsg / getpeername: into *@out the published address to show for a
+ * peer at (@addr, @port) that this socket reached through a published
+ * port; false when there is none. The socket's own record first
+ * (connected sockets), then the unconnected ones' table.
  */
 static __always_inline bool sock_rev(struct bpf_sock_addr *ctx, __be32 addr, __be16 port,
 				     struct xnet_sock_rev *out)
 {
-	struct xnet_sock_rev_key key = {
-		.cookie = bpf_get_socket_cookie(ctx),
-		.addr = addr,
-		.port = port,
-	};
+	struct xnet_sock_rev_key key = { .addr = addr, .port = port };
 	const struct xnet_sock_peer *peer = NULL;
 	const struct xnet_sock_rev *rev;
 	struct bpf_sock *sk = ctx->sk;
@@ -201,6 +197,7 @@ static __always_inline bool sock_rev(struct bpf_sock_addr *ctx, __be32 addr, __b
 		out->port = peer->port;
 		return true;
 	}
+	key.cookie = bpf_get_socket_cookie(ctx);
 	rev = bpf_map_lookup_elem(&xnet_sock_rev, &key);
 	if (!rev)
 		return false;
