@@ -46,6 +46,8 @@
 #                             outside_conn outside_udp host_tcp host_conn
 #                             masq_tcp masq_conn)
 #   BENCH_WRK_CONNS=N         wrk connections (default 32)
+#   BENCH_WRK_THREADS=N       wrk threads (default 2: with one, wrk itself
+#                             was the limit, about 15k conn/s here)
 #   DOCKER_PROXY=PATH         docker-proxy binary (Debian: /usr/sbin/docker-proxy)
 #   BENCH_OUT=DIR             where nat.json / nat.md go (default: the work dir)
 set -eu
@@ -64,6 +66,7 @@ command -v conntrack >/dev/null && HAVE_CONNTRACK=1
 SCENARIOS=${BENCH_NAT_SCENARIOS:-outside host masq}
 SIDES=${BENCH_NAT_SIDES:-xnet docker dnat bridge}
 WRK_CONNS=${BENCH_WRK_CONNS:-32}
+WRK_THREADS=${BENCH_WRK_THREADS:-2}
 OUT=${BENCH_OUT:-$BENCH_WORK}
 RAW=$BENCH_WORK/nat.tsv
 : >"$RAW"
@@ -309,7 +312,7 @@ parse_wrk() {	# Requests/sec of a run without socket errors beyond 1% -> connect
 # wrk with one request per connection (Connection: close): connections/s.
 wrk_run() {	# out url exec-prefix...
 	local out=$1 url=$2; shift 2
-	"$@" timeout $((BENCH_T + 15)) wrk -t1 -c "$WRK_CONNS" -d "${BENCH_T}s" -H 'Connection: close' \
+	"$@" timeout $((BENCH_T + 15)) wrk -t"$WRK_THREADS" -c "$WRK_CONNS" -d "${BENCH_T}s" -H 'Connection: close' \
 		"$url" >"$out" 2>&1
 }
 

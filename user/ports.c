@@ -372,19 +372,22 @@ static struct port_set *reserved_read(void)
  * The admin's own entries stay: the ports we added are remembered in the
  * store (meta "ports.reserved"), and only those are ever taken out again.
  * A port the admin reserves while we hold it is indistinguishable from
- * ours and goes when it is unpublished.
+ * ours and goes when it is unpublished. A failure here is logged, not
+ * fatal: the ports stay published and refused to explicit binds, and the
+ * next change or reconcile tries again.
  */
-static int reserved_sync(struct xnet *x)
+#define RESERVED_TEXT_MAX	(65536 * 7)	/* "65535," for every port, worst case */
+static void reserved_sync(struct xnet *x)
 {
 	struct port_set *cur = reserved_read(), *prev = malloc(sizeof(*prev)), *want = calloc(1, sizeof(*want));
-	char *text = NULL, old[4096 * 2];
+	char *text = NULL, *old = malloc(RESERVED_TEXT_MAX);
 	sqlite3_stmt *st = NULL;
 	bool changed = false;
 	int rc = -ENOMEM;
 
-	if (!cur || !prev || !want)
+	if (!cur || !prev || !want || !old)
 		goto out;
-	if (store__meta_get(x, "ports.reserved", old, sizeof(old)))
+	if (store__meta_get(x, "ports.reserved", old, RESERVED_TEXT_MAX))
 		old[0] = 0;
 	set_parse(prev, old);
 	rc = -EIO;
@@ -407,22 +410,23 @@ static int reserved_sync(struct xnet *x)
 		if (!text)
 			goto out;
 		rc = util__write_proc(RESERVED_PORTS, text[0] ? text : "\n");
-		if (rc) {
-			log_error("ports: cannot write %s: %s", RESERVED_PORTS, strerror(-rc));
+		if (rc)
 			goto out;
-		}
 		log_debug("ports: ip_local_reserved_ports = %s", text);
 		free(text);
 	}
 	text = set_format(prev);
 	rc = text ? store__meta_set(x, "ports.reserved", text) : -ENOMEM;
 out:
+	if (rc)
+		log_warn("ports: cannot keep published ports out of %s (the kernel may hand one out "
+			 "for bind() to port 0): %s", RESERVED_PORTS, strerror(-rc));
 	sqlite3_finalize(st);
 	free(text);
+	free(old);
 	free(cur);
 	free(prev);
 	free(want);
-	return rc;
 }
 
 /* net.ipv4.ip_local_port_range, Docker's range for random host ports. */
@@ -869,7 +873,9 @@ int ports__kernel_apply(struct xnet *x, const struct container *c)
 {
 	int rc = apply_one(x, c, NULL, NULL);
 
-	return rc ?: reserved_sync(x);
+	if (!rc)
+		reserved_sync(x);
+	return rc;
 }
 
 int ports__release(struct xnet *x, const struct container *c)
@@ -901,7 +907,7 @@ int ports__release(struct xnet *x, const struct container *c)
 	/* The rows go now, not with the sandbox's row: the port is free again within this transaction. */
 	rc = exec_ints(x, "DELETE FROM published_ports WHERE container_id = ?", c->id, 0, 0);
 	if (!rc && nrows)
-		rc = reserved_sync(x);
+		reserved_sync(x);
 	return rc;
 }
 
@@ -929,8 +935,7 @@ int ports__reconcile(struct xnet *x)
 	if (dp__published_sweep(x->dp, keep, nkeep))
 		rc = -EIO;
 	free(keep);
-	if (reserved_sync(x))
-		rc = -EIO;
+	reserved_sync(x);
 	return rc;
 }
 
