@@ -403,7 +403,7 @@ declare -A FLOOD_NS		# side -> s1's network namespace file
 
 fl_exec() {	# side cmd...: in s1's network namespace only (so that signals reach cmd itself)
 	local side=$1; shift
-	nsenter --net="${FLOOD_NS[$side]}" "$@"
+	ns_exec "${FLOOD_NS[$side]}" "$@"
 }
 
 # The query, as hex: id 0x5ab1, RD, one question FLOOD_NAME A IN, no EDNS.
@@ -414,27 +414,24 @@ q += b"".join(bytes([len(l)]) + l.encode() for l in sys.argv[1].split(".")) + b"
 print((q + struct.pack(">2H", 1, 1)).hex())' "$FLOOD_NAME")
 
 flood_prepare() {	# side: FLOOD_ARGS, GRO on the host end of s1's veth
-	local side=$1 dns=${SIDE_DNS[$1]} link mac ip peer gw hv
+	local side=$1 dns=${SIDE_DNS[$1]} mac ip peer gw
 	if [ "$side" = xnet ]; then
 		FLOOD_NS[$side]=$(xnet_cli inspect --format '{{.NetworkSettings.SandboxKey}}' s1 2>/dev/null) || true
 	else
 		FLOOD_NS[$side]=/run/netns/$BENCH_TAG-$side-s1
 	fi
 	[ -e "${FLOOD_NS[$side]}" ] || { warn "$side: s1's network namespace '${FLOOD_NS[$side]}' not found: no flood"; return 1; }
-	link=$(fl_exec "$side" ip -o link show eth0) || { warn "$side: no eth0 in s1"; return 1; }
-	peer=$(awk '{ sub(/:$/, "", $2); sub(/.*@if/, "", $2); print $2 }' <<<"$link")
-	mac=$(awk '{ for (i = 1; i < NF; i++) if ($i == "link/ether") print $(i + 1) }' <<<"$link")
+	mac=$(link_field "${FLOOD_NS[$side]}" eth0 mac)
+	peer=$(link_field "${FLOOD_NS[$side]}" eth0 peer)
 	ip=$(sb_ip "$side" s1)
 	# The neighbour entry of the DNS address (side_check's dig made it).
 	gw=$(fl_exec "$side" ip neigh show "$dns" dev eth0 |
 		awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }')
-	hv=$(host_exec "$side" ip -o link | awk -F': ' -v i="$peer" '$1 == i { sub(/@.*/, "", $2); print $2 }')
-	if [ -z "$mac" ] || [ -z "$gw" ] || [ -z "$hv" ]; then
-		warn "$side: s1's MAC ($mac), the MAC of $dns ($gw) or the host end of its veth ($hv) not found: no flood"
+	if [ -z "$mac" ] || [ -z "$gw" ]; then
+		warn "$side: s1's MAC ($mac) or the MAC of $dns ($gw) not found: no flood"
 		return 1
 	fi
-	host_exec "$side" ethtool -K "$hv" gro on >/dev/null 2>&1 ||
-		{ warn "$side: ethtool -K $hv gro on failed: no flood"; return 1; }
+	host_veth_gro "$side" "$peer" || { warn "$side: GRO on s1's host veth (peer of if$peer) failed: no flood"; return 1; }
 	FLOOD_ARGS[$side]="--dev eth0 --mode live --src-mac $mac --dst-mac $gw --src-ip $ip --dst-ip $dns --dst-port 53 --payload-hex $FLOOD_HEX"
 }
 

@@ -97,6 +97,29 @@ sb_exec() {
 	esac
 }
 
+ns_exec() {	# nsfile cmd...: in that network namespace only (signals reach cmd itself)
+	local ns=$1; shift
+	nsenter --net="$ns" "$@"
+}
+
+link_field() {	# nsfile dev field: a field of dev's `ip -o link` line (link/ether, @ifN)
+	local l
+	l=$(ns_exec "$1" ip -o link show "$2") || return 1
+	case $3 in
+	mac)  awk '{ for (i = 1; i < NF; i++) if ($i == "link/ether") print $(i + 1) }' <<<"$l" ;;
+	peer) awk '{ sub(/:$/, "", $2); sub(/.*@if/, "", $2); print $2 }' <<<"$l" ;;
+	esac
+}
+
+# GRO on the host end of a sandbox's veth, found by the index of its peer
+# (link_field ... peer): a veth takes XDP frames (xnet-pktgen's live mode)
+# only when its peer runs NAPI.
+host_veth_gro() {	# side peer-ifindex
+	local hv
+	hv=$(host_exec "$1" ip -o link | awk -F': ' -v i="$2" '$1 == i { sub(/@.*/, "", $2); print $2 }')
+	[ -n "$hv" ] && host_exec "$1" ethtool -K "$hv" gro on >/dev/null 2>&1
+}
+
 sb_ip() { printf '%s\n' "${SIDE_IP[$1/$2]}"; }
 
 xnet_cli() { ip netns exec "${SIDE_HOST[xnet]}" "$XNET" --root "${SIDE_ROOT[xnet]}" "$@"; }

@@ -92,11 +92,6 @@ record() { printf '%s\t%s\t%s\t%s\n' "$@" >>"$RAW"; }	# round scenario/side figu
 declare -A NS_GEN NS_SINK GEN_ARGS UPLINK_NS
 declare -A ORDER	# scenario -> the sides measured, in this round's order
 
-ns_exec() {	# nsfile cmd...: in that network namespace only (signals reach cmd itself)
-	local ns=$1; shift
-	nsenter --net="$ns" "$@"
-}
-
 # The floor: host namespace, s1 and s2 each joined to it by a veth pair,
 # no bridge, no address on the host side; floor_peer at tc ingress of s1's
 # host veth. Its target is a load-time constant (2, under BPF_PROG_RUN any
@@ -135,20 +130,11 @@ sb_nsfile() {	# side sb: the sandbox's network namespace file
 	fi
 }
 
-link_field() {	# nsfile dev field: a field of dev's `ip -o link` line (link/ether, @ifN)
-	local l
-	l=$(ns_exec "$1" ip -o link show "$2") || return 1
-	case $3 in
-	mac)  awk '{ for (i = 1; i < NF; i++) if ($i == "link/ether") print $(i + 1) }' <<<"$l" ;;
-	peer) awk '{ sub(/:$/, "", $2); sub(/.*@if/, "", $2); print $2 }' <<<"$l" ;;
-	esac
-}
-
 # s2s: addressing, and GRO at the host end of s1's veth: a veth takes the
 # generator's XDP frames only when its peer runs NAPI (an XDP program or
 # GRO); the same setting on every side.
 s2s_prepare() {	# side
-	local side=$1 k=s2s/$1 m1 m2 peer hv
+	local side=$1 k=s2s/$1 m1 m2 peer
 	NS_GEN[$k]=$(sb_nsfile "$side" s1)
 	NS_SINK[$k]=$(sb_nsfile "$side" s2)
 	if [ ! -e "${NS_GEN[$k]}" ] || [ ! -e "${NS_SINK[$k]}" ]; then
@@ -158,13 +144,11 @@ s2s_prepare() {	# side
 	m1=$(link_field "${NS_GEN[$k]}" eth0 mac)
 	m2=$(link_field "${NS_SINK[$k]}" eth0 mac)
 	peer=$(link_field "${NS_GEN[$k]}" eth0 peer)
-	hv=$(host_exec "$side" ip -o link | awk -F': ' -v i="$peer" '$1 == i { sub(/@.*/, "", $2); print $2 }')
-	if [ -z "$m1" ] || [ -z "$m2" ] || [ -z "$hv" ]; then
-		warn "$k: s1's MAC ($m1), s2's MAC ($m2) or s1's host veth ($hv) not found: side skipped"
+	if [ -z "$m1" ] || [ -z "$m2" ]; then
+		warn "$k: s1's MAC ($m1) or s2's MAC ($m2) not found: side skipped"
 		return 1
 	fi
-	host_exec "$side" ethtool -K "$hv" gro on >/dev/null 2>&1 ||
-		{ warn "$k: ethtool -K $hv gro on failed: side skipped"; return 1; }
+	host_veth_gro "$side" "$peer" || { warn "$k: GRO on s1's host veth (peer of if$peer) failed: side skipped"; return 1; }
 	GEN_ARGS[$k]="--dev eth0 --mode live --udp --size $SIZE --src-mac $m1 --dst-mac $m2"
 	GEN_ARGS[$k]+=" --src-ip $(sb_ip "$side" s1) --dst-ip $(sb_ip "$side" s2) --dst-port $DPORT"
 }
