@@ -95,6 +95,7 @@ static __always_inline bool lxc_hairpin(struct __sk_buff *ctx, const struct iphd
 	const struct xnet_host *host = host_get();
 	const struct xnet_pub *pub;
 	struct xnet_ct_entry in, *e;
+	struct nat_edit ed;
 	struct nat_tuple t;
 	struct xnet_ct_key k;
 	int ret;
@@ -137,11 +138,14 @@ static __always_inline bool lxc_hairpin(struct __sk_buff *ctx, const struct iphd
 		}
 	}
 	frag_record(&t);
-	if (nat_rewrite(ctx, &t, false, in.addr, in.port) ||
-	    ((in.flags & XNET_CTF_SELF) && nat_rewrite(ctx, &t, true, t.daddr, in.peer_port)))
-		*verdict = drop(ctx, XNET_DROP_INVALID_L4);
-	else
-		*verdict = nat_deliver(ctx, in.ifindex, in.addr);
+	nat_edit_init(&ed, &t);
+	ed.daddr = in.addr;
+	ed.dport = in.port;
+	if (in.flags & XNET_CTF_SELF) {
+		ed.saddr = t.daddr;
+		ed.sport = in.peer_port;
+	}
+	*verdict = nat_deliver(ctx, &t, &ed, in.ifindex);
 	return true;
 }
 
@@ -179,6 +183,7 @@ static __always_inline bool lxc_published_reply(struct __sk_buff *ctx, const str
 						struct lxc_flow *fl, int *verdict)
 {
 	struct xnet_ct_entry *e = lxc_flow_out(ctx, iph, fl);
+	struct nat_edit ed;
 	__be16 port, peer_port;
 	__u32 ifindex;
 	__be32 addr;
@@ -193,12 +198,15 @@ static __always_inline bool lxc_published_reply(struct __sk_buff *ctx, const str
 	peer_port = e->peer_port;
 	ct_account(e, &fl->k, &fl->t, ctx_len(ctx));
 	frag_record(&fl->t);
+	nat_edit_init(&ed, &fl->t);
+	ed.saddr = addr;
+	ed.sport = port;
 	/* To itself (XNET_CTF_SELF): the destination goes back to its own address and port. */
-	if (nat_rewrite(ctx, &fl->t, true, addr, port) ||
-	    (self && nat_rewrite(ctx, &fl->t, false, fl->t.saddr, peer_port)))
-		*verdict = drop(ctx, XNET_DROP_INVALID_L4);
-	else
-		*verdict = nat_deliver(ctx, ifindex, self ? fl->t.saddr : fl->t.daddr);
+	if (self) {
+		ed.daddr = fl->t.saddr;
+		ed.dport = peer_port;
+	}
+	*verdict = nat_deliver(ctx, &fl->t, &ed, ifindex);
 	return true;
 }
 
@@ -223,9 +231,7 @@ static __always_inline bool lxc_nat_out(struct __sk_buff *ctx, const struct iphd
 	const struct xnet_host *host = host_get();
 	struct bpf_fib_lookup fib = {};
 	struct xnet_ct_entry *e;
-	bool routed;
-	__be32 addr;
-	__be16 port;
+	struct nat_edit ed;
 	long rc;
 
 	if (!host || !host->uplink_ifindex)
@@ -246,14 +252,17 @@ static __always_inline bool lxc_nat_out(struct __sk_buff *ctx, const struct iphd
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS || fib.ifindex != host->uplink_ifindex)
 		return false;
 
-	addr = e->addr;
-	port = e->port;
-	routed = e->flags & XNET_CTF_ROUTED;	/* its own address: nothing to translate */
+	nat_edit_init(&ed, &fl->t);
+	if (!(e->flags & XNET_CTF_ROUTED)) {	/* routed: its own address, nothing to translate */
+		ed.saddr = e->addr;
+		ed.sport = e->port;
+	}
+	ed.dec_ttl = true;
+	ed.macs = true;
+	__builtin_memcpy(ed.mac, fib.dmac, ETH_ALEN);
+	__builtin_memcpy(ed.mac + ETH_ALEN, fib.smac, ETH_ALEN);
 	ct_account(e, &fl->k, &fl->t, ctx_len(ctx));
-	if ((!routed && nat_rewrite(ctx, &fl->t, true, addr, port)) ||
-	    csum_dec_ttl(ctx, fl->t.ttl, fl->t.proto) ||
-	    bpf_skb_store_bytes(ctx, 0, fib.dmac, ETH_ALEN, 0) ||
-	    bpf_skb_store_bytes(ctx, ETH_ALEN, fib.smac, ETH_ALEN, 0)) {
+	if (nat_apply(ctx, &fl->t, &ed)) {
 		*verdict = drop(ctx, XNET_DROP_INVALID_L4);
 		return true;
 	}

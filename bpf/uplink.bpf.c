@@ -87,6 +87,7 @@ static __always_inline int up_snat_new(struct __sk_buff *ctx, struct nat_tuple *
 	const struct xnet_host *host;
 	struct xnet_dst_cache ep_tmp;
 	struct xnet_ct_entry out;
+	struct nat_edit ed;
 	int err;
 
 	if (!net)
@@ -112,7 +113,10 @@ static __always_inline int up_snat_new(struct __sk_buff *ctx, struct nat_tuple *
 	if (err)
 		return drop(ctx, -err);
 	frag_record(t);
-	if (nat_rewrite(ctx, t, true, out.addr, out.port))
+	nat_edit_init(&ed, t);
+	ed.saddr = out.addr;
+	ed.sport = out.port;
+	if (nat_apply(ctx, t, &ed))
 		return drop(ctx, XNET_DROP_INVALID_L4);
 	return TC_ACT_OK;
 }
@@ -120,6 +124,7 @@ static __always_inline int up_snat_new(struct __sk_buff *ctx, struct nat_tuple *
 static __always_inline int up_egress(struct __sk_buff *ctx)
 {
 	struct xnet_ct_entry *e;
+	struct nat_edit ed;
 	struct nat_tuple t;
 	struct xnet_ct_key k;
 	struct iphdr *iph;
@@ -145,15 +150,15 @@ static __always_inline int up_egress(struct __sk_buff *ctx)
 	/* Masqueraded flows and answers of published ones alike: source -> (addr, port). */
 	e = ct_lookup(&t, XNET_CT_OUT, &k);
 	if (e) {
-		__be32 addr = e->addr;
-		__be16 port = e->port;
-		bool routed = e->flags & XNET_CTF_ROUTED;
-
+		nat_edit_init(&ed, &t);
+		ed.saddr = e->addr;
+		ed.sport = e->port;
 		ct_account(e, &k, &t, ctx_len(ctx));
 		frag_record(&t);
-		if (routed)
-			return TC_ACT_OK;	/* its own address: nothing to rewrite */
-		if (nat_rewrite(ctx, &t, true, addr, port))
+		/* Routed: its own address and port, nothing to rewrite. */
+		if (ed.saddr == t.saddr && ed.sport == t.sport)
+			return TC_ACT_OK;
+		if (nat_apply(ctx, &t, &ed))
 			return drop(ctx, XNET_DROP_INVALID_L4);
 		return TC_ACT_OK;
 	}
@@ -166,12 +171,14 @@ static __always_inline int up_egress(struct __sk_buff *ctx)
 static __always_inline int up_forward(struct __sk_buff *ctx, const struct nat_tuple *t, __be32 addr,
 				      __be16 port, __u32 ifindex)
 {
+	struct nat_edit ed;
+
 	frag_record(t);
-	if (nat_rewrite(ctx, t, false, addr, port))
-		return drop(ctx, XNET_DROP_INVALID_L4);
-	if (csum_dec_ttl(ctx, t->ttl, t->proto))
-		return drop(ctx, XNET_DROP_INVALID_IP);
-	return nat_deliver(ctx, ifindex, addr);
+	nat_edit_init(&ed, t);
+	ed.daddr = addr;
+	ed.dport = port;
+	ed.dec_ttl = true;
+	return nat_deliver(ctx, t, &ed, ifindex);
 }
 
 /*
@@ -211,10 +218,10 @@ static __always_inline int up_dnat_new(struct __sk_buff *ctx, const struct nat_t
 static __always_inline int up_routed_in(struct __sk_buff *ctx, struct iphdr *iph)
 {
 	struct xnet_ct_entry *e;
+	struct nat_edit ed;
 	struct nat_tuple t;
 	struct xnet_ct_key k;
 	__u32 ifindex;
-	__be32 addr;
 	int ret;
 
 	ret = tuple_parse(ctx, iph, &t);
@@ -236,13 +243,12 @@ static __always_inline int up_routed_in(struct __sk_buff *ctx, struct iphdr *iph
 	/* The host forwards it, and answers time-exceeded, as for translated flows. */
 	if (t.ttl <= 1)
 		return TC_ACT_OK;
-	addr = e->addr;
 	ifindex = e->ifindex;
 	ct_account(e, &k, &t, ctx_len(ctx));
 	frag_record(&t);
-	if (csum_dec_ttl(ctx, t.ttl, t.proto))
-		return drop(ctx, XNET_DROP_INVALID_IP);
-	return nat_deliver(ctx, ifindex, addr);
+	nat_edit_init(&ed, &t);	/* its own address: the TTL is all that changes */
+	ed.dec_ttl = true;
+	return nat_deliver(ctx, &t, &ed, ifindex);
 }
 
 static __always_inline int up_ingress(struct __sk_buff *ctx)

@@ -67,14 +67,6 @@ static __always_inline __u32 tuple_csum_off(const struct nat_tuple *t)
 	return t->l4_off + l4_csum_field(t->proto);
 }
 
-/* Offset of the source (or destination) port, or of the ICMP identifier. */
-static __always_inline __u32 tuple_port_off(const struct nat_tuple *t, bool source)
-{
-	if (t->proto == IPPROTO_ICMP)
-		return t->l4_off + offsetof(struct icmp_hdr, id);
-	return t->l4_off + (source ? 0 : 2);
-}
-
 static __always_inline void frag_key(struct xnet_frag_key *k, const struct nat_tuple *t)
 {
 	k->saddr = t->saddr;
@@ -88,14 +80,15 @@ static __always_inline void frag_key(struct xnet_frag_key *k, const struct nat_t
 static __always_inline void frag_record(const struct nat_tuple *t)
 {
 	struct xnet_frag_key k;
-	struct xnet_frag v = {
-		.sport = t->sport,
-		.dport = t->dport,
-		.last_seen = bpf_ktime_get_ns(),
-	};
+	struct xnet_frag v;
 
+	/* Every translated packet passes here: the clock only for a first fragment. */
 	if (t->frag != NAT_FRAG_FIRST)
 		return;
+	v.sport = t->sport;
+	v.dport = t->dport;
+	v.pad = 0;
+	v.last_seen = bpf_ktime_get_ns();
 	frag_key(&k, t);
 	bpf_map_update_elem(&xnet_frags, &k, &v, BPF_ANY);
 }

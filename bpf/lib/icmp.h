@@ -83,6 +83,7 @@ static __always_inline int icmp_error_in(struct __sk_buff *ctx, const struct nat
 	__u32 qsaddr_off = qip_off + offsetof(struct iphdr, saddr);
 	__u32 ql4_off, qport_off;
 	struct xnet_ct_entry *e;
+	struct nat_edit ed;
 	struct icmp_quote q;
 	struct xnet_ct_key k;
 	__be16 qcsum_new, qport;
@@ -121,10 +122,10 @@ static __always_inline int icmp_error_in(struct __sk_buff *ctx, const struct nat
 	    bpf_skb_store_bytes(ctx, qsaddr_off, &addr, 4, 0))
 		return drop(ctx, XNET_DROP_INVALID_L4);
 	/* The outer destination: ICMP has no pseudo header, only the IP checksum moves. */
-	if (csum_set_addr(ctx, IP4_DADDR_OFF, t->daddr, addr, 0, IPPROTO_ICMP) ||
-	    csum_dec_ttl(ctx, t->ttl, t->proto))
-		return drop(ctx, XNET_DROP_INVALID_IP);
-	return nat_deliver(ctx, ifindex, addr);
+	nat_edit_init(&ed, t);
+	ed.daddr = addr;
+	ed.dec_ttl = true;
+	return nat_deliver(ctx, t, &ed, ifindex);
 }
 
 #endif /* XNET_LIB_ICMP_H */

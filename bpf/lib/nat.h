@@ -9,13 +9,14 @@
  *   snat_create()       a new masqueraded flow: pick and claim a source port
  *   dnat_create()       a new published flow (from the wire or a hairpin)
  *   self_create()       a sandbox calling its own published port
- *   nat_rewrite()       apply one translation to the packet
- *   nat_deliver()       hand a translated packet straight to its sandbox
+ *   nat_apply()         apply a packet's whole rewrite (struct nat_edit) at once
+ *   nat_deliver()       the same, and hand the packet straight to its sandbox
  */
 #ifndef XNET_LIB_NAT_H
 #define XNET_LIB_NAT_H
 
 #include "lib/ct.h"
+#include "lib/csum_diff.h"
 #include "lib/lookup.h"
 #include "lib/redirect.h"
 #include "lib/drop.h"
@@ -344,47 +345,151 @@ static __always_inline int self_create(const struct nat_tuple *t, const struct x
 }
 
 /*
- * Rewrite the source (@source) or destination of the packet to (addr,
- * port), checksums included. A later fragment has no L4 header: only its
- * address changes (the first fragment carried the L4 checksum update).
+ * The whole rewrite of one packet, applied at once by nat_apply(): new
+ * addresses and ports (the tuple's own where nothing changes; ICMP echo:
+ * the identifier, in either port), the TTL decrement of a forwarded packet,
+ * and the Ethernet addresses. nat_edit_init() starts from "nothing changes".
  */
-static __always_inline int nat_rewrite(struct __sk_buff *ctx, const struct nat_tuple *t, bool source,
-				       __be32 addr, __be16 port)
-{
-	__u32 csum_off = tuple_csum_off(t);
+struct nat_edit {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 sport;
+	__be16 dport;
+	bool dec_ttl;
+	bool macs;			/* write mac: destination, then source */
+	__u8 mac[2 * ETH_ALEN];
+};
 
-	if (t->frag != NAT_FRAG_LATER &&
-	    csum_set_port(ctx, tuple_port_off(t, source), source ? t->sport : t->dport, port,
-			  csum_off, t->proto))
-		return -1;
-	return csum_set_addr(ctx, source ? IP4_SADDR_OFF : IP4_DADDR_OFF,
-			     source ? t->saddr : t->daddr, addr, csum_off, t->proto);
+static __always_inline void nat_edit_init(struct nat_edit *ed, const struct nat_tuple *t)
+{
+	ed->saddr = t->saddr;
+	ed->daddr = t->daddr;
+	ed->sport = t->sport;
+	ed->dport = t->dport;
+	ed->dec_ttl = false;
+	ed->macs = false;
+}
+
+/* One 16-bit word changed from @from to @to: its share of an RFC 1624 diff (~m + m'). */
+static __always_inline __u32 csum_word_diff(__u16 from, __u16 to)
+{
+	return from == to ? 0 : (__u32)(__u16)~from + to;
+}
+
+static __always_inline __u32 csum_addr_diff(__be32 from, __be32 to)
+{
+	return csum_word_diff(from & 0xffff, to & 0xffff) + csum_word_diff(from >> 16, to >> 16);
 }
 
 /*
- * Into the sandbox behind host veth @ifindex, framed as its gateway frames
- * everything: to the endpoint's MAC from its network's gateway MAC. The
- * endpoint must still own @ip (an entry outliving its endpoint goes nowhere).
+ * Apply @ed to the packet of tuple @t. The headers are written in place
+ * (direct packet access; the verifier's prologue has made a cloned head
+ * private, and bpf_skb_pull_data makes headers outside the linear head
+ * linear, rarely needed) and the IPv4 header checksum is updated by hand
+ * (RFC 1624), as uplink_xdp does. The L4 checksum is left to
+ * bpf_l4_csum_replace, at most twice (ports, then addresses, as diffs): it
+ * alone knows the skb's checksum state (CHECKSUM_PARTIAL takes address
+ * changes only, CHECKSUM_COMPLETE also moves skb->csum). This replaces up to
+ * nine helper calls per packet with two. A later fragment has no L4 header:
+ * only its addresses change (the first one carried the L4 checksum update).
+ * 0, or -1 for a packet too short for its own headers.
  */
-static __always_inline int nat_deliver(struct __sk_buff *ctx, __u32 ifindex, __be32 ip)
+static __always_inline int nat_apply(struct __sk_buff *ctx, const struct nat_tuple *t,
+				     const struct nat_edit *ed)
+{
+	bool l4 = t->frag != NAT_FRAG_LATER;
+	bool ports = l4 && (ed->sport != t->sport || ed->dport != t->dport);
+	bool pseudo = l4 && t->proto != IPPROTO_ICMP &&
+		      (ed->saddr != t->saddr || ed->daddr != t->daddr);
+	__u32 l4_off = t->l4_off, need, port_diff = 0, addr_diff;
+	__u32 csum_off = tuple_csum_off(t);
+	struct iphdr *iph;
+	void *data, *end;
+	__u8 *l4h;
+	__u16 check, w;
+
+	if (l4_off < IP4_OFF + sizeof(struct iphdr) || l4_off > IP4_OFF + 60)
+		return -1;
+	need = ports || pseudo ? l4_off + (t->proto == IPPROTO_TCP ? 18 : 8) : l4_off;
+	data = ctx_data(ctx);
+	end = ctx_data_end(ctx);
+	if (data + need > end) {
+		if (need > ctx_len(ctx) || bpf_skb_pull_data(ctx, need))
+			return -1;
+		data = ctx_data(ctx);
+		end = ctx_data_end(ctx);
+	}
+	iph = data + IP4_OFF;
+	if ((void *)(iph + 1) > end)
+		return -1;
+
+	check = iph->check;
+	if (ed->saddr != t->saddr) {
+		check = csum_replace_u32(check, iph->saddr, ed->saddr);
+		iph->saddr = ed->saddr;
+	}
+	if (ed->daddr != t->daddr) {
+		check = csum_replace_u32(check, iph->daddr, ed->daddr);
+		iph->daddr = ed->daddr;
+	}
+	if (ed->dec_ttl) {
+		/* TTL and protocol share one 16-bit word of the header checksum. */
+		w = *(__u16 *)&iph->ttl;
+		iph->ttl--;
+		check = csum_replace_u16(check, w, *(__u16 *)&iph->ttl);
+	}
+	iph->check = check;
+	if (ed->macs)
+		__builtin_memcpy(data, ed->mac, 2 * ETH_ALEN);
+
+	if (ports) {
+		l4h = data + l4_off;
+		if (l4h + 8 > (__u8 *)end)
+			return -1;
+		if (t->proto == IPPROTO_ICMP) {
+			__be16 id = ed->sport != t->sport ? ed->sport : ed->dport;
+
+			port_diff = csum_word_diff(*(__u16 *)&l4h[4], id);
+			*(__be16 *)&l4h[4] = id;
+		} else {
+			port_diff = csum_word_diff(*(__u16 *)&l4h[0], ed->sport) +
+				    csum_word_diff(*(__u16 *)&l4h[2], ed->dport);
+			*(__be16 *)&l4h[0] = ed->sport;
+			*(__be16 *)&l4h[2] = ed->dport;
+		}
+	}
+	/* Helper calls from here: no packet pointer is used again. */
+	if (port_diff && bpf_l4_csum_replace(ctx, csum_off, 0, port_diff, l4_csum_flags(t->proto, false, 0)))
+		return -1;
+	addr_diff = csum_addr_diff(t->saddr, ed->saddr) + csum_addr_diff(t->daddr, ed->daddr);
+	if (pseudo && bpf_l4_csum_replace(ctx, csum_off, 0, addr_diff, l4_csum_flags(t->proto, true, 0)))
+		return -1;
+	return 0;
+}
+
+/*
+ * Into the sandbox behind host veth @ifindex, with rewrite @ed applied and
+ * framed as its gateway frames everything: to the endpoint's MAC from its
+ * network's gateway MAC. The endpoint must still own @ed's destination (an
+ * entry outliving its endpoint goes nowhere).
+ */
+static __always_inline int nat_deliver(struct __sk_buff *ctx, const struct nat_tuple *t,
+				       struct nat_edit *ed, __u32 ifindex)
 {
 	enum xnet_drop_reason reason = XNET_DROP_UNKNOWN_ENDPOINT;
 	const struct xnet_if_cache *ep;
 	struct xnet_if_cache tmp;
-	struct {
-		__u8 dst[ETH_ALEN];
-		__u8 src[ETH_ALEN];
-	} macs;
 
 	ep = source_endpoint(ifindex, &tmp, &reason);
 	if (!ep)
 		return drop(ctx, reason);
-	if (ep->ip != ip)
+	if (ep->ip != ed->daddr)
 		return drop(ctx, XNET_DROP_UNKNOWN_DST);
-	__builtin_memcpy(macs.dst, ep->mac, ETH_ALEN);
-	__builtin_memcpy(macs.src, ep->gw_mac, ETH_ALEN);
-	if (bpf_skb_store_bytes(ctx, 0, &macs, sizeof(macs), 0))
-		return drop(ctx, XNET_DROP_INVALID_ETH);
+	__builtin_memcpy(ed->mac, ep->mac, ETH_ALEN);
+	__builtin_memcpy(ed->mac + ETH_ALEN, ep->gw_mac, ETH_ALEN);
+	ed->macs = true;
+	if (nat_apply(ctx, t, ed))
+		return drop(ctx, XNET_DROP_INVALID_L4);
 	return ctx_redirect_peer(ifindex);
 }
 
