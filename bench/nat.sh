@@ -30,6 +30,13 @@
 # applications, not by translation (not a ceiling: xnet's redirects skip
 # the bridge and can pass it).
 #
+# The ceiling side, "native", has no container at all: nginx and the iperf3
+# servers run in the host namespace itself, clients aim at the host's own
+# address (outside -> uplink address, host -> 127.0.0.1, the masquerade
+# client is the host). No datapath can do better than no hop at all, so
+# native / docker is the most any container datapath can reach against
+# Docker on this machine; the report prints it next to each target.
+#
 # Every side has the same shape: a host namespace, a bridge network with two
 # sandboxes ("web" runs nginx, and iperf3 servers on demand; "cli" is the
 # masquerade client) and an outside namespace joined to the host by one veth
@@ -39,7 +46,7 @@
 # Knobs (environment), besides those of bench/lib.sh (BENCH_T, BENCH_QUICK):
 #   BENCH_ROUNDS=N            rounds (default 5, quick 3)
 #   BENCH_NAT_SCENARIOS="outside host masq"
-#   BENCH_NAT_SIDES="xnet docker dnat bridge"  (dnat is measured in "host"
+#   BENCH_NAT_SIDES="xnet docker dnat bridge native"  (dnat is measured in "host"
 #                             only; xnet is skipped, with a warning, when
 #                             build/xnet is missing or cannot publish ports yet)
 #   BENCH_NAT_FIGURES="..."   only these figures (default: all of the scenarios:
@@ -64,7 +71,7 @@ HAVE_CONNTRACK=0
 command -v conntrack >/dev/null && HAVE_CONNTRACK=1
 
 SCENARIOS=${BENCH_NAT_SCENARIOS:-outside host masq}
-SIDES=${BENCH_NAT_SIDES:-xnet docker dnat bridge}
+SIDES=${BENCH_NAT_SIDES:-xnet docker dnat bridge native}
 WRK_CONNS=${BENCH_WRK_CONNS:-32}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 OUT=${BENCH_OUT:-$BENCH_WORK}
@@ -89,11 +96,11 @@ out_ns()   { printf '%s-%s-out\n' "$BENCH_TAG" "$1"; }
 out_exec() { local side=$1; shift; ip netns exec "$(out_ns "$side")" "$@"; }
 nat_sb_exec() {	# side sb cmd...
 	local side=$1 sb=$2; shift 2
-	if [ "$side" = xnet ]; then
-		xnet_cli exec "$sb" "$@"
-	else
-		ip netns exec "$BENCH_TAG-$side-$sb" "$@"
-	fi
+	case $side in
+	xnet)   xnet_cli exec "$sb" "$@" ;;
+	native) host_exec native "$@" ;;	# no sandboxes: the host is web and cli
+	*)      ip netns exec "$BENCH_TAG-$side-$sb" "$@" ;;
+	esac
 }
 
 # A minimal nginx in its own directory: one worker, answers "ok" from memory.
@@ -203,11 +210,31 @@ bridge_side_up() {	# pfx up_prefix
 	SIDE_OK[bridge/masq]=1
 }
 
-# Where a side's clients aim: the published port, or on the bridge side the
-# sandbox itself (no translation there).
+# native: no container, the servers in the host namespace itself (the
+# ceiling). Clients aim at the host's own addresses, port 80 and PERF_PORT.
+native_side_up() {	# up_prefix
+	local h="$BENCH_TAG-native-host"
+	SIDE_HOST[native]=$h
+	netns_add "$h"
+	uplink_up native "$1"
+	SIDE_WEB[native]=127.0.0.1
+	ip netns exec "$h" nginx -c "$(nginx_conf native-web)" -g 'daemon off;' \
+		>"$BENCH_WORK/nginx-native-web.log" 2>&1 &
+	SIDE_OK[native/publish]=1
+	SIDE_OK[native/masq]=1
+}
+
+# Where a side's clients aim: the published port, on the bridge side the
+# sandbox itself (no translation there), on the native side the host itself.
 web_url() {	# side from (outside, host)
 	if [ "$1" = bridge ]; then
 		printf 'http://%s/\n' "${SIDE_WEB[bridge]}"
+	elif [ "$1" = native ]; then
+		if [ "$2" = outside ]; then
+			printf 'http://%s.1/\n' "${SIDE_UP[native]}"
+		else
+			printf 'http://127.0.0.1/\n'
+		fi
 	elif [ "$2" = outside ]; then
 		printf 'http://%s.1:%s/\n' "${SIDE_UP[$1]}" "$WEB_PORT"
 	else
@@ -403,7 +430,8 @@ for side in "${order[@]}"; do
 	docker) docker_side_up docker 10.92.0 10.91.$n ;;
 	dnat)   docker_side_up dnat 10.93.0 10.91.$n ;;
 	bridge) bridge_side_up 10.94.0 10.91.$n ;;
-	*) die "unknown side $side (xnet, docker, dnat, bridge)" ;;
+	native) native_side_up 10.91.$n ;;
+	*) die "unknown side $side (xnet, docker, dnat, bridge, native)" ;;
 	esac
 	n=$((n + 1))
 done
@@ -447,15 +475,16 @@ for line in open(raw):
     vals.setdefault(fig, {}).setdefault(side, []).append(float(v))
 # figure -> (label, unit, [(baseline side, target ratio)])
 FIGS = [
-    ("outside_conn", "outside -> published port, TCP connections", "conn/s", [("docker", 1.5), ("bridge", None)]),
-    ("outside_udp", "outside -> published port, UDP 64 B", "pkt/s", [("docker", 1.5), ("bridge", None)]),
-    ("host_tcp", "host 127.0.0.1 -> published port, TCP throughput", "Gbit/s", [("docker", 3.0), ("dnat", None), ("bridge", None)]),
-    ("host_conn", "host 127.0.0.1 -> published port, TCP connections", "conn/s", [("docker", 3.0), ("dnat", None), ("bridge", None)]),
-    ("masq_tcp", "sandbox -> outside (masquerade), TCP throughput", "Gbit/s", [("docker", 1.25), ("bridge", None)]),
-    ("masq_conn", "sandbox -> outside (masquerade), TCP connections", "conn/s", [("docker", 1.25), ("bridge", None)]),
+    ("outside_conn", "outside -> published port, TCP connections", "conn/s", [("docker", 1.5), ("bridge", None), ("native", None)]),
+    ("outside_udp", "outside -> published port, UDP 64 B", "pkt/s", [("docker", 1.5), ("bridge", None), ("native", None)]),
+    ("host_tcp", "host 127.0.0.1 -> published port, TCP throughput", "Gbit/s", [("docker", 3.0), ("dnat", None), ("bridge", None), ("native", None)]),
+    ("host_conn", "host 127.0.0.1 -> published port, TCP connections", "conn/s", [("docker", 3.0), ("dnat", None), ("bridge", None), ("native", None)]),
+    ("masq_tcp", "sandbox -> outside (masquerade), TCP throughput", "Gbit/s", [("docker", 1.25), ("bridge", None), ("native", None)]),
+    ("masq_conn", "sandbox -> outside (masquerade), TCP connections", "conn/s", [("docker", 1.25), ("bridge", None), ("native", None)]),
 ]
 NAMES = {"docker": "docker (iptables DNAT/MASQUERADE, docker-proxy)", "dnat": "iptables DNAT, route_localnet",
-         "bridge": "no NAT (reference): plain bridge, routed, no netfilter"}
+         "bridge": "no NAT (reference): plain bridge, routed, no netfilter",
+         "native": "no container (ceiling): the servers in the host namespace"}
 def fmt(x):
     return "%.2f" % x if x < 100 else "%.0f" % x
 report = {"rounds": rounds, "seconds": secs, "elapsed_s": int(elapsed), "figures": {}}
@@ -480,21 +509,31 @@ for fig, label, unit, bases in FIGS:
             NAMES.get(base, base),
             "%s (%s-%s)" % (fmt(b["median"]), fmt(b["min"]), fmt(b["max"])) if b else "n/a",
             "%.2fx" % ratio if ratio else "n/a", met))
-# The reference without translation against Docker, next to the target. Not
-# a ceiling (xnet's redirects skip the bridge and can pass it), but where
-# xnet only matches it, what is left of a target is not NAT's cost: it is
-# TCP's and the applications', which every side pays.
-bounds = []
+# The reference without translation, and the ceiling without any container,
+# against Docker, next to the target. The reference is not a ceiling (xnet's
+# redirects skip the bridge and can pass it), but where xnet only matches
+# it, what is left of a target is not NAT's cost: it is TCP's and the
+# applications', which every side pays. The ceiling is one: no container
+# datapath beats no hop at all, so a target above native / docker cannot be
+# met on this machine by any datapath.
+bounds, ceilings = [], []
 for fig, label, unit, bases in FIGS:
     f = report["figures"].get(fig)
     if not f:
         continue
-    ref, dk = f["sides"].get("bridge"), f["sides"].get("docker")
+    ref, dk, nat = f["sides"].get("bridge"), f["sides"].get("docker"), f["sides"].get("native")
     target = next((t for b, t in bases if b == "docker"), None)
     if ref and dk and dk["median"]:
         r = ref["median"] / dk["median"]
         f["no_nat_over_docker"] = r
         bounds.append("%s: %.2fx%s" % (label, r, "" if target is None else " (target %.2fx)" % target))
+    if nat and dk and dk["median"]:
+        r = nat["median"] / dk["median"]
+        f["native_over_docker"] = r
+        x = f["sides"].get("xnet")
+        ceilings.append("%s: %.2fx%s%s" % (
+            label, r, "" if target is None else " (target %.2fx%s)" % (target, ", beyond reach" if r < target else ""),
+            "" if not x else "; xnet is at %.0f%% of it" % (100 * x["median"] / nat["median"])))
 json.dump(report, open(os.path.join(out, "nat.json"), "w"), indent=1)
 text = "\n".join(md) + "\n\nmedians of %d rounds (min-max), %s s per run, sides interleaved\n" % (rounds, secs)
 if bounds:
@@ -502,6 +541,9 @@ if bounds:
              + "; ".join(bounds) + ". Not a ceiling for xnet, whose redirects skip the bridge; where xnet "
              "only matches the reference, the rest of the time is TCP's and the applications' (nginx, wrk, "
              "iperf3), which every side pays, not NAT's.\n")
+if ceilings:
+    text += ("\nNo container at all (the ceiling: the servers in the host namespace) against Docker: "
+             + "; ".join(ceilings) + ". No container datapath can pass it on this machine.\n")
 open(os.path.join(out, "nat.md"), "w").write(text)
 print(text)
 EOF

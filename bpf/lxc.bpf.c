@@ -79,98 +79,110 @@ static __always_inline int lxc_arp(struct __sk_buff *ctx, struct cursor *c, stru
 }
 
 /*
+ * A packet's flow tuple and outgoing conntrack lookup, each done at most
+ * once per packet: a published endpoint's answers need the OUT entry first
+ * (lxc_published_reply), the way out needs it again later (lxc_nat_out),
+ * the hairpin check needs the tuple.
+ */
+struct lxc_flow {
+	struct nat_tuple t;
+	struct xnet_ct_key k;
+	struct xnet_ct_entry *e;	/* the OUT entry, NULL when none */
+	int ret;			/* tuple_parse's result, once parsed */
+	bool parsed;
+	bool looked_up;
+};
+
+static __always_inline int lxc_flow_parse(struct __sk_buff *ctx, const struct iphdr *iph, struct lxc_flow *fl)
+{
+	if (!fl->parsed) {
+		fl->parsed = true;
+		fl->ret = tuple_parse(ctx, iph, &fl->t);
+	}
+	return fl->ret;
+}
+
+static __always_inline struct xnet_ct_entry *lxc_flow_out(struct __sk_buff *ctx, const struct iphdr *iph,
+							  struct lxc_flow *fl)
+{
+	if (!fl->looked_up) {
+		fl->looked_up = true;
+		fl->e = lxc_flow_parse(ctx, iph, fl) == TUPLE_OK ? ct_lookup(&fl->t, XNET_CT_OUT, &fl->k) : NULL;
+	}
+	return fl->e;
+}
+
+/*
  * Hairpin: a sandbox calling a host address (the gateway's included, not
  * loopback). Known flow (IN) or a new one to a published port: the
  * destination becomes the backend and the frame goes straight to it, with
  * the caller's address kept, unless the caller is the backend itself
  * (self_create). Not handled: everything else (the host's own services,
  * ping). Another network's backend is fine: that is what publishing is for.
+ * Only a packet to a published port can be a hairpin flow's: the small,
+ * warm binding table is asked before the conntrack table, so the host's own
+ * conversations with sandboxes (answers to host clients, to the DNS helper)
+ * never pay for a conntrack miss.
  *
  * Returns true with *verdict set when the frame was handled. (A bool apart
  * from the verdict: the verifier must see that the caller's packet pointers
  * are only used again on paths that called no packet-changing helper.)
  */
-static __always_inline bool lxc_hairpin(struct __sk_buff *ctx, const struct iphdr *iph, int *verdict)
+static __always_inline bool lxc_hairpin(struct __sk_buff *ctx, const struct iphdr *iph, struct lxc_flow *fl,
+					int *verdict)
 {
 	const struct xnet_host *host = host_get();
+	struct nat_tuple *t = &fl->t;
 	const struct xnet_pub *pub;
 	struct xnet_ct_entry in, *e;
 	struct nat_edit ed;
-	struct nat_tuple t;
 	struct xnet_ct_key k;
 	int ret;
 
 	if (!host_addr_is(host, iph->daddr, XNET_HA_LOCAL | XNET_HA_UPLINK | XNET_HA_GATEWAY))
 		return false;
-	ret = tuple_parse(ctx, iph, &t);
+	ret = lxc_flow_parse(ctx, iph, fl);
 	if (ret < 0) {
 		*verdict = drop(ctx, -ret);
 		return true;
 	}
-	if (ret != TUPLE_OK)
+	if (ret != TUPLE_OK || t->proto == IPPROTO_ICMP)
+		return false;
+	pub = pub_lookup(t->daddr, t->dport, t->proto);
+	if (!pub)
 		return false;
 
-	e = ct_lookup(&t, XNET_CT_IN, &k);
+	e = ct_lookup(t, XNET_CT_IN, &k);
 	if (e && e->kind == XNET_CT_DNAT) {
 		in = *e;
-		ct_account(e, &k, &t, ctx_len(ctx));
+		ct_account(e, &k, t, ctx_len(ctx));
 	} else {
-		if (t.frag == NAT_FRAG_LATER)
+		if (t->frag == NAT_FRAG_LATER)
 			return false;
-		if (t.proto == IPPROTO_TCP) {
-			if ((t.tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) != TCPF_SYN)
-				return false;
-		} else if (t.proto != IPPROTO_UDP) {
-			return false;
-		}
-		pub = pub_lookup(t.daddr, t.dport, t.proto);
-		if (!pub)
+		if (t->proto == IPPROTO_TCP &&
+		    (t->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) != TCPF_SYN)
 			return false;
 		if (pub->ifindex != ctx_ifindex(ctx)) {
-			dnat_create(&t, pub, XNET_CTF_HAIRPIN, ctx_ifindex(ctx), ctx_len(ctx), &in);
+			dnat_create(t, pub, XNET_CTF_HAIRPIN, ctx_ifindex(ctx), ctx_len(ctx), &in);
 		} else {
 			/* Its own published port: the source is translated too (self_create). */
-			ret = self_create(&t, pub, host, ctx_ifindex(ctx), ctx_len(ctx), &in);
+			ret = self_create(t, pub, host, ctx_ifindex(ctx), ctx_len(ctx), &in);
 			if (ret < 0) {
 				*verdict = drop(ctx, -ret);
 				return true;
 			}
 		}
 	}
-	frag_record(&t);
-	nat_edit_init(&ed, &t);
+	frag_record(t);
+	nat_edit_init(&ed, t);
 	ed.daddr = in.addr;
 	ed.dport = in.port;
 	if (in.flags & XNET_CTF_SELF) {
-		ed.saddr = t.daddr;
+		ed.saddr = t->daddr;
 		ed.sport = in.peer_port;
 	}
-	*verdict = nat_deliver(ctx, &t, &ed, in.ifindex);
+	*verdict = nat_deliver(ctx, t, &ed, in.ifindex);
 	return true;
-}
-
-/*
- * A packet's outgoing conntrack lookup, done at most once per packet: a
- * published endpoint's answers need it first (hairpin), the way out needs
- * the same entry later (lxc_nat_out).
- */
-struct lxc_flow {
-	struct nat_tuple t;
-	struct xnet_ct_key k;
-	struct xnet_ct_entry *e;	/* the OUT entry, NULL when none */
-	bool done;			/* looked up (ok says whether the tuple parsed) */
-	bool ok;
-};
-
-static __always_inline struct xnet_ct_entry *lxc_flow_out(struct __sk_buff *ctx, const struct iphdr *iph,
-							  struct lxc_flow *fl)
-{
-	if (!fl->done) {
-		fl->done = true;
-		fl->ok = tuple_parse(ctx, iph, &fl->t) == TUPLE_OK;
-		fl->e = fl->ok ? ct_lookup(&fl->t, XNET_CT_OUT, &fl->k) : NULL;
-	}
-	return fl->e;
 }
 
 /*
@@ -281,7 +293,7 @@ static __always_inline int lxc_to_host(struct __sk_buff *ctx, const struct iphdr
 		/* --internal: the own subnet (the gateway address included) and nothing else. */
 		if ((iph->daddr & src->mask) != src->subnet)
 			return drop(ctx, XNET_DROP_INTERNAL);
-	} else if (lxc_hairpin(ctx, iph, &verdict)) {
+	} else if (lxc_hairpin(ctx, iph, fl, &verdict)) {
 		return verdict;
 	}
 
@@ -344,7 +356,8 @@ static __always_inline int lxc_ipv4(struct __sk_buff *ctx, struct cursor *c, str
 	if (iph->saddr != src->ip)
 		return drop(ctx, XNET_DROP_SPOOF_IP);
 
-	fl.done = false;
+	fl.parsed = false;
+	fl.looked_up = false;
 	/* Only endpoints with published ports pay for the conntrack lookup here. */
 	if (unlikely(src->ep_flags & XNET_EP_PUBLISHED) &&
 	    lxc_published_reply(ctx, iph, &fl, &verdict))
