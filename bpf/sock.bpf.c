@@ -7,15 +7,17 @@
  *   recvmsg4, getpeername4  the endpoint shown as the published address again
  *   bind4                   a published port cannot be bound by a host process
  *   the same five for IPv6  sockets using IPv4-mapped addresses (::ffff:127.0.0.1)
+ *                           and [::1] (a port published on every address)
  *
  * The logic lives in lib/sock.h. Every entry first checks that the socket
  * lives in this xnet host's network namespace: the hooks see every process
  * of the machine, and several xnet hosts (each in its own namespace) may
  * have their copy attached to the same root cgroup.
  *
- * Genuine IPv6 destinations (::1 included) are not translated: xnet
- * publishes IPv4 only, as Docker without --ipv6 does through iptables (its
- * docker-proxy also listens on [::]). A port the kernel picks itself
+ * Other IPv6 destinations are not translated: xnet publishes IPv4 only, as
+ * Docker without --ipv6 does through iptables; [::1] is the exception,
+ * since Docker's docker-proxy also listens on [::] and `localhost`
+ * resolves to ::1 first. A port the kernel picks itself
  * (bind to port 0) is not checked here: user space lists published ports
  * in ip_local_reserved_ports, which the kernel's choice skips.
  */
@@ -70,7 +72,7 @@ int sock_bind4(struct bpf_sock_addr *ctx)
 	return sock_bind_check(ctx, ctx->user_ip4);
 }
 
-/* IPv6 sockets: the same for their IPv4-mapped destinations (see lib/sock.h). */
+/* IPv6 sockets: the same for their IPv4-mapped destinations and [::1] (see lib/sock.h). */
 SEC("cgroup/connect6")
 int sock_connect6(struct bpf_sock_addr *ctx)
 {
@@ -103,15 +105,13 @@ int sock_getpeername6(struct bpf_sock_addr *ctx)
 	return SOCK_ALLOW;
 }
 
-/* [::] (dual-stack) and mapped addresses collide with IPv4 bindings. */
+/* [::] (dual-stack), mapped addresses and [::1] collide with IPv4 bindings (lib/sock.h). */
 SEC("cgroup/bind6")
 int sock_bind6(struct bpf_sock_addr *ctx)
 {
-	__be32 addr;
-
-	if (!sock_in_host_netns(ctx) || !sock6_bind_addr4(ctx, &addr))
+	if (!sock_in_host_netns(ctx))
 		return SOCK_ALLOW;
-	return sock_bind_check(ctx, addr);
+	return sock6_bind_check(ctx);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

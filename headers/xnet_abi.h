@@ -258,7 +258,11 @@ struct xnet_sock_peer {
 	__be32 addr;		/* the address the application used */
 	__be16 backend_port;
 	__be16 port;
+	__u16 flags;		/* XNET_SOCKF_* */
+	__u16 pad;
 };
+/* The application asked for [::1] (an IPv6 socket), not for addr: show it that. */
+#define XNET_SOCKF_LOOPBACK6	(1U << 0)
 
 /*
  * xnet_sock_rev: the same for unconnected UDP sockets (sendmsg4), which may
@@ -273,7 +277,7 @@ struct xnet_sock_rev_key {
 struct xnet_sock_rev {
 	__be32 addr;		/* the address the application used */
 	__be16 port;
-	__u16 pad;
+	__u16 flags;		/* XNET_SOCKF_* */
 };
 
 /*

@@ -7,7 +7,8 @@
  * before the kernel routes anything: no userland proxy, no packet NAT, and
  * the backend sees a real connection from the host. What the application
  * sees stays what it asked for: replies (recvmsg) and getpeername() are
- * given the published address back (xnet_sock_peer, the socket's own
+ * given the published address back (IPv6 sockets: [::1] and IPv4-mapped
+ * addresses, see below) (xnet_sock_peer, the socket's own
  * storage, for connected sockets; xnet_sock_rev for unconnected UDP). And
  * while a port is published, no host process can bind it, as if a socket
  * held it.
@@ -23,6 +24,7 @@
 
 #include <linux/in.h>
 #include <linux/errno.h>
+#include <bpf/bpf_core_read.h>
 #include "lib/maps.h"
 
 /* The verdicts of cgroup sock_addr programs. */
@@ -93,9 +95,9 @@ static __always_inline const struct xnet_pub *sock_pub_lookup(__be32 daddr, __be
  * new or changed, since an LRU update allocates.
  */
 static __always_inline int sock_rev_record(struct bpf_sock_addr *ctx, bool connect, __be32 addr,
-					   __be16 port, const struct xnet_pub *pub)
+					   __be16 port, __u16 flags, const struct xnet_pub *pub)
 {
-	struct xnet_sock_rev val = { .addr = addr, .port = port };
+	struct xnet_sock_rev val = { .addr = addr, .port = port, .flags = flags };
 	struct xnet_sock_rev_key key = {};
 	const struct xnet_sock_rev *old;
 	struct xnet_sock_peer *peer;
@@ -112,13 +114,15 @@ static __always_inline int sock_rev_record(struct bpf_sock_addr *ctx, bool conne
 		peer->backend_port = pub->backend_port;
 		peer->addr = addr;
 		peer->port = port;
+		peer->flags = flags;
+		peer->pad = 0;
 		return 0;
 	}
 	key.cookie = bpf_get_socket_cookie(ctx);
 	key.addr = pub->backend_ip;
 	key.port = pub->backend_port;
 	old = bpf_map_lookup_elem(&xnet_sock_rev, &key);
-	if (old && old->addr == addr && old->port == port)
+	if (old && old->addr == addr && old->port == port && old->flags == flags)
 		return 0;
 	return bpf_map_update_elem(&xnet_sock_rev, &key, &val, BPF_ANY);
 }
@@ -140,11 +144,15 @@ static __always_inline void sock_rev_forget(struct bpf_sock_addr *ctx, bool conn
  * connect / sendmsg (@connect false): the binding a host socket heading
  * for (@daddr, @dport) reaches, with the reverse record written; NULL when
  * the destination is no published port of this host (leave the socket
- * alone). *@err is set when the socket must be refused instead.
+ * alone). *@err is set when the socket must be refused instead. With
+ * XNET_SOCKF_LOOPBACK6 in @flags the socket asked for [::1]: only bindings
+ * on every address answer there (Docker's proxy listens on [::] for those,
+ * on 127.0.0.1 alone for a 127.0.0.1 binding).
  */
 static __always_inline const struct xnet_pub *sock_fwd(struct bpf_sock_addr *ctx, bool connect,
-							 __be32 daddr, __be16 dport, int *err)
+							 __be32 daddr, __be16 dport, __u16 flags, int *err)
 {
+	struct xnet_pub_key any = { .host_ip = 0, .port = dport, .proto = ctx->protocol };
 	const struct xnet_pub *pub = NULL;
 	__u32 proto = ctx->protocol;
 
@@ -158,7 +166,9 @@ static __always_inline const struct xnet_pub *sock_fwd(struct bpf_sock_addr *ctx
 	 */
 	if (!daddr)
 		daddr = bpf_htonl(0x7f000001);
-	if (sock_is_host_addr(daddr))
+	if (flags & XNET_SOCKF_LOOPBACK6)
+		pub = bpf_map_lookup_elem(&xnet_published, &any);
+	else if (sock_is_host_addr(daddr))
 		pub = sock_pub_lookup(daddr, dport, proto);
 	if (!pub) {
 		sock_rev_forget(ctx, connect);
@@ -169,7 +179,7 @@ static __always_inline const struct xnet_pub *sock_fwd(struct bpf_sock_addr *ctx
 	 * from the endpoint's address; UDP clients drop such answers. Refuse
 	 * rather than half translate (storage fails only without memory).
 	 */
-	if (sock_rev_record(ctx, connect, daddr, dport, pub)) {
+	if (sock_rev_record(ctx, connect, daddr, dport, flags, pub)) {
 		*err = -ENOMEM;
 		return NULL;
 	}
@@ -195,6 +205,7 @@ static __always_inline bool sock_rev(struct bpf_sock_addr *ctx, __be32 addr, __b
 	if (peer && peer->backend_ip == addr && peer->backend_port == port) {
 		out->addr = peer->addr;
 		out->port = peer->port;
+		out->flags = peer->flags;
 		return true;
 	}
 	key.cookie = bpf_get_socket_cookie(ctx);
@@ -211,7 +222,7 @@ static __always_inline int sock4_xlate_fwd(struct bpf_sock_addr *ctx, bool conne
 	const struct xnet_pub *pub;
 	int err;
 
-	pub = sock_fwd(ctx, connect, ctx->user_ip4, (__be16)ctx->user_port, &err);
+	pub = sock_fwd(ctx, connect, ctx->user_ip4, (__be16)ctx->user_port, 0, &err);
 	if (err) {
 		bpf_set_retval(err);
 		return SOCK_REFUSE;
@@ -238,8 +249,17 @@ static __always_inline void sock4_xlate_rev(struct bpf_sock_addr *ctx)
  * IPv6 sockets reach IPv4 through IPv4-mapped addresses (::ffff:a.b.c.d):
  * a dual-stack socket connecting to ::ffff:127.0.0.1 runs the connect6
  * hook, then the kernel's IPv4 path. Java and other runtimes use such
- * sockets for everything, so they get the same translation. Genuine IPv6
- * destinations (::1 included) are left alone: xnet publishes IPv4 only.
+ * sockets for everything, so they get the same translation.
+ *
+ * [::1] is localhost too (`localhost` resolves to it first on most
+ * systems), and Docker's proxy listens on [::] beside 0.0.0.0: a socket
+ * asking for [::1] on a port published on every address is sent to the
+ * backend's mapped address, ::ffff:<backend>, and shown [::1] again
+ * (XNET_SOCKF_LOOPBACK6). Only at connect(): the kernel refuses a
+ * sendmsg6 destination rewritten to a mapped address (ENOTSUPP, "currently
+ * unsupported" in udpv6_sendmsg), so an unconnected UDP socket sending to
+ * [::1] is left alone. So are IPV6_V6ONLY sockets, which cannot reach a
+ * mapped address, and other IPv6 destinations: xnet publishes IPv4 only.
  */
 static __always_inline bool sock6_v4mapped(struct bpf_sock_addr *ctx)
 {
@@ -247,22 +267,66 @@ static __always_inline bool sock6_v4mapped(struct bpf_sock_addr *ctx)
 	       ctx->user_ip6[2] == bpf_htonl(0x0000ffff);
 }
 
+static __always_inline bool sock6_loopback(struct bpf_sock_addr *ctx)
+{
+	return ctx->user_ip6[0] == 0 && ctx->user_ip6[1] == 0 && ctx->user_ip6[2] == 0 &&
+	       ctx->user_ip6[3] == bpf_htonl(1);
+}
+
+/*
+ * IPV6_V6ONLY is one bit of the kernel's socket that no helper reads
+ * (bpf_getsockopt does not serve it): read it through the kernel's own
+ * view of the context (bpf_cast_to_kern_ctx, kernel 6.3+), its offset
+ * relocated from the running kernel's BTF (CO-RE).
+ */
+struct sock_common___xnet {
+	unsigned char skc_ipv6only:1;
+} __attribute__((preserve_access_index));
+struct sock___xnet {
+	struct sock_common___xnet __sk_common;
+} __attribute__((preserve_access_index));
+struct bpf_sock_addr_kern___xnet {
+	struct sock___xnet *sk;
+} __attribute__((preserve_access_index));
+
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
+/* Can this IPv6 socket reach IPv4 (mapped addresses)? Not when IPV6_V6ONLY is set. */
+static __always_inline bool sock6_dual_stack(struct bpf_sock_addr *ctx)
+{
+	struct bpf_sock_addr_kern___xnet *kctx = bpf_cast_to_kern_ctx(ctx);
+	struct sock___xnet *sk = kctx->sk;
+
+	return sk && !BPF_CORE_READ_BITFIELD(&sk->__sk_common, skc_ipv6only);
+}
+
 /* IPv6 sockets: connect6 (@connect) / sendmsg6. */
 static __always_inline int sock6_xlate_fwd(struct bpf_sock_addr *ctx, bool connect)
 {
 	const struct xnet_pub *pub;
+	__u16 flags = 0;
+	__be32 daddr;
 	int err;
 
-	if (!sock6_v4mapped(ctx)) {
+	if (sock6_v4mapped(ctx)) {
+		daddr = ctx->user_ip6[3];
+	} else if (connect && sock6_loopback(ctx) && sock_proto_published(ctx->protocol) &&
+		   sock6_dual_stack(ctx)) {
+		daddr = bpf_htonl(0x7f000001);
+		flags = XNET_SOCKF_LOOPBACK6;
+	} else {
 		sock_rev_forget(ctx, connect);
 		return SOCK_ALLOW;
 	}
-	pub = sock_fwd(ctx, connect, ctx->user_ip6[3], (__be16)ctx->user_port, &err);
+	pub = sock_fwd(ctx, connect, daddr, (__be16)ctx->user_port, flags, &err);
 	if (err) {
 		bpf_set_retval(err);
 		return SOCK_REFUSE;
 	}
 	if (pub) {
+		ctx->user_ip6[0] = 0;
+		ctx->user_ip6[1] = 0;
+		ctx->user_ip6[2] = bpf_htonl(0x0000ffff);
 		ctx->user_ip6[3] = pub->backend_ip;
 		ctx->user_port = pub->backend_port;
 	}
@@ -276,7 +340,12 @@ static __always_inline void sock6_xlate_rev(struct bpf_sock_addr *ctx)
 
 	if (!sock6_v4mapped(ctx) || !sock_rev(ctx, ctx->user_ip6[3], (__be16)ctx->user_port, &rev))
 		return;
-	ctx->user_ip6[3] = rev.addr;
+	if (rev.flags & XNET_SOCKF_LOOPBACK6) {
+		ctx->user_ip6[2] = 0;
+		ctx->user_ip6[3] = bpf_htonl(1);
+	} else {
+		ctx->user_ip6[3] = rev.addr;
+	}
 	ctx->user_port = rev.port;
 }
 
@@ -344,21 +413,25 @@ static __always_inline int sock_bind_check(struct bpf_sock_addr *ctx, __be32 add
 }
 
 /*
- * The IPv4 address an IPv6 bind stands for: :: (dual-stack, the Linux
- * default) takes the port on every IPv4 address too, as 0.0.0.0; a mapped
- * address is that IPv4 address. False for genuine IPv6 addresses, which no
- * published binding covers.
+ * bind6: :: (dual-stack, the Linux default) takes the port on every IPv4
+ * address too, as 0.0.0.0; a mapped address is that IPv4 address; [::1]
+ * is where a binding on every address answers IPv6 sockets (above), as
+ * Docker's proxy holds [::] for it. Other IPv6 addresses are free.
  */
-static __always_inline bool sock6_bind_addr4(struct bpf_sock_addr *ctx, __be32 *addr)
+static __always_inline int sock6_bind_check(struct bpf_sock_addr *ctx)
 {
-	if (sock6_v4mapped(ctx)) {
-		*addr = ctx->user_ip6[3];
-		return true;
+	struct xnet_pub_key any = { .host_ip = 0, .port = (__be16)ctx->user_port, .proto = ctx->protocol };
+
+	if (sock6_v4mapped(ctx))
+		return sock_bind_check(ctx, ctx->user_ip6[3]);
+	if (!(ctx->user_ip6[0] | ctx->user_ip6[1] | ctx->user_ip6[2] | ctx->user_ip6[3]))
+		return sock_bind_check(ctx, 0);
+	if (sock6_loopback(ctx) && any.port && sock_proto_published(ctx->protocol) &&
+	    bpf_map_lookup_elem(&xnet_published, &any)) {
+		bpf_set_retval(-EADDRINUSE);
+		return SOCK_REFUSE;
 	}
-	if (ctx->user_ip6[0] | ctx->user_ip6[1] | ctx->user_ip6[2] | ctx->user_ip6[3])
-		return false;
-	*addr = 0;
-	return true;
+	return SOCK_ALLOW;
 }
 
 #endif /* XNET_LIB_SOCK_H */

@@ -14,7 +14,9 @@
  *   {127.0.0.1, 5003, tcp} -> 127.0.0.2:6000
  *
  * IPv6 sockets are covered through IPv4-mapped addresses (::ffff:127.0.0.1),
- * the way dual-stack runtimes (Java) reach IPv4.
+ * the way dual-stack runtimes (Java) reach IPv4, and through [::1], where
+ * ports published on every address answer too (Docker's proxy listens on
+ * [::]).
  *
  * Each subtest forks a child that joins the cgroup and the namespace it
  * needs, plays the host process and exits non-zero on the first failed
@@ -266,7 +268,8 @@ static bool peer_record_is(int fd, const char *addr, int port, const char *what)
 	       ASSERT_EQ(v.backend_ip, b.sin_addr.s_addr, "record: backend address") &&
 	       ASSERT_EQ(v.backend_port, b.sin_port, "record: backend port") &&
 	       ASSERT_EQ(v.addr, a.sin_addr.s_addr, "record: published address") &&
-	       ASSERT_EQ(v.port, a.sin_port, "record: published port");
+	       ASSERT_EQ(v.port, a.sin_port, "record: published port") &&
+	       ASSERT_EQ(v.flags, 0, "record: an IPv4 address, not [::1]");
 }
 
 static bool no_peer_record(int fd, const char *what)
@@ -561,7 +564,7 @@ static bool tcp6_reaches(const char *ip, int port, int lfd)
 	char what[96];
 	bool ok = false;
 
-	snprintf(what, sizeof(what), "connect [::ffff:%s]:%d", ip, port);
+	snprintf(what, sizeof(what), strchr(ip, ':') ? "connect [%s]:%d" : "connect [::ffff:%s]:%d", ip, port);
 	if (!ASSERT_GT(c, -1, "socket(AF_INET6)"))
 		return false;
 	if (!ASSERT_OK(connect(c, (struct sockaddr *)&dst, sizeof(dst)) ? -errno : 0, what))
@@ -607,6 +610,91 @@ static bool child_v4mapped(void)
 	     sin6_eq(&from, "127.0.0.1", PUB_ANY_PORT, "recvfrom shows the mapped published address");
 	close(u);
 	return ok;
+}
+
+/*
+ * [::1]: a port published on every address answers there too, as Docker's
+ * proxy listening on [::] does; one published on 127.0.0.1 alone does not,
+ * and an IPV6_V6ONLY socket, which cannot reach the backend's mapped
+ * address, is left alone. Replies and getpeername show [::1].
+ */
+static bool child_loopback6(void)
+{
+	struct sockaddr_in6 dst = sin6_of("::1", PUB_ANY_PORT), from = {}, peer = {};
+	struct sockaddr_in src = {}, lo = sin_of("127.0.0.1", PUB_ANY_PORT);
+	struct xnet_sock_peer rec = {};
+	socklen_t len = sizeof(src);
+	char buf[16] = {};
+	int u, c, s = -1, one = 1;
+	bool ok;
+
+	if (!tcp6_reaches("::1", PUB_ANY_PORT, w.be_tcp) ||
+	    !ASSERT_EQ(tcp6_connect_err("::1", PUB_LO_PORT), -ECONNREFUSED,
+		       "[::1] on a port published on 127.0.0.1 only") ||
+	    !ASSERT_EQ(tcp6_connect_err("::1", FREE_PORT), -ECONNREFUSED, "[::1] on a free port"))
+		return false;
+
+	/* The record says [::1], not the 127.0.0.1 it stands for. */
+	c = sock6_new(SOCK_STREAM);
+	if (!ASSERT_GT(c, -1, "socket(AF_INET6)"))
+		return false;
+	ok = ASSERT_OK(connect(c, (struct sockaddr *)&dst, sizeof(dst)) ? -errno : 0, "connect [::1]") &&
+	     ASSERT_OK(bpf_map_lookup_elem(bpf_map__fd(w.skel->maps.xnet_sock_peer), &c, &rec) ? -errno : 0,
+		       "the socket's record") &&
+	     ASSERT_EQ(rec.flags, XNET_SOCKF_LOOPBACK6, "record: [::1]") &&
+	     ASSERT_EQ(rec.addr, lo.sin_addr.s_addr, "record: loopback") &&
+	     ASSERT_EQ(rec.port, lo.sin_port, "record: published port");
+	s = tcp_accept(w.be_tcp, 1000);
+	ok = ok && ASSERT_GT(s, -1, "the connection arrives at the backend");
+	close(c);
+	if (s >= 0)
+		close(s);
+	if (!ok)
+		return false;
+
+	c = sock6_new(SOCK_STREAM);
+	if (!ASSERT_GT(c, -1, "socket(AF_INET6)"))
+		return false;
+	setsockopt(c, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	ok = ASSERT_EQ(connect(c, (struct sockaddr *)&dst, sizeof(dst)) ? -errno : 0, -ECONNREFUSED,
+		       "an IPV6_V6ONLY socket to [::1] is left alone");
+	close(c);
+	if (!ok || !nothing_queued(w.be_tcp, "nothing else reached the backend"))
+		return false;
+
+	/*
+	 * UDP: connected, translated (replies and getpeername show [::1]).
+	 * Unconnected sendto [::1] is left alone: the kernel refuses a sendmsg6
+	 * rewritten to a mapped address.
+	 */
+	u = sock6_new(SOCK_DGRAM);
+	if (!ASSERT_GT(u, -1, "socket(AF_INET6, SOCK_DGRAM)"))
+		return false;
+	ok = ASSERT_EQ(sendto(u, "lost", 4, 0, (struct sockaddr *)&dst, sizeof(dst)), 4,
+		       "unconnected sendto [::1]: sent as is") &&
+	     ASSERT_EQ(recv(w.be_udp, buf, sizeof(buf), MSG_DONTWAIT), -1,
+		       "unconnected sendto [::1]: not at the backend") &&
+	     ASSERT_OK(connect(u, (struct sockaddr *)&dst, sizeof(dst)) ? -errno : 0, "udp connect [::1]") &&
+	     ASSERT_EQ(send(u, "hello", 5, 0), 5, "send") &&
+	     ASSERT_EQ(recvfrom(w.be_udp, buf, sizeof(buf), 0, (struct sockaddr *)&src, &len), 5,
+		       "the backend receives the datagram") &&
+	     ASSERT_EQ(sendto(w.be_udp, "world", 5, 0, (struct sockaddr *)&src, len), 5, "backend reply");
+	len = sizeof(from);
+	ok = ok && ASSERT_EQ(recvfrom(u, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len), 5,
+			     "the client receives the reply") &&
+	     sin6_eq(&from, "::1", PUB_ANY_PORT, "recvfrom shows [::1]");
+	len = sizeof(peer);
+	ok = ok && ASSERT_OK(getpeername(u, (struct sockaddr *)&peer, &len), "getpeername") &&
+	     sin6_eq(&peer, "::1", PUB_ANY_PORT, "getpeername shows [::1]");
+	close(u);
+	return ok &&
+	       ASSERT_ERR(try_bind6(SOCK_STREAM, "::1", PUB_ANY_PORT), -EADDRINUSE,
+			  "bind [::1] on a port published on 0.0.0.0") &&
+	       ASSERT_ERR(try_bind6(SOCK_DGRAM, "::1", PUB_ANY_PORT), -EADDRINUSE,
+			  "bind udp [::1] on a port published for udp") &&
+	       ASSERT_OK(try_bind6(SOCK_STREAM, "::1", PUB_LO_PORT),
+			 "bind [::1] on a port published on 127.0.0.1 only") &&
+	       ASSERT_OK(try_bind6(SOCK_STREAM, "::1", FREE_PORT), "bind [::1] on a free port");
 }
 
 static bool child_bind6(void)
@@ -789,6 +877,8 @@ XT_TEST(sock)
 		in_cgroup(child_bind, w.host_ns, "bind while published");
 	if (xt__start_subtest("ipv4_mapped"))
 		in_cgroup(child_v4mapped, w.host_ns, "dual-stack sockets to ::ffff:<host>");
+	if (xt__start_subtest("ipv6_loopback"))
+		in_cgroup(child_loopback6, w.host_ns, "IPv6 sockets to [::1]");
 	if (xt__start_subtest("bind6_refused"))
 		in_cgroup(child_bind6, w.host_ns, "IPv6 binds while published");
 	if (xt__start_subtest("other_netns_untouched"))

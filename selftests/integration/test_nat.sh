@@ -88,10 +88,17 @@ test_publish_from_host() {
 	nat_servers
 	xok network create --subnet 10.81.0.0/24 pnet
 	web web pnet -p 5000:80
-	for url in "http://127.0.0.1:5000/" "http://localhost:5000/" "http://$XT_UP_HOST:5000/" "http://127.0.0.7:5000/"; do
+	for url in "http://127.0.0.1:5000/" "http://localhost:5000/" "http://$XT_UP_HOST:5000/" "http://127.0.0.7:5000/" \
+		   "http://[::1]:5000/"; do
 		body=$(get hx "$url") || fail "the host cannot reach $url: $body"
 		[ -n "$body" ] || fail "empty answer from $url"
 	done
+	# [::1] as Docker's proxy on [::] answers it: a dual-stack socket, shown [::1] as its peer.
+	body=$(hx python3 -c '
+import socket
+s = socket.create_connection(("::1", 5000), timeout=3)
+print("[%s]:%d" % s.getpeername()[:2])') || fail "python could not connect to [::1]:5000"
+	assert_eq "$body" "[::1]:5000" "getpeername of a socket connected to [::1]:5000"
 	# No proxy process: nothing listens on the host port.
 	hx ss -Htln "sport = :5000" | grep -q . && fail "something listens on host port 5000: $(hx ss -tlnp 'sport = :5000')"
 	# While published, no host process can take the port.
@@ -150,6 +157,7 @@ test_publish_loopback_binding() {
 	web web pnet -p 127.0.0.1:8080:80
 	body=$(get hx "http://127.0.0.1:8080/") || fail "host cannot reach 127.0.0.1:8080: $body"
 	get hx "http://$XT_UP_HOST:8080/" >/dev/null 2>&1 && fail "a 127.0.0.1 binding answered on the host's address"
+	get hx "http://[::1]:8080/" >/dev/null 2>&1 && fail "a 127.0.0.1 binding answered on [::1]"
 	get ox "http://$XT_UP_HOST:8080/" >/dev/null 2>&1 && fail "a 127.0.0.1 binding answered from outside"
 	# moby#45610: the outside host routes 127.0.0.0/8 to us. It must get nothing.
 	ox ip addr del 127.0.0.1/8 dev lo	# takes the local 127.0.0.0/8 routes with it
