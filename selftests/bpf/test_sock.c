@@ -581,12 +581,30 @@ out:
 	return ok;
 }
 
-static bool child_v4mapped(void)
+/*
+ * The backend answers the 5-byte datagram it was sent; the IPv6 client @u
+ * must see the answer come from [@ip]:@port.
+ */
+static bool udp6_answer_shown(int u, const char *ip, int port, const char *what)
 {
-	struct sockaddr_in6 dst = sin6_of("127.0.0.1", PUB_ANY_PORT), from = {};
+	struct sockaddr_in6 from = {};
 	struct sockaddr_in src = {};
 	socklen_t len = sizeof(src);
-	char buf[16] = {};
+	char buf[16];
+
+	if (!ASSERT_EQ(recvfrom(w.be_udp, buf, sizeof(buf), 0, (struct sockaddr *)&src, &len), 5,
+		       "the backend receives the datagram") ||
+	    !ASSERT_EQ(sendto(w.be_udp, "world", 5, 0, (struct sockaddr *)&src, len), 5, "backend reply"))
+		return false;
+	len = sizeof(from);
+	return ASSERT_EQ(recvfrom(u, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len), 5,
+			 "the client receives the reply") &&
+	       sin6_eq(&from, ip, port, what);
+}
+
+static bool child_v4mapped(void)
+{
+	struct sockaddr_in6 dst = sin6_of("127.0.0.1", PUB_ANY_PORT);
 	int u;
 	bool ok;
 
@@ -601,13 +619,7 @@ static bool child_v4mapped(void)
 	if (!ASSERT_GT(u, -1, "socket(AF_INET6, SOCK_DGRAM)"))
 		return false;
 	ok = ASSERT_EQ(sendto(u, "hello", 5, 0, (struct sockaddr *)&dst, sizeof(dst)), 5, "sendto") &&
-	     ASSERT_EQ(recvfrom(w.be_udp, buf, sizeof(buf), 0, (struct sockaddr *)&src, &len), 5,
-		       "the backend receives the datagram") &&
-	     ASSERT_EQ(sendto(w.be_udp, "world", 5, 0, (struct sockaddr *)&src, len), 5, "backend reply");
-	len = sizeof(from);
-	ok = ok && ASSERT_EQ(recvfrom(u, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len), 5,
-			     "the client receives the reply") &&
-	     sin6_eq(&from, "127.0.0.1", PUB_ANY_PORT, "recvfrom shows the mapped published address");
+	     udp6_answer_shown(u, "127.0.0.1", PUB_ANY_PORT, "recvfrom shows the mapped published address");
 	close(u);
 	return ok;
 }
@@ -620,10 +632,10 @@ static bool child_v4mapped(void)
  */
 static bool child_loopback6(void)
 {
-	struct sockaddr_in6 dst = sin6_of("::1", PUB_ANY_PORT), from = {}, peer = {};
-	struct sockaddr_in src = {}, lo = sin_of("127.0.0.1", PUB_ANY_PORT);
+	struct sockaddr_in6 dst = sin6_of("::1", PUB_ANY_PORT), peer = {};
+	struct sockaddr_in lo = sin_of("127.0.0.1", PUB_ANY_PORT);
 	struct xnet_sock_peer rec = {};
-	socklen_t len = sizeof(src);
+	socklen_t len;
 	char buf[16] = {};
 	int u, c, s = -1, one = 1;
 	bool ok;
@@ -676,13 +688,7 @@ static bool child_loopback6(void)
 		       "unconnected sendto [::1]: not at the backend") &&
 	     ASSERT_OK(connect(u, (struct sockaddr *)&dst, sizeof(dst)) ? -errno : 0, "udp connect [::1]") &&
 	     ASSERT_EQ(send(u, "hello", 5, 0), 5, "send") &&
-	     ASSERT_EQ(recvfrom(w.be_udp, buf, sizeof(buf), 0, (struct sockaddr *)&src, &len), 5,
-		       "the backend receives the datagram") &&
-	     ASSERT_EQ(sendto(w.be_udp, "world", 5, 0, (struct sockaddr *)&src, len), 5, "backend reply");
-	len = sizeof(from);
-	ok = ok && ASSERT_EQ(recvfrom(u, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len), 5,
-			     "the client receives the reply") &&
-	     sin6_eq(&from, "::1", PUB_ANY_PORT, "recvfrom shows [::1]");
+	     udp6_answer_shown(u, "::1", PUB_ANY_PORT, "recvfrom shows [::1]");
 	len = sizeof(peer);
 	ok = ok && ASSERT_OK(getpeername(u, (struct sockaddr *)&peer, &len), "getpeername") &&
 	     sin6_eq(&peer, "::1", PUB_ANY_PORT, "getpeername shows [::1]");
