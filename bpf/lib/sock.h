@@ -7,9 +7,9 @@
  * before the kernel routes anything: no userland proxy, no packet NAT, and
  * the backend sees a real connection from the host. What the application
  * sees stays what it asked for: replies (recvmsg) and getpeername() are
- * given the published address back (IPv6 sockets: [::1] and IPv4-mapped
- * addresses, see below) (xnet_sock_peer, the socket's own
- * storage, for connected sockets; xnet_sock_rev for unconnected UDP). And
+ * given the published address back (xnet_sock_peer, the socket's own
+ * storage, for connected sockets; xnet_sock_rev for unconnected UDP). IPv6
+ * sockets get the same through IPv4-mapped addresses and [::1] (below). And
  * while a port is published, no host process can bind it, as if a socket
  * held it.
  *
