@@ -109,7 +109,7 @@ void pkt_resize(struct pkt *p, unsigned len)
 
 void pkt_ipv4(struct pkt *p, const struct pkt_ip *d)
 {
-	unsigned ip = p->len, l4, l4len, hlen = 0;
+	unsigned ip = p->len, l4, l4len, hlen = 0, iphl = 20 + 4 * d->opt_words;
 	__u8 hdr[20] = {};
 	__u16 c;
 
@@ -126,9 +126,9 @@ void pkt_ipv4(struct pkt *p, const struct pkt_ip *d)
 		hlen = 0;
 	l4len = hlen + d->payload + (d->proto == 1 && !d->no_l4 ? d->quote_len : 0);
 
-	put(p, &(__u8){ 0x45 }, 1);
+	put(p, &(__u8){ (__u8)(0x45 + d->opt_words) }, 1);
 	put(p, &(__u8){ 0 }, 1);
-	put16(p, 20 + l4len);
+	put16(p, iphl + l4len);
 	put16(p, d->id ? d->id : 0x1234);
 	put16(p, d->frag);
 	put(p, &(__u8){ d->ttl ? d->ttl : 64 }, 1);
@@ -136,6 +136,8 @@ void pkt_ipv4(struct pkt *p, const struct pkt_ip *d)
 	put16(p, 0);
 	put(p, &d->saddr, 4);
 	put(p, &d->daddr, 4);
+	for (unsigned i = 0; i < 4 * d->opt_words; i++)
+		put(p, &(__u8){ 1 }, 1);	/* NOP options */
 	l4 = p->len;
 
 	if (!d->no_l4) {
@@ -195,12 +197,12 @@ void pkt_ipv4(struct pkt *p, const struct pkt_ip *d)
 		}
 	}
 	if (d->l4_cut) {
-		__u16 tot = htons(20 + d->l4_cut);
+		__u16 tot = htons(iphl + d->l4_cut);
 
 		memcpy(p->data + ip + 2, &tot, 2);
 		p->len = l4 + d->l4_cut;
 	}
-	c = htons(csum16(p->data + ip, 20));
+	c = htons(csum16(p->data + ip, iphl));
 	memcpy(p->data + ip + 10, &c, 2);
 }
 

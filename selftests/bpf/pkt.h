@@ -59,6 +59,7 @@ struct pkt_ip {
 	__u16 l4_cut;		/* non-zero: the datagram ends after this many L4 bytes */
 	const __u8 *quote;	/* ICMP error: the quoted packet (IPv4 header on) */
 	__u16 quote_len;
+	__u8 opt_words;		/* IPv4 options: this many 4-byte words of NOPs */
 };
 
 #define TH_FIN	0x01

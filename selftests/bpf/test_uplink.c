@@ -506,6 +506,35 @@ static void test_dnat_tcp(void)
 	fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
 }
 
+/*
+ * IPv4 options move the L4 header: both directions are rewritten at the
+ * right offsets, options kept byte for byte, every checksum right.
+ */
+static void test_dnat_ip_options(void)
+{
+	struct pkt in = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 33100,
+				 .dport = 8080, .tcp_flags = TH_SYN, .payload = 4, .opt_words = 3);
+	struct pkt want = frame(MAC_B, MAC_GW1, (struct pkt_ip){ .saddr = IP_CLIENT, .daddr = IP_B,
+				.proto = IPPROTO_TCP, .sport = 33100, .dport = 80, .tcp_flags = TH_SYN,
+				.payload = 4, .ttl = 63, .opt_words = 3 });
+	struct fx_result r;
+
+	if (!run(env.in_fd, &in, &r))
+		return;
+	fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
+	fx_check_drops(&r, XNET_DROP_NONE, 0);
+	fx_check_frame(&r, &want);
+
+	in = OUT_FRAME(.saddr = IP_B, .daddr = IP_CLIENT, .proto = IPPROTO_TCP, .sport = 80, .dport = 33100,
+		       .tcp_flags = TH_SYN | TH_ACK, .payload = 3, .opt_words = 1);
+	want = OUT_FRAME(.saddr = FX_UPLINK_IP, .daddr = IP_CLIENT, .proto = IPPROTO_TCP, .sport = 8080,
+			 .dport = 33100, .tcp_flags = TH_SYN | TH_ACK, .payload = 3, .opt_words = 1);
+	if (!run(env.eg_fd, &in, &r))
+		return;
+	ASSERT_EQ(r.verdict, TC_ACT_OK, "answer leaves (TC_ACT_OK)");
+	fx_check_frame(&r, &want);
+}
+
 static void test_dnat_udp_and_addresses(void)
 {
 	struct pkt in = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_UDP, .sport = 5000,
@@ -762,6 +791,7 @@ static const struct {
 	{ "snat_not_masqueraded", test_snat_not_masqueraded },
 	{ "routed_answers", test_routed_answers },
 	{ "dnat_tcp", test_dnat_tcp },
+	{ "dnat_ip_options", test_dnat_ip_options },
 	{ "dnat_udp_and_addresses", test_dnat_udp_and_addresses },
 	{ "ingress_host_traffic", test_ingress_host_traffic },
 	{ "ingress_refused", test_ingress_refused },
