@@ -463,21 +463,34 @@ static void test_routed_answers(void)
 }
 
 /* A published TCP port: client kept, backend reached, its answer leaves as the published address. */
-static void test_dnat_tcp(void)
+/*
+ * A client's SYN to uplink:8080 (published -> B:80), with @opt_words words
+ * of IPv4 options: delivered to B translated, TTL - 1, options kept.
+ */
+static bool dnat_syn_delivered(__u16 sport, __u8 opt_words)
 {
-	struct pkt in = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 33000,
-				 .dport = 8080, .tcp_flags = TH_SYN, .payload = 4);
+	struct pkt in = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = sport,
+				 .dport = 8080, .tcp_flags = TH_SYN, .payload = 4, .opt_words = opt_words);
 	struct pkt want = frame(MAC_B, MAC_GW1, (struct pkt_ip){ .saddr = IP_CLIENT, .daddr = IP_B,
-				.proto = IPPROTO_TCP, .sport = 33000, .dport = 80, .tcp_flags = TH_SYN,
-				.payload = 4, .ttl = 63 });
-	struct xnet_ct_entry e;
+				.proto = IPPROTO_TCP, .sport = sport, .dport = 80, .tcp_flags = TH_SYN,
+				.payload = 4, .ttl = 63, .opt_words = opt_words });
 	struct fx_result r;
 
 	if (!run(env.in_fd, &in, &r))
+		return false;
+	return fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B) &&
+	       fx_check_drops(&r, XNET_DROP_NONE, 0) &&
+	       fx_check_frame(&r, &want);
+}
+
+static void test_dnat_tcp(void)
+{
+	struct pkt in, want;
+	struct xnet_ct_entry e;
+	struct fx_result r;
+
+	if (!dnat_syn_delivered(33000, 0))
 		return;
-	fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
-	fx_check_drops(&r, XNET_DROP_NONE, 0);
-	fx_check_frame(&r, &want);
 	ASSERT_TRUE(ct_get(IP_CLIENT, FX_UPLINK_IP, 33000, 8080, IPPROTO_TCP, XNET_CT_IN, &e), "IN entry");
 	ASSERT_EQ(e.addr, IP_B, "IN addr");
 	ASSERT_EQ(ntohs(e.port), 80, "IN port");
@@ -512,19 +525,11 @@ static void test_dnat_tcp(void)
  */
 static void test_dnat_ip_options(void)
 {
-	struct pkt in = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 33100,
-				 .dport = 8080, .tcp_flags = TH_SYN, .payload = 4, .opt_words = 3);
-	struct pkt want = frame(MAC_B, MAC_GW1, (struct pkt_ip){ .saddr = IP_CLIENT, .daddr = IP_B,
-				.proto = IPPROTO_TCP, .sport = 33100, .dport = 80, .tcp_flags = TH_SYN,
-				.payload = 4, .ttl = 63, .opt_words = 3 });
+	struct pkt in, want;
 	struct fx_result r;
 
-	if (!run(env.in_fd, &in, &r))
+	if (!dnat_syn_delivered(33100, 3))
 		return;
-	fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
-	fx_check_drops(&r, XNET_DROP_NONE, 0);
-	fx_check_frame(&r, &want);
-
 	in = OUT_FRAME(.saddr = IP_B, .daddr = IP_CLIENT, .proto = IPPROTO_TCP, .sport = 80, .dport = 33100,
 		       .tcp_flags = TH_SYN | TH_ACK, .payload = 3, .opt_words = 1);
 	want = OUT_FRAME(.saddr = FX_UPLINK_IP, .daddr = IP_CLIENT, .proto = IPPROTO_TCP, .sport = 8080,
