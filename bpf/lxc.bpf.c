@@ -274,7 +274,7 @@ static __always_inline bool lxc_nat_out(struct __sk_buff *ctx, const struct iphd
 	__builtin_memcpy(ed.mac, fib.dmac, ETH_ALEN);
 	__builtin_memcpy(ed.mac + ETH_ALEN, fib.smac, ETH_ALEN);
 	ct_account(e, &fl->k, &fl->t, ctx_len(ctx));
-	if (nat_apply(ctx, &fl->t, &ed)) {
+	if (nat_apply(ctx, &fl->t, &ed, true)) {
 		*verdict = drop(ctx, XNET_DROP_INVALID_L4);
 		return true;
 	}

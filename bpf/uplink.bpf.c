@@ -116,7 +116,7 @@ static __always_inline int up_snat_new(struct __sk_buff *ctx, struct nat_tuple *
 	nat_edit_init(&ed, t);
 	ed.saddr = out.addr;
 	ed.sport = out.port;
-	if (nat_apply(ctx, t, &ed))
+	if (nat_apply(ctx, t, &ed, false))
 		return drop(ctx, XNET_DROP_INVALID_L4);
 	return TC_ACT_OK;
 }
@@ -158,7 +158,7 @@ static __always_inline int up_egress(struct __sk_buff *ctx)
 		/* Routed: its own address and port, nothing to rewrite. */
 		if (ed.saddr == t.saddr && ed.sport == t.sport)
 			return TC_ACT_OK;
-		if (nat_apply(ctx, &t, &ed))
+		if (nat_apply(ctx, &t, &ed, false))
 			return drop(ctx, XNET_DROP_INVALID_L4);
 		return TC_ACT_OK;
 	}

@@ -382,46 +382,18 @@ static __always_inline __u32 csum_addr_diff(__be32 from, __be32 to)
 }
 
 /*
- * Apply @ed to the packet of tuple @t. The headers are written in place
- * (direct packet access; the verifier's prologue has made a cloned head
- * private, and bpf_skb_pull_data makes headers outside the linear head
- * linear, rarely needed) and the IPv4 header checksum is updated by hand
- * (RFC 1624), as uplink_xdp does. The L4 checksum is left to
- * bpf_l4_csum_replace, at most twice (ports, then addresses, as diffs): it
- * alone knows the skb's checksum state (CHECKSUM_PARTIAL takes address
- * changes only, CHECKSUM_COMPLETE also moves skb->csum). This replaces up to
- * nine helper calls per packet with two. A later fragment has no L4 header:
- * only its addresses change (the first one carried the L4 checksum update).
- * 0, or -1 for a packet too short for its own headers.
+ * @ed's changes to an IPv4 header and, with @ports, to the first 8 bytes of
+ * the L4 header at @l4h: in the packet or in a stack copy alike. @l4h must
+ * point at 8 readable bytes even without @ports (the compiler may load
+ * early; the verifier would refuse a NULL there). The IPv4 header checksum
+ * is updated by hand (RFC 1624), as uplink_xdp does. Returns the ports'
+ * share of the L4 checksum diff (0: none).
  */
-static __always_inline int nat_apply(struct __sk_buff *ctx, const struct nat_tuple *t,
-				     const struct nat_edit *ed)
+static __always_inline __u32 nat_edit_headers(struct iphdr *iph, __u8 *l4h, bool ports,
+					       const struct nat_tuple *t, const struct nat_edit *ed)
 {
-	bool l4 = t->frag != NAT_FRAG_LATER;
-	bool ports = l4 && (ed->sport != t->sport || ed->dport != t->dport);
-	bool pseudo = l4 && t->proto != IPPROTO_ICMP &&
-		      (ed->saddr != t->saddr || ed->daddr != t->daddr);
-	__u32 l4_off = t->l4_off, need, port_diff = 0, addr_diff;
-	__u32 csum_off = tuple_csum_off(t);
-	struct iphdr *iph;
-	void *data, *end;
-	__u8 *l4h;
+	__u32 port_diff = 0;
 	__u16 check, w;
-
-	if (l4_off < IP4_OFF + sizeof(struct iphdr) || l4_off > IP4_OFF + 60)
-		return -1;
-	need = ports || pseudo ? l4_off + (t->proto == IPPROTO_TCP ? 18 : 8) : l4_off;
-	data = ctx_data(ctx);
-	end = ctx_data_end(ctx);
-	if (data + need > end) {
-		if (need > ctx_len(ctx) || bpf_skb_pull_data(ctx, need))
-			return -1;
-		data = ctx_data(ctx);
-		end = ctx_data_end(ctx);
-	}
-	iph = data + IP4_OFF;
-	if ((void *)(iph + 1) > end)
-		return -1;
 
 	check = iph->check;
 	if (ed->saddr != t->saddr) {
@@ -439,24 +411,89 @@ static __always_inline int nat_apply(struct __sk_buff *ctx, const struct nat_tup
 		check = csum_replace_u16(check, w, *(__u16 *)&iph->ttl);
 	}
 	iph->check = check;
-	if (ed->macs)
-		__builtin_memcpy(data, ed->mac, 2 * ETH_ALEN);
+	if (!ports)
+		return 0;
+	if (t->proto == IPPROTO_ICMP) {
+		__be16 id = ed->sport != t->sport ? ed->sport : ed->dport;
 
-	if (ports) {
-		l4h = data + l4_off;
-		if (l4h + 8 > (__u8 *)end)
-			return -1;
-		if (t->proto == IPPROTO_ICMP) {
-			__be16 id = ed->sport != t->sport ? ed->sport : ed->dport;
+		port_diff = csum_word_diff(*(__u16 *)&l4h[4], id);
+		*(__be16 *)&l4h[4] = id;
+	} else {
+		port_diff = csum_word_diff(*(__u16 *)&l4h[0], ed->sport) +
+			    csum_word_diff(*(__u16 *)&l4h[2], ed->dport);
+		*(__be16 *)&l4h[0] = ed->sport;
+		*(__be16 *)&l4h[2] = ed->dport;
+	}
+	return port_diff;
+}
 
-			port_diff = csum_word_diff(*(__u16 *)&l4h[4], id);
-			*(__be16 *)&l4h[4] = id;
-		} else {
-			port_diff = csum_word_diff(*(__u16 *)&l4h[0], ed->sport) +
-				    csum_word_diff(*(__u16 *)&l4h[2], ed->dport);
-			*(__be16 *)&l4h[0] = ed->sport;
-			*(__be16 *)&l4h[2] = ed->dport;
+/*
+ * Apply @ed to the packet of tuple @t. With @direct (a constant) the
+ * headers are written in place through direct packet access: the cheapest
+ * way, but a program that writes packet data gets the verifier's unclone
+ * prologue, which makes every cloned skb's head private first (~50 ns per
+ * run even when nothing is copied). uplink_egress, which sees every packet
+ * the host itself sends (TCP's are all clones) and rewrites few of them,
+ * passes false: stack copies of the headers, stored back with
+ * bpf_skb_store_bytes (one store per header). bpf_skb_pull_data is only
+ * needed when the headers are not in the linear head.
+ *
+ * The L4 checksum is left to bpf_l4_csum_replace, at most twice (ports,
+ * then addresses, as diffs): it alone knows the skb's checksum state
+ * (CHECKSUM_PARTIAL takes address changes only, CHECKSUM_COMPLETE also
+ * moves skb->csum). This replaces up to nine helper calls per packet with
+ * two. A later fragment has no L4 header: only its addresses change (the
+ * first one carried the L4 checksum update).
+ * 0, or -1 for a packet too short for its own headers.
+ */
+static __always_inline int nat_apply(struct __sk_buff *ctx, const struct nat_tuple *t,
+				     const struct nat_edit *ed, bool direct)
+{
+	bool l4 = t->frag != NAT_FRAG_LATER;
+	bool ports = l4 && (ed->sport != t->sport || ed->dport != t->dport);
+	bool pseudo = l4 && t->proto != IPPROTO_ICMP &&
+		      (ed->saddr != t->saddr || ed->daddr != t->daddr);
+	__u32 l4_off = t->l4_off, need, port_diff, addr_diff;
+	__u32 csum_off = tuple_csum_off(t);
+
+	if (l4_off < IP4_OFF + sizeof(struct iphdr) || l4_off > IP4_OFF + 60)
+		return -1;
+	need = ports || pseudo ? l4_off + (t->proto == IPPROTO_TCP ? 18 : 8) : l4_off;
+	if (direct) {
+		void *data = ctx_data(ctx), *end = ctx_data_end(ctx);
+		struct iphdr *iph;
+		__u8 *l4h;
+
+		if (data + need > end) {
+			if (need > ctx_len(ctx) || bpf_skb_pull_data(ctx, need))
+				return -1;
+			data = ctx_data(ctx);
+			end = ctx_data_end(ctx);
 		}
+		iph = data + IP4_OFF;
+		if ((void *)(iph + 1) > end)
+			return -1;
+		l4h = (__u8 *)iph;	/* not read without ports */
+		if (ports) {
+			l4h = data + l4_off;
+			if (l4h + 8 > (__u8 *)end)
+				return -1;
+		}
+		port_diff = nat_edit_headers(iph, l4h, ports, t, ed);
+		if (ed->macs)
+			__builtin_memcpy(data, ed->mac, 2 * ETH_ALEN);
+	} else {
+		struct iphdr ip;
+		__u8 l4b[8] = {};
+
+		if (need > ctx_len(ctx) || bpf_skb_load_bytes(ctx, IP4_OFF, &ip, sizeof(ip)) ||
+		    (ports && bpf_skb_load_bytes(ctx, l4_off, l4b, sizeof(l4b))))
+			return -1;
+		port_diff = nat_edit_headers(&ip, l4b, ports, t, ed);
+		if (bpf_skb_store_bytes(ctx, IP4_OFF, &ip, sizeof(ip), 0) ||
+		    (ports && bpf_skb_store_bytes(ctx, l4_off, l4b, sizeof(l4b), 0)) ||
+		    (ed->macs && bpf_skb_store_bytes(ctx, 0, ed->mac, 2 * ETH_ALEN, 0)))
+			return -1;
 	}
 	/* Helper calls from here: no packet pointer is used again. */
 	if (port_diff && bpf_l4_csum_replace(ctx, csum_off, 0, port_diff, l4_csum_flags(t->proto, false, 0)))
@@ -488,7 +525,7 @@ static __always_inline int nat_deliver(struct __sk_buff *ctx, const struct nat_t
 	__builtin_memcpy(ed->mac, ep->mac, ETH_ALEN);
 	__builtin_memcpy(ed->mac + ETH_ALEN, ep->gw_mac, ETH_ALEN);
 	ed->macs = true;
-	if (nat_apply(ctx, t, ed))
+	if (nat_apply(ctx, t, ed, true))
 		return drop(ctx, XNET_DROP_INVALID_L4);
 	return ctx_redirect_peer(ifindex);
 }
