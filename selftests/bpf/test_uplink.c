@@ -464,13 +464,13 @@ static void test_routed_answers(void)
 
 /* A published TCP port: client kept, backend reached, its answer leaves as the published address. */
 /*
- * A client's SYN to uplink:8080 (published -> B:80), with @opt_words words
- * of IPv4 options: delivered to B translated, TTL - 1, options kept.
+ * A client's SYN to uplink:@hport (published -> B:80), with @opt_words
+ * words of IPv4 options: delivered to B translated, TTL - 1, options kept.
  */
-static bool dnat_syn_delivered(__u16 sport, __u8 opt_words)
+static bool dnat_syn_delivered(__u16 sport, __u16 hport, __u8 opt_words)
 {
 	struct pkt in = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = sport,
-				 .dport = 8080, .tcp_flags = TH_SYN, .payload = 4, .opt_words = opt_words);
+				 .dport = hport, .tcp_flags = TH_SYN, .payload = 4, .opt_words = opt_words);
 	struct pkt want = frame(MAC_B, MAC_GW1, (struct pkt_ip){ .saddr = IP_CLIENT, .daddr = IP_B,
 				.proto = IPPROTO_TCP, .sport = sport, .dport = 80, .tcp_flags = TH_SYN,
 				.payload = 4, .ttl = 63, .opt_words = opt_words });
@@ -489,7 +489,7 @@ static void test_dnat_tcp(void)
 	struct xnet_ct_entry e;
 	struct fx_result r;
 
-	if (!dnat_syn_delivered(33000, 0))
+	if (!dnat_syn_delivered(33000, 8080, 0))
 		return;
 	ASSERT_TRUE(ct_get(IP_CLIENT, FX_UPLINK_IP, 33000, 8080, IPPROTO_TCP, XNET_CT_IN, &e), "IN entry");
 	ASSERT_EQ(e.addr, IP_B, "IN addr");
@@ -528,7 +528,7 @@ static void test_dnat_ip_options(void)
 	struct pkt in, want;
 	struct fx_result r;
 
-	if (!dnat_syn_delivered(33100, 3))
+	if (!dnat_syn_delivered(33100, 8080, 3))
 		return;
 	in = OUT_FRAME(.saddr = IP_B, .daddr = IP_CLIENT, .proto = IPPROTO_TCP, .sport = 80, .dport = 33100,
 		       .tcp_flags = TH_SYN | TH_ACK, .payload = 3, .opt_words = 1);
@@ -538,6 +538,35 @@ static void test_dnat_ip_options(void)
 		return;
 	ASSERT_EQ(r.verdict, TC_ACT_OK, "answer leaves (TC_ACT_OK)");
 	fx_check_frame(&r, &want);
+}
+
+/*
+ * A published port inside the NAT range (the default range, 1024-32767,
+ * holds the usual 8080s): its new flows are found, although otherwise only
+ * answers of masqueraded flows arrive there. The host's own traffic, on a
+ * NAT port without a flow or on one of its ephemeral ports, passes.
+ */
+static void test_dnat_port_in_nat_range(void)
+{
+	struct xnet_pub_key k = { .port = htons(NAT_MIN + 50), .proto = IPPROTO_TCP };
+	struct fx_result r;
+	struct pkt in;
+
+	if (!publish(0, NAT_MIN + 50, IPPROTO_TCP, IP_B, 80, DEV_B, NET1))
+		return;
+	if (dnat_syn_delivered(33200, NAT_MIN + 50, 0)) {
+		in = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 33200,
+			      .dport = NAT_MIN + 50, .tcp_flags = TH_ACK);
+		if (run(env.in_fd, &in, &r))
+			fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
+	}
+	in = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 33201,
+		      .dport = NAT_MIN + 51, .tcp_flags = TH_ACK);
+	passes_untouched(env.in_fd, &in);
+	in = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 443,
+		      .dport = 35000, .tcp_flags = TH_ACK);
+	passes_untouched(env.in_fd, &in);
+	ASSERT_OK(bpf_map_delete_elem(env.published, &k) ? -errno : 0, "unpublish");
 }
 
 static void test_dnat_udp_and_addresses(void)
@@ -797,6 +826,7 @@ static const struct {
 	{ "routed_answers", test_routed_answers },
 	{ "dnat_tcp", test_dnat_tcp },
 	{ "dnat_ip_options", test_dnat_ip_options },
+	{ "dnat_port_in_nat_range", test_dnat_port_in_nat_range },
 	{ "dnat_udp_and_addresses", test_dnat_udp_and_addresses },
 	{ "ingress_host_traffic", test_ingress_host_traffic },
 	{ "ingress_refused", test_ingress_refused },
