@@ -2,11 +2,11 @@
 /*
  * csum: where the fields NAT rewrites sit in a frame, and the flags for the
  * kernel's bpf_l4_csum_replace. The rewrite itself is lib/nat.h's
- * nat_apply(): headers written in place, the IPv4 header checksum by hand
- * (lib/csum_diff.h), the L4 checksum through bpf_l4_csum_replace, which
- * also keeps skb->csum right for CHECKSUM_COMPLETE packets and leaves
- * CHECKSUM_PARTIAL ones (GSO, offload) for the device to finish, which
- * recomputing by hand would not.
+ * nat_apply(): headers edited in place (or in stack copies stored back),
+ * the IPv4 header checksum by hand (lib/csum_diff.h), the L4 checksum
+ * through bpf_l4_csum_replace, which also keeps skb->csum right for
+ * CHECKSUM_COMPLETE packets and leaves CHECKSUM_PARTIAL ones (GSO,
+ * offload) for the device to finish, which recomputing by hand would not.
  */
 #ifndef XNET_LIB_CSUM_H
 #define XNET_LIB_CSUM_H

@@ -64,8 +64,16 @@ sink_stop() {
 	GOT=$(jget 'd["received"]' <"$XT_TMP/sink.json")
 }
 
+# Frames gen0 could not hand to sink0: the veth's receive ring was full
+# (ethtool -S: tx_queue_*_xdp_xmit_errors). Under load, the generator
+# outruns the sink's NAPI poll and the kernel drops there, counted.
+ring_full() {
+	ip netns exec "$PG_NS" ethtool -S gen0 | awk -F: '$1 ~ /xdp_xmit_errors$/ { n += $2 } END { print n + 0 }'
+}
+
 test_pktgen_sink_counts() {
-	local sent
+	local sent lost
+	need_cmd ethtool
 	pg_world
 	sink_start
 	pg --dev gen0 --dst-ip 198.18.9.2 --src-ip 198.18.8.1-198.18.8.4 --src-port 1000-1999 \
@@ -76,8 +84,13 @@ test_pktgen_sink_counts() {
 	assert_eq "$sent" 5000 "packets sent"
 	assert_eq "$(printf '%s' "$OUT" | jget 'd["engine"]')" live-frames "engine (no kernel pktgen here)"
 	sink_stop
-	xt_note "sent $sent, sink counted $GOT"
-	[ "$GOT" -ge $((sent * 95 / 100)) ] || fail "the sink counted $GOT of $sent packets (< 95%)"
+	lost=$(ring_full)
+	xt_note "sent $sent, sink counted $GOT, dropped at a full veth ring $lost"
+	# Every frame accounted for (the sink may also count a fresh link's IPv6
+	# neighbour discovery), and most of them delivered.
+	[ $((GOT + lost)) -ge "$sent" ] && [ $((GOT + lost)) -le $((sent + 20)) ] ||
+		fail "frames unaccounted for: sent $sent, the sink counted $GOT, a full ring dropped $lost"
+	[ "$GOT" -ge $((sent / 2)) ] || fail "the sink counted only $GOT of $sent packets"
 	# Detached on exit.
 	ip -n "$PG_NS" link show sink0 | grep -q 'prog/xdp' && fail "the sink left its XDP program on sink0"
 	return 0
