@@ -69,7 +69,7 @@ int sock_bind4(struct bpf_sock_addr *ctx)
 {
 	if (!sock_in_host_netns(ctx))
 		return SOCK_ALLOW;
-	return sock_bind_check(ctx, ctx->user_ip4);
+	return sock_bind_check(ctx, ctx->user_ip4, false);
 }
 
 /* IPv6 sockets: the same for their IPv4-mapped destinations and [::1] (see lib/sock.h). */

@@ -42,6 +42,22 @@ static __always_inline __u16 csum_replace_u32(__u16 check, __u32 from, __u32 to)
 }
 
 /*
+ * One 16-bit word changed from @from to @to: its share of an RFC 1624 diff
+ * (~m + m'), to be summed with the others and handed to the kernel's
+ * checksum helpers as a diff (bpf_l4_csum_replace with size 0).
+ */
+static __always_inline __u32 csum_word_diff(__u16 from, __u16 to)
+{
+	return from == to ? 0 : (__u32)(__u16)~from + to;
+}
+
+/* The same for a 32-bit field (an IPv4 address): both words. */
+static __always_inline __u32 csum_addr_diff(__u32 from, __u32 to)
+{
+	return csum_word_diff(from & 0xffff, to & 0xffff) + csum_word_diff(from >> 16, to >> 16);
+}
+
+/*
  * The IPv4 pseudo header's sum, folded, not complemented: what a
  * CHECKSUM_PARTIAL packet carries in its L4 checksum field (the device, or
  * whoever takes the packet over, adds the L4 bytes and complements).

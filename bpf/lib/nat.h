@@ -370,17 +370,6 @@ static __always_inline void nat_edit_init(struct nat_edit *ed, const struct nat_
 	ed->macs = false;
 }
 
-/* One 16-bit word changed from @from to @to: its share of an RFC 1624 diff (~m + m'). */
-static __always_inline __u32 csum_word_diff(__u16 from, __u16 to)
-{
-	return from == to ? 0 : (__u32)(__u16)~from + to;
-}
-
-static __always_inline __u32 csum_addr_diff(__be32 from, __be32 to)
-{
-	return csum_word_diff(from & 0xffff, to & 0xffff) + csum_word_diff(from >> 16, to >> 16);
-}
-
 /*
  * @ed's changes to an IPv4 header and, with @ports, to the first 8 bytes of
  * the L4 header at @l4h: in the packet or in a stack copy alike. @l4h must

@@ -72,16 +72,21 @@ static __always_inline bool sock_is_host_addr(__be32 addr)
  * 127.0.0.1 only), else one on 0.0.0.0 (every host address and all of
  * 127.0.0.0/8). The caller has checked that @daddr is the host.
  */
+/* The binding of (@port, @proto) on every address (0.0.0.0), NULL when none. */
+static __always_inline const struct xnet_pub *sock_pub_any(__be16 port, __u8 proto)
+{
+	struct xnet_pub_key key = { .host_ip = 0, .port = port, .proto = proto };
+
+	return bpf_map_lookup_elem(&xnet_published, &key);
+}
+
 static __always_inline const struct xnet_pub *sock_pub_lookup(__be32 daddr, __be16 port, __u8 proto)
 {
 	struct xnet_pub_key key = { .host_ip = daddr, .port = port, .proto = proto };
 	const struct xnet_pub *pub;
 
 	pub = bpf_map_lookup_elem(&xnet_published, &key);
-	if (pub)
-		return pub;
-	key.host_ip = 0;
-	return bpf_map_lookup_elem(&xnet_published, &key);
+	return pub ? pub : sock_pub_any(port, proto);
 }
 
 /*
@@ -152,7 +157,6 @@ static __always_inline void sock_rev_forget(struct bpf_sock_addr *ctx, bool conn
 static __always_inline const struct xnet_pub *sock_fwd(struct bpf_sock_addr *ctx, bool connect,
 							 __be32 daddr, __be16 dport, __u16 flags, int *err)
 {
-	struct xnet_pub_key any = { .host_ip = 0, .port = dport, .proto = ctx->protocol };
 	const struct xnet_pub *pub = NULL;
 	__u32 proto = ctx->protocol;
 
@@ -167,7 +171,7 @@ static __always_inline const struct xnet_pub *sock_fwd(struct bpf_sock_addr *ctx
 	if (!daddr)
 		daddr = bpf_htonl(0x7f000001);
 	if (flags & XNET_SOCKF_LOOPBACK6)
-		pub = bpf_map_lookup_elem(&xnet_published, &any);
+		pub = sock_pub_any(dport, proto);
 	else if (sock_is_host_addr(daddr))
 		pub = sock_pub_lookup(daddr, dport, proto);
 	if (!pub) {
@@ -371,17 +375,19 @@ static long sock_port_scan_cb(struct bpf_map *map, const struct xnet_pub_key *ke
  * Would a host socket bound to (@addr, @port, @proto) collide with a
  * published binding, the way two sockets collide? A binding on 0.0.0.0
  * takes the port on every address; a bind to 0.0.0.0 wants it on every
- * address, so any binding on that port is in its way.
+ * address, so any binding on that port is in its way. @any_only: only the
+ * binding on every address counts (an IPv6 socket's [::1], see sock6).
  */
-static __always_inline bool sock_bind_conflicts(__be32 addr, __be16 port, __u8 proto)
+static __always_inline bool sock_bind_conflicts(__be32 addr, __be16 port, __u8 proto, bool any_only)
 {
-	struct xnet_pub_key key = { .host_ip = 0, .port = port, .proto = proto };
+	struct xnet_pub_key key = { .host_ip = addr, .port = port, .proto = proto };
 	struct sock_port_scan scan = { .port = port, .proto = proto };
 
-	if (bpf_map_lookup_elem(&xnet_published, &key))
+	if (sock_pub_any(port, proto))
 		return true;
+	if (any_only)
+		return false;
 	if (addr) {
-		key.host_ip = addr;
 		return bpf_map_lookup_elem(&xnet_published, &key) != NULL;
 	}
 	/*
@@ -399,14 +405,14 @@ static __always_inline bool sock_bind_conflicts(__be32 addr, __be16 port, __u8 p
  * the socket Docker holds on each published port (docker-proxy) would make
  * it fail. Port 0 asks the kernel for any free port and is left alone.
  */
-static __always_inline int sock_bind_check(struct bpf_sock_addr *ctx, __be32 addr)
+static __always_inline int sock_bind_check(struct bpf_sock_addr *ctx, __be32 addr, bool any_only)
 {
 	__be16 port = (__be16)ctx->user_port;
 	__u32 proto = ctx->protocol;
 
 	if (!port || !sock_proto_published(proto))
 		return SOCK_ALLOW;
-	if (!sock_bind_conflicts(addr, port, proto))
+	if (!sock_bind_conflicts(addr, port, proto, any_only))
 		return SOCK_ALLOW;
 	bpf_set_retval(-EADDRINUSE);
 	return SOCK_REFUSE;
@@ -420,17 +426,12 @@ static __always_inline int sock_bind_check(struct bpf_sock_addr *ctx, __be32 add
  */
 static __always_inline int sock6_bind_check(struct bpf_sock_addr *ctx)
 {
-	struct xnet_pub_key any = { .host_ip = 0, .port = (__be16)ctx->user_port, .proto = ctx->protocol };
-
 	if (sock6_v4mapped(ctx))
-		return sock_bind_check(ctx, ctx->user_ip6[3]);
+		return sock_bind_check(ctx, ctx->user_ip6[3], false);
 	if (!(ctx->user_ip6[0] | ctx->user_ip6[1] | ctx->user_ip6[2] | ctx->user_ip6[3]))
-		return sock_bind_check(ctx, 0);
-	if (sock6_loopback(ctx) && any.port && sock_proto_published(ctx->protocol) &&
-	    bpf_map_lookup_elem(&xnet_published, &any)) {
-		bpf_set_retval(-EADDRINUSE);
-		return SOCK_REFUSE;
-	}
+		return sock_bind_check(ctx, 0, false);
+	if (sock6_loopback(ctx))
+		return sock_bind_check(ctx, 0, true);
 	return SOCK_ALLOW;
 }
 
