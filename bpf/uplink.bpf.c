@@ -131,6 +131,14 @@ static __always_inline int up_egress(struct __sk_buff *ctx)
 	__u32 *net_id;
 	int ret;
 
+	/*
+	 * Redirected here by lxc (lxc_nat_out), whose skb_iif is still the
+	 * endpoint's host veth: translated and accounted there already. The
+	 * host's own packets (skb_iif 0) and those it routed (the gateway
+	 * device's, or another device's) go on.
+	 */
+	if (ctx->ingress_ifindex && is_endpoint_dev(ctx->ingress_ifindex))
+		return TC_ACT_OK;
 	iph = up_ipv4(ctx);
 	if (!iph)
 		return TC_ACT_OK;

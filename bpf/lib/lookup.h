@@ -104,6 +104,20 @@ source_endpoint(__u32 ifindex, struct xnet_if_cache *tmp, enum xnet_drop_reason 
 	return tmp;
 }
 
+/*
+ * Is @ifindex an endpoint's host-side veth? The cache slot answers when it
+ * names @ifindex (an endpoint, or a gateway device: no); else the ABI map.
+ */
+static __always_inline bool is_endpoint_dev(__u32 ifindex)
+{
+	__u32 slot = xnet_if_slot(ifindex);
+	const struct xnet_if_cache *c = bpf_map_lookup_elem(&xnet_ifcache, &slot);
+
+	if (c && c->ifindex == ifindex && c->kind != XNET_IFC_NONE)
+		return c->kind == XNET_IFC_ENDPOINT;
+	return endpoint_lookup(ifindex) != NULL;
+}
+
 /* The network whose gateway device is @ifindex; NULL when none (or it is gone). */
 static __always_inline const struct xnet_if_cache *
 source_gateway(__u32 ifindex, struct xnet_if_cache *tmp)

@@ -66,12 +66,6 @@ static __always_inline bool sock_is_host_addr(__be32 addr)
 	return bpf_map_lookup_elem(&xnet_hostaddrs, &addr) != NULL;
 }
 
-/*
- * The binding a client reaches at (@daddr, @port, @proto), NULL when none:
- * one on exactly that address (127.0.0.1:8080 is reachable through
- * 127.0.0.1 only), else one on 0.0.0.0 (every host address and all of
- * 127.0.0.0/8). The caller has checked that @daddr is the host.
- */
 /* The binding of (@port, @proto) on every address (0.0.0.0), NULL when none. */
 static __always_inline const struct xnet_pub *sock_pub_any(__be16 port, __u8 proto)
 {
@@ -80,13 +74,20 @@ static __always_inline const struct xnet_pub *sock_pub_any(__be16 port, __u8 pro
 	return bpf_map_lookup_elem(&xnet_published, &key);
 }
 
+/*
+ * The binding a client reaches at (@daddr, @port, @proto), NULL when none:
+ * one on 0.0.0.0 (every host address and all of 127.0.0.0/8), else one on
+ * exactly that address (127.0.0.1:8080 is reachable through 127.0.0.1
+ * only). A port published on 0.0.0.0 has no other binding (pub_lookup in
+ * lib/nat.h), so asking for it first changes no answer and takes the usual
+ * case in one lookup. The caller has checked that @daddr is the host.
+ */
 static __always_inline const struct xnet_pub *sock_pub_lookup(__be32 daddr, __be16 port, __u8 proto)
 {
 	struct xnet_pub_key key = { .host_ip = daddr, .port = port, .proto = proto };
-	const struct xnet_pub *pub;
+	const struct xnet_pub *pub = sock_pub_any(port, proto);
 
-	pub = bpf_map_lookup_elem(&xnet_published, &key);
-	return pub ? pub : sock_pub_any(port, proto);
+	return pub ? pub : bpf_map_lookup_elem(&xnet_published, &key);
 }
 
 /*

@@ -462,6 +462,58 @@ static void test_routed_answers(void)
 	passes_untouched(env.in_fd, &err_host);
 }
 
+/*
+ * What lxc redirects straight to the uplink (lxc_nat_out: translated, or a
+ * routed flow, and accounted) still carries the endpoint's host veth as
+ * skb_iif: egress leaves it alone, neither translating it again nor
+ * counting it twice. The same packets routed by the host (skb_iif the
+ * gateway device's, or 0) are egress's to translate, as always.
+ */
+static void test_egress_from_lxc(void)
+{
+	struct pkt syn = OUT_FRAME(.saddr = IP_E, .daddr = IP_REMOTE, .proto = IPPROTO_TCP, .sport = 45000,
+				   .dport = 443, .tcp_flags = TH_SYN);
+	struct pkt ack = OUT_FRAME(.saddr = IP_E, .daddr = IP_REMOTE, .proto = IPPROTO_TCP, .sport = 45000,
+				   .dport = 443, .tcp_flags = TH_ACK, .payload = 10);
+	struct pkt masq = OUT_FRAME(.saddr = IP_A, .daddr = IP_REMOTE, .proto = IPPROTO_UDP, .sport = 5000,
+				    .dport = 53, .payload = 12);
+	struct xnet_ct_entry e, none;
+	struct fx_result r;
+	__u64 packets;
+
+	/* A routed flow opened through the host's routing (skb_iif: its gateway device). */
+	if (fx_run_pkt(env.eg_fd, env.obj, DEV_UP, DEV_GW3, &syn, &r))
+		ASSERT_EQ(r.verdict, TC_ACT_OK, "routed SYN passes");
+	if (!ASSERT_TRUE(ct_get(IP_E, IP_REMOTE, 45000, 443, IPPROTO_TCP, XNET_CT_OUT, &e), "OUT entry"))
+		return;
+	packets = e.packets;
+	/* Its next packet comes from lxc, which counted it: untouched and not counted again. */
+	if (fx_run_pkt(env.eg_fd, env.obj, DEV_UP, DEV_E, &ack, &r)) {
+		ASSERT_EQ(r.verdict, TC_ACT_OK, "from lxc: passes");
+		fx_check_drops(&r, XNET_DROP_NONE, 0);
+		fx_check_frame(&r, &ack);
+	}
+	if (ct_get(IP_E, IP_REMOTE, 45000, 443, IPPROTO_TCP, XNET_CT_OUT, &e))
+		ASSERT_EQ(e.packets, packets, "from lxc: counted once, there");
+	/* The same packet routed by the host is egress's: counted here. */
+	if (fx_run_pkt(env.eg_fd, env.obj, DEV_UP, DEV_GW3, &ack, &r))
+		ASSERT_EQ(r.verdict, TC_ACT_OK, "routed: passes");
+	if (ct_get(IP_E, IP_REMOTE, 45000, 443, IPPROTO_TCP, XNET_CT_OUT, &e))
+		ASSERT_EQ(e.packets, packets + 1, "routed: counted here");
+
+	/* A masqueraded network's packet from lxc is never translated twice... */
+	if (fx_run_pkt(env.eg_fd, env.obj, DEV_UP, DEV_A, &masq, &r)) {
+		ASSERT_EQ(r.verdict, TC_ACT_OK, "from lxc: passes");
+		fx_check_frame(&r, &masq);
+	}
+	ASSERT_FALSE(ct_get(IP_A, IP_REMOTE, 5000, 53, IPPROTO_UDP, XNET_CT_OUT, &none), "from lxc: no flow opened");
+	/* ...while the host's routing hands egress the untranslated first packet, as before. */
+	if (fx_run_pkt(env.eg_fd, env.obj, DEV_UP, DEV_GW1, &masq, &r))
+		ASSERT_EQ(out_sport(&r) >= env.nat_min && out_sport(&r) <= env.nat_max, true,
+			  "routed: masqueraded to a NAT port");
+	ASSERT_TRUE(ct_get(IP_A, IP_REMOTE, 5000, 53, IPPROTO_UDP, XNET_CT_OUT, &none), "routed: flow opened");
+}
+
 /* A published TCP port: client kept, backend reached, its answer leaves as the published address. */
 /*
  * A client's SYN to uplink:@hport (published -> B:80), with @opt_words
@@ -824,6 +876,7 @@ static const struct {
 	{ "snat_collision_and_exhaustion", test_snat_collision_and_exhaustion },
 	{ "snat_not_masqueraded", test_snat_not_masqueraded },
 	{ "routed_answers", test_routed_answers },
+	{ "egress_from_lxc", test_egress_from_lxc },
 	{ "dnat_tcp", test_dnat_tcp },
 	{ "dnat_ip_options", test_dnat_ip_options },
 	{ "dnat_port_in_nat_range", test_dnat_port_in_nat_range },
