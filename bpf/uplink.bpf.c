@@ -76,6 +76,32 @@ static __always_inline int up_routed_new(struct __sk_buff *ctx, const struct nat
 }
 
 /*
+ * The source a new masqueraded flow takes: the host address the kernel's
+ * routing picks for its destination out of the uplink (a route's own
+ * source, else the uplink's primary address), found per flow as
+ * MASQUERADE finds it. So a flow opened after the uplink's address changed
+ * (a new DHCP lease) leaves with the new one, with no xnet command in
+ * between. Without an answer (no route; forwarding off on the uplink,
+ * which xnet turns on; kernels before 6.7, which lack BPF_FIB_LOOKUP_SRC)
+ * the address xnet recorded.
+ */
+static __always_inline __be32 snat_source(struct __sk_buff *ctx, const struct nat_tuple *t,
+					  const struct xnet_host *host)
+{
+	struct bpf_fib_lookup fib = {};
+
+	fib.family = 2;	/* AF_INET */
+	fib.l4_protocol = t->proto;
+	fib.ifindex = host->uplink_ifindex;
+	fib.ipv4_dst = t->daddr;
+	if (bpf_fib_lookup(ctx, &fib, sizeof(fib),
+			   BPF_FIB_LOOKUP_OUTPUT | BPF_FIB_LOOKUP_SRC | BPF_FIB_LOOKUP_SKIP_NEIGH) ==
+		    BPF_FIB_LKUP_RET_SUCCESS && fib.ipv4_src)
+		return fib.ipv4_src;
+	return host->uplink_ip;
+}
+
+/*
  * A packet from a sandbox subnet that no flow knows yet. Masquerade when its
  * network asks for it, refuse it for --internal networks (lxc already does;
  * this is the last door out), route it unchanged otherwise (up_routed_new).
@@ -109,7 +135,7 @@ static __always_inline int up_snat_new(struct __sk_buff *ctx, struct nat_tuple *
 	if (!ep)
 		return TC_ACT_OK;
 
-	err = snat_create(t, host, ep->ifindex, ctx_len(ctx), &out);
+	err = snat_create(t, host, snat_source(ctx, t, host), ep->ifindex, ctx_len(ctx), &out);
 	if (err)
 		return drop(ctx, -err);
 	frag_record(t);
@@ -266,6 +292,7 @@ static __always_inline int up_ingress(struct __sk_buff *ctx)
 	struct nat_tuple t;
 	struct xnet_ct_key k;
 	struct iphdr *iph;
+	bool unlisted;
 	__be32 daddr;
 	int ret;
 
@@ -284,12 +311,24 @@ static __always_inline int up_ingress(struct __sk_buff *ctx)
 	if (unlikely(subnet_lookup(daddr) != NULL))
 		return up_routed_in(ctx, iph);
 	host = host_get();
-	if (!host_addr_is(host, daddr, XNET_HA_LOCAL | XNET_HA_UPLINK))
+	if (!host || !host->uplink_ifindex)
 		return TC_ACT_OK;
+	/*
+	 * An address xnet has not listed may still be the uplink's new one (a
+	 * DHCP lease changed it since the last xnet command): answers of the
+	 * flows masqueraded to it since (snat_source) come back there. Such
+	 * packets are looked up in conntrack and nothing else: a flow is only
+	 * ever recorded with an address routing gave us, while new clients of
+	 * published ports are taken on listed addresses only, since BPF cannot
+	 * tell a local address from an unroutable one (bpf_fib_lookup answers
+	 * NOT_FWDED for both). Traffic the host routes on costs a conntrack
+	 * miss and passes, malformed or not.
+	 */
+	unlisted = !host_addr_is(host, daddr, XNET_HA_LOCAL | XNET_HA_UPLINK);
 
 	ret = tuple_parse(ctx, iph, &t);
 	if (ret < 0)
-		return drop(ctx, -ret);
+		return unlisted ? TC_ACT_OK : drop(ctx, -ret);
 	/*
 	 * A later fragment of no translated datagram: the host's own (it could
 	 * not be told from ours had we dropped it) or one whose first fragment
@@ -321,6 +360,8 @@ static __always_inline int up_ingress(struct __sk_buff *ctx)
 		ct_account(e, &k, &t, ctx_len(ctx));
 		return up_forward(ctx, &t, addr, port, ifindex);
 	}
+	if (unlisted)
+		return TC_ACT_OK;
 	return up_dnat_new(ctx, &t, host);
 }
 

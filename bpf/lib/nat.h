@@ -184,17 +184,19 @@ static __always_inline bool ct_reclaim(struct xnet_ct_key *k, const struct xnet_
 
 /*
  * A new masqueraded flow from the sandbox behind host veth @ifindex: source
- * (uplink_ip, a port of [nat_port_min, nat_port_max]). The port is claimed
+ * (@src, a port of [nat_port_min, nat_port_max]); @src is the host address
+ * the kernel's routing picks for the destination (snat_source() in
+ * uplink.bpf.c), as MASQUERADE does. The port is claimed
  * by inserting the reply's IN entry with BPF_NOEXIST, so two flows to the
  * same remote (address, port) never share one, while flows to different
  * remotes may (as Linux's NAT does); a port whose flow is over (ct_expired)
- * is taken back (ct_reclaim). Ports published on the uplink address
- * are skipped: their IN entries would shadow the published binding. The OUT
+ * is taken back (ct_reclaim). Ports published on @src are skipped: their
+ * IN entries would shadow the published binding. The OUT
  * entry goes in last; losing that race to another CPU handling the same
  * flow means giving our port back and using the winner's.
  * 0 with *out set, or -XNET_DROP_NAT_EXHAUSTED.
  */
-static __always_inline int snat_create(const struct nat_tuple *t, const struct xnet_host *h,
+static __always_inline int snat_create(const struct nat_tuple *t, const struct xnet_host *h, __be32 src,
 				       __u32 ifindex, __u32 len, struct xnet_ct_entry *out)
 {
 	__u32 min = h->nat_port_min, max = h->nat_port_max, range, start, i;
@@ -212,10 +214,10 @@ static __always_inline int snat_create(const struct nat_tuple *t, const struct x
 	for (i = 0; i < XNET_NAT_PROBES && i < range; i++) {
 		__be16 cand = bpf_htons((__u16)(min + (start + i) % range));
 
-		if (t->proto != IPPROTO_ICMP && pub_lookup(h->uplink_ip, cand, t->proto))
+		if (t->proto != IPPROTO_ICMP && pub_lookup(src, cand, t->proto))
 			continue;
-		/* The answer: remote -> (uplink_ip, cand); ICMP echo: the identifier both ways. */
-		ct_key(&k, t->daddr, h->uplink_ip, t->proto == IPPROTO_ICMP ? cand : t->dport, cand,
+		/* The answer: remote -> (src, cand); ICMP echo: the identifier both ways. */
+		ct_key(&k, t->daddr, src, t->proto == IPPROTO_ICMP ? cand : t->dport, cand,
 		       t->proto, XNET_CT_IN);
 		if (!bpf_map_update_elem(&xnet_ct, &k, &in, BPF_NOEXIST) || ct_reclaim(&k, &in, false, now)) {
 			port = cand;
@@ -225,13 +227,13 @@ static __always_inline int snat_create(const struct nat_tuple *t, const struct x
 	if (!port)
 		return -XNET_DROP_NAT_EXHAUSTED;
 
-	ct_entry_init(out, h->uplink_ip, port, XNET_CT_SNAT, 0, 0, now, 1, len);
+	ct_entry_init(out, src, port, XNET_CT_SNAT, 0, 0, now, 1, len);
 	ct_key(&k, t->saddr, t->daddr, t->sport, t->dport, t->proto, XNET_CT_OUT);
 	if (!bpf_map_update_elem(&xnet_ct, &k, out, BPF_NOEXIST))
 		return 0;
 
 	won = bpf_map_lookup_elem(&xnet_ct, &k);
-	ct_key(&k, t->daddr, h->uplink_ip, t->proto == IPPROTO_ICMP ? port : t->dport, port,
+	ct_key(&k, t->daddr, src, t->proto == IPPROTO_ICMP ? port : t->dport, port,
 	       t->proto, XNET_CT_IN);
 	bpf_map_delete_elem(&xnet_ct, &k);
 	if (!won)

@@ -514,6 +514,73 @@ static void test_egress_from_lxc(void)
 	ASSERT_TRUE(ct_get(IP_A, IP_REMOTE, 5000, 53, IPPROTO_UDP, XNET_CT_OUT, &none), "routed: flow opened");
 }
 
+/*
+ * The uplink's address changed since the last xnet command (a new DHCP
+ * lease): xnet_host and xnet_hostaddrs still name 192.0.2.1, the device now
+ * has 192.0.2.77. A new masqueraded flow takes the address routing picks,
+ * as MASQUERADE does, and its answers, sent to an address xnet has not
+ * listed, find their flow. Anything else to an unlisted address is the
+ * host's to route: no new published flow there, malformed or not, nothing
+ * dropped.
+ */
+#define IP_NEW_UPLINK	IP4(192, 0, 2, 77)
+static void test_masq_source_follows_routing(void)
+{
+	struct pkt q = OUT_FRAME(.saddr = IP_A, .daddr = IP_REMOTE, .proto = IPPROTO_UDP, .sport = 5000,
+				 .dport = 53, .payload = 12);
+	struct pkt syn = IN_FRAME(.saddr = IP_CLIENT, .daddr = IP_NEW_UPLINK, .proto = IPPROTO_TCP, .sport = 40001,
+				  .dport = 8080, .tcp_flags = TH_SYN);
+	struct pkt elsewhere = IN_FRAME(.saddr = IP_CLIENT, .daddr = IP4(198, 18, 7, 7), .proto = IPPROTO_UDP,
+					.sport = 1, .dport = 5353, .payload = 4);
+	/* Half a UDP header, to an address of no one here. */
+	struct pkt trunc = IN_FRAME(.saddr = IP_CLIENT, .daddr = IP4(198, 18, 7, 7), .proto = IPPROTO_UDP, .sport = 1,
+				    .dport = 5353, .l4_cut = 4);
+	struct pkt ans, want;
+	struct xnet_ct_entry e;
+	struct fx_result r;
+	__u16 port = 0;
+
+	/* Forwarding on, as xnet sets it: the FIB answers nothing on a device without. */
+	if (!ASSERT_OK(system("echo 1 > /proc/sys/net/ipv4/conf/xtwan/forwarding && "
+			      "ip addr add 192.0.2.77/24 dev xtwan && "
+			      "ip route add 8.8.8.0/24 via 192.0.2.254 dev xtwan"), "the uplink's new address"))
+		goto out;
+	if (run(env.eg_fd, &q, &r)) {
+		port = out_sport(&r);
+		want = OUT_FRAME(.saddr = IP_NEW_UPLINK, .daddr = IP_REMOTE, .proto = IPPROTO_UDP, .sport = port,
+				 .dport = 53, .payload = 12);
+		ASSERT_EQ(r.verdict, TC_ACT_OK, "verdict (TC_ACT_OK)");
+		fx_check_frame(&r, &want);
+	}
+	if (ASSERT_TRUE(ct_get(IP_A, IP_REMOTE, 5000, 53, IPPROTO_UDP, XNET_CT_OUT, &e), "OUT entry"))
+		ASSERT_EQ(e.addr, IP_NEW_UPLINK, "OUT addr: routing's source");
+	/* The answer, to an address xnet_hostaddrs does not list: back into A. */
+	ans = IN_FRAME(.saddr = IP_REMOTE, .daddr = IP_NEW_UPLINK, .proto = IPPROTO_UDP, .sport = 53, .dport = port,
+		       .payload = 30);
+	want = frame(MAC_A, MAC_GW1, (struct pkt_ip){ .saddr = IP_REMOTE, .daddr = IP_A, .proto = IPPROTO_UDP,
+		     .sport = 53, .dport = 5000, .payload = 30, .ttl = 63 });
+	if (run(env.in_fd, &ans, &r)) {
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_A);
+		fx_check_drops(&r, XNET_DROP_NONE, 0);
+		fx_check_frame(&r, &want);
+	}
+	/* New clients of published ports: on listed addresses only (see up_ingress). */
+	passes_untouched(env.in_fd, &syn);
+	ASSERT_FALSE(ct_get(IP_CLIENT, IP_NEW_UPLINK, 40001, 8080, IPPROTO_TCP, XNET_CT_IN, &e), "no published flow");
+	/* Traffic the host routes on: passes, and a truncated header is the host's business too. */
+	passes_untouched(env.in_fd, &elsewhere);
+	passes_untouched(env.in_fd, &trunc);
+	/* Without a route, the recorded address, as before. */
+	system("ip route del 8.8.8.0/24");
+	q.data[IP_OFF + 20 + 1]++;	/* another source port: a new flow */
+	if (run(env.eg_fd, &q, &r))
+		ASSERT_EQ(((__u32)r.out.data[IP_OFF + 12] << 24 | (__u32)r.out.data[IP_OFF + 13] << 16 |
+			   (__u32)r.out.data[IP_OFF + 14] << 8 | r.out.data[IP_OFF + 15]), ntohl(FX_UPLINK_IP),
+			  "no route: xnet_host's address");
+out:
+	system("ip route del 8.8.8.0/24 2>/dev/null; ip addr del 192.0.2.77/24 dev xtwan 2>/dev/null");
+}
+
 /* A published TCP port: client kept, backend reached, its answer leaves as the published address. */
 /*
  * A client's SYN to uplink:@hport (published -> B:80), with @opt_words
@@ -877,6 +944,7 @@ static const struct {
 	{ "snat_not_masqueraded", test_snat_not_masqueraded },
 	{ "routed_answers", test_routed_answers },
 	{ "egress_from_lxc", test_egress_from_lxc },
+	{ "masq_source_follows_routing", test_masq_source_follows_routing },
 	{ "dnat_tcp", test_dnat_tcp },
 	{ "dnat_ip_options", test_dnat_ip_options },
 	{ "dnat_port_in_nat_range", test_dnat_port_in_nat_range },

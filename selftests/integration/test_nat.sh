@@ -320,6 +320,41 @@ test_egress_masquerade() {
 	assert_no_leftovers
 }
 
+# The uplink's address changes under xnet (a new DHCP lease) and no xnet
+# command runs: sandboxes still reach outside, masqueraded to the new
+# address, which routing picks per new flow as MASQUERADE does.
+test_egress_follows_new_address() {
+	local out srv1 srv2 new=198.18.0.9
+	need_cmd curl
+	nat_servers
+	ip netns exec "${P}o" python3 "$XT_TMP/whoami.py" 8081 >/dev/null 2>&1 &
+	srv1=$!
+	ip netns exec "${P}o" python3 "$XT_TMP/udpecho.py" 9999 >/dev/null 2>&1 &
+	srv2=$!
+	wait_until 10 get ox "http://$XT_UP_OUT:8081/" || fail "outside server did not start"
+	xok network create --subnet 10.92.0.0/24 dnet
+	run_d d1 dnet
+	out=$(get sx d1 "http://$XT_UP_OUT:8081/") || fail "TCP from a sandbox to outside: $out"
+	assert_match "$out" "^$XT_UP_HOST:[0-9]+$" "before: the host's address"
+	# The new lease: another address, the old one gone, the default route back.
+	ip -n "${P}h" addr del "$XT_UP_HOST/24" dev up0 || fail "old address gone"
+	ip -n "${P}h" addr add "$new/24" dev up0 || fail "new address"
+	ip -n "${P}h" route replace default via "$XT_UP_OUT" || fail "default route"
+	out=$(get sx d1 "http://$XT_UP_OUT:8081/") || fail "TCP after the address changed: $out"
+	assert_match "$out" "^$new:[0-9]+$" "after: the new address, with no xnet command in between"
+	out=$(sx d1 python3 "$XT_TMP/udpask.py" "$XT_UP_OUT" 9999 hi) || fail "UDP after the address changed"
+	assert_match "$out" "^hi from $new:[0-9]+ reply-from $XT_UP_OUT:9999$" "UDP masqueraded to the new address"
+	ping_ok d1 "$XT_UP_OUT"
+	kill "$srv1" "$srv2"
+	wait "$srv1" "$srv2" 2>/dev/null
+	# Put the host back as the other tests know it (xnet follows at its next command).
+	ip -n "${P}h" addr del "$new/24" dev up0
+	ip -n "${P}h" addr add "$XT_UP_HOST/24" dev up0
+	ip -n "${P}h" route replace default via "$XT_UP_OUT"
+	rm_all
+	assert_no_leftovers
+}
+
 test_egress_frag_needed() {
 	local out far
 	# A third namespace behind the outside one, over a link with a small MTU:
