@@ -325,6 +325,8 @@ static __always_inline int up_ingress(struct __sk_buff *ctx)
 	 * miss and passes, malformed or not.
 	 */
 	unlisted = !host_addr_is(host, daddr, XNET_HA_LOCAL | XNET_HA_UPLINK);
+	if (unlisted && ipv4_is_multicast_or_bcast(daddr))
+		return TC_ACT_OK;	/* a LAN's chatter (DHCP, mDNS): never an answer of ours */
 
 	ret = tuple_parse(ctx, iph, &t);
 	if (ret < 0)
