@@ -216,12 +216,36 @@ static __always_inline int up_forward(struct __sk_buff *ctx, const struct nat_tu
 }
 
 /*
+ * For a client's first packet to @t->daddr, an address xnet has not listed
+ * (the uplink's new one, see up_ingress): is it ours? BPF cannot ask for a
+ * local address as such (bpf_fib_lookup answers NOT_FWDED for a local
+ * destination and an unroutable one alike), so ask the other way round:
+ * the source routing picks to answer this client out of the uplink is
+ * always an address of the host, and the client called exactly it. An
+ * address the host holds but would not answer from waits for the next
+ * xnet command, which lists it.
+ */
+static __always_inline bool up_answers_from(struct __sk_buff *ctx, const struct xnet_host *host,
+					    const struct nat_tuple *t)
+{
+	struct bpf_fib_lookup fib = {};
+
+	fib.family = 2;	/* AF_INET */
+	fib.l4_protocol = t->proto;
+	fib.ifindex = host->uplink_ifindex;
+	fib.ipv4_dst = t->saddr;
+	return bpf_fib_lookup(ctx, &fib, sizeof(fib),
+			      BPF_FIB_LOOKUP_OUTPUT | BPF_FIB_LOOKUP_SRC | BPF_FIB_LOOKUP_SKIP_NEIGH) ==
+		       BPF_FIB_LKUP_RET_SUCCESS && fib.ipv4_src == t->daddr;
+}
+
+/*
  * A connection to a host address that no flow knows: a published port? Only
  * a flow's first packet opens one (TCP SYN, any UDP datagram); a TCP segment
  * of no known connection goes to the host, which answers with a reset.
  */
 static __always_inline int up_dnat_new(struct __sk_buff *ctx, const struct nat_tuple *t,
-				       const struct xnet_host *host)
+				       const struct xnet_host *host, bool unlisted)
 {
 	const struct xnet_pub *pub;
 	struct xnet_ct_entry in;
@@ -236,6 +260,8 @@ static __always_inline int up_dnat_new(struct __sk_buff *ctx, const struct nat_t
 	}
 	pub = pub_lookup(t->daddr, t->dport, t->proto);
 	if (!pub)
+		return TC_ACT_OK;
+	if (unlisted && !up_answers_from(ctx, host, t))
 		return TC_ACT_OK;
 	if (policy_denies(host, t))
 		return drop(ctx, XNET_DROP_POLICY);
@@ -316,13 +342,11 @@ static __always_inline int up_ingress(struct __sk_buff *ctx)
 	/*
 	 * An address xnet has not listed may still be the uplink's new one (a
 	 * DHCP lease changed it since the last xnet command): answers of the
-	 * flows masqueraded to it since (snat_source) come back there. Such
-	 * packets are looked up in conntrack and nothing else: a flow is only
-	 * ever recorded with an address routing gave us, while new clients of
-	 * published ports are taken on listed addresses only, since BPF cannot
-	 * tell a local address from an unroutable one (bpf_fib_lookup answers
-	 * NOT_FWDED for both). Traffic the host routes on costs a conntrack
-	 * miss and passes, malformed or not.
+	 * flows masqueraded to it since (snat_source) come back there, and
+	 * new clients of published ports may call it (up_answers_from makes
+	 * sure it is ours). A flow is only ever recorded with an address
+	 * routing gave us. Traffic the host routes on costs a conntrack miss
+	 * and passes, malformed or not.
 	 */
 	unlisted = !host_addr_is(host, daddr, XNET_HA_LOCAL | XNET_HA_UPLINK);
 	if (unlisted && ipv4_is_multicast_or_bcast(daddr))
@@ -362,9 +386,7 @@ static __always_inline int up_ingress(struct __sk_buff *ctx)
 		ct_account(e, &k, &t, ctx_len(ctx));
 		return up_forward(ctx, &t, addr, port, ifindex);
 	}
-	if (unlisted)
-		return TC_ACT_OK;
-	return up_dnat_new(ctx, &t, host);
+	return up_dnat_new(ctx, &t, host, unlisted);
 }
 
 SEC("tc")

@@ -519,12 +519,13 @@ static void test_egress_from_lxc(void)
  * lease): xnet_host and xnet_hostaddrs still name 192.0.2.1, the device now
  * has 192.0.2.77. A new masqueraded flow takes the address routing picks,
  * as MASQUERADE does, and its answers, sent to an address xnet has not
- * listed, find their flow. Anything else to an unlisted address is the
- * host's to route: no new published flow there, malformed or not, nothing
- * dropped.
+ * listed, find their flow; a client calling a published port on the new
+ * address gets in, one calling an address that is not the host's does not.
+ * Anything else to an unlisted address is the host's to route: malformed
+ * or not, nothing dropped.
  */
 #define IP_NEW_UPLINK	IP4(192, 0, 2, 77)
-static void test_masq_source_follows_routing(void)
+static void test_new_address_follows_routing(void)
 {
 	struct pkt q = OUT_FRAME(.saddr = IP_A, .daddr = IP_REMOTE, .proto = IPPROTO_UDP, .sport = 5000,
 				 .dport = 53, .payload = 12);
@@ -532,6 +533,8 @@ static void test_masq_source_follows_routing(void)
 				  .dport = 8080, .tcp_flags = TH_SYN);
 	struct pkt elsewhere = IN_FRAME(.saddr = IP_CLIENT, .daddr = IP4(198, 18, 7, 7), .proto = IPPROTO_UDP,
 					.sport = 1, .dport = 5353, .payload = 4);
+	struct pkt not_ours = IN_FRAME(.saddr = IP_CLIENT, .daddr = IP4(198, 18, 7, 7), .proto = IPPROTO_TCP,
+				       .sport = 40002, .dport = 8080, .tcp_flags = TH_SYN);
 	/* Half a UDP header, to an address of no one here. */
 	struct pkt trunc = IN_FRAME(.saddr = IP_CLIENT, .daddr = IP4(198, 18, 7, 7), .proto = IPPROTO_UDP, .sport = 1,
 				    .dport = 5353, .l4_cut = 4);
@@ -543,7 +546,8 @@ static void test_masq_source_follows_routing(void)
 	/* Forwarding on, as xnet sets it: the FIB answers nothing on a device without. */
 	if (!ASSERT_OK(system("echo 1 > /proc/sys/net/ipv4/conf/xtwan/forwarding && "
 			      "ip addr add 192.0.2.77/24 dev xtwan && "
-			      "ip route add 8.8.8.0/24 via 192.0.2.254 dev xtwan"), "the uplink's new address"))
+			      "ip route add 8.8.8.0/24 via 192.0.2.254 dev xtwan && "
+			      "ip route add 203.0.113.0/24 via 192.0.2.254 dev xtwan"), "the uplink's new address"))
 		goto out;
 	if (run(env.eg_fd, &q, &r)) {
 		port = out_sport(&r);
@@ -564,9 +568,20 @@ static void test_masq_source_follows_routing(void)
 		fx_check_drops(&r, XNET_DROP_NONE, 0);
 		fx_check_frame(&r, &want);
 	}
-	/* New clients of published ports: on listed addresses only (see up_ingress). */
-	passes_untouched(env.in_fd, &syn);
-	ASSERT_FALSE(ct_get(IP_CLIENT, IP_NEW_UPLINK, 40001, 8080, IPPROTO_TCP, XNET_CT_IN, &e), "no published flow");
+	/* A client of a published port on the new address: the backend, client kept. */
+	want = frame(MAC_B, MAC_GW1, (struct pkt_ip){ .saddr = IP_CLIENT, .daddr = IP_B, .proto = IPPROTO_TCP,
+		     .sport = 40001, .dport = 80, .tcp_flags = TH_SYN, .ttl = 63 });
+	if (run(env.in_fd, &syn, &r)) {
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
+		fx_check_drops(&r, XNET_DROP_NONE, 0);
+		fx_check_frame(&r, &want);
+	}
+	if (ASSERT_TRUE(ct_get(IP_B, IP_CLIENT, 80, 40001, IPPROTO_TCP, XNET_CT_OUT, &e), "published flow"))
+		ASSERT_EQ(e.addr, IP_NEW_UPLINK, "answers leave from the address called");
+	/* An address routing would not answer this client from is not taken for the host's. */
+	passes_untouched(env.in_fd, &not_ours);
+	ASSERT_FALSE(ct_get(IP_CLIENT, IP4(198, 18, 7, 7), 40002, 8080, IPPROTO_TCP, XNET_CT_IN, &e),
+		     "no flow to an address of someone else");
 	/* Traffic the host routes on: passes, and a truncated header is the host's business too. */
 	passes_untouched(env.in_fd, &elsewhere);
 	passes_untouched(env.in_fd, &trunc);
@@ -578,7 +593,8 @@ static void test_masq_source_follows_routing(void)
 			   (__u32)r.out.data[IP_OFF + 14] << 8 | r.out.data[IP_OFF + 15]), ntohl(FX_UPLINK_IP),
 			  "no route: xnet_host's address");
 out:
-	system("ip route del 8.8.8.0/24 2>/dev/null; ip addr del 192.0.2.77/24 dev xtwan 2>/dev/null");
+	system("ip route del 8.8.8.0/24 2>/dev/null; ip route del 203.0.113.0/24 2>/dev/null; "
+	       "ip addr del 192.0.2.77/24 dev xtwan 2>/dev/null");
 }
 
 /* A published TCP port: client kept, backend reached, its answer leaves as the published address. */
@@ -944,7 +960,7 @@ static const struct {
 	{ "snat_not_masqueraded", test_snat_not_masqueraded },
 	{ "routed_answers", test_routed_answers },
 	{ "egress_from_lxc", test_egress_from_lxc },
-	{ "masq_source_follows_routing", test_masq_source_follows_routing },
+	{ "new_address_follows_routing", test_new_address_follows_routing },
 	{ "dnat_tcp", test_dnat_tcp },
 	{ "dnat_ip_options", test_dnat_ip_options },
 	{ "dnat_port_in_nat_range", test_dnat_port_in_nat_range },

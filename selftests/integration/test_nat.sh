@@ -322,8 +322,9 @@ test_egress_masquerade() {
 
 # The uplink's address changes under xnet (a new DHCP lease) and no xnet
 # command runs: sandboxes still reach outside, masqueraded to the new
-# address, which routing picks per new flow as MASQUERADE does.
-test_egress_follows_new_address() {
+# address, which routing picks per new flow as MASQUERADE does, and other
+# hosts reach published ports on it.
+test_follows_new_address() {
 	local out srv1 srv2 new=198.18.0.9
 	need_cmd curl
 	nat_servers
@@ -334,6 +335,7 @@ test_egress_follows_new_address() {
 	wait_until 10 get ox "http://$XT_UP_OUT:8081/" || fail "outside server did not start"
 	xok network create --subnet 10.92.0.0/24 dnet
 	run_d d1 dnet
+	web dweb dnet -p 5092:80
 	out=$(get sx d1 "http://$XT_UP_OUT:8081/") || fail "TCP from a sandbox to outside: $out"
 	assert_match "$out" "^$XT_UP_HOST:[0-9]+$" "before: the host's address"
 	# The new lease: another address, the old one gone, the default route back.
@@ -345,6 +347,8 @@ test_egress_follows_new_address() {
 	out=$(sx d1 python3 "$XT_TMP/udpask.py" "$XT_UP_OUT" 9999 hi) || fail "UDP after the address changed"
 	assert_match "$out" "^hi from $new:[0-9]+ reply-from $XT_UP_OUT:9999$" "UDP masqueraded to the new address"
 	ping_ok d1 "$XT_UP_OUT"
+	out=$(get ox "http://$new:5092/") || fail "published port on the new address: $out"
+	assert_match "$out" "^$XT_UP_OUT:[0-9]+$" "the server sees the outside client"
 	kill "$srv1" "$srv2"
 	wait "$srv1" "$srv2" 2>/dev/null
 	# Put the host back as the other tests know it (xnet follows at its next command).
