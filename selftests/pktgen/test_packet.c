@@ -15,6 +15,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -450,18 +451,29 @@ static void test_parse_errors(void)
  * pktgen.bpf.c under plain BPF_PROG_RUN (no live frames, nothing is sent):
  * successive runs walk src ports first, then source addresses, and every
  * output frame has valid checksums, although the input is always the template.
+ * The walk is a per-CPU counter (as on the wire, one per generator CPU), so
+ * the runs stay on one CPU: a migration in the middle of the loop, which a
+ * loaded machine does, would continue from another CPU's count.
  */
 static void test_flow_spread(void)
 {
 	struct pg_packet p = base_pkt(PG_UDP, 64);
 	unsigned char in[PG_MAX_SIZE], out[PG_MAX_SIZE];
+	cpu_set_t all, one;
 	struct pktgen *skel;
-	int proto;
+	int proto, cpu;
 
 	if (geteuid() != 0) {
 		skip("needs root (BPF_PROG_RUN)");
 		return;
 	}
+	cpu = sched_getcpu();
+	CHECK(cpu >= 0 && !sched_getaffinity(0, sizeof(all), &all), "this thread's CPUs: %s", strerror(errno));
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	CHECK(!sched_setaffinity(0, sizeof(one), &one), "pin to CPU %d: %s", cpu, strerror(errno));
 	for (proto = PG_UDP; proto <= PG_TCP_SYN; proto++) {
 		unsigned csum_off = proto == PG_UDP ? PG_UDP_CSUM_OFF : PG_TCP_CSUM_OFF;
 
@@ -472,7 +484,7 @@ static void test_flow_spread(void)
 		skel = pktgen__open();
 		CHECK(skel, "open: %s", strerror(errno));
 		if (!skel)
-			return;
+			break;
 		skel->rodata->cfg_ifindex = 1;
 		skel->rodata->cfg_ip_off = PG_IP_OFF;
 		skel->rodata->cfg_l4_off = PG_L4_OFF;
@@ -487,7 +499,7 @@ static void test_flow_spread(void)
 		if (pktgen__load(skel)) {
 			CHECK(0, "load: %s", strerror(errno));
 			pktgen__destroy(skel);
-			return;
+			break;
 		}
 		for (unsigned i = 0; i < 30; i++) {
 			LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = p.size,
@@ -512,6 +524,7 @@ static void test_flow_spread(void)
 		}
 		pktgen__destroy(skel);
 	}
+	sched_setaffinity(0, sizeof(all), &all);
 }
 
 /*
