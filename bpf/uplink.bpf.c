@@ -76,29 +76,39 @@ static __always_inline int up_routed_new(struct __sk_buff *ctx, const struct nat
 }
 
 /*
- * The source a new masqueraded flow takes: the host address the kernel's
- * routing picks for its destination out of the uplink (a route's own
- * source, else the uplink's primary address), found per flow as
- * MASQUERADE finds it. So a flow opened after the uplink's address changed
- * (a new DHCP lease) leaves with the new one, with no xnet command in
- * between. Without an answer (no route; forwarding off on the uplink,
- * which xnet turns on; kernels before 6.7, which lack BPF_FIB_LOOKUP_SRC)
- * the address xnet recorded.
+ * The host address routing picks as source for a packet to @dst out of the
+ * uplink (a route's own source, else the device's primary address), 0
+ * when it has no answer: no route, forwarding off on the uplink (xnet
+ * turns it on), or a kernel before 6.7 (no BPF_FIB_LOOKUP_SRC).
  */
-static __always_inline __be32 snat_source(struct __sk_buff *ctx, const struct nat_tuple *t,
-					  const struct xnet_host *host)
+static __always_inline __be32 up_route_src(struct __sk_buff *ctx, const struct xnet_host *host,
+					   __u8 proto, __be32 dst)
 {
 	struct bpf_fib_lookup fib = {};
 
 	fib.family = 2;	/* AF_INET */
-	fib.l4_protocol = t->proto;
+	fib.l4_protocol = proto;
 	fib.ifindex = host->uplink_ifindex;
-	fib.ipv4_dst = t->daddr;
+	fib.ipv4_dst = dst;
 	if (bpf_fib_lookup(ctx, &fib, sizeof(fib),
-			   BPF_FIB_LOOKUP_OUTPUT | BPF_FIB_LOOKUP_SRC | BPF_FIB_LOOKUP_SKIP_NEIGH) ==
-		    BPF_FIB_LKUP_RET_SUCCESS && fib.ipv4_src)
-		return fib.ipv4_src;
-	return host->uplink_ip;
+			   BPF_FIB_LOOKUP_OUTPUT | BPF_FIB_LOOKUP_SRC | BPF_FIB_LOOKUP_SKIP_NEIGH) !=
+	    BPF_FIB_LKUP_RET_SUCCESS)
+		return 0;
+	return fib.ipv4_src;
+}
+
+/*
+ * The source a new masqueraded flow takes: routing's for its destination,
+ * found per flow as MASQUERADE finds it. So a flow opened after the
+ * uplink's address changed (a new DHCP lease) leaves with the new one, with
+ * no xnet command in between. Without an answer, the address xnet recorded.
+ */
+static __always_inline __be32 snat_source(struct __sk_buff *ctx, const struct nat_tuple *t,
+					  const struct xnet_host *host)
+{
+	__be32 src = up_route_src(ctx, host, t->proto, t->daddr);
+
+	return src ? src : host->uplink_ip;
 }
 
 /*
@@ -228,15 +238,7 @@ static __always_inline int up_forward(struct __sk_buff *ctx, const struct nat_tu
 static __always_inline bool up_answers_from(struct __sk_buff *ctx, const struct xnet_host *host,
 					    const struct nat_tuple *t)
 {
-	struct bpf_fib_lookup fib = {};
-
-	fib.family = 2;	/* AF_INET */
-	fib.l4_protocol = t->proto;
-	fib.ifindex = host->uplink_ifindex;
-	fib.ipv4_dst = t->saddr;
-	return bpf_fib_lookup(ctx, &fib, sizeof(fib),
-			      BPF_FIB_LOOKUP_OUTPUT | BPF_FIB_LOOKUP_SRC | BPF_FIB_LOOKUP_SKIP_NEIGH) ==
-		       BPF_FIB_LKUP_RET_SUCCESS && fib.ipv4_src == t->daddr;
+	return up_route_src(ctx, host, t->proto, t->saddr) == t->daddr;
 }
 
 /*
