@@ -65,7 +65,7 @@
 enum dp_map {
 	M_NETWORKS, M_ENDPOINTS, M_FDB, M_IP2EP, M_PORTS, M_SUBNETS, M_GATEWAYS, M_DROPS,
 	M_IFCACHE, M_MACCACHE, M_IPCACHE,
-	M_HOST, M_HOSTADDRS, M_PUBLISHED, M_POLICY, M_CT, M_FRAGS, M_SOCK_REV, M_SOCK_PEER,
+	M_HOST, M_HOSTADDRS, M_PUBLISHED, M_POLICY, M_CT, M_CT_NEW, M_CT_BUDGET, M_FRAGS, M_SOCK_REV, M_SOCK_PEER,
 	M_DNS_NAMES, M_DNS_SCOPE, M_DNS_PTR,
 #ifdef HAVE_UPLINK
 	M_XDP_TX,
@@ -79,7 +79,8 @@ static const char *const map_names[M_MAX] = {
 	[M_SUBNETS] = "xnet_subnets", [M_GATEWAYS] = "xnet_gateways", [M_DROPS] = "xnet_drops",
 	[M_IFCACHE] = "xnet_ifcache", [M_MACCACHE] = "xnet_maccache", [M_IPCACHE] = "xnet_ipcache",
 	[M_HOST] = "xnet_host", [M_HOSTADDRS] = "xnet_hostaddrs", [M_PUBLISHED] = "xnet_published",
-	[M_POLICY] = "xnet_policy", [M_CT] = "xnet_ct", [M_FRAGS] = "xnet_frags",
+	[M_POLICY] = "xnet_policy", [M_CT] = "xnet_ct", [M_CT_NEW] = "xnet_ct_new",
+	[M_CT_BUDGET] = "xnet_ct_budget", [M_FRAGS] = "xnet_frags",
 	[M_SOCK_REV] = "xnet_sock_rev", [M_SOCK_PEER] = "xnet_sock_peer",
 	[M_DNS_NAMES] = "xnet_dns_names", [M_DNS_SCOPE] = "xnet_dns_scope", [M_DNS_PTR] = "xnet_dns_ptr",
 #ifdef HAVE_UPLINK
@@ -2166,27 +2167,39 @@ static const char *proto_str(__u8 proto)
 	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : proto == IPPROTO_ICMP ? "icmp" : "?";
 }
 
-/* Remove every conntrack entry for which match() says so. Returns the number removed or -errno. */
+/*
+ * Remove every conntrack entry for which match() says so, confirmed
+ * (xnet_ct) or not (xnet_ct_new, whose values wrap the same entry).
+ * Returns the number removed or -errno.
+ */
 static int ct_flush(struct xnet_dp *dp, bool (*match)(const struct xnet_ct_key *, const struct xnet_ct_entry *,
 						      const void *), const void *arg)
 {
-	void *keys = NULL, *vals = NULL;
-	__u32 n = 0;
-	int err, removed = 0;
+	static const struct { enum dp_map map; size_t vsize; } tables[] = {
+		{ M_CT, sizeof(struct xnet_ct_entry) },
+		{ M_CT_NEW, sizeof(struct xnet_ct_pending) },
+	};
+	int err = 0, removed = 0;
 
-	err = map_dump(dp->map_fd[M_CT], sizeof(struct xnet_ct_key), sizeof(struct xnet_ct_entry),
-		       &keys, &vals, &n);
-	for (__u32 i = 0; !err && i < n; i++) {
-		const struct xnet_ct_key *k = (struct xnet_ct_key *)keys + i;
-		const struct xnet_ct_entry *v = (struct xnet_ct_entry *)vals + i;
+	for (size_t t = 0; !err && t < sizeof(tables) / sizeof(tables[0]); t++) {
+		void *keys = NULL, *vals = NULL;
+		__u32 n = 0;
 
-		if (!match(k, v, arg))
-			continue;
-		err = map_delete(dp, M_CT, k);
-		removed++;
+		err = map_dump(dp->map_fd[tables[t].map], sizeof(struct xnet_ct_key), tables[t].vsize,
+			       &keys, &vals, &n);
+		for (__u32 i = 0; !err && i < n; i++) {
+			const struct xnet_ct_key *k = (struct xnet_ct_key *)keys + i;
+			/* struct xnet_ct_pending starts with its struct xnet_ct_entry. */
+			const struct xnet_ct_entry *v = (const void *)((char *)vals + (size_t)i * tables[t].vsize);
+
+			if (!match(k, v, arg))
+				continue;
+			err = map_delete(dp, tables[t].map, k);
+			removed++;
+		}
+		free(keys);
+		free(vals);
 	}
-	free(keys);
-	free(vals);
 	return err ?: removed;
 }
 
