@@ -39,6 +39,12 @@ const volatile __u32 cfg_tmpl_len = 0;	/* bytes of tmpl restored into every fram
 #define PKTGEN_TMPL_MAX 1500
 __u8 tmpl[PKTGEN_TMPL_MAX];
 
+/*
+ * Set by xnet-pktgen for its probe (one live-frames run that must not send
+ * anything nor move the walk): drop the frame untouched.
+ */
+__u32 probe;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -75,6 +81,8 @@ int xnet_pktgen(struct xdp_md *ctx)
 	__u32 tlen = cfg_tmpl_len;
 	__u64 *seq;
 
+	if (probe)
+		return XDP_DROP;
 	if (tlen) {
 		/* The frame's length is the template's: only its bytes can be stale. */
 		if (tlen > sizeof(tmpl) || bpf_xdp_store_bytes(ctx, 0, tmpl, tlen))
