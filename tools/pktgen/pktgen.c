@@ -1216,7 +1216,8 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			if (o.engine == PG_ENGINE_AUTO)
-				fprintf(stderr, PROG ": %s; using AF_PACKET (sendmmsg, qdisc bypass)\n", why);
+				fprintf(stderr, PROG ": %s%s; using AF_PACKET (sendmmsg, qdisc bypass)\n",
+					strncmp(why, "live frames", 11) ? "live frames cannot be used: " : "", why);
 			ret = run_afpacket(&o, socks, ifindex, frame, o.pkt.size, &res);
 			for (int i = 0; i < nsocks; i++)
 				close(socks[i]);
