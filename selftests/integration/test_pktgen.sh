@@ -223,10 +223,14 @@ capture_wait() {
 # and address 198.18.8.254 + (k / 3) % 4, to 198.18.9.2:53 from MAC
 # 02:00:00:00:00:01, PROTO (17 or 6) of SIZE bytes, valid IPv4 and L4
 # checksums (computed here, independently), the rest as the template.
+# ORDER "any" (several threads): in any order, but the walk's 12 flows each
+# N/12 times, as the walk from its start sends them.
 check_walk() {
 	py -c '
 import sys
 path, n, proto, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+any_order = len(sys.argv) > 5 and sys.argv[5] == "any"
+flows = {}
 frames = [bytes.fromhex(l) for l in open(path).read().split()]
 def csum(b):
     if len(b) % 2:
@@ -246,8 +250,10 @@ for k, f in enumerate(frames):
     if len(f) != size: e.append("size %d" % len(f))
     if f[6:12] != bytes.fromhex("020000000001"): e.append("source MAC")
     if ip[9] != proto or ip[8] != 64: e.append("protocol/TTL")
-    if int.from_bytes(ip[12:16], "big") != want_src: e.append("source %s" % ".".join(map(str, ip[12:16])))
-    if int.from_bytes(l4[0:2], "big") != 65533 + k % 3: e.append("source port %d" % int.from_bytes(l4[0:2], "big"))
+    src, sport = int.from_bytes(ip[12:16], "big"), int.from_bytes(l4[0:2], "big")
+    flows[(src, sport)] = flows.get((src, sport), 0) + 1
+    if not any_order and src != want_src: e.append("source %s" % ".".join(map(str, ip[12:16])))
+    if not any_order and sport != 65533 + k % 3: e.append("source port %d" % sport)
     if int.from_bytes(l4[2:4], "big") != 53: e.append("destination port")
     if csum(ip) != 0xffff: e.append("IPv4 checksum")
     l4len = int.from_bytes(ip[2:4], "big") - 20
@@ -257,16 +263,20 @@ for k, f in enumerate(frames):
     if proto == 6 and l4[13] != 0x02: e.append("not a SYN")
     if e:
         errs.append("frame %d: %s" % (k, ", ".join(e)))
+want = dict(((first + a, 65533 + p), n // 12) for a in range(4) for p in range(3))
+if any_order and flows != want:
+    errs.append("flows (source, port): count %s, want %d each" % (
+        sorted(("%d.%d.%d.%d" % tuple(a.to_bytes(4, "big")), p, c) for (a, p), c in flows.items()), n // 12))
 print("; ".join(errs[:5]))
 sys.exit(1 if errs else 0)
 ' "$@"
 }
 
-# send_walk MODE PROTO-OPTION SIZE N FILE: N frames of the walk (one thread,
-# the walk from its start) captured on sink0 into FILE.
+# send_walk MODE PROTO-OPTION SIZE N FILE [THREADS]: N frames of the walk
+# (from its start; one thread unless THREADS) captured on sink0 into FILE.
 send_walk() {
 	capture_start "$4" "$5"
-	pg --dev gen0 --mode "$1" $2 --size "$3" --count "$4" --threads 1 --json \
+	pg --dev gen0 --mode "$1" $2 --size "$3" --count "$4" --threads "${6:-1}" --json \
 		--src-mac 02:00:00:00:00:01 --dst-ip 198.18.9.2 --dst-port 53 \
 		--src-ip 198.18.8.254-198.18.9.1 --src-port 65533-65535
 	SEND_RC=$RC
@@ -280,8 +290,8 @@ send_walk() {
 }
 
 # The AF_PACKET engine's frames on the wire: the flow walk (ports, then
-# addresses) in order, checksums valid, UDP and TCP SYN; and where live frames
-# run, the live engine sends the very same bytes.
+# addresses) in order, checksums valid, UDP and TCP SYN; where live frames
+# run, the live engine sends the very same bytes; two threads split the walk.
 test_pktgen_afpacket_frames() {
 	local proto size opt out
 	pg_world
@@ -305,6 +315,11 @@ test_pktgen_afpacket_frames() {
 			fail "$opt: live frames and AF_PACKET sent different frames: $(diff "$XT_TMP/af.$proto" "$XT_TMP/live.$proto" | head -4)"
 		xt_note "engine: afpacket and live-frames ($opt): the same 36 frames"
 	done
+	# Two threads share the walk (frames 0, 2, 4, ... and 1, 3, 5, ...):
+	# together its first 36 frames, no flow sent twice as often as another.
+	send_walk afpacket --udp 64 36 "$XT_TMP/af2" 2
+	[ "$SEND_RC" = 0 ] || fail "--mode afpacket --threads 2 exited $SEND_RC: $ERR"
+	out=$(check_walk "$XT_TMP/af2" 36 17 64 any) || fail "AF_PACKET, two threads: $out"
 }
 
 # --mode afpacket into the sink, two threads: every frame sent is counted

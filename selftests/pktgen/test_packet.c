@@ -558,8 +558,9 @@ static void test_walk_frames(void)
  * pktgen.bpf.c under plain BPF_PROG_RUN (no live frames, nothing is sent):
  * successive runs walk src ports first, then source addresses, and every
  * output frame has valid checksums, although the input is always the template.
- * The walk is a per-CPU counter (as on the wire, one per generator CPU), so
- * the runs stay on one CPU: a migration in the middle of the loop, which a
+ * With cfg_stride n (n CPUs sending) the CPU's frames are every n-th from
+ * its number on. The walk is a per-CPU counter (as on the wire, one per
+ * generator CPU), so the runs stay on one CPU: a migration in the middle of the loop, which a
  * loaded machine does, would continue from another CPU's count.
  */
 static void test_flow_spread(void)
@@ -603,6 +604,7 @@ static void test_flow_spread(void)
 		skel->rodata->cfg_src_port_count = 3;
 		skel->rodata->cfg_ip_csum = get16(in + PG_IP_OFF + 10);
 		skel->rodata->cfg_l4_csum = get16(in + PG_L4_OFF + csum_off);
+		skel->rodata->cfg_stride = proto == PG_UDP ? 1 : 3;
 		if (pktgen__load(skel)) {
 			CHECK(0, "load: %s", strerror(errno));
 			pktgen__destroy(skel);
@@ -615,7 +617,9 @@ static void test_flow_spread(void)
 		for (unsigned i = 0; i < 30; i++) {
 			LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = p.size,
 				    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
-			unsigned want_port = 65533 + i % 3, want_ip = 0x0a00fffe + (i / 3) % 4;
+			/* TCP: as one of 3 sending CPUs, frames cpu % 3, + 3, + 6, ... of the walk. */
+			uint32_t idx = proto == PG_UDP ? i : i * 3 + (unsigned)cpu % 3;
+			unsigned want_port = 65533 + idx % 3, want_ip = 0x0a00fffe + (idx / 3) % 4;
 			int err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xnet_pktgen), &opts);
 
 			CHECK(!err, "run %u: %s", i, strerror(errno));
@@ -636,7 +640,7 @@ static void test_flow_spread(void)
 			unsigned char af[PG_MAX_SIZE];
 
 			memcpy(af, in, p.size);
-			pg_walk_frame(&walk, af, i);
+			pg_walk_frame(&walk, af, idx);
 			CHECK(!memcmp(af, out, p.size), "run %u proto %d: pg_walk_frame differs from the program's frame",
 			      i, proto);
 		}

@@ -80,7 +80,9 @@ int pg_build(const struct pg_packet *p, uint8_t *buf, size_t buflen);
  * for live frames: frame number idx gets source port A + idx % ports and
  * source address X + (idx / ports) % ips, and both checksums derived from the
  * template's (RFC 1624). Any engine writing frames itself (AF_PACKET) uses it,
- * so both engines send the same frames in the same order.
+ * so both engines send the same frames in the same order. With n threads,
+ * thread i sends frames i, i + n, i + 2n, ... (the program: CPU i of
+ * cfg_stride), so together they send the walk from its start.
  */
 struct pg_walk {
 	uint32_t src_ip, ip_count;	/* the template's source, host order */

@@ -333,6 +333,7 @@ struct worker {
 	int sock;		/* AF_PACKET */
 	const struct pg_walk *walk;
 	const struct sockaddr_ll *to;
+	uint32_t slot, stride;	/* AF_PACKET: frames slot, slot + stride, ... of the walk */
 	unsigned ifindex;
 	const struct pg_opts *o;
 	const uint8_t *frame;
@@ -527,6 +528,7 @@ static struct pktgen *live_open(const struct pg_opts *o, unsigned ifindex, const
 	uint8_t buf[PG_MAX_SIZE];
 	struct pktgen *skel;
 	uint64_t feat = 0;
+	long ncpu;
 	int err;
 
 	if (xdp_features(ifindex, &feat) == 0 && !(feat & NETDEV_XDP_ACT_NDO_XMIT)) {
@@ -555,6 +557,9 @@ static struct pktgen *live_open(const struct pg_opts *o, unsigned ifindex, const
 	_Static_assert(sizeof(skel->bss->tmpl) >= PG_MAX_SIZE, "tmpl holds any frame");
 	memcpy(skel->bss->tmpl, frame, len);
 	skel->rodata->cfg_tmpl_len = len;
+	/* Threads pinned to CPUs 0.. in turn: the CPUs that share the walk. */
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	skel->rodata->cfg_stride = ncpu > 0 && thread_count(o) > (unsigned)ncpu ? (unsigned)ncpu : thread_count(o);
 	err = pktgen__load(skel);
 	if (err) {
 		snprintf(why, whylen, "cannot load the generator program: %s", strerror(-err));
@@ -626,8 +631,9 @@ static int run_live(const struct pg_opts *o, struct pktgen *skel, unsigned ifind
 
 /*
  * The AF_PACKET engine: each thread writes a batch of frames (copies of the
- * template, turned into the next frames of the flow walk by pg_walk_frame,
- * the same walk and checksums as the live-frames program) and hands them to
+ * template, turned into its next frames of the flow walk by pg_walk_frame,
+ * the same walk and checksums as the live-frames program; thread i of n
+ * sends frames i, i + n, i + 2n, ... as the program on CPU i does) and hands them to
  * the driver with one sendmmsg, PACKET_QDISC_BYPASS (no qdisc, straight to
  * the device's queue). A frame the device refuses (ENOBUFS: its queue or a
  * veth peer's ring is full) is written and sent again, so "sent" counts
@@ -638,7 +644,7 @@ static void *afp_main(void *arg)
 	struct worker *w = arg;
 	unsigned batch = w->o->batch, i, n;
 	uint64_t left = w->quota, sent = 0;
-	uint32_t idx = 0;		/* this thread's walk: frames sent */
+	uint32_t k = 0;			/* frames this thread sent */
 	struct mmsghdr *msgs;
 	struct iovec *iov;
 	uint8_t *bufs;
@@ -688,7 +694,8 @@ static void *afp_main(void *arg)
 		}
 		if (pg_walk_varies(w->walk))
 			for (i = 0; i < n; i++)
-				pg_walk_frame(w->walk, bufs + (size_t)i * w->len, idx + i);
+				pg_walk_frame(w->walk, bufs + (size_t)i * w->len,
+					      (k + i) * w->stride + w->slot);
 		r = sendmmsg(w->sock, msgs, n, 0);
 		if (r < 0) {
 			if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR) {
@@ -698,7 +705,7 @@ static void *afp_main(void *arg)
 			w->err = errno;
 			break;
 		}
-		idx += (uint32_t)r;
+		k += (uint32_t)r;
 		sent += (unsigned)r;
 		atomic_fetch_add(&w->sent, (unsigned)r);
 		if (w->quota)
@@ -792,6 +799,8 @@ static int run_afpacket(const struct pg_opts *o, int *socks, unsigned ifindex, c
 	for (i = 0; i < nthreads; i++) {
 		w[i].sock = socks[i];
 		w[i].walk = &walk;
+		w[i].slot = i;
+		w[i].stride = nthreads;
 		w[i].to = &to;
 		w[i].ifindex = ifindex;
 		w[i].o = o;
