@@ -650,6 +650,66 @@ static void test_flow_spread(void)
 }
 
 /*
+ * The live-frames probe: with probe set after load (through the mmapped
+ * .bss, as xnet-pktgen does) the program drops the frame and leaves the walk
+ * alone; cleared, the next frame is the walk's first.
+ */
+static void test_probe(void)
+{
+	struct pg_packet p = base_pkt(PG_UDP, 64);
+	unsigned char in[PG_MAX_SIZE], out[PG_MAX_SIZE];
+	cpu_set_t all, one;
+	struct pktgen *skel;
+	int cpu;
+
+	if (geteuid() != 0) {
+		skip("needs root (BPF_PROG_RUN)");
+		return;
+	}
+	CHECK(pg_build(&p, in, sizeof(in)) == 64, "build");
+	cpu = sched_getcpu();
+	CHECK(cpu >= 0 && !sched_getaffinity(0, sizeof(all), &all), "this thread's CPUs: %s", strerror(errno));
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	CHECK(!sched_setaffinity(0, sizeof(one), &one), "pin to CPU %d: %s", cpu, strerror(errno));
+	skel = pktgen__open();
+	CHECK(skel, "open: %s", strerror(errno));
+	if (!skel)
+		goto out;
+	skel->rodata->cfg_ifindex = 1;
+	skel->rodata->cfg_src_ip = p.src_ip;
+	skel->rodata->cfg_src_port = p.src_port;
+	skel->rodata->cfg_src_port_count = 5;
+	skel->rodata->cfg_ip_csum = get16(in + PG_IP_OFF + 10);
+	skel->rodata->cfg_l4_csum = get16(in + PG_L4_OFF + PG_UDP_CSUM_OFF);
+	if (pktgen__load(skel)) {
+		CHECK(0, "load: %s", strerror(errno));
+		pktgen__destroy(skel);
+		goto out;
+	}
+	for (unsigned i = 0; i < 4; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = p.size,
+			    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+
+		skel->bss->probe = i < 2;
+		CHECK(!bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xnet_pktgen), &opts), "run %u: %s",
+		      i, strerror(errno));
+		if (i < 2) {
+			CHECK(opts.retval == XDP_DROP && !memcmp(out, in, p.size), "probe %u: retval %u", i, opts.retval);
+		} else {
+			CHECK(opts.retval == XDP_REDIRECT, "run %u: retval %u", i, opts.retval);
+			CHECK(get16(out + 34) == p.src_port + i - 2, "run %u: sport %u: the probes moved the walk",
+			      i, get16(out + 34));
+		}
+	}
+	pktgen__destroy(skel);
+out:
+	sched_setaffinity(0, sizeof(all), &all);
+}
+
+/*
  * The page a live frame lives in comes back with whatever the receiver wrote
  * (a DNS server answering in place swaps addresses and rewrites the message):
  * with cfg_tmpl_len the program starts every frame from the template.
@@ -828,6 +888,7 @@ int main(void)
 	run("packet_walk_frames", test_walk_frames);
 	run("bpf_flow_spread", test_flow_spread);
 	run("bpf_template_restore", test_template_restore);
+	run("bpf_probe", test_probe);
 	run("bpf_sink_udp_sport", test_sink_filter);
 	if (skipped)
 		printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
