@@ -165,6 +165,23 @@ test_pktgen_errors() {
 	assert_contains "$ERR" "$FALLBACK" "stderr"
 	assert_eq "$(printf '%s' "$OUT" | jget 'd["engine"]')" afpacket "engine"
 
+	# AF_PACKET asked for without CAP_NET_RAW: refused, the cause named;
+	# auto with neither engine possible names both causes.
+	if command -v setpriv >/dev/null; then
+		ip netns exec "$PG_NS" setpriv --bounding-set -net_raw "$PKTGEN" --dev gen0 --dst-ip 198.18.9.2 \
+			--count 10 --mode afpacket >"$XT_TMP/pg.out" 2>"$XT_TMP/pg.err" </dev/null
+		assert_eq "$?" 1 "exit code, --mode afpacket without CAP_NET_RAW"
+		assert_contains "$(cat "$XT_TMP/pg.err")" \
+			"xnet-pktgen: --mode afpacket: interface gen0: AF_PACKET socket: Operation not permitted (needs CAP_NET_RAW)" "stderr"
+		ip netns exec "$PG_NS" setpriv --bounding-set -net_raw "$PKTGEN" --dev gen0 --dst-ip 198.18.9.2 \
+			--count 10 >"$XT_TMP/pg.out" 2>"$XT_TMP/pg.err" </dev/null
+		assert_eq "$?" 1 "exit code, no engine possible"
+		assert_contains "$(cat "$XT_TMP/pg.err")" "xnet-pktgen: interface gen0: no engine can send: live frames: gen0 does not accept redirected XDP frames" "stderr"
+		assert_contains "$(cat "$XT_TMP/pg.err")" "; AF_PACKET socket: Operation not permitted (needs CAP_NET_RAW)" "stderr"
+	else
+		xt_note "setpriv is not installed: --mode afpacket without CAP_NET_RAW not tried"
+	fi
+
 	pg --dev gen0 --dst-ip 198.18.9.2 --count 10 --mode fast
 	assert_eq "$RC" 1 "exit code, --mode fast"
 	assert_contains "$ERR" "--mode: expected auto, live, afpacket or kernel" "stderr"

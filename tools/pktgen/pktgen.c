@@ -1221,7 +1221,7 @@ int main(int argc, char **argv)
 					fprintf(stderr, PROG ": --mode afpacket: interface %s: %s\n", o.dev, why2);
 				else
 					fprintf(stderr, PROG ": interface %s: no engine can send: live frames: %s; "
-						"AF_PACKET: %s\n", o.dev, why, why2);
+						"%s\n", o.dev, why, why2);
 				return 1;
 			}
 			if (o.engine == PG_ENGINE_AUTO)
