@@ -293,7 +293,7 @@ sys.exit(1 if errs else 0)
 # (from its start; one thread unless THREADS) captured on sink0 into FILE.
 send_walk() {
 	capture_start "$4" "$5"
-	pg --dev gen0 --mode "$1" $2 --size "$3" --count "$4" --threads "${6:-1}" --json \
+	pg --dev gen0 --mode "$1" "$2" --size "$3" --count "$4" --threads "${6:-1}" --json \
 		--src-mac 02:00:00:00:00:01 --dst-ip 198.18.9.2 --dst-port 53 \
 		--src-ip 198.18.8.254-198.18.9.1 --src-port 65533-65535
 	SEND_RC=$RC
