@@ -2908,8 +2908,8 @@ int dp__reload(struct xnet_dp *dp, struct dp_swap **out, int *nout, char *why, s
 				 "could not be put back and run the new programs, every other hook the previous ones",
 				 back_failed, i);
 		else
-			snprintf(why + strlen(why), why_len - strlen(why), "; the %d hooks swapped before were put "
-				 "back: every hook runs the programs it ran before", i);
+			snprintf(why + strlen(why), why_len - strlen(why), "; the hooks swapped before it (%d) were "
+				 "put back: every hook runs the programs it ran before", i);
 		goto out;
 	}
 	/* Every hook runs this build: pin it (a crash before this makes the next command load it again). */

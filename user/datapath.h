@@ -44,7 +44,7 @@ int dp__open_as_pinned(struct xnet_dp **dp, const char *bpf_dir);
  * putting back failed too), and why says what happened.
  */
 struct dp_swap {
-	char prog[16];		/* program name */
+	char prog[32];		/* program name */
 	char hook[16];		/* "tc ingress", "tc egress", "xdp", "cgroup" */
 	char dev[16];		/* device name ("" for a cgroup hook) */
 	__u32 ifindex;

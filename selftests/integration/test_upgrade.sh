@@ -31,8 +31,11 @@ import json, os, subprocess, sys
 bpf, netjs = sys.argv[1], sys.argv[2]
 def bt(*a):
     return json.loads(subprocess.run(["bpftool", "-j"] + list(a), capture_output=True, text=True, check=True).stdout)
-pinned = {n: bt("prog", "show", "pinned", os.path.join(bpf, "progs", n))["id"]
-          for n in os.listdir(os.path.join(bpf, "progs"))}
+pinned = {}
+for p in bt("-f", "prog", "show"):
+    for path in p.get("pinned", []):
+        if os.path.dirname(path) == os.path.join(bpf, "progs"):
+            pinned[os.path.basename(path)] = p["id"]
 out = []
 for ns in json.load(open(netjs)):
     for f in ns.get("tc", []):
@@ -42,10 +45,11 @@ for ns in json.load(open(netjs)):
         for p in f.get("multi_attachments", [f]):
             out.append("%s:xdp:%s %d %s" % (f["devname"], p.get("name", "?"), p["id"],
                                            pinned.get(p.get("name"), "-")))
-links = os.path.join(bpf, "links")
-for n in sorted(os.listdir(links)) if os.path.isdir(links) else []:
-    l = bt("link", "show", "pinned", os.path.join(links, n))
-    out.append("cgroup:%s %d %s" % (n, l["prog_id"], pinned.get(n, "-")))
+for l in bt("-f", "link", "show"):
+    for path in l.get("pinned", []):
+        if os.path.dirname(path) == os.path.join(bpf, "links"):
+            n = os.path.basename(path)
+            out.append("cgroup:%s %d %s" % (n, l["prog_id"], pinned.get(n, "-")))
 print("\n".join(sorted(out)))
 PY
 }
