@@ -4,9 +4,9 @@
 # build/xnet (A) and build/xnet-alt (B: the same sources, every BPF object
 # carrying one more read-only constant, see the Makefile), so B's embedded
 # objects and build hash differ from A's as a new release's would. Flows run
-# while the programs are swapped three times: implicitly (B's first
-# commands, as after installing a new binary), and explicitly with `xnet
-# system reload` (A, then B again). Every hook must then run the pinned
+# while the programs are swapped three times: implicitly (B's first command
+# that changes something, as after installing a new binary), and explicitly
+# with `xnet system reload` (A, then B again). Every hook must then run the pinned
 # build's program, the maps (conntrack with them) must be the same objects,
 # and the flows must not notice: no reset, no lost datagram, no stall.
 
@@ -163,8 +163,8 @@ test_upgrade_under_traffic() {
 $ct0"
 	r0=$(resets cli srv)
 
-	# 1. Implicit: B's first read-only command loads and pins B, the next
-	#    command that changes something re-attaches every hook.
+	# 1. Implicit: B's first command that changes something loads and pins
+	#    B and re-attaches every hook (`ps` does not open the datapath).
 	xa ps
 	xa network create --subnet 10.94.0.0/24 upg2
 	b1=$(hooks_current "after build B's first commands")
