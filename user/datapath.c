@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -2872,6 +2873,10 @@ int dp__reload(struct xnet_dp *dp, struct dp_swap **out, int *nout, char *why, s
 
 		if (fd < 0) {
 			err = -ENOENT;
+		} else if (fp && !strcmp(fp, "reload-kill") && i == 1) {
+			/* Tests: kill -9 once the first hook runs the new program. */
+			log_warn("failpoint reload-kill: killing myself");
+			raise(SIGKILL);
 		} else if (fp && !strcmp(fp, "reload-swap") && i == 1) {
 			/* Tests: the kernel refusing the second swap, once the first one is done. */
 			log_warn("failpoint reload-swap: failing the swap of %s", prog_names[h->prog]);

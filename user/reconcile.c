@@ -350,6 +350,8 @@ static int system_reload(struct xnet *x, int argc, char **argv)
 
 	if (i < 0)
 		return CLI_EXIT(i);
+	if (!cli__arity(x, cli__current, argv[0], argc - i, 0, 0))
+		return 1;
 	x->dp_as_pinned = true;
 	if (store__begin(x))
 		return 1;
