@@ -470,6 +470,65 @@ PY
 	assert_no_leftovers
 }
 
+# The host's bound of 1,024 forwards in flight still holds over many
+# sandboxes: nine, each within its share (128 queries to a server that never
+# answers), all at once: 1,152 asked, 128 of them REFUSED.
+test_dns_helper_inflight_host_bound() {
+	local i n=0 o pids=""
+	dh_world_up
+	xok network create --subnet 10.83.0.0/24 hnet
+	for i in 1 2 3 4 5 6 7 8 9; do
+		run_d "h$i" hnet --dns "$XT_UP_MUTE"
+	done
+	cat >"$XT_TMP/share.py" <<'PY'
+# 128 queries the mute upstream never answers, sent once GO exists (READY
+# says this one waits). Prints how many REFUSED came back within 3 s.
+import os, socket, struct, sys, time
+srv, me, ready, go = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+open(ready, "w").close()
+end = time.time() + 60
+while not os.path.exists(go) and time.time() < end:
+    time.sleep(0.02)
+for i in range(128):
+    name = b"".join(bytes([len(p)]) + p for p in [b"s%d-%d" % (me, i), b"example", b"test"]) + b"\0"
+    s.sendto(struct.pack("!HHHHHH", i, 0x0100, 1, 0, 0, 0) + name + b"\0\1\0\1", (srv, 53))
+    if i % 8 == 7:
+        time.sleep(0.02)	# nine of us: no burst beyond the helper's socket buffer
+s.settimeout(0.2)
+refused, end = 0, time.time() + 3
+while time.time() < end:
+    try:
+        r = s.recv(4096)
+    except socket.timeout:
+        continue
+    if r[3] & 0x0f == 5:
+        refused += 1
+print(refused)
+PY
+	for i in 1 2 3 4 5 6 7 8 9; do
+		sx "h$i" "$XT_PY" "$XT_TMP/share.py" "$(gw hnet)" "$i" "$XT_TMP/ready$i" "$XT_TMP/go" \
+			>"$XT_TMP/share$i.out" 2>&1 &
+		pids="$pids $!"
+	done
+	for i in 1 2 3 4 5 6 7 8 9; do
+		wait_until 60 test -e "$XT_TMP/ready$i" || fail "share.py of h$i did not start: $(cat "$XT_TMP/share$i.out")"
+	done
+	: >"$XT_TMP/go"
+	# shellcheck disable=SC2086 # the pids
+	wait $pids
+	for i in 1 2 3 4 5 6 7 8 9; do
+		o=$(cat "$XT_TMP/share$i.out")
+		[ "$o" -ge 0 ] 2>/dev/null || fail "share.py of h$i: $o"
+		n=$((n + o))
+	done
+	# 1,152 - 1,024; a query of the first ones may time out (4 s) before the last are sent.
+	[ "$n" -ge 100 ] && [ "$n" -le 128 ] || fail "$n REFUSED of 1,152 queries within the sandboxes' shares (expected 128: the host's bound is 1,024)"
+	rm_all
+	assert_no_leftovers
+}
+
 test_dns_helper_lifecycle() {
 	local pid g1 g2 o
 	dh_world_up
