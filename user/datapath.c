@@ -2877,8 +2877,8 @@ int dp__reload(struct xnet_dp *dp, struct dp_swap **out, int *nout, char *why, s
 			/* Tests: kill -9 once the first hook runs the new program. */
 			log_warn("failpoint reload-kill: killing myself");
 			raise(SIGKILL);
-		} else if (fp && !strcmp(fp, "reload-swap") && i == 1) {
-			/* Tests: the kernel refusing the second swap, once the first one is done. */
+		} else if (fp && !strcmp(fp, "reload-swap") && i == hs.n - 1) {
+			/* Tests: the kernel refusing the last swap, once every other one is done. */
 			log_warn("failpoint reload-swap: failing the swap of %s", prog_names[h->prog]);
 			err = -EIO;
 		} else {
@@ -2900,7 +2900,8 @@ int dp__reload(struct xnet_dp *dp, struct dp_swap **out, int *nout, char *why, s
 	if (err) {
 		/* Back, newest first: every hook runs the programs it ran before, the pins still name them. */
 		for (int j = i - 1; j >= 0; j--) {
-			int e = hook_set(&hs.v[j], hs.v[j].old_fd, dp_build_prog_fd(b, prog_names[hs.v[j].prog]));
+			int e = hs.v[j].old_id && hs.v[j].old_fd < 0 ? -EBADF :
+				hook_set(&hs.v[j], hs.v[j].old_fd, dp_build_prog_fd(b, prog_names[hs.v[j].prog]));
 
 			if (e) {
 				back_failed++;

@@ -31,8 +31,9 @@ import json, os, subprocess, sys
 bpf, netjs = sys.argv[1], sys.argv[2]
 def bt(*a):
     return json.loads(subprocess.run(["bpftool", "-j"] + list(a), capture_output=True, text=True, check=True).stdout)
-pinned = {}
+pinned, names = {}, {}
 for p in bt("-f", "prog", "show"):
+    names[p["id"]] = p.get("name", "?")
     for path in p.get("pinned", []):
         if os.path.dirname(path) == os.path.join(bpf, "progs"):
             pinned[os.path.basename(path)] = p["id"]
@@ -42,9 +43,8 @@ for ns in json.load(open(netjs)):
         name = f.get("name", "?").split(":")[0]		# "lxc_ingress:[42]"
         out.append("%s:%s:%s %d %s" % (f["devname"], f["kind"], name, f["id"], pinned.get(name, "-")))
     for f in ns.get("xdp", []):
-        for p in f.get("multi_attachments", [f]):
-            out.append("%s:xdp:%s %d %s" % (f["devname"], p.get("name", "?"), p["id"],
-                                           pinned.get(p.get("name"), "-")))
+        name = names.get(f["id"], "?")
+        out.append("%s:xdp:%s %d %s" % (f["devname"], name, f["id"], pinned.get(name, "-")))
 for l in bt("-f", "link", "show"):
     for path in l.get("pinned", []):
         if os.path.dirname(path) == os.path.join(bpf, "links"):
@@ -201,9 +201,10 @@ $out"
 $missing"
 }
 
-# A swap the kernel refuses half-way: the hooks swapped before are put
-# back, every hook keeps running the programs it ran, nothing is pinned,
-# the error says what failed; the next reload does it all.
+# A swap the kernel refuses, the last one (failpoint reload-swap): every hook
+# swapped before (tc, XDP, cgroup links) is put back, every hook keeps
+# running the programs it ran, nothing is pinned, the error says what
+# failed; the next reload does it all.
 test_reload_failure_rolls_back() {
 	local a0 a1 b
 	up_need
@@ -212,7 +213,10 @@ test_reload_failure_rolls_back() {
 	run_d two upf
 	xok run -d --name pub --network upf -p 8080:80 sleep 1d
 	track pub
+	# uplink_xdp on the uplink too (a veth: off unless asked), swapped and put back like the rest.
+	xok system config --uplink-xdp on
 	a0=$(hooks_current "build A")
+	assert_contains "$a0" "up0:xdp:uplink_xdp" "hooks of build A"
 	b=$(build_of)
 	XNET_FAILPOINT=reload-swap XNET=$XNET_ALT xfail 1 "reload failed: cannot put the new" system reload
 	assert_contains "$ERR" "were put back: every hook runs the programs it ran before"
