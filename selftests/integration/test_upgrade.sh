@@ -244,6 +244,9 @@ test_reload_failure_rolls_back() {
 test_reload_killed_half_way() {
 	local a0 a1 b n
 	up_need
+	xok system reload --help
+	assert_match "$OUT$ERR" "Usage: +xnet system reload" "xnet system reload --help"
+	assert_contains "$OUT$ERR" "keeping the maps" "xnet system reload --help"
 	xfail 1 "accepts no arguments" system reload now
 	xok network create --subnet 10.96.0.0/24 upk
 	run_d one upk
