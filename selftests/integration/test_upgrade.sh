@@ -130,7 +130,8 @@ s = d["end"]["sum"] if "sum" in d["end"] else d["end"]["sum_sent"]
 if "lost_packets" in s and s["lost_packets"]:
     sys.exit("%s: %d of %d datagrams lost" % (what, s["lost_packets"], s["packets"]))
 print("# %s: %d intervals, %s" % (what, len(iv), "%d datagrams, 0 lost" % s["packets"] if "packets" in s
-      else "%.1f Mbit/s" % (d["end"]["sum_received"]["bits_per_second"] / 1e6)), file=sys.stderr)
+      else "%.1f Mbit/s, %d retransmits" % (d["end"]["sum_received"]["bits_per_second"] / 1e6,
+                                            d["end"]["sum_sent"].get("retransmits", -1))), file=sys.stderr)
 PY
 }
 
