@@ -33,6 +33,7 @@ struct xnet {
 	bool in_txn;
 	bool kernel_touched;	/* this transaction changed the kernel */
 	bool reconciled;	/* reconcile__all() ran in this transaction */
+	bool dp_as_pinned;	/* xnet__kernel() opens the pinned build as it is (system reload) */
 };
 
 struct network {

@@ -359,6 +359,39 @@ test_follows_new_address() {
 	assert_no_leftovers
 }
 
+# hostaddrs: "ADDRESS FLAGS" per entry of xnet_hostaddrs (dotted address, kind bits), sorted.
+hostaddrs() {
+	map_dump xnet_hostaddrs | py -c '
+import json, socket, struct, sys
+for e in json.load(sys.stdin):
+    f = e.get("formatted", e)
+    k, v = f["key"], f["value"]
+    if isinstance(k, list):
+        k = int.from_bytes(bytes(int(b, 16) for b in k), "little")
+        v = int.from_bytes(bytes(int(b, 16) for b in v), "little")
+    print(socket.inet_ntoa(struct.pack("<I", k)), v)' | sort
+}
+
+# The host-address map follows `network create` and `network rm` as soon as
+# they return: the gateway address a network's own command adds (or removes)
+# is listed (or gone) with no further command; it used to be refreshed only
+# at the start of the next one.
+test_hostaddrs_follow_networks() {
+	local ha
+	xok network create --subnet 10.96.0.0/24 hnet
+	ha=$(hostaddrs)
+	assert_contains "$ha" "10.96.0.1 4" "xnet_hostaddrs right after network create (gateway, XNET_HA_GATEWAY)"
+	assert_contains "$ha" "$XT_UP_HOST 3" "xnet_hostaddrs (uplink, XNET_HA_LOCAL|XNET_HA_UPLINK)"
+	xok network create --subnet 10.96.1.0/24 hnet2
+	assert_contains "$(hostaddrs)" "10.96.1.1 4" "xnet_hostaddrs right after the second network create"
+	xok network rm hnet
+	ha=$(hostaddrs)
+	assert_not_contains "$ha" "10.96.0.1 " "xnet_hostaddrs right after network rm"
+	assert_contains "$ha" "10.96.1.1 4" "xnet_hostaddrs keeps the other network's gateway"
+	xok network rm hnet2
+	assert_not_contains "$(hostaddrs)" "10.96.1.1 " "xnet_hostaddrs right after the last network rm"
+}
+
 test_egress_frag_needed() {
 	local out far
 	# A third namespace behind the outside one, over a link with a small MTU:
