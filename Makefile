@@ -70,6 +70,11 @@ $(BUILD)/xnet: $(USER_OBJS)
 $(BUILD)/test_bpf: $(UNIT_SRCS) $(TSKELS) $(wildcard selftests/bpf/*.h) $(BUILD)/user/log.o $(BUILD)/user/datapath.o
 	$(CC) $(CFLAGS) -Iselftests/bpf $(UNIT_SRCS) $(BUILD)/user/log.o $(BUILD)/user/datapath.o -o $@ $(LDLIBS)
 
+# Packet fuzzer: the unit tests' fixture and runner, every frame program under BPF_PROG_RUN.
+FUZZ_SRCS := selftests/fuzz/fuzz.c selftests/bpf/test_progs.c selftests/bpf/fixture.c selftests/bpf/pkt.c
+$(BUILD)/fuzz_bpf: $(FUZZ_SRCS) $(TSKELS) $(wildcard selftests/bpf/*.h) $(BUILD)/user/log.o $(BUILD)/user/datapath.o
+	$(CC) $(CFLAGS) -Iselftests/bpf $(FUZZ_SRCS) $(BUILD)/user/log.o $(BUILD)/user/datapath.o -o $@ $(LDLIBS)
+
 # ns/packet of the production lxc program vs. a bpf_redirect_peer-only floor.
 $(BUILD)/floor.bpf.o: bench/floor.bpf.c | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
