@@ -40,7 +40,7 @@ USER_HDRS := $(wildcard user/*.h) $(wildcard headers/*.h)
 # Unit test binaries: every selftests/bpf/test_*.c links the datapath-free parts it needs.
 UNIT_SRCS := $(wildcard selftests/bpf/*.c)
 
-.PHONY: all test unit integration bench install demo clean
+.PHONY: all test unit integration bench install demo clean fuzz verifier-stats
 all: $(BUILD)/xnet $(BUILD)/xnet-pktgen
 
 $(BUILD) $(BUILD)/user:
@@ -75,6 +75,10 @@ FUZZ_SRCS := selftests/fuzz/fuzz.c selftests/bpf/test_progs.c selftests/bpf/fixt
 $(BUILD)/fuzz_bpf: $(FUZZ_SRCS) $(TSKELS) $(wildcard selftests/bpf/*.h) $(BUILD)/user/log.o $(BUILD)/user/datapath.o
 	$(CC) $(CFLAGS) -Iselftests/bpf $(FUZZ_SRCS) $(BUILD)/user/log.o $(BUILD)/user/datapath.o -o $@ $(LDLIBS)
 
+# Verifier cost of every production program (make verifier-stats; checked by make test).
+$(BUILD)/verifier_stats: bench/verifier_stats.c $(SKELS)
+	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+
 # ns/packet of the production lxc program vs. a bpf_redirect_peer-only floor.
 $(BUILD)/floor.bpf.o: bench/floor.bpf.c | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -96,11 +100,24 @@ $(BUILD)/xnet-pktgen: tools/pktgen/pktgen.c tools/pktgen/packet.c $(PKTGEN_HDRS)
 $(BUILD)/test_pktgen: selftests/pktgen/test_packet.c tools/pktgen/packet.c $(PKTGEN_HDRS) $(BUILD)/pktgen.skel.h $(BUILD)/sink.bpf.o
 	$(CC) $(CFLAGS) -Itools/pktgen selftests/pktgen/test_packet.c tools/pktgen/packet.c -o $@ $(LDLIBS)
 
-test: $(BUILD)/xnet $(BUILD)/test_bpf $(BUILD)/xnet-pktgen $(BUILD)/test_pktgen
+test: $(BUILD)/xnet $(BUILD)/test_bpf $(BUILD)/xnet-pktgen $(BUILD)/test_pktgen $(BUILD)/fuzz_bpf $(BUILD)/verifier_stats
 	./selftests/run.sh
 
 unit: $(BUILD)/test_bpf
 	./$(BUILD)/test_bpf
+
+# The unit tests' frames are the fuzzer's seeds (XT_CORPUS: every frame a test runs).
+$(BUILD)/fuzz-seeds.txt: $(BUILD)/test_bpf
+	rm -f $@.tmp
+	XT_CORPUS=$(CURDIR)/$@.tmp ./$(BUILD)/test_bpf >/dev/null
+	mv $@.tmp $@
+
+FUZZ_FRAMES ?= 10000000
+fuzz: $(BUILD)/fuzz_bpf $(BUILD)/fuzz-seeds.txt
+	FUZZ_FRAMES=$(FUZZ_FRAMES) FUZZ_SEEDS=$(CURDIR)/$(BUILD)/fuzz-seeds.txt ./$(BUILD)/fuzz_bpf
+
+verifier-stats: $(BUILD)/verifier_stats
+	./$(BUILD)/verifier_stats --write bench/results
 
 bench: $(BUILD)/xnet $(BUILD)/bench_progrun
 	./bench/run.sh

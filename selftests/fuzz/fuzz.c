@@ -4,7 +4,7 @@
  * BPF_PROG_RUN (`make fuzz`, a short run in `make test`).
  *
  *	build/fuzz_bpf [-v] [fuzz/PROGRAM]
- *	FUZZ_FRAMES=N   frames per program (default 20000; make fuzz: 10000000)
+ *	FUZZ_FRAMES=N   frames per program (default 50000; make fuzz: 10000000)
  *	FUZZ_SEED=N     PRNG seed (default 0x786e6574, printed at start)
  *	FUZZ_REPLAY=F   run the frames of a failure file instead (build/fuzz-fail-*.hex)
  *	FUZZ_SEEDS=F    seed frames captured from the unit tests (XT_CORPUS of test_bpf)
@@ -75,6 +75,7 @@
 #define FRAG_ENTRIES	256
 #define BASE_MAX	64
 #define SEEDS_MAX	4096
+#define FRAMES_DEFAULT	50000	/* make test's short run */
 
 #define IP_UP2		IP4(198, 51, 100, 7)
 #define IP_REMOTE	IP4(8, 8, 8, 8)
@@ -1399,12 +1400,14 @@ static void report(const struct prog *p, __u64 frame_no, const struct fr *frames
 	xt__fail(__FILE__, __LINE__, "%s: frame %llu (seed %llu): %s; verdict %d, %u bytes out%s", p->name,
 		 (unsigned long long)frame_no, (unsigned long long)seed_base, what, got->ret, got->len,
 		 again ? " (first run)" : "");
-	if (again)
-		printf("  replay: verdict %d, %u bytes out\n", again->ret, again->len);
 	printf("  in : ");
 	hexline(stdout, frames[upto].d, frames[upto].len);
 	printf("  out: ");
 	hexline(stdout, got->out, got->len);
+	if (again) {
+		printf("  second run: verdict %d, %u bytes out\n  out: ", again->ret, again->len);
+		hexline(stdout, again->out, again->len);
+	}
 	fp = fopen(path, "w");
 	if (!fp) {
 		printf("  could not write %s: %s\n", path, strerror(errno));
@@ -1504,7 +1507,8 @@ static void fuzz_prog(enum prog_id id)
 	static struct fr frames[EPOCH];
 	static struct res first[EPOCH], again;
 	struct prog *p = &progs[id];
-	__u64 total = env_u64("FUZZ_FRAMES", 20000), done = 0, refused = 0, rewritten = 0, epochs = 0;
+	__u64 total = env_u64("FUZZ_FRAMES", FRAMES_DEFAULT), done = 0, refused = 0, rewritten = 0, epochs = 0;
+	__u64 grown = 0;
 	struct xnet_drop_counter d0[XNET_DROP_MAX], d1[XNET_DROP_MAX];
 	__u64 verdicts[3] = {}, t0;
 	int nreplay = 0, kfd;
@@ -1550,6 +1554,7 @@ static void fuzz_prog(enum prog_id id)
 			for (int v = 0; v < p->nverdicts; v++)
 				verdicts[v] += first[i].ret == p->verdicts[v];
 			rewritten += first[i].len != frames[i].len || memcmp(first[i].out, frames[i].d, first[i].len);
+			grown += first[i].len > frames[i].len;
 			bad = check(p, &frames[i], first[i].ret, first[i].out, first[i].len);
 			if (bad) {
 				report(p, done + i, frames, i, bad, &first[i], NULL);
@@ -1586,8 +1591,8 @@ static void fuzz_prog(enum prog_id id)
 		       EPOCH, (unsigned long long)seed_base);
 		for (int v = 0; v < p->nverdicts; v++)
 			printf(" %d:%llu", p->verdicts[v], (unsigned long long)verdicts[v]);
-		printf(", %llu rewritten, %llu refused by BPF_PROG_RUN\n", (unsigned long long)rewritten,
-		       (unsigned long long)refused);
+		printf(", %llu rewritten (%llu grew: answers), %llu refused by BPF_PROG_RUN\n",
+		       (unsigned long long)rewritten, (unsigned long long)grown, (unsigned long long)refused);
 	}
 	/* Where the frames ended: the drop reasons they reached (replays counted too). */
 	if (!fx_read_drops(w.lxc->obj, d1)) {
@@ -1610,7 +1615,7 @@ XT_TEST(fuzz)
 	seed_base = env_u64("FUZZ_SEED", 0x786e6574);
 	if (!printed) {
 		printf("fuzz: seed %llu (FUZZ_SEED), %llu frames per program (FUZZ_FRAMES)\n",
-		       (unsigned long long)seed_base, (unsigned long long)env_u64("FUZZ_FRAMES", 20000));
+		       (unsigned long long)seed_base, (unsigned long long)env_u64("FUZZ_FRAMES", FRAMES_DEFAULT));
 		printed = true;
 	}
 	for (int p = 0; p < P_MAX; p++)
