@@ -2,7 +2,13 @@
 # xnet: Docker-style container networking with an eBPF datapath.
 #
 #   make            build build/xnet (BPF objects embedded as skeletons)
-#   make test       BPF unit tests + integration tests (needs root)
+#   make test       BPF unit tests, a short packet fuzz (50k frames per program), the
+#                   verifier budget check, integration tests (needs root)
+#   make fuzz       packet fuzzer, FUZZ_FRAMES (10M) frames per program; FUZZ_SEED
+#                   replays a run, FUZZ_REPLAY=build/fuzz-fail-*.hex a failure
+#   make verifier-stats  processed insns and states per program into
+#                   bench/results/verifier.{md,json} (make test fails a program over
+#                   50% of the 1M limit or 20% over that file: commit it)
 #   make bench      benchmarks against the Linux bridge + iptables path
 #   make install    install binary and docs under $(PREFIX)
 #   make demo       walk through the seed scenario in throwaway namespaces

@@ -23,7 +23,10 @@
  *
  * Oracles, for every frame:
  *  - the verdict is one the program defines (tc: its TC_ACT_* set; XDP:
- *    XDP_PASS/XDP_REDIRECT), the run itself does not fail;
+ *    XDP_PASS/XDP_REDIRECT), the run itself does not fail; a REDIRECT
+ *    verdict comes with a redirect helper call (the XNET_SELFTEST record)
+ *    to one of the world's devices (bpf_redirect_peer, XDP and flood
+ *    copies: an endpoint's veth);
  *  - a frame the program rewrote and let go has a right IPv4 header
  *    checksum, a right TCP/UDP/ICMP checksum (full recomputation; UDP's 0
  *    only when it came in as 0) and an ICMP error's quoted header checksum,
@@ -34,7 +37,7 @@
  *    of EPOCH frames, each from the same base state (conntrack, fragments
  *    and DNS rotors restored, timestamps refreshed), so flows one frame
  *    opens are hit by later ones; every REPLAY_EVERY-th epoch runs twice
- *    and must give the same verdicts and bytes. Comparing with a snapshot
+ *    and must give the same verdicts, bytes and redirects. Comparing with a snapshot
  *    rather than the state a first run left is what makes this exact: the
  *    second run of a SYN would otherwise hit the flow the first opened;
  *  - no new kernel WARNING/BUG line in /dev/kmsg during a program's run.
@@ -114,7 +117,7 @@ static struct {
 	struct gateway_test *gw;
 	struct uplink_test *up;
 	struct uplink_xdp_test *xdp;
-	int ct, frags, names, networks, scope;
+	int ct, frags, names, networks, scope, rec;
 	/* The base state each epoch starts from. */
 	struct xnet_ct_key base_k[BASE_MAX];
 	struct xnet_ct_entry base_v[BASE_MAX];
@@ -942,6 +945,14 @@ static void gen(enum prog_id p, struct fr *f, void (*g)(struct fr *))
 
 /* ------------------------------------------------------------ oracles */
 
+struct res {
+	int ret;
+	int err;
+	__u32 len;
+	struct xnet_st_record rec;	/* the redirect helpers it called */
+	__u8 out[OUT_MAX];
+};
+
 struct ipv {
 	bool ip;	/* an IPv4 frame with a whole header */
 	bool hdr_ok;	/* header checksum right */
@@ -995,9 +1006,20 @@ static struct ipv inspect(const __u8 *d, __u32 len)
 	return v;
 }
 
-/* NULL when the run is fine, else what is wrong. */
-static const char *check(const struct prog *p, const struct fr *in, int ret, const __u8 *out, __u32 out_len)
+static bool is_dev(__u32 ifindex, bool endpoint)
 {
+	for (int d = DEV_A; d < DEV_MAX; d++)
+		if (fx_ifindex(d) == ifindex)
+			return !endpoint || d <= DEV_I;
+	return false;
+}
+
+/* NULL when the run is fine, else what is wrong. */
+static const char *check(const struct prog *p, const struct fr *in, const struct res *r)
+{
+	const __u8 *out = r->out;
+	__u32 out_len = r->len;
+	int ret = r->ret;
 	struct ipv a, b;
 	bool known = false, goes_on;
 
@@ -1005,6 +1027,14 @@ static const char *check(const struct prog *p, const struct fr *in, int ret, con
 		known |= ret == p->verdicts[i];
 	if (!known)
 		return "verdict is none of the program's";
+	/* Redirects go where they can: a device of ours, into a sandbox only through an endpoint's veth. */
+	if (ret == (p->xdp ? XDP_REDIRECT : TC_ACT_REDIRECT) && r->rec.kind == XNET_ST_NONE)
+		return "REDIRECT verdict without a redirect helper call";
+	if (r->rec.kind != XNET_ST_NONE && !is_dev(r->rec.ifindex, r->rec.kind == XNET_ST_REDIRECT_PEER || p->xdp))
+		return "redirect to a device that cannot take it";
+	for (__u32 i = 0; i < r->rec.clones && i < XNET_ST_MAX_CLONES; i++)
+		if (!is_dev(r->rec.clone_ifindex[i], true))
+			return "flood copy to a device that is no endpoint";
 	goes_on = p->xdp ? ret != XDP_DROP : ret != TC_ACT_SHOT;
 	if (!goes_on || (out_len == in->len && !memcmp(out, in->d, out_len)))
 		return NULL;
@@ -1034,15 +1064,11 @@ static const char *check(const struct prog *p, const struct fr *in, int ret, con
 
 /* ------------------------------------------------------------ running */
 
-struct res {
-	int ret;
-	int err;
-	__u32 len;
-	__u8 out[OUT_MAX];
-};
 
 static int run(const struct prog *p, const struct fr *f, struct res *r)
 {
+	static const struct xnet_st_record none;
+	__u32 zero = 0;
 	struct __sk_buff skb = { .ifindex = fx_ifindex(f->dev), .ingress_ifindex = fx_ifindex(f->ingress),
 				 .gso_size = f->gso, .gso_segs = f->gso ? 2 : 0 };
 	struct xdp_md md = { .data_end = f->len, .ingress_ifindex = fx_ifindex(f->dev) };
@@ -1063,6 +1089,10 @@ static int run(const struct prog *p, const struct fr *f, struct res *r)
 	r->err = bpf_prog_test_run_opts(p->fd, &opts) ? -errno : 0;
 	r->ret = opts.retval;
 	r->len = r->err ? 0 : opts.data_size_out;
+	/* The record, and a clean one for the next run when this one wrote it. */
+	memset(&r->rec, 0, sizeof(r->rec));
+	if (!bpf_map_lookup_elem(w.rec, &zero, &r->rec) && memcmp(&r->rec, &none, sizeof(none)))
+		bpf_map_update_elem(w.rec, &zero, &none, BPF_ANY);
 	return r->err;
 }
 
@@ -1344,6 +1374,7 @@ static bool world(void)
 	w.names = fx_map_fd(obj, "xnet_dns_names");
 	w.scope = fx_map_fd(obj, "xnet_dns_scope");
 	w.networks = fx_map_fd(obj, "xnet_networks");
+	w.rec = fx_map_fd(obj, XNET_ST_MAP_NAME);
 	progs[P_LXC].fd = bpf_program__fd(w.lxc->progs.lxc_ingress);
 	progs[P_GATEWAY].fd = bpf_program__fd(w.gw->progs.gateway_egress);
 	progs[P_UP_IN].fd = bpf_program__fd(w.up->progs.uplink_ingress);
@@ -1555,14 +1586,14 @@ static void fuzz_prog(enum prog_id id)
 				verdicts[v] += first[i].ret == p->verdicts[v];
 			rewritten += first[i].len != frames[i].len || memcmp(first[i].out, frames[i].d, first[i].len);
 			grown += first[i].len > frames[i].len;
-			bad = check(p, &frames[i], first[i].ret, first[i].out, first[i].len);
+			bad = check(p, &frames[i], &first[i]);
 			if (bad) {
 				report(p, done + i, frames, i, bad, &first[i], NULL);
 				return;
 			}
 		}
 		if (replay) {
-			/* The same frames from the same state: the same verdicts and bytes. */
+			/* The same frames from the same state: the same verdicts, bytes and redirects. */
 			if (!ASSERT_OK(base_restore(), "restore the base state"))
 				return;
 			for (int i = 0; i < n; i++) {
@@ -1573,7 +1604,8 @@ static void fuzz_prog(enum prog_id id)
 				if (again.err)
 					continue;
 				if (again.ret != first[i].ret || again.len != first[i].len ||
-				    memcmp(again.out, first[i].out, again.len)) {
+				    memcmp(again.out, first[i].out, again.len) ||
+				    memcmp(&again.rec, &first[i].rec, sizeof(again.rec))) {
 					report(p, done + i, frames, i, "different output on replay from the same state",
 					       &first[i], &again);
 					return;
