@@ -34,12 +34,14 @@
  *    (total length within the frame, UDP length = IP payload) whenever
  *    they fitted before;
  *  - the same frames give the same output on replay: frames run in epochs
- *    of EPOCH frames, each from the same base state (conntrack, fragments
- *    and DNS rotors restored, timestamps refreshed), so flows one frame
- *    opens are hit by later ones; every REPLAY_EVERY-th epoch runs twice
- *    and must give the same verdicts, bytes and redirects. Comparing with a snapshot
- *    rather than the state a first run left is what makes this exact: the
- *    second run of a SYN would otherwise hit the flow the first opened;
+ *    of EPOCH frames, each from the same base state (every map the
+ *    programs write, found by a calibration run: conntrack, fragments, DNS
+ *    rotors; conntrack timestamps refreshed), so flows one frame opens are
+ *    hit by later ones; every REPLAY_EVERY-th epoch runs twice and must
+ *    give the same verdicts, bytes and redirects. Comparing with a
+ *    snapshot rather than the state a first run left is what makes this
+ *    exact: the second run of a SYN would otherwise hit the flow the first
+ *    opened;
  *  - no new kernel WARNING/BUG line in /dev/kmsg during a program's run.
  * A failure writes the epoch's frames up to the failing one to
  * build/fuzz-fail-PROGRAM-SEED-N.hex (one frame a line, with its context)
@@ -1096,27 +1098,6 @@ static int run(const struct prog *p, const struct fr *f, struct res *r)
 	return r->err;
 }
 
-static int map_empty(int fd, size_t ksz, size_t vsz)
-{
-	static __u8 keys[CT_ENTRIES * 16], vals[CT_ENTRIES * 48];
-	__u64 batch = 0;
-	bool first = true;
-
-	if (ksz > 16 || vsz > 48)
-		return -EINVAL;
-	for (;;) {
-		__u32 count = CT_ENTRIES;
-		int err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &batch, &batch, keys, vals, &count,
-							  NULL);
-
-		first = false;
-		if (err == -ENOENT)
-			return 0;
-		if (err)
-			return err;
-	}
-}
-
 static __u64 now_ns(clockid_t clk)
 {
 	struct timespec ts;
@@ -1153,19 +1134,203 @@ static int dns_names_set(void)
 	return 0;
 }
 
-/* Back to the base state: only the base flows, no fragments, DNS rotors at 0, timestamps now. */
+/* ------------------------------------------------------------ the state programs write */
+
+/*
+ * Which maps the programs write is found out, not listed: every map of the
+ * world is dumped before and after a calibration run of every program, and
+ * each one that changed (conntrack, fragments, DNS rotors today; whatever
+ * a later change adds) is put back to its dump before every epoch. The
+ * drop counters and the selftest record are not state the verdicts depend
+ * on. Conntrack entries get their timestamps refreshed on the way back, so
+ * that a long run does not age the base flows out.
+ */
+#define SMAP_MAX	48
+#define CHUNK		1024
+
+struct dump {
+	__u8 *keys, *vals;
+	__u32 n;
+};
+
+struct smap {
+	int fd;
+	struct bpf_map_info info;
+	__u32 vsz;		/* one lookup's value: per-CPU maps hold one per CPU */
+	bool written;
+	struct dump base;
+};
+
+static struct smap smaps[SMAP_MAX];
+static int nsmaps;
+
+static bool type_hash(__u32 t)
+{
+	return t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_LRU_HASH || t == BPF_MAP_TYPE_PERCPU_HASH ||
+	       t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+static bool type_array(__u32 t)
+{
+	return t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_PERCPU_ARRAY;
+}
+
+static void smaps_add(struct bpf_object *obj)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj) {
+		const char *name = bpf_map__name(map);
+		struct smap *m = &smaps[nsmaps];
+		__u32 len = sizeof(m->info);
+		bool dup = false;
+
+		if (nsmaps == SMAP_MAX || name[0] == '.' || !strcmp(name, "xnet_drops") ||
+		    !strcmp(name, XNET_ST_MAP_NAME))
+			continue;
+		memset(m, 0, sizeof(*m));
+		m->fd = bpf_map__fd(map);
+		if (m->fd < 0 || bpf_obj_get_info_by_fd(m->fd, &m->info, &len))
+			continue;
+		if (!type_hash(m->info.type) && !type_array(m->info.type) && m->info.type != BPF_MAP_TYPE_LPM_TRIE)
+			continue;
+		for (int i = 0; i < nsmaps; i++)
+			dup |= smaps[i].info.id == m->info.id;
+		if (dup)
+			continue;
+		m->vsz = m->info.value_size;
+		if (m->info.type == BPF_MAP_TYPE_PERCPU_HASH || m->info.type == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
+		    m->info.type == BPF_MAP_TYPE_PERCPU_ARRAY)
+			m->vsz = ((m->vsz + 7) & ~7U) * libbpf_num_possible_cpus();
+		nsmaps++;
+	}
+}
+
+static void dump_free(struct dump *d)
+{
+	free(d->keys);
+	free(d->vals);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Every entry of m: in batches where the map has them, key by key where not (LPM tries). */
+static int dump(const struct smap *m, struct dump *d)
+{
+	__u32 cap = m->info.max_entries, ks = m->info.key_size;
+	__u64 token = 0;
+	int err;
+
+	d->n = 0;
+	d->keys = calloc(cap ? cap : 1, ks);
+	d->vals = calloc(cap ? cap : 1, m->vsz);
+	if (!d->keys || !d->vals)
+		return -ENOMEM;
+	if (m->info.type != BPF_MAP_TYPE_LPM_TRIE) {
+		do {
+			__u32 count = cap - d->n;
+
+			if (!count)
+				break;
+			err = bpf_map_lookup_batch(m->fd, d->n ? &token : NULL, &token, d->keys + (size_t)d->n * ks,
+						   d->vals + (size_t)d->n * m->vsz, &count, NULL);
+			if (err && err != -ENOENT)
+				return err;
+			d->n += count;
+		} while (!err);
+		return 0;
+	}
+	err = bpf_map_get_next_key(m->fd, NULL, d->keys);
+	while (!err && d->n < cap) {
+		__u8 *key = d->keys + (size_t)d->n * ks;
+
+		if (bpf_map_lookup_elem(m->fd, key, d->vals + (size_t)d->n * m->vsz))
+			return -errno;
+		if (++d->n < cap)
+			err = bpf_map_get_next_key(m->fd, key, d->keys + (size_t)d->n * ks);
+	}
+	return 0;
+}
+
+static bool dump_same(const struct smap *m, const struct dump *a, const struct dump *b)
+{
+	__u32 ks = m->info.key_size;
+
+	if (a->n != b->n)
+		return false;
+	if (type_array(m->info.type))
+		return !memcmp(a->vals, b->vals, (size_t)a->n * m->vsz);
+	for (__u32 i = 0; i < a->n; i++) {
+		bool found = false;
+
+		for (__u32 j = 0; j < b->n && !found; j++)
+			found = !memcmp(a->keys + (size_t)i * ks, b->keys + (size_t)j * ks, ks) &&
+				!memcmp(a->vals + (size_t)i * m->vsz, b->vals + (size_t)j * m->vsz, m->vsz);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* m exactly as its base dump: emptied (hash maps, tries) and written back. */
+static int smap_restore(struct smap *m, __u64 now)
+{
+	__u32 ks = m->info.key_size;
+	int err = 0;
+
+	if (type_hash(m->info.type)) {
+		static __u8 *keys, *vals;
+		static size_t kcap, vcap;
+		__u64 token = 0;
+		bool first = true;
+
+		if (kcap < (size_t)CHUNK * ks && !(keys = realloc(keys, kcap = (size_t)CHUNK * ks)))
+			return -ENOMEM;
+		if (vcap < (size_t)CHUNK * m->vsz && !(vals = realloc(vals, vcap = (size_t)CHUNK * m->vsz)))
+			return -ENOMEM;
+		do {
+			__u32 count = CHUNK;
+
+			err = bpf_map_lookup_and_delete_batch(m->fd, first ? NULL : &token, &token, keys, vals, &count,
+							      NULL);
+			first = false;
+		} while (!err);
+		if (err != -ENOENT)
+			return err;
+	} else if (m->info.type == BPF_MAP_TYPE_LPM_TRIE) {
+		__u8 key[64];
+
+		if (ks > sizeof(key))
+			return -E2BIG;
+		while (!bpf_map_get_next_key(m->fd, NULL, key))
+			if (bpf_map_delete_elem(m->fd, key))
+				return -errno;
+	}
+	if (m->fd == w.ct)
+		for (__u32 i = 0; i < m->base.n; i++)
+			((struct xnet_ct_entry *)m->base.vals)[i].last_seen = now;
+	if (!m->base.n)
+		return 0;
+	if (m->info.type != BPF_MAP_TYPE_LPM_TRIE) {
+		__u32 count = m->base.n;
+
+		return bpf_map_update_batch(m->fd, m->base.keys, m->base.vals, &count, NULL);
+	}
+	for (__u32 i = 0; i < m->base.n && !err; i++)
+		err = bpf_map_update_elem(m->fd, m->base.keys + (size_t)i * ks, m->base.vals + (size_t)i * m->vsz,
+					  BPF_ANY) ? -errno : 0;
+	return err;
+}
+
+/* Back to the base state: the base flows only, no fragments, DNS rotors as set, timestamps now. */
 static int base_restore(void)
 {
 	__u64 now = now_ns(CLOCK_MONOTONIC_COARSE);
-	int err;
+	int err = 0;
 
-	err = map_empty(w.ct, sizeof(struct xnet_ct_key), sizeof(struct xnet_ct_entry));
-	err = err ?: map_empty(w.frags, sizeof(struct xnet_frag_key), sizeof(struct xnet_frag));
-	for (int i = 0; i < w.nbase && !err; i++) {
-		w.base_v[i].last_seen = now;
-		err = bpf_map_update_elem(w.ct, &w.base_k[i], &w.base_v[i], BPF_ANY) ? -errno : 0;
-	}
-	return err ?: dns_names_set();
+	for (int i = 0; i < nsmaps && !err; i++)
+		if (smaps[i].written)
+			err = smap_restore(&smaps[i], now);
+	return err;
 }
 
 /* ------------------------------------------------------------ the world */
@@ -1277,11 +1442,7 @@ static void seed_frame(enum prog_id p, enum fx_dev dev, const __u8 *smac, const 
 static int base_setup(void)
 {
 	struct xnet_ct_key k, next;
-	int err;
 
-	err = map_empty(w.ct, sizeof(struct xnet_ct_key), sizeof(struct xnet_ct_entry));
-	if (err)
-		return err;
 	seed_frame(P_UP_EG, DEV_UP, MAC_UP, MAC_NEXTHOP, IP_A, IP_REMOTE, IPPROTO_UDP, 33333, 53, 0);
 	seed_frame(P_UP_EG, DEV_UP, MAC_UP, MAC_NEXTHOP, IP_A, IP_REMOTE, IPPROTO_TCP, 44444, 443, TH_SYN);
 	seed_frame(P_UP_EG, DEV_UP, MAC_UP, MAC_NEXTHOP, IP_D, IP_REMOTE, IPPROTO_ICMP, 77, 0, 0);
@@ -1301,6 +1462,53 @@ static int base_setup(void)
 		w.base_k[w.nbase++] = k;
 	}
 	return w.nbase ? 0 : -ENOENT;
+}
+
+static __u64 seed_base;
+
+/*
+ * Dump every map, run a few hundred frames of every program, dump again:
+ * the maps that changed are the state each epoch starts from again (their
+ * first dump). Conntrack, fragments and DNS names are state whatever this
+ * run hits.
+ */
+static int state_find(void)
+{
+	struct dump *before = calloc(nsmaps ? nsmaps : 1, sizeof(*before)), after = {};
+	struct res *r = malloc(sizeof(*r));
+	static struct fr f;
+	int err = 0;
+
+	if (!before || !r) {
+		free(before);
+		free(r);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < nsmaps && !err; i++)
+		err = dump(&smaps[i], &before[i]);
+	rstate = seed_base ^ 0xca11b4a7eULL;
+	for (int p = 0; p < P_MAX && !err; p++)
+		for (int j = 0; j < 512; j++) {
+			gen(p, &f, progs[p].gen);
+			run(&progs[p], &f, r);
+		}
+	for (int i = 0; i < nsmaps; i++) {
+		struct smap *m = &smaps[i];
+
+		if (!err) {
+			err = dump(m, &after);
+			m->written = !err && (!dump_same(m, &before[i], &after) || m->fd == w.ct || m->fd == w.frags ||
+					      m->fd == w.names);
+			dump_free(&after);
+		}
+		if (m->written)
+			m->base = before[i];
+		else
+			dump_free(&before[i]);
+	}
+	free(before);
+	free(r);
+	return err ?: base_restore();
 }
 
 /* FUZZ_SEEDS: "prog dev ingress hex" lines written by test_bpf with XT_CORPUS set. */
@@ -1396,7 +1604,17 @@ static bool world(void)
 	    !ASSERT_OK(dns_setup(), "embedded DNS") || !ASSERT_OK(base_setup(), "flows of the base state"))
 		return false;
 	seeds_load();
-	xt__verbose("  base state: %d conntrack entries; seeds: lxc %d, gateway %d, uplink_ingress %d, "
+	smaps_add(w.lxc->obj);
+	smaps_add(w.gw->obj);
+	smaps_add(w.up->obj);
+	smaps_add(w.xdp->obj);
+	if (!ASSERT_OK(state_find(), "find the maps the programs write"))
+		return false;
+	xt__verbose("  restored before every epoch:");
+	for (int i = 0; i < nsmaps; i++)
+		if (smaps[i].written)
+			xt__verbose(" %s (%u entries)", smaps[i].info.name, smaps[i].base.n);
+	xt__verbose("\n  base state: %d conntrack entries; seeds: lxc %d, gateway %d, uplink_ingress %d, "
 		    "uplink_egress %d, uplink_xdp %d\n", w.nbase, w.nseeds[P_LXC], w.nseeds[P_GATEWAY],
 		    w.nseeds[P_UP_IN], w.nseeds[P_UP_EG], w.nseeds[P_XDP]);
 	w.ready = true;
@@ -1404,8 +1622,6 @@ static bool world(void)
 }
 
 /* ------------------------------------------------------------ failures */
-
-static __u64 seed_base;
 
 static void hexline(FILE *fp, const __u8 *d, __u32 len)
 {
