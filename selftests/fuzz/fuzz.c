@@ -221,6 +221,8 @@ static void put(struct fr *f, const void *p, unsigned n)
 {
 	if (f->len + n > FR_MAX)
 		n = FR_MAX - f->len;
+	if (!n)
+		return;
 	memcpy(f->d + f->len, p, n);
 	f->len += n;
 }
@@ -447,29 +449,32 @@ static __u8 tcp_flags(void)
 /* The first bytes of a packet (IPv4 header + 8 or more L4 bytes), as an ICMP error quotes it. */
 static unsigned quote(__u8 *q, __be32 s, __be32 d, __u8 proto, __u16 sport, __u16 dport)
 {
-	unsigned l4 = chance(80) ? 8 : 8 + rn(40), tot = 20 + l4 + (chance(50) ? rn(1400) : 0);
+	unsigned hl = chance(85) ? 20 : 24 + 4 * rn(3), l4 = chance(80) ? 8 : 8 + rn(40);
+	unsigned tot = hl + l4 + (chance(50) ? rn(1400) : 0);
 
-	memset(q, 0, 20 + l4);
-	q[0] = 0x45;
+	memset(q, 0, hl + l4);
+	memset(q + 20, 1, hl - 20);		/* NOP options */
+	q[0] = 0x40 | (hl / 4);
 	set16(q + 2, tot);
 	set16(q + 4, (__u16)rnd());
 	q[8] = 64;
 	q[9] = proto;
 	memcpy(q + 12, &s, 4);
 	memcpy(q + 16, &d, 4);
-	set16(q + 10, pkt_csum_fold(pkt_sum16(q, 20, 0)));
+	set16(q + 10, pkt_csum_fold(pkt_sum16(q, hl, 0)));
+	q += hl;
 	if (proto == IPPROTO_ICMP) {
-		q[20] = chance(50) ? 8 : 0;
-		set16(q + 24, sport);
+		q[0] = chance(50) ? 8 : 0;
+		set16(q + 4, sport);
 	} else {
-		set16(q + 20, sport);
-		set16(q + 22, dport);
+		set16(q, sport);
+		set16(q + 2, dport);
 		if (proto == IPPROTO_UDP)
-			set16(q + 24, tot - 20);
+			set16(q + 4, tot - hl);
 	}
-	for (unsigned i = 28; i < 20 + l4; i++)
+	for (unsigned i = 8; i < l4; i++)
 		q[i] = (__u8)rnd();
-	return 20 + l4;
+	return hl + l4;
 }
 
 /* A DNS query: names of the world and others, compression pointers, EDNS, odd counts. */
@@ -601,7 +606,7 @@ static void l4_fields(struct ipgen *g, __u8 proto)
 /* Make g the packet of base flow k (same tuple), or an ICMP error about it. */
 static void from_key(struct ipgen *g, const struct xnet_ct_key *k, bool error)
 {
-	static __u8 q[80];
+	static __u8 q[100];
 
 	g->saddr = k->saddr;
 	g->daddr = k->daddr;
@@ -1002,8 +1007,9 @@ static struct ipv inspect(const __u8 *d, __u32 len)
 	}
 	if (v.proto == IPPROTO_ICMP && l4len >= 8) {
 		v.l4_ok = pkt_csum_fold(pkt_sum16(l4, l4len, 0)) == 0;
-		if (icmp_is_err(l4[0]) && l4len >= 28 && (l4[8] >> 4) == 4 && (l4[8] & 0xf) == 5)
-			v.inner_ok = pkt_csum_fold(pkt_sum16(l4 + 8, 20, 0)) == 0;
+		if (icmp_is_err(l4[0]) && l4len >= 28 && (l4[8] >> 4) == 4 && (l4[8] & 0xf) >= 5 &&
+		    8 + (l4[8] & 0xf) * 4U <= l4len)
+			v.inner_ok = pkt_csum_fold(pkt_sum16(l4 + 8, (l4[8] & 0xf) * 4, 0)) == 0;
 	}
 	return v;
 }
