@@ -2,7 +2,13 @@
 # xnet: Docker-style container networking with an eBPF datapath.
 #
 #   make            build build/xnet (BPF objects embedded as skeletons)
-#   make test       BPF unit tests + integration tests (needs root)
+#   make test       BPF unit tests, a short packet fuzz (50k frames per program), the
+#                   verifier budget check, integration tests (needs root)
+#   make fuzz       packet fuzzer, FUZZ_FRAMES (10M) frames per program; FUZZ_SEED
+#                   replays a run, FUZZ_REPLAY=build/fuzz-fail-*.hex a failure
+#   make verifier-stats  processed insns and states per program into
+#                   bench/results/verifier.{md,json} (make test fails a program over
+#                   50% of the 1M limit or 20% over that file: commit it)
 #   make bench      benchmarks against the Linux bridge + iptables path
 #   make install    install binary and docs under $(PREFIX)
 #   make demo       walk through the seed scenario in throwaway namespaces
@@ -40,7 +46,7 @@ USER_HDRS := $(wildcard user/*.h) $(wildcard headers/*.h)
 # Unit test binaries: every selftests/bpf/test_*.c links the datapath-free parts it needs.
 UNIT_SRCS := $(wildcard selftests/bpf/*.c)
 
-.PHONY: all test unit integration bench install demo clean
+.PHONY: all test unit integration bench install demo clean fuzz verifier-stats
 all: $(BUILD)/xnet $(BUILD)/xnet-pktgen
 
 $(BUILD) $(BUILD)/user:
@@ -69,6 +75,15 @@ $(BUILD)/xnet: $(USER_OBJS)
 # They also drive user/datapath.c (pinning, attach, flood lists, caches) in a private bpffs.
 $(BUILD)/test_bpf: $(UNIT_SRCS) $(TSKELS) $(wildcard selftests/bpf/*.h) $(BUILD)/user/log.o $(BUILD)/user/datapath.o
 	$(CC) $(CFLAGS) -Iselftests/bpf $(UNIT_SRCS) $(BUILD)/user/log.o $(BUILD)/user/datapath.o -o $@ $(LDLIBS)
+
+# Packet fuzzer: the unit tests' fixture and runner, every frame program under BPF_PROG_RUN.
+FUZZ_SRCS := selftests/fuzz/fuzz.c selftests/bpf/test_progs.c selftests/bpf/fixture.c selftests/bpf/pkt.c
+$(BUILD)/fuzz_bpf: $(FUZZ_SRCS) $(TSKELS) $(wildcard selftests/bpf/*.h) $(BUILD)/user/log.o $(BUILD)/user/datapath.o
+	$(CC) $(CFLAGS) -Iselftests/bpf $(FUZZ_SRCS) $(BUILD)/user/log.o $(BUILD)/user/datapath.o -o $@ $(LDLIBS)
+
+# Verifier cost of every production program (make verifier-stats; checked by make test).
+$(BUILD)/verifier_stats: bench/verifier_stats.c $(SKELS)
+	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
 # ns/packet of the production lxc program vs. a bpf_redirect_peer-only floor.
 $(BUILD)/floor.bpf.o: bench/floor.bpf.c | $(BUILD)
@@ -113,11 +128,26 @@ $(ALT)/datapath.o: user/datapath.c $(USER_HDRS) $(ALT_SKELS) | $(ALT)
 $(BUILD)/xnet-alt: $(filter-out $(BUILD)/user/datapath.o,$(USER_OBJS)) $(ALT)/datapath.o
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-test: $(BUILD)/xnet $(BUILD)/xnet-alt $(BUILD)/test_bpf $(BUILD)/xnet-pktgen $(BUILD)/test_pktgen
+test: $(BUILD)/xnet $(BUILD)/xnet-alt $(BUILD)/test_bpf $(BUILD)/xnet-pktgen $(BUILD)/test_pktgen $(BUILD)/fuzz_bpf \
+	$(BUILD)/verifier_stats
 	./selftests/run.sh
 
 unit: $(BUILD)/test_bpf
 	./$(BUILD)/test_bpf
+
+# The unit tests' frames are the fuzzer's seeds (XT_CORPUS: every frame a test runs).
+$(BUILD)/fuzz-seeds.txt: $(BUILD)/test_bpf
+	rm -f $@.tmp
+	XT_CORPUS=$(CURDIR)/$@.tmp ./$(BUILD)/test_bpf >/dev/null || \
+		echo "test_bpf failed (make unit); its frames seed the fuzzer all the same"
+	mv $@.tmp $@
+
+FUZZ_FRAMES ?= 10000000
+fuzz: $(BUILD)/fuzz_bpf $(BUILD)/fuzz-seeds.txt
+	FUZZ_FRAMES=$(FUZZ_FRAMES) FUZZ_SEEDS=$(CURDIR)/$(BUILD)/fuzz-seeds.txt ./$(BUILD)/fuzz_bpf
+
+verifier-stats: $(BUILD)/verifier_stats
+	./$(BUILD)/verifier_stats --write bench/results
 
 bench: $(BUILD)/xnet $(BUILD)/bench_progrun
 	./bench/run.sh

@@ -6,7 +6,10 @@
 #   selftests/run.sh [-j N] [-k] [-v] [FILE|TEST [TEST...]]
 #
 # Without arguments: build/test_bpf (the BPF unit tests, whose own summary line
-# "N passed, N failed" is added to the totals), then every test_* function of
+# "N passed, N failed" is added to the totals), build/test_pktgen, a short run
+# of the packet fuzzer (build/fuzz_bpf, seeded with the frames test_bpf ran),
+# the verifier budget check (build/verifier_stats --check against
+# bench/results/verifier.json), then every test_* function of
 # every selftests/integration/test_*.sh, each in a fresh bash with its own
 # namespaces and state root (see integration/lib.sh).
 #
@@ -43,7 +46,7 @@ while [ $# -gt 0 ]; do
 	-j*) jobs_max=${1#-j}; shift ;;
 	-k) keep=1; shift ;;
 	-v) verbose=1; shift ;;
-	-h|--help) sed -n '4,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -128,13 +131,14 @@ fi
 # line, counts as one failure.
 run_unit() {
 	local bin=$1 name rc summary p fl sk
+	shift
 	name=$(basename "$bin")
 	if [ ! -x "$bin" ]; then
 		echo "SKIP $name: $bin is not built (make $name)"
 		skipped=$((skipped + 1))
 		return
 	fi
-	"$bin" 2>&1 | tee "$RESULTS/$name.log"
+	"$bin" "$@" 2>&1 | tee "$RESULTS/$name.log"
 	rc=${PIPESTATUS[0]}
 	summary=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$RESULTS/$name.log" | tail -n1)
 	if [ -n "$summary" ]; then
@@ -155,8 +159,14 @@ run_unit() {
 }
 
 if [ $run_bpf = 1 ]; then
-	run_unit "$TEST_BPF"
+	# The unit tests' frames (XT_CORPUS) seed the packet fuzzer's short run.
+	seeds=$TOP/build/fuzz-seeds.txt
+	rm -f "$seeds.tmp"
+	XT_CORPUS=$seeds.tmp run_unit "$TEST_BPF"
+	[ -s "$seeds.tmp" ] && mv "$seeds.tmp" "$seeds"
 	run_unit "$TOP/build/test_pktgen"
+	FUZZ_SEEDS=$seeds run_unit "$TOP/build/fuzz_bpf"
+	run_unit "$TOP/build/verifier_stats" --check "$TOP/bench/results/verifier.json"
 fi
 
 # ------------------------------------------------------------ integration tests

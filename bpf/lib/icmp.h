@@ -86,18 +86,22 @@ static __always_inline int icmp_error_in(struct __sk_buff *ctx, const struct nat
 	struct nat_edit ed;
 	struct icmp_quote q;
 	struct xnet_ct_key k;
-	__be16 qcsum_new, qport;
+	__be16 qcsum_new, qport, tot;
 	__be32 addr;
 	__be16 port;
 	__u32 ifindex;
 
 	if (t->frag != NAT_FRAG_NONE || t->ttl <= 1)
 		return NAT_CONTINUE;
-	if (bpf_skb_load_bytes(ctx, t->l4_off, &q, sizeof(q)))
+	if (bpf_skb_load_bytes(ctx, t->l4_off, &q, sizeof(q)) ||
+	    bpf_skb_load_bytes(ctx, ETH_HLEN + offsetof(struct iphdr, tot_len), &tot, sizeof(tot)))
 		return NAT_CONTINUE;
 	if (q.ip.version != 4 || q.ip.ihl < 5)
 		return NAT_CONTINUE;
 	ql4_off = qip_off + (q.ip.ihl & 0xf) * 4;
+	/* The quoted ports inside the datagram: past its total length is the Ethernet trailer. */
+	if (ql4_off + 8 > ETH_HLEN + (__u32)bpf_ntohs(tot))
+		return NAT_CONTINUE;
 	e = icmp_quote_flow(ctx, &q, ql4_off, &k, &qport);
 	if (!e || !(e->flags & XNET_CTF_ROUTED) != !routed)
 		return NAT_CONTINUE;

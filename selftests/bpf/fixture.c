@@ -277,6 +277,49 @@ static bool drops_moved(struct bpf_object *obj, const struct xnet_drop_counter *
 }
 
 /*
+ * XT_CORPUS=FILE: every frame a test runs is appended to FILE as
+ * "program device ingress-device hex", the seeds of the packet fuzzer
+ * (selftests/fuzz/fuzz.c, FUZZ_SEEDS).
+ */
+static void fx_capture(int prog_fd, const void *ctx, __u32 ctx_size, const void *in, __u32 len)
+{
+	static const char *path;
+	static bool looked;
+	struct bpf_prog_info info = {};
+	__u32 info_len = sizeof(info), dev = 0, ingress = 0;
+	const __u8 *b = in;
+	const char *dname = "none", *iname = "none";
+	FILE *fp;
+
+	if (!looked) {
+		path = getenv("XT_CORPUS");
+		looked = true;
+	}
+	if (!path || !*path || bpf_obj_get_info_by_fd(prog_fd, &info, &info_len))
+		return;
+	if (ctx_size == sizeof(struct __sk_buff)) {
+		dev = ((const struct __sk_buff *)ctx)->ifindex;
+		ingress = ((const struct __sk_buff *)ctx)->ingress_ifindex;
+	} else if (ctx_size == sizeof(struct xdp_md)) {
+		dev = ((const struct xdp_md *)ctx)->ingress_ifindex;
+	}
+	for (int d = DEV_NONE + 1; d < DEV_MAX; d++) {
+		if (dev && fx_ifindex(d) == dev)
+			dname = fx_name(d);
+		if (ingress && fx_ifindex(d) == ingress)
+			iname = fx_name(d);
+	}
+	fp = fopen(path, "a");
+	if (!fp)
+		return;
+	fprintf(fp, "%s %s %s ", info.name, dname, iname);
+	for (__u32 i = 0; i < len; i++)
+		fprintf(fp, "%02x", b[i]);
+	fputc('\n', fp);
+	fclose(fp);
+}
+
+/*
  * Run the program on its real hook: attach it (tc ingress of an endpoint's
  * host-side veth, or tc egress of a gateway device), and send the frame
  * through a packet socket on the veth peer (ingress) or the device itself
@@ -352,6 +395,7 @@ bool fx_run_case(int prog_fd, struct bpf_object *obj, const struct fx_case *c, b
 	    !ASSERT_OK(fx_read_drops(obj, before), "read drops"))
 		return false;
 
+	fx_capture(prog_fd, &skb, sizeof(skb), in.data, in.len);
 	err = bpf_prog_test_run_opts(prog_fd, &opts) ? -errno : 0;
 	if (err == -EINVAL && in.len < FX_MIN_L3_RUN) {
 		/*
@@ -545,6 +589,7 @@ bool fx_run_buf(int prog_fd, struct bpf_object *obj, void *ctx, __u32 ctx_size, 
 		.ctx_size_in = ctx_size,
 	);
 
+	fx_capture(prog_fd, ctx, ctx_size, in, in_len);
 	memset(rec, 0, sizeof(*rec));
 	*verdict = 0;
 	*out_len = 0;

@@ -1022,6 +1022,37 @@ static void test_icmp_frag_needed(void)
 	passes_untouched(env.in_fd, &err);
 }
 
+/*
+ * An error whose quote ends with the quoted IPv4 header: the ports the
+ * frame carries after it lie beyond the datagram's total length, in the
+ * Ethernet trailer, which no checksum covers. They are not the quote's,
+ * so the error is not about a flow of ours and stays the host's; rewriting
+ * them left an ICMP checksum that counted bytes outside the message (found
+ * by the packet fuzzer, selftests/fuzz).
+ */
+static void test_icmp_quote_beyond_datagram(void)
+{
+	struct pkt left, err;
+	__u16 port, c;
+
+	if (!snat_udp(IP_A, 40405, IP_REMOTE, 4500, &port))
+		return;
+	left = OUT_FRAME(.saddr = FX_UPLINK_IP, .daddr = IP_REMOTE, .proto = IPPROTO_UDP, .sport = port,
+			 .dport = 4500, .payload = 21);
+	err = IN_FRAME(.saddr = IP_ROUTER, .daddr = FX_UPLINK_IP, .proto = IPPROTO_ICMP, .icmp_type = 3,
+		       .icmp_code = 4, .quote = left.data + IP_OFF, .quote_len = 28);
+	/* The datagram: IPv4 header, ICMP header, the quoted IPv4 header; checksums to match. */
+	err.data[IP_OFF + 2] = 0;
+	err.data[IP_OFF + 3] = 20 + 8 + 20;
+	memset(err.data + IP_OFF + 10, 0, 2);
+	c = htons(pkt_csum_fold(pkt_sum16(err.data + IP_OFF, 20, 0)));
+	memcpy(err.data + IP_OFF + 10, &c, 2);
+	memset(err.data + IP_OFF + 22, 0, 2);
+	c = htons(pkt_csum_fold(pkt_sum16(err.data + IP_OFF + 20, 8 + 20, 0)));
+	memcpy(err.data + IP_OFF + 22, &c, 2);
+	passes_untouched(env.in_fd, &err);
+}
+
 static void test_icmp_time_exceeded_echo(void)
 {
 	struct pkt ping = OUT_FRAME(.saddr = IP_A, .daddr = IP_REMOTE, .proto = IPPROTO_ICMP, .icmp_type = 8,
@@ -1126,6 +1157,7 @@ static const struct {
 	{ "ingress_refused", test_ingress_refused },
 	{ "policy", test_policy },
 	{ "icmp_frag_needed", test_icmp_frag_needed },
+	{ "icmp_quote_beyond_datagram", test_icmp_quote_beyond_datagram },
 	{ "icmp_time_exceeded_echo", test_icmp_time_exceeded_echo },
 	{ "fragments", test_fragments },
 };
