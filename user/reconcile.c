@@ -42,6 +42,25 @@ void network__gw_mac(const struct network *n, uint8_t mac[6])
 	util__mac_from_ip(n->gateway, mac);
 }
 
+/*
+ * A command that changes things must run in the host's own namespace: the
+ * uplink, the addresses and the socket hooks' cookie are taken from where it
+ * runs. A root whose recorded namespace (see gc.c) is alive and not ours is
+ * refused; one whose namespace is gone has no pins left (gc) and starts
+ * over here, as after a reboot.
+ */
+static bool owner_elsewhere(struct xnet *x)
+{
+	uint64_t have[NETNS_ID_WORDS], self[NETNS_ID_WORDS];
+
+	if (dp__owner_read(x->bpf_dir, (__u64 *)have) || netns__self_id(self) ||
+	    !memcmp(have, self, sizeof(have)) || netns__id_alive(have) != 1)
+		return false;
+	xerr(x, "the state root %s belongs to a host in another network namespace, which still exists: "
+		"run xnet there (ip netns exec NAME xnet ...)", x->root);
+	return true;
+}
+
 int xnet__kernel(struct xnet *x)
 {
 	char probe[PATH_MAX + 64];
@@ -65,7 +84,22 @@ int xnet__kernel(struct xnet *x)
 		x->dp = NULL;
 		return xerr(x, "cannot load the BPF datapath under %s: %s", x->bpf_dir, strerror(-rc));
 	}
-	if (fresh || reloaded) {
+	if (x->in_txn && !fresh && owner_elsewhere(x)) {
+		dp__close(x->dp);
+		x->dp = NULL;
+		return -1;
+	}
+	if (fresh && x->teardown) {
+		/*
+		 * Nothing of this host is in this kernel: a reboot, or its namespace
+		 * is gone (gc.c removed the pins). Rebuilding it here, in whatever
+		 * namespace runs the teardown, only to remove it again would touch
+		 * that namespace's devices: the teardown removes files and mounts.
+		 */
+		log_info("teardown: no pinned datapath under %s: nothing of this host left in the kernel",
+			 x->bpf_dir);
+		x->kernel_gone = true;
+	} else if (fresh || reloaded) {
 		if (x->in_txn) {
 			log_info("%s: reconciling the kernel to the store",
 				 fresh ? "no pinned datapath found" : "new BPF programs loaded");
@@ -76,7 +110,7 @@ int xnet__kernel(struct xnet *x)
 		x->kernel_touched = false;
 	}
 	/* Addresses and routes change under us (DHCP, an admin): refresh them with every change. */
-	if (x->in_txn && host__apply(x))
+	if (x->in_txn && !x->kernel_gone && host__apply(x))
 		log_warn("the host's NAT settings could not be refreshed (see above)");
 	return 0;
 }
@@ -376,6 +410,7 @@ static int system_teardown(struct xnet *x, int argc, char **argv)
 
 	if (i < 0)
 		return CLI_EXIT(i);
+	x->teardown = true;
 	if (store__begin(x))
 		return 1;
 	/* Sandboxes first (their endpoints hold the networks), then networks. */
@@ -440,6 +475,8 @@ static int system_teardown(struct xnet *x, int argc, char **argv)
 		snprintf(p, sizeof(p), "%s-shm", x->db_path);
 		unlink(p);
 		unlink(x->dirty_path);
+		snprintf(p, sizeof(p), "%s/ports.reserved", x->root);
+		unlink(p);
 		snprintf(p, sizeof(p), "%s/" XNET_DNS_HELPER_LOCK, x->root);
 		unlink(p);
 		rmdir(x->root);
@@ -452,6 +489,7 @@ static const struct cli_cmd system_cmds[] = {
 	{ "config", host__cmd_config, "", "Show or set the uplink and the NAT port range", NULL },
 	{ "dns-helper", dns_helper__cmd, "", "Run the embedded DNS helper (xnet starts it when needed)", NULL },
 	{ "drops", system_drops, "", "Show the datapath's drop counters by reason", NULL },
+	{ "gc", gc__cmd, "", "Remove the socket hooks and BPF objects of hosts whose network namespace is gone", NULL },
 	{ "policy", host__cmd_policy, "COMMAND", "Manage who may reach published ports from other hosts", NULL },
 	{ "reconcile", system_reconcile, "", "Repair the kernel state (links, namespaces, maps) from the store", NULL },
 	{ "teardown", system_teardown, "", "Remove every sandbox, network, device and pinned object of this root", NULL },

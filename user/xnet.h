@@ -33,6 +33,8 @@ struct xnet {
 	bool in_txn;
 	bool kernel_touched;	/* this transaction changed the kernel */
 	bool reconciled;	/* reconcile__all() ran in this transaction */
+	bool teardown;		/* system teardown: a fresh datapath is not rebuilt first */
+	bool kernel_gone;	/* teardown found nothing of this host in the kernel (reboot, namespace gone) */
 };
 
 struct network {
@@ -181,6 +183,15 @@ int cmd_ps(struct xnet *x, int argc, char **argv);
 int cmd_rm(struct xnet *x, int argc, char **argv);
 int cmd_inspect(struct xnet *x, int argc, char **argv);
 int cmd_system(struct xnet *x, int argc, char **argv);
+
+/* ---- gc.c ---- */
+/*
+ * Remove the socket hooks and pinned objects of every host whose network
+ * namespace is gone (see gc.c); every invocation runs it. Returns how many
+ * hosts were cleaned or -errno; their bpffs paths are added to report.
+ */
+int gc__run(struct xnet *x, struct json_object *report);
+int gc__cmd(struct xnet *x, int argc, char **argv);
 
 /* container.c, used by network connect/disconnect */
 bool container__running(const struct container *c);
