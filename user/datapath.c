@@ -2567,47 +2567,53 @@ int dp__owner_read(const char *bpf_dir, __u64 id[DP_OWNER_WORDS])
 	return err;
 }
 
-/* Unlink every entry of bpf_dir/sub (pins, and the temporary names of an interrupted rename), then sub. */
-static int unpin_dir(const char *bpf_dir, const char *sub, const char *last)
+/*
+ * Unlink every entry of bpf_dir/sub (pins, and the temporary names of an
+ * interrupted rename) but keep, then sub itself when it is empty. How many
+ * went, or -errno.
+ */
+static int unpin_dir(const char *bpf_dir, const char *sub, const char *keep)
 {
 	char path[PATH_MAX + 300];
 	struct dirent *de;
+	int err = 0, n = 0;
 	DIR *d;
-	int err = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", bpf_dir, sub);
 	d = opendir(path);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || (last && !strcmp(de->d_name, last)))
+		if (de->d_name[0] == '.' || (keep && !strcmp(de->d_name, keep)))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/%s", bpf_dir, sub, de->d_name);
-		if (unlink(path) && errno != ENOENT)
+		if (!unlink(path))
+			n++;
+		else if (errno != ENOENT)
 			err = -errno;
 	}
 	closedir(d);
-	if (last) {
-		snprintf(path, sizeof(path), "%s/%s/%s", bpf_dir, sub, last);
-		if (unlink(path) && errno != ENOENT)
-			err = -errno;
+	if (!keep) {
+		snprintf(path, sizeof(path), "%s/%s", bpf_dir, sub);
+		if (rmdir(path) && errno != ENOENT)
+			err = err ?: -errno;
 	}
-	snprintf(path, sizeof(path), "%s/%s", bpf_dir, sub);
-	if (rmdir(path) && errno != ENOENT)
-		err = err ?: -errno;
-	return err;
+	return err ?: n;
 }
 
 int dp__unpin_all(const char *bpf_dir)
 {
-	int err = unpin_dir(bpf_dir, LINKS_DIR, NULL);
+	int links = unpin_dir(bpf_dir, LINKS_DIR, NULL);
+	int progs = unpin_dir(bpf_dir, XNET_PIN_PROGS_DIR, NULL);
+	/* xnet_meta stays: the root's next command learns from it that its namespace is gone. */
+	int maps = unpin_dir(bpf_dir, XNET_PIN_MAPS_DIR, META_NAME);
+	int err = links < 0 ? links : progs < 0 ? progs : maps < 0 ? maps : 0;
 
-	err = unpin_dir(bpf_dir, XNET_PIN_PROGS_DIR, NULL) ?: err;
-	/* The meta map (the owner record) last: an interrupted run is found again. */
-	err = unpin_dir(bpf_dir, XNET_PIN_MAPS_DIR, META_NAME) ?: err;
-	if (err)
+	if (err) {
 		log_error("cannot remove the pins under %s: %s", bpf_dir, strerror(-err));
-	return err;
+		return err;
+	}
+	return links + progs + maps;
 }
 
 /* ------------------------------------------------------------ stats */

@@ -121,9 +121,10 @@ int dp__host_teardown(struct xnet_dp *dp);
  * identity (netns__self_id()), kept in xnet_meta so that `system gc` can
  * tell, from the pins alone, that the namespace the hooks serve is gone.
  * dp__owner_read works on any root's bpffs (bpf_dir), -ENOENT when nothing
- * is recorded. dp__unpin_all removes every pin under bpf_dir: links first
- * (that detaches the hooks), then programs and maps (their memory goes with
- * the last reference).
+ * is recorded. dp__unpin_all removes every pin under bpf_dir but xnet_meta
+ * (the owner record, a few KB): links first (that detaches the hooks), then
+ * programs and maps (their memory goes with the last reference); it returns
+ * how many pins went, or -errno.
  */
 #define DP_OWNER_WORDS 3
 int dp__owner_set(struct xnet_dp *dp, const __u64 id[DP_OWNER_WORDS]);

@@ -18,11 +18,13 @@
  * kernel whether that namespace still exists (open_by_handle_at: ESTALE once
  * it is gone; the id in the handle is 64 bits and never reused). Only then
  * are the pins removed, links first (the hooks detach), then programs and
- * maps. A live host is never touched, whichever namespace runs the gc, and
- * a host whose kernel cannot answer (before 6.18) or that recorded nothing
- * is left alone. The root's files (store, sandbox namespaces) stay: the next
- * command of that root finds an empty bpffs, as after a reboot, and
- * `system teardown` removes the rest.
+ * maps; xnet_meta stays, a few KB, so that the root's own next command
+ * knows its namespace is gone (reconcile.c's root_owner). A live host is
+ * never touched, whichever namespace runs the gc, and a host whose kernel
+ * cannot answer (before 6.18) or that recorded nothing is left alone. The
+ * root's files (store, sandbox namespaces) stay: its next command rebuilds
+ * in the namespace it runs in, as after a reboot, and `system teardown`
+ * removes the rest without rebuilding anything.
  *
  * Cost per invocation: one read of a mountinfo, and per xnet root a
  * bpf_obj_get, three map lookups and one open_by_handle_at.
@@ -72,7 +74,7 @@ static int gc_one(const char *path, const char *mp)
 	flock(fd, LOCK_EX);
 	if (!dp__owner_read(path, (__u64 *)id) && netns__id_alive(id) == 0) {
 		rc = dp__unpin_all(path);
-		if (!rc) {
+		if (rc > 0) {
 			log_info("gc: the network namespace of the host at %s is gone: its socket hooks and "
 				 "pinned maps are removed", mp);
 			rc = 1;

@@ -43,28 +43,29 @@ void network__gw_mac(const struct network *n, uint8_t mac[6])
 }
 
 /*
- * A command that changes things must run in the host's own namespace: the
- * uplink, the addresses and the socket hooks' cookie are taken from where it
- * runs. A root whose recorded namespace (see gc.c) is alive and not ours is
- * refused; one whose namespace is gone has no pins left (gc) and starts
- * over here, as after a reboot.
+ * Whose is this root? The host namespace recorded in xnet_meta (see gc.c),
+ * which gc keeps when it removes the rest of a gone host's pins.
  */
-static bool owner_elsewhere(struct xnet *x)
+enum root_owner { OWNER_UNKNOWN, OWNER_SELF, OWNER_GONE, OWNER_ELSEWHERE };
+
+static enum root_owner root_owner(struct xnet *x)
 {
 	uint64_t have[NETNS_ID_WORDS], self[NETNS_ID_WORDS];
+	int alive;
 
-	if (dp__owner_read(x->bpf_dir, (__u64 *)have) || netns__self_id(self) ||
-	    !memcmp(have, self, sizeof(have)) || netns__id_alive(have) != 1)
-		return false;
-	xerr(x, "the state root %s belongs to a host in another network namespace, which still exists: "
-		"run xnet there (ip netns exec NAME xnet ...)", x->root);
-	return true;
+	if (dp__owner_read(x->bpf_dir, (__u64 *)have))
+		return OWNER_UNKNOWN;
+	if (!netns__self_id(self) && !memcmp(have, self, sizeof(have)))
+		return OWNER_SELF;
+	alive = netns__id_alive(have);
+	return alive == 0 ? OWNER_GONE : alive == 1 ? OWNER_ELSEWHERE : OWNER_UNKNOWN;
 }
 
 int xnet__kernel(struct xnet *x)
 {
 	char probe[PATH_MAX + 64];
 	bool fresh, reloaded = false;
+	enum root_owner owner;
 	int rc;
 
 	if (x->dp)
@@ -76,6 +77,16 @@ int xnet__kernel(struct xnet *x)
 	if (rc)
 		return xerr(x, "cannot prepare %s for namespace mounts: %s", x->netns_dir, strerror(-rc));
 	util__mkdir_p(x->containers_dir);
+	/*
+	 * A command that changes things must run in the host's own namespace:
+	 * the uplink, the addresses and the hooks' cookie are taken from where
+	 * it runs, and it would attach this root's programs to another host's
+	 * devices. A root whose namespace is gone starts over here.
+	 */
+	owner = root_owner(x);
+	if (x->in_txn && owner == OWNER_ELSEWHERE)
+		return xerr(x, "the state root %s belongs to a host in another network namespace, which still "
+			       "exists: run xnet there (ip netns exec NAME xnet ...)", x->root);
 	/* No pinned maps on a non-empty store = the host rebooted (or someone unmounted us). */
 	snprintf(probe, sizeof(probe), "%s/maps/xnet_networks", x->bpf_dir);
 	fresh = access(probe, F_OK) != 0;
@@ -84,20 +95,16 @@ int xnet__kernel(struct xnet *x)
 		x->dp = NULL;
 		return xerr(x, "cannot load the BPF datapath under %s: %s", x->bpf_dir, strerror(-rc));
 	}
-	if (x->in_txn && !fresh && owner_elsewhere(x)) {
-		dp__close(x->dp);
-		x->dp = NULL;
-		return -1;
-	}
-	if (fresh && x->teardown) {
+	if (fresh && x->teardown && owner == OWNER_GONE) {
 		/*
-		 * Nothing of this host is in this kernel: a reboot, or its namespace
-		 * is gone (gc.c removed the pins). Rebuilding it here, in whatever
-		 * namespace runs the teardown, only to remove it again would touch
-		 * that namespace's devices: the teardown removes files and mounts.
+		 * The host's namespace is gone, and gc removed its pins: nothing
+		 * of it is left in the kernel but the sandboxes' namespaces.
+		 * Rebuilding it here, in whatever namespace runs the teardown,
+		 * only to remove it again would attach its programs to this
+		 * namespace's devices: the teardown stops the sandboxes and
+		 * removes mounts and files.
 		 */
-		log_info("teardown: no pinned datapath under %s: nothing of this host left in the kernel",
-			 x->bpf_dir);
+		log_info("teardown: the network namespace of this host is gone: nothing to rebuild");
 		x->kernel_gone = true;
 	} else if (fresh || reloaded) {
 		if (x->in_txn) {

@@ -357,6 +357,10 @@ test_gc_host_netns_gone() {
 	done <"$XT_TMP/tracked"
 	[ -z "$(ip -n "${P}f" -o link show | grep -v ': lo:')" ] || fail "teardown created links in ${P}f: $(ip -n "${P}f" -o link show)"
 
+	# A live host's root is not for commands from another namespace (they would take that one's devices).
+	OUT=$(ip netns exec "${P}f" "$XNET" --root "$other" network create --subnet 10.171.0.0/24 x 2>&1) &&
+		fail "a command for the second host ran from another namespace"
+	assert_contains "$OUT" "belongs to a host in another network namespace, which still exists" "refusal"
 	ip netns exec "${P}o" "$XNET" --root "$other" system teardown >/dev/null 2>&1 || fail "teardown of the second host"
 	for id in $olinks; do
 		bpftool link show id "$id" >/dev/null 2>&1 && fail "hook $id of the second host survived its teardown"
