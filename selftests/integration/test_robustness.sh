@@ -361,9 +361,21 @@ test_gc_host_netns_gone() {
 	OUT=$(ip netns exec "${P}f" "$XNET" --root "$other" network create --subnet 10.171.0.0/24 x 2>&1) &&
 		fail "a command for the second host ran from another namespace"
 	assert_contains "$OUT" "belongs to a host in another network namespace, which still exists" "refusal"
-	ip netns exec "${P}o" "$XNET" --root "$other" system teardown >/dev/null 2>&1 || fail "teardown of the second host"
-	for id in $olinks; do
-		bpftool link show id "$id" >/dev/null 2>&1 && fail "hook $id of the second host survived its teardown"
+
+	# The second host's namespace goes too; `system gc` says what it removed.
+	ino=$(stat -L -c %i "/run/netns/${P}o")
+	for pid in $(xt_proc_netns | awk -v i="$ino" '$2 == i { print $1 }'); do
+		kill -9 "$pid" 2>/dev/null
 	done
-	true
+	ip netns del "${P}o" || fail "ip netns del ${P}o"
+	first=${olinks%%[[:space:]]*}
+	wait_until 30 sh -c "ip netns exec ${P}f $XNET --root $other system gc >>$XT_TMP/gc.out 2>&1;
+		! bpftool link show id $first >/dev/null 2>&1" || fail "the second host's hooks are still attached"
+	assert_contains "$(cat "$XT_TMP/gc.out")" "removed the socket hooks and pinned BPF objects under $other/bpf" \
+		"system gc's report"
+	for id in $olinks; do
+		bpftool link show id "$id" >/dev/null 2>&1 && fail "hook $id of the second host survived gc"
+	done
+	OUT=$(ip netns exec "${P}f" "$XNET" --root "$other" system teardown 2>&1) || fail "teardown of the second host: $OUT"
+	[ ! -e "$other" ] || fail "$other is left after its teardown: $(ls -A "$other")"
 }
