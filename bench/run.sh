@@ -21,6 +21,7 @@
 #   BENCH_NAT=0         skip NAT and port publishing (bench/nat.sh, its own knobs)
 #   BENCH_DNS=0         skip embedded DNS (bench/dns.sh, its own knobs)
 #   BENCH_LINERATE=0    skip line rate (bench/linerate.sh, its own knobs)
+#   BENCH_SYNFLOOD=0    skip the SYN flood (bench/synflood.sh, its own knobs)
 #   BENCH_OUT=DIR       where latest.json / latest.md (and nat.*, dns.*, linerate.*) go (bench/results)
 set -eu
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -127,6 +128,14 @@ if [ "${BENCH_LINERATE:-1}" = 1 ]; then
 		warn "line-rate benchmark failed (see $BENCH_WORK/linerate.log)"
 fi
 
+# ---------------------------------------------------------------- SYN flood
+# Spoofed SYNs to a published port: xnet's budget of unconfirmed flows
+# (dropped at XDP) against iptables DNAT + conntrack; its own script too.
+if [ "${BENCH_SYNFLOOD:-1}" = 1 ]; then
+	BENCH_OUT=$OUT BENCH_ROUNDS=$ROUNDS "$BENCH_DIR/synflood.sh" >"$BENCH_WORK/synflood.log" 2>&1 ||
+		warn "SYN flood benchmark failed (see $BENCH_WORK/synflood.log)"
+fi
+
 # ---------------------------------------------------------------- forwarding program vs floor
 if [ "${BENCH_PROGRUN:-1}" = 1 ]; then
 	progrun_json progrun || true
@@ -157,5 +166,8 @@ if [ "${BENCH_DNS:-1}" = 1 ] && [ -f "$OUT/dns.md" ]; then
 fi
 if [ "${BENCH_LINERATE:-1}" = 1 ] && [ -f "$OUT/linerate.md" ]; then
 	cat "$OUT/linerate.md"
+fi
+if [ "${BENCH_SYNFLOOD:-1}" = 1 ] && [ -f "$OUT/synflood.md" ]; then
+	cat "$OUT/synflood.md"
 fi
 log "done in $(($(date +%s) - START)) s; raw output in $BENCH_WORK"

@@ -162,15 +162,13 @@ static __always_inline bool lxc_hairpin(struct __sk_buff *ctx, const struct iphd
 		if (t->proto == IPPROTO_TCP &&
 		    (t->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) != TCPF_SYN)
 			return false;
-		if (pub->ifindex != ctx_ifindex(ctx)) {
-			dnat_create(t, pub, XNET_CTF_HAIRPIN, ctx_ifindex(ctx), ctx_len(ctx), &in);
-		} else {
-			/* Its own published port: the source is translated too (self_create). */
+		if (pub->ifindex != ctx_ifindex(ctx))
+			ret = dnat_create(t, pub, XNET_CTF_HAIRPIN, ctx_ifindex(ctx), ctx_len(ctx), &in);
+		else	/* Its own published port: the source is translated too (self_create). */
 			ret = self_create(t, pub, host, ctx_ifindex(ctx), ctx_len(ctx), &in);
-			if (ret < 0) {
-				*verdict = drop(ctx, -ret);
-				return true;
-			}
+		if (ret < 0) {
+			*verdict = drop(ctx, -ret);
+			return true;
 		}
 	}
 	frag_record(t);
@@ -399,6 +397,13 @@ static __always_inline int lxc_handle(struct __sk_buff *ctx)
 		return drop(ctx, XNET_DROP_INVALID_ETH);
 	if (!mac_eq(eth->h_source, src->mac))
 		return drop(ctx, XNET_DROP_SPOOF_MAC);
+	/*
+	 * xnet offers no VLANs: a tagged frame is refused, whether the veth
+	 * moved its tag into the skb before tc runs (skb_vlan_untag: then the
+	 * frame looks untagged) or a second tag is still in the data.
+	 */
+	if (unlikely(ctx->vlan_present || eth_is_vlan(eth->h_proto)))
+		return drop(ctx, XNET_DROP_VLAN);
 
 	if (likely(eth->h_proto == bpf_htons(ETH_P_IP)))
 		return lxc_ipv4(ctx, &c, eth, src);

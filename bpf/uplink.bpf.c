@@ -60,6 +60,7 @@ static __always_inline int up_routed_new(struct __sk_buff *ctx, const struct nat
 {
 	const struct xnet_dst_cache *ep;
 	struct xnet_dst_cache ep_tmp;
+	int err;
 
 	if (t->frag == NAT_FRAG_LATER)
 		return TC_ACT_OK;	/* its first fragment was recorded, or it goes unrecorded */
@@ -70,7 +71,9 @@ static __always_inline int up_routed_new(struct __sk_buff *ctx, const struct nat
 	ep = dst_by_ip(t->saddr, &ep_tmp);
 	if (!ep)
 		return TC_ACT_OK;
-	routed_create(t, ep->ifindex, ctx_len(ctx));
+	err = routed_create(t, ep->ifindex, ctx_len(ctx));
+	if (err)
+		return drop(ctx, -err);
 	frag_record(t);
 	return TC_ACT_OK;
 }
@@ -251,6 +254,7 @@ static __always_inline int up_dnat_new(struct __sk_buff *ctx, const struct nat_t
 {
 	const struct xnet_pub *pub;
 	struct xnet_ct_entry in;
+	int err;
 
 	if (t->frag == NAT_FRAG_LATER)
 		return TC_ACT_OK;
@@ -267,7 +271,9 @@ static __always_inline int up_dnat_new(struct __sk_buff *ctx, const struct nat_t
 		return TC_ACT_OK;
 	if (policy_denies(host, t))
 		return drop(ctx, XNET_DROP_POLICY);
-	dnat_create(t, pub, 0, 0, ctx_len(ctx), &in);
+	err = dnat_create(t, pub, 0, 0, ctx_len(ctx), &in);
+	if (err)
+		return drop(ctx, -err);
 	return up_forward(ctx, t, in.addr, in.port, in.ifindex);
 }
 
@@ -324,6 +330,14 @@ static __always_inline int up_ingress(struct __sk_buff *ctx)
 	__be32 daddr;
 	int ret;
 
+	/*
+	 * A frame of a VLAN (its tag moved into the skb, VLAN id not 0) is
+	 * not the uplink's own traffic: never translated, never opening a
+	 * flow; the host hands it to its VLAN device, if it has one, or drops
+	 * it. (A tag still in the data is not IPv4 to up_ipv4: it passes too.)
+	 */
+	if (unlikely(ctx->vlan_present && (ctx->vlan_tci & 0x0fff)))
+		return TC_ACT_OK;
 	iph = up_ipv4(ctx);
 	if (!iph)
 		return TC_ACT_OK;

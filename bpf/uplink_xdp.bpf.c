@@ -16,7 +16,10 @@
  * Everything else returns XDP_PASS untouched, and uplink_ingress does the
  * full job: new flows, state changes (ct_account's partner logic stays in
  * one place), fragments, ICMP, and every drop with its reason. This program
- * therefore never drops and never creates a flow; for the packets it takes
+ * never creates a flow, and drops one kind of packet only: a SYN that
+ * would open a published flow while the budget of unconfirmed flows is
+ * spent (lib/ct.h), which uplink_ingress would drop for the same reason,
+ * so that a SYN flood costs no skb (upx_syn_refused). For the packets it takes
  * it does what uplink_ingress would (same translation, same TTL, same MACs,
  * same accounting), only the delivery differs: bpf_redirect() to the
  * endpoint's host-side veth, whose XDP transmit puts the frame into the
@@ -101,6 +104,32 @@ static __always_inline void upx_rewrite(struct iphdr *iph, __u8 *l4, __u8 proto,
 	iph->check = csum_replace_u16(check, ttl_word, *(__u16 *)&iph->ttl);
 }
 
+/*
+ * A client's SYN to a published port of host address @t->daddr while the
+ * budget of unconfirmed flows is spent (ct_budget_spent): uplink_ingress
+ * would drop it as ct-unconfirmed-full, unless it belongs to a flow already
+ * open (a retransmission). Dropped here, counted under the same reason,
+ * before the kernel builds an skb: a flood of spoofed SYNs is absorbed at
+ * the cheapest point. The budget is read only; tc takes from it.
+ */
+static __always_inline bool upx_syn_refused(const struct nat_tuple *t, __u32 len)
+{
+	struct xnet_drop_counter *cnt;
+	struct xnet_ct_key k;
+	__u32 key;
+
+	if (!ct_budget_spent(ct_now()) || !pub_lookup(t->daddr, t->dport, IPPROTO_TCP) ||
+	    ct_lookup(t, XNET_CT_IN, &k))
+		return false;
+	key = XNET_DROP_CT_UNCONFIRMED_FULL;
+	cnt = bpf_map_lookup_elem(&xnet_drops, &key);
+	if (cnt) {
+		cnt->packets++;
+		cnt->bytes += len;
+	}
+	return true;
+}
+
 static __always_inline int upx_ingress(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
@@ -141,9 +170,19 @@ static __always_inline int upx_ingress(struct xdp_md *ctx)
 		if ((void *)(l4 + sizeof(struct tcphdr)) > end ||
 		    tot < sizeof(struct iphdr) + sizeof(struct tcphdr))
 			return XDP_PASS;
-		/* Opening, closing, resetting: state changes are tc's. */
-		if (l4[13] & (TCPF_SYN | TCPF_FIN | TCPF_RST))
-			return XDP_PASS;
+		/* Opening, closing, resetting: state changes are tc's (but for a flood's SYNs). */
+		if (l4[13] & (TCPF_SYN | TCPF_FIN | TCPF_RST)) {
+			if ((l4[13] & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN)) != TCPF_SYN)
+				return XDP_PASS;
+			tuple_from_ipv4(&t, iph);
+			tuple_from_l4(&t, l4);
+			host = host_get();
+			if (ipv4_is_loopback(t.daddr) ||
+			    !host_addr_is(host, t.daddr, XNET_HA_LOCAL | XNET_HA_UPLINK) ||
+			    !upx_syn_refused(&t, len))
+				return XDP_PASS;
+			return XDP_DROP;
+		}
 	} else if (iph->protocol == IPPROTO_UDP) {
 		if (tot < sizeof(struct iphdr) + sizeof(struct udphdr))
 			return XDP_PASS;

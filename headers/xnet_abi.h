@@ -28,6 +28,8 @@
  *   xnet_published HASH      struct xnet_pub_key     -> struct xnet_pub
  *   xnet_policy    LPM_TRIE  struct xnet_policy_key  -> __u32 XNET_POLICY_*
  *   xnet_ct        LRU_HASH  struct xnet_ct_key      -> struct xnet_ct_entry (programs write)
+ *   xnet_ct_new    LRU_HASH  struct xnet_ct_key      -> struct xnet_ct_pending (programs write)
+ *   xnet_ct_budget ARRAY     __u32 bucket            -> struct xnet_ct_budget (programs write)
  *   xnet_frags     LRU_HASH  struct xnet_frag_key    -> struct xnet_frag (programs write)
  *   xnet_sock_rev  LRU_HASH  struct xnet_sock_rev_key -> struct xnet_sock_rev (sock hooks write)
  *   xnet_sock_peer SK_STORAGE socket                 -> struct xnet_sock_peer (sock hooks write)
@@ -52,6 +54,13 @@
 #ifndef XNET_MAX_CT
 #define XNET_MAX_CT		131072	/* NAT/conntrack entries (two per flow), LRU */
 #endif
+#ifndef XNET_MAX_CT_NEW
+#define XNET_MAX_CT_NEW		131072	/* entries of unconfirmed flows (two per flow), LRU */
+#endif
+#ifndef XNET_CT_NEW_BUDGET
+#define XNET_CT_NEW_BUDGET	32768	/* unconfirmed flows opened within one window (below) */
+#endif
+#define XNET_CT_NEW_WINDOW	8	/* the window: 8 buckets of 2^30 ns (~1.07 s); a power of two */
 #ifndef XNET_MAX_PUBLISHED
 #define XNET_MAX_PUBLISHED	65536	/* published (host ip, port, proto) bindings */
 #endif
@@ -227,10 +236,39 @@ struct xnet_ct_entry {
 #define XNET_CTF_SEEN_REPLY	(1U << 1)
 #define XNET_CTF_ROUTED		(1U << 2)	/* not translated: a network without masquerade */
 #define XNET_CTF_SELF		(1U << 3)	/* hairpin to the caller's own published port */
+#define XNET_CTF_PENDING	(1U << 4)	/* in xnet_ct_new: not confirmed yet (below) */
+#define XNET_CTF_ACK_KNOWN	(1U << 5)	/* xnet_ct_pending.ack holds the ACK that confirms */
 #define XNET_CT_ST_NEW		0
 #define XNET_CT_ST_ESTABLISHED	1
 #define XNET_CT_ST_CLOSING	2	/* FIN seen */
 #define XNET_CT_ST_CLOSED	3	/* RST seen */
+
+/*
+ * xnet_ct_new: flows not confirmed yet, same keys, the entry wrapped with
+ * what confirmation needs. A flow starts here (XNET_CTF_PENDING) and moves
+ * to xnet_ct when it is confirmed: TCP when the opener acknowledges the
+ * answer's SYN-ACK (its ACK number must be that SYN-ACK's sequence + 1, so
+ * a blind sender of spoofed segments cannot confirm), UDP and ICMP when the
+ * opener speaks again after an answer. Unconfirmed flows never displace
+ * confirmed ones, and at most XNET_CT_NEW_BUDGET of them may be opened per
+ * window of XNET_CT_NEW_WINDOW buckets (xnet_ct_budget): beyond that, new
+ * flows are dropped (XNET_DROP_CT_UNCONFIRMED_FULL) until older ones are
+ * confirmed or age out of the window. docs/ARCHITECTURE.md, "SYN floods".
+ */
+struct xnet_ct_pending {
+	struct xnet_ct_entry e;
+	__u32 ack;		/* XNET_CTF_ACK_KNOWN: the opener's ACK number that confirms (host order) */
+	__u32 born;		/* ct_now() >> 30 when opened: its bucket in xnet_ct_budget */
+};
+
+/*
+ * xnet_ct_budget: ARRAY[XNET_CT_NEW_WINDOW], one word per bucket of 2^30 ns:
+ * (bucket number << 32) | unconfirmed flows opened in it and not confirmed
+ * since. Changed with compare-and-swap only, so the count is exact.
+ */
+struct xnet_ct_budget {
+	__u64 word;
+};
 
 /* xnet_frags: non-first fragments carry no ports; the first one records them. */
 struct xnet_frag_key {
@@ -377,6 +415,8 @@ enum xnet_drop_reason {
 	XNET_DROP_CT_INVALID,		/* not a valid packet of a tracked flow (e.g. ICMP error for nothing) */
 	XNET_DROP_DNS_SHORT,		/* to the DNS address: shorter than a DNS header (12 bytes) */
 	XNET_DROP_DNS_NOT_QUERY,	/* to the DNS address: a response (QR=1), never answered */
+	XNET_DROP_CT_UNCONFIRMED_FULL,	/* a new flow while XNET_CT_NEW_BUDGET unconfirmed ones are open */
+	XNET_DROP_VLAN,			/* an 802.1Q/802.1ad tagged frame: xnet offers no VLANs */
 	XNET_DROP_MAX,
 };
 
@@ -405,6 +445,8 @@ enum xnet_drop_reason {
 	[XNET_DROP_CT_INVALID] = "ct-invalid",	\
 	[XNET_DROP_DNS_SHORT] = "dns-short",	\
 	[XNET_DROP_DNS_NOT_QUERY] = "dns-not-query",	\
+	[XNET_DROP_CT_UNCONFIRMED_FULL] = "ct-unconfirmed-full",	\
+	[XNET_DROP_VLAN] = "vlan-tagged",	\
 }
 
 /* Pin names, relative to <state root>/bpf/. */

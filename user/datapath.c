@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +67,7 @@
 enum dp_map {
 	M_NETWORKS, M_ENDPOINTS, M_FDB, M_IP2EP, M_PORTS, M_SUBNETS, M_GATEWAYS, M_DROPS,
 	M_IFCACHE, M_MACCACHE, M_IPCACHE,
-	M_HOST, M_HOSTADDRS, M_PUBLISHED, M_POLICY, M_CT, M_FRAGS, M_SOCK_REV, M_SOCK_PEER,
+	M_HOST, M_HOSTADDRS, M_PUBLISHED, M_POLICY, M_CT, M_CT_NEW, M_CT_BUDGET, M_FRAGS, M_SOCK_REV, M_SOCK_PEER,
 	M_DNS_NAMES, M_DNS_SCOPE, M_DNS_PTR,
 #ifdef HAVE_UPLINK
 	M_XDP_TX,
@@ -80,7 +81,8 @@ static const char *const map_names[M_MAX] = {
 	[M_SUBNETS] = "xnet_subnets", [M_GATEWAYS] = "xnet_gateways", [M_DROPS] = "xnet_drops",
 	[M_IFCACHE] = "xnet_ifcache", [M_MACCACHE] = "xnet_maccache", [M_IPCACHE] = "xnet_ipcache",
 	[M_HOST] = "xnet_host", [M_HOSTADDRS] = "xnet_hostaddrs", [M_PUBLISHED] = "xnet_published",
-	[M_POLICY] = "xnet_policy", [M_CT] = "xnet_ct", [M_FRAGS] = "xnet_frags",
+	[M_POLICY] = "xnet_policy", [M_CT] = "xnet_ct", [M_CT_NEW] = "xnet_ct_new",
+	[M_CT_BUDGET] = "xnet_ct_budget", [M_FRAGS] = "xnet_frags",
 	[M_SOCK_REV] = "xnet_sock_rev", [M_SOCK_PEER] = "xnet_sock_peer",
 	[M_DNS_NAMES] = "xnet_dns_names", [M_DNS_SCOPE] = "xnet_dns_scope", [M_DNS_PTR] = "xnet_dns_ptr",
 #ifdef HAVE_UPLINK
@@ -420,10 +422,11 @@ static __u32 prog_id(int fd)
 }
 
 /*
- * The fast path: everything pinned by this very build. -ESTALE when the
- * build differs, -ENOENT when something is not pinned (yet).
+ * The fast path: everything pinned by this very build (any build with
+ * any_build). -ESTALE when the build differs, -ENOENT when something is not
+ * pinned (yet).
  */
-static int dp_open_pinned(struct xnet_dp *dp, __u64 build)
+static int dp_open_pinned(struct xnet_dp *dp, __u64 build, bool any_build)
 {
 	char path[PATH_MAX + 32];
 	__u64 pinned = 0;
@@ -432,7 +435,7 @@ static int dp_open_pinned(struct xnet_dp *dp, __u64 build)
 	dp->meta_fd = bpf_obj_get(path);
 	if (dp->meta_fd < 0)
 		goto fail;
-	if (meta_get(dp->meta_fd, META_BUILD, &pinned) || pinned != build) {
+	if (meta_get(dp->meta_fd, META_BUILD, &pinned) || (pinned != build && !any_build)) {
 		dp_close_fds(dp);
 		return -ESTALE;
 	}
@@ -474,7 +477,7 @@ static int dp_check_pins(struct xnet_dp *dp, struct bpf_object *obj, int meta_fd
 		char why[160] = "";
 		int fd;
 
-		if (name[0] == '.')
+		if (bpf_map__is_internal(map))
 			continue;
 		dp_path(dp, path, sizeof(path), XNET_PIN_MAPS_DIR, name);
 		fd = bpf_obj_get(path);
@@ -526,7 +529,7 @@ static int set_pin_paths(struct xnet_dp *dp, struct bpf_object *obj)
 	int err;
 
 	bpf_object__for_each_map(map, obj) {
-		if (bpf_map__name(map)[0] == '.')
+		if (bpf_map__is_internal(map))
 			continue;
 		dp_path(dp, path, sizeof(path), XNET_PIN_MAPS_DIR, bpf_map__name(map));
 		err = bpf_map__set_pin_path(map, path);
@@ -593,29 +596,47 @@ static int mkdir_ok(const char *path)
 	return 0;
 }
 
-/* Load every object over the pinned maps, pin the programs, record the build. */
-static int dp_reload(struct xnet_dp *dp, __u64 build)
-{
-	struct bpf_object *objs[DP_NOBJECTS] = { 0 };
+/*
+ * One build of the programs, loaded over the pinned maps but not pinned
+ * yet: dp_reload() pins it at once, dp__reload() swaps every attachment to
+ * it first and pins it only when that worked.
+ */
+struct dp_build {
+	struct bpf_object *objs[DP_NOBJECTS];
 	/*
 	 * Map signatures from each object's own BTF, taken before load: a
 	 * reused map takes the kernel's name (15 characters) and BTF type ids
 	 * (the creating object's, which mean other types here) on load.
 	 */
 	struct { char name[META_KEY_LEN]; __u64 sig; } sigs[DP_NOBJECTS * 64];
-	size_t nsigs = 0;
+	size_t nsigs;
+};
+
+static void dp_build_close(struct dp_build *b)
+{
+	for (size_t i = 0; i < DP_NOBJECTS; i++)
+		bpf_object__close(b->objs[i]);
+	free(b);
+}
+
+/* Load every object over the pinned maps (the verifier runs here); nothing is pinned but new maps. */
+static int dp_build_load(struct xnet_dp *dp, struct dp_build **out)
+{
+	struct dp_build *b = calloc(1, sizeof(*b));
 	char path[PATH_MAX + 32];
-	struct bpf_program *prog;
 	struct bpf_map *map;
 	int meta_fd, err;
 	size_t i;
 
+	*out = NULL;
+	if (!b)
+		return -ENOMEM;
 	snprintf(path, sizeof(path), "%s/%s", dp->dir, XNET_PIN_MAPS_DIR);
 	err = mkdir_ok(path);
 	snprintf(path, sizeof(path), "%s/%s", dp->dir, XNET_PIN_PROGS_DIR);
 	err = err ?: mkdir_ok(path);
 	if (err)
-		return err;
+		goto out;
 	dp_path(dp, path, sizeof(path), XNET_PIN_MAPS_DIR, META_NAME);
 	meta_fd = bpf_obj_get(path);
 
@@ -625,63 +646,113 @@ static int dp_reload(struct xnet_dp *dp, __u64 build)
 		size_t sz;
 		const void *elf = dp_objects[i].elf(&sz);
 
-		objs[i] = bpf_object__open_mem(elf, sz, &opts);
-		if (!objs[i]) {
+		b->objs[i] = bpf_object__open_mem(elf, sz, &opts);
+		if (!b->objs[i]) {
 			err = -errno ?: -ENOMEM;
 			log_error("cannot open the embedded BPF object %s: %s", dp_objects[i].name,
 				  strerror(-err));
-			goto out;
+			break;
 		}
-		err = dp_check_pins(dp, objs[i], meta_fd);
-		err = err ?: set_pin_paths(dp, objs[i]);
+		err = dp_check_pins(dp, b->objs[i], meta_fd);
+		err = err ?: set_pin_paths(dp, b->objs[i]);
 		if (err)
-			goto out;
-		bpf_object__for_each_map(map, objs[i]) {
-			if (bpf_map__name(map)[0] == '.' || nsigs == sizeof(sigs) / sizeof(sigs[0]))
+			break;
+		bpf_object__for_each_map(map, b->objs[i]) {
+			if (bpf_map__is_internal(map) || b->nsigs == sizeof(b->sigs) / sizeof(b->sigs[0]))
 				continue;
-			snprintf(sigs[nsigs].name, sizeof(sigs[nsigs].name), "%.*s", META_KEY_LEN - 1,
-				 bpf_map__name(map));
-			sigs[nsigs++].sig = map_signature(bpf_object__btf(objs[i]), map);
+			snprintf(b->sigs[b->nsigs].name, sizeof(b->sigs[b->nsigs].name), "%.*s",
+				 META_KEY_LEN - 1, bpf_map__name(map));
+			b->sigs[b->nsigs++].sig = map_signature(bpf_object__btf(b->objs[i]), map);
 		}
 	}
+	if (meta_fd >= 0)
+		close(meta_fd);
 	/* Load: the first object creates (or reuses) and pins the maps, the others reuse them. */
-	for (i = 0; i < DP_NOBJECTS; i++) {
-		err = bpf_object__load(objs[i]);
-		if (err) {
+	for (i = 0; !err && i < DP_NOBJECTS; i++) {
+		err = bpf_object__load(b->objs[i]);
+		if (err)
 			log_error("cannot load BPF object %s (run with --log-level debug for the verifier "
 				  "log): %s", dp_objects[i].name, strerror(-err));
-			goto out;
-		}
-		bpf_object__for_each_program(prog, objs[i]) {
+	}
+out:
+	if (err) {
+		dp_build_close(b);
+		return err;
+	}
+	*out = b;
+	return 0;
+}
+
+/* This build's program called name, -1 when it has none. */
+static int dp_build_prog_fd(const struct dp_build *b, const char *name)
+{
+	for (size_t i = 0; i < DP_NOBJECTS; i++) {
+		struct bpf_program *prog = bpf_object__find_program_by_name(b->objs[i], name);
+
+		if (prog)
+			return bpf_program__fd(prog);
+	}
+	return -1;
+}
+
+/* Pin the programs of a loaded build over the old ones and record it as the build in force. */
+static int dp_build_pin(struct xnet_dp *dp, struct dp_build *b, __u64 build)
+{
+	struct bpf_program *prog;
+	int meta_fd, err = 0;
+
+	for (size_t i = 0; i < DP_NOBJECTS; i++) {
+		bpf_object__for_each_program(prog, b->objs[i]) {
 			err = pin_replace(dp, prog);
 			if (err)
-				goto out;
+				return err;
 		}
 	}
 	/* Record the build last: a crash before this point means "reload again". */
+	meta_fd = meta_open_or_create(dp);
 	if (meta_fd < 0)
-		meta_fd = meta_open_or_create(dp);
-	if (meta_fd < 0) {
-		err = meta_fd;
-		goto out;
-	}
-	for (i = 0; i < nsigs; i++)
-		err = err ?: meta_set(meta_fd, sigs[i].name, sigs[i].sig);
+		return meta_fd;
+	for (size_t i = 0; i < b->nsigs; i++)
+		err = err ?: meta_set(meta_fd, b->sigs[i].name, b->sigs[i].sig);
 	err = err ?: meta_set(meta_fd, META_BUILD, build);
+	close(meta_fd);
 	if (err)
 		log_error("cannot record the datapath build in %s: %s", META_NAME, strerror(-err));
 	else
 		log_info("loaded %zu BPF objects (build %016llx), pinned under %s", DP_NOBJECTS,
 			 (unsigned long long)build, dp->dir);
-out:
-	if (meta_fd >= 0)
-		close(meta_fd);
-	for (i = 0; i < DP_NOBJECTS; i++)
-		bpf_object__close(objs[i]);
+	return err;
+}
+
+/* Load every object over the pinned maps, pin the programs, record the build. */
+static int dp_reload(struct xnet_dp *dp, __u64 build)
+{
+	struct dp_build *b;
+	int err = dp_build_load(dp, &b);
+
+	if (err)
+		return err;
+	err = dp_build_pin(dp, b, build);
+	dp_build_close(b);
 	return err;
 }
 
 static int dp_cache_rebuild(struct xnet_dp *dp);
+
+static struct xnet_dp *dp_alloc(const char *bpf_dir)
+{
+	struct xnet_dp *dp = calloc(1, sizeof(*dp));
+
+	if (!dp)
+		return NULL;
+	for (int i = 0; i < M_MAX; i++)
+		dp->map_fd[i] = -1;
+	for (int i = 0; i < P_MAX; i++)
+		dp->prog_fd[i] = -1;
+	dp->meta_fd = -1;
+	snprintf(dp->dir, sizeof(dp->dir), "%s", bpf_dir);
+	return dp;
+}
 
 int dp__open(struct xnet_dp **dpp, const char *bpf_dir, bool *reloaded)
 {
@@ -694,18 +765,12 @@ int dp__open(struct xnet_dp **dpp, const char *bpf_dir, bool *reloaded)
 	if (reloaded)
 		*reloaded = false;
 	libbpf_set_print(libbpf_log);
-	dp = calloc(1, sizeof(*dp));
+	dp = dp_alloc(bpf_dir);
 	if (!dp)
 		return -ENOMEM;
-	for (int i = 0; i < M_MAX; i++)
-		dp->map_fd[i] = -1;
-	for (int i = 0; i < P_MAX; i++)
-		dp->prog_fd[i] = -1;
-	dp->meta_fd = -1;
-	snprintf(dp->dir, sizeof(dp->dir), "%s", bpf_dir);
 
 	build = build_hash();
-	err = dp_open_pinned(dp, build);
+	err = dp_open_pinned(dp, build, false);
 	if (!err)
 		goto done;
 
@@ -728,12 +793,12 @@ int dp__open(struct xnet_dp **dpp, const char *bpf_dir, bool *reloaded)
 		goto fail;
 	}
 	flock(lock_fd, LOCK_EX);
-	err = dp_open_pinned(dp, build);	/* it may have done our work */
+	err = dp_open_pinned(dp, build, false);	/* it may have done our work */
 	if (err) {
 		log_info("datapath under %s: %s, loading the BPF programs", bpf_dir,
 			 err == -ESTALE ? "pinned programs are from another build" : "nothing pinned yet");
 		err = dp_reload(dp, build);
-		err = err ?: dp_open_pinned(dp, build);
+		err = err ?: dp_open_pinned(dp, build, false);
 		err = err ?: dp_cache_rebuild(dp);
 		if (!err && reloaded)
 			*reloaded = true;
@@ -2167,27 +2232,39 @@ static const char *proto_str(__u8 proto)
 	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : proto == IPPROTO_ICMP ? "icmp" : "?";
 }
 
-/* Remove every conntrack entry for which match() says so. Returns the number removed or -errno. */
+/*
+ * Remove every conntrack entry for which match() says so, confirmed
+ * (xnet_ct) or not (xnet_ct_new, whose values wrap the same entry).
+ * Returns the number removed or -errno.
+ */
 static int ct_flush(struct xnet_dp *dp, bool (*match)(const struct xnet_ct_key *, const struct xnet_ct_entry *,
 						      const void *), const void *arg)
 {
-	void *keys = NULL, *vals = NULL;
-	__u32 n = 0;
-	int err, removed = 0;
+	static const struct { enum dp_map map; size_t vsize; } tables[] = {
+		{ M_CT, sizeof(struct xnet_ct_entry) },
+		{ M_CT_NEW, sizeof(struct xnet_ct_pending) },
+	};
+	int err = 0, removed = 0;
 
-	err = map_dump(dp->map_fd[M_CT], sizeof(struct xnet_ct_key), sizeof(struct xnet_ct_entry),
-		       &keys, &vals, &n);
-	for (__u32 i = 0; !err && i < n; i++) {
-		const struct xnet_ct_key *k = (struct xnet_ct_key *)keys + i;
-		const struct xnet_ct_entry *v = (struct xnet_ct_entry *)vals + i;
+	for (size_t t = 0; !err && t < sizeof(tables) / sizeof(tables[0]); t++) {
+		void *keys = NULL, *vals = NULL;
+		__u32 n = 0;
 
-		if (!match(k, v, arg))
-			continue;
-		err = map_delete(dp, M_CT, k);
-		removed++;
+		err = map_dump(dp->map_fd[tables[t].map], sizeof(struct xnet_ct_key), tables[t].vsize,
+			       &keys, &vals, &n);
+		for (__u32 i = 0; !err && i < n; i++) {
+			const struct xnet_ct_key *k = (struct xnet_ct_key *)keys + i;
+			/* struct xnet_ct_pending starts with its struct xnet_ct_entry. */
+			const struct xnet_ct_entry *v = (const void *)((char *)vals + (size_t)i * tables[t].vsize);
+
+			if (!match(k, v, arg))
+				continue;
+			err = map_delete(dp, tables[t].map, k);
+			removed++;
+		}
+		free(keys);
+		free(vals);
 	}
-	free(keys);
-	free(vals);
 	return err ?: removed;
 }
 
@@ -2614,6 +2691,349 @@ int dp__unpin_all(const char *bpf_dir)
 		return err;
 	}
 	return links + progs + maps;
+}
+
+/* ------------------------------------------------------------ reload */
+
+int dp__open_as_pinned(struct xnet_dp **dpp, const char *bpf_dir)
+{
+	struct xnet_dp *dp;
+	int err;
+
+	*dpp = NULL;
+	libbpf_set_print(libbpf_log);
+	dp = dp_alloc(bpf_dir);
+	if (!dp)
+		return -ENOMEM;
+	err = dp_open_pinned(dp, 0, true);
+	if (err) {
+		free(dp);
+		return err;
+	}
+	*dpp = dp;
+	return 0;
+}
+
+enum dp_hook_kind { HOOK_TC, HOOK_XDP, HOOK_CGROUP };
+
+/* One attachment of ours, as found before a reload. */
+struct dp_hook {
+	enum dp_prog prog;
+	enum dp_hook_kind kind;
+	__u32 ifindex;				/* HOOK_TC, HOOK_XDP */
+	enum bpf_tc_attach_point where;		/* HOOK_TC */
+	int link_fd;				/* HOOK_CGROUP: the pinned link */
+	int old_fd;				/* what was attached (-1: nothing), for a rollback */
+	__u32 old_id;
+};
+
+struct dp_hooks { struct dp_hook *v; int n, cap; };
+
+static struct dp_hook *hooks_add(struct dp_hooks *hs, enum dp_prog prog, enum dp_hook_kind kind)
+{
+	struct dp_hook *h;
+
+	if (hs->n == hs->cap) {
+		int cap = hs->cap ? hs->cap * 2 : 64;
+		struct dp_hook *v = realloc(hs->v, sizeof(*v) * (size_t)cap);
+
+		if (!v)
+			return NULL;
+		hs->v = v;
+		hs->cap = cap;
+	}
+	h = &hs->v[hs->n++];
+	*h = (struct dp_hook){ .prog = prog, .kind = kind, .link_fd = -1, .old_fd = -1 };
+	return h;
+}
+
+static void hooks_free(struct dp_hooks *hs)
+{
+	for (int i = 0; i < hs->n; i++) {
+		if (hs->v[i].old_fd >= 0)
+			close(hs->v[i].old_fd);
+		if (hs->v[i].link_fd >= 0)
+			close(hs->v[i].link_fd);
+	}
+	free(hs->v);
+}
+
+/* A tc hook of prog on every device in the keys of map m (__u32 ifindexes) that still exists. */
+static int hooks_add_tc(struct xnet_dp *dp, struct dp_hooks *hs, enum dp_map m, __u32 vsz, enum dp_prog prog,
+			enum bpf_tc_attach_point where)
+{
+	void *keys, *vals;
+	__u32 n;
+	int err = map_dump(dp->map_fd[m], sizeof(__u32), vsz, &keys, &vals, &n);
+
+	for (__u32 i = 0; !err && i < n; i++) {
+		__u32 ifindex = ((__u32 *)keys)[i];
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex, .attach_point = where);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
+		char name[IF_NAMESIZE];
+		struct dp_hook *h;
+
+		if (!if_indextoname(ifindex, name))
+			continue;	/* a stale entry of a device that is gone: the sweep's business */
+		h = hooks_add(hs, prog, HOOK_TC);
+		if (!h) {
+			err = -ENOMEM;
+			break;
+		}
+		h->ifindex = ifindex;
+		h->where = where;
+		if (!bpf_tc_query(&hook, &opts) && opts.prog_id) {
+			h->old_id = opts.prog_id;
+			h->old_fd = bpf_prog_get_fd_by_id(opts.prog_id);
+		}
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/* Every attachment a reload swaps: gateways, endpoints, the uplink (tc, XDP), the cgroup links. */
+static int hooks_collect(struct xnet_dp *dp, struct dp_hooks *hs)
+{
+	struct xnet_host host = { 0 };
+	int err;
+
+	err = hooks_add_tc(dp, hs, M_GATEWAYS, sizeof(__u32), P_GW, BPF_TC_EGRESS);
+	err = err ?: hooks_add_tc(dp, hs, M_ENDPOINTS, sizeof(struct xnet_endpoint), P_LXC, BPF_TC_INGRESS);
+	if (err)
+		return err;
+#ifdef HAVE_UPLINK
+	if (!dp__host_get(dp, &host) && host.uplink_ifindex) {
+		char name[IF_NAMESIZE];
+		__u32 cur = 0;
+
+		if (if_indextoname(host.uplink_ifindex, name)) {
+			for (int d = 0; d < 2; d++) {
+				LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)host.uplink_ifindex,
+					    .attach_point = d ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+				LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
+				struct dp_hook *h = hooks_add(hs, d ? P_UPLINK_EG : P_UPLINK_IN, HOOK_TC);
+
+				if (!h)
+					return -ENOMEM;
+				h->ifindex = host.uplink_ifindex;
+				h->where = hook.attach_point;
+				if (!bpf_tc_query(&hook, &opts) && opts.prog_id) {
+					h->old_id = opts.prog_id;
+					h->old_fd = bpf_prog_get_fd_by_id(opts.prog_id);
+				}
+			}
+			/* XDP only where ours runs: whether it belongs there is the next dp__host_set's call. */
+			if (!bpf_xdp_query_id((int)host.uplink_ifindex, XDP_FLAGS_DRV_MODE, &cur) && cur &&
+			    prog_id_named(cur, PROG_UPLINK_XDP)) {
+				struct dp_hook *h = hooks_add(hs, P_UPLINK_XDP, HOOK_XDP);
+
+				if (!h)
+					return -ENOMEM;
+				h->ifindex = host.uplink_ifindex;
+				h->old_id = cur;
+				h->old_fd = bpf_prog_get_fd_by_id(cur);
+				if (h->old_fd < 0)
+					hs->n--;	/* detached meanwhile */
+			}
+		}
+	}
+#else
+	(void)host;
+#endif
+#ifdef HAVE_SOCK
+	for (size_t i = 0; i < sizeof(sock_hooks) / sizeof(sock_hooks[0]); i++) {
+		enum dp_prog p = sock_hooks[i].prog;
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+		char path[PATH_MAX + 32];
+		struct dp_hook *h;
+		int fd;
+
+		dp_path(dp, path, sizeof(path), LINKS_DIR, prog_names[p]);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;	/* not attached (no published port machinery yet) */
+		h = hooks_add(hs, p, HOOK_CGROUP);
+		if (!h) {
+			close(fd);
+			return -ENOMEM;
+		}
+		h->link_fd = fd;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			h->old_id = info.prog_id;
+			h->old_fd = bpf_prog_get_fd_by_id(info.prog_id);
+		}
+	}
+#endif
+	return 0;
+}
+
+static const char *hook_where(const struct dp_hook *h)
+{
+	switch (h->kind) {
+	case HOOK_TC:
+		return h->where == BPF_TC_INGRESS ? "tc ingress" : "tc egress";
+	case HOOK_XDP:
+		return "xdp";
+	default:
+		return "cgroup";
+	}
+}
+
+/*
+ * Put program fd on the hook in one step, the kernel swapping it for the
+ * one there: a tc filter replaced in place (same handle and priority), XDP
+ * with XDP_FLAGS_REPLACE and a cgroup link with BPF_F_REPLACE, both
+ * refusing when expect_fd is not what runs there. fd -1 (the rollback of a
+ * hook that had nothing) takes the tc filter off again.
+ */
+static int hook_set(const struct dp_hook *h, int fd, int expect_fd)
+{
+	switch (h->kind) {
+	case HOOK_TC: {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)h->ifindex, .attach_point = h->where);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
+		int err;
+
+		if (fd < 0)
+			return bpf_tc_detach(&hook, &opts);
+		err = bpf_tc_hook_create(&hook);
+		if (err && err != -EEXIST)
+			return err;
+		opts.prog_fd = fd;
+		opts.flags = BPF_TC_F_REPLACE;
+		return bpf_tc_attach(&hook, &opts);
+	}
+	case HOOK_XDP: {
+		LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = expect_fd);
+
+		return bpf_xdp_attach((int)h->ifindex, fd, XDP_FLAGS_DRV_MODE | XDP_FLAGS_REPLACE, &opts);
+	}
+	default: {
+		LIBBPF_OPTS(bpf_link_update_opts, opts, .flags = BPF_F_REPLACE, .old_prog_fd = expect_fd);
+
+		return bpf_link_update(h->link_fd, fd, &opts) ? -errno : 0;
+	}
+	}
+}
+
+static void swap_fill(struct dp_swap *s, const struct dp_hook *h, __u32 new_id)
+{
+	snprintf(s->prog, sizeof(s->prog), "%s", prog_names[h->prog]);
+	snprintf(s->hook, sizeof(s->hook), "%s", hook_where(h));
+	s->dev[0] = '\0';
+	if (h->kind != HOOK_CGROUP && !if_indextoname(h->ifindex, s->dev))
+		snprintf(s->dev, sizeof(s->dev), "ifindex %u", h->ifindex);
+	s->ifindex = h->ifindex;
+	s->old_id = h->old_id;
+	s->new_id = new_id;
+}
+
+int dp__reload(struct xnet_dp *dp, struct dp_swap **out, int *nout, char *why, size_t why_len)
+{
+	const char *fp = getenv("XNET_FAILPOINT");
+	struct dp_hooks hs = { 0 };
+	struct dp_swap *sw = NULL;
+	struct dp_build *b = NULL;
+	__u64 build = build_hash();
+	int i = 0, err, back_failed = 0;
+
+	*out = NULL;
+	*nout = 0;
+	why[0] = '\0';
+	/* The verifier runs here, before anything attached changes. */
+	err = dp_build_load(dp, &b);
+	if (err) {
+		snprintf(why, why_len, "cannot load this build's BPF programs (%s); nothing was changed",
+			 strerror(-err));
+		return err;
+	}
+	err = hooks_collect(dp, &hs);
+	if (!err && hs.n) {
+		sw = calloc((size_t)hs.n, sizeof(*sw));
+		if (!sw)
+			err = -ENOMEM;
+	}
+	if (err) {
+		snprintf(why, why_len, "cannot list the attached programs (%s); nothing was changed",
+			 strerror(-err));
+		goto out;
+	}
+	for (i = 0; i < hs.n; i++) {
+		const struct dp_hook *h = &hs.v[i];
+		int fd = dp_build_prog_fd(b, prog_names[h->prog]);
+
+		if (fd < 0) {
+			err = -ENOENT;
+		} else if (fp && !strcmp(fp, "reload-kill") && i == 1) {
+			/* Tests: kill -9 once the first hook runs the new program. */
+			log_warn("failpoint reload-kill: killing myself");
+			raise(SIGKILL);
+		} else if (fp && !strcmp(fp, "reload-swap") && i == hs.n - 1) {
+			/* Tests: the kernel refusing the last swap, once every other one is done. */
+			log_warn("failpoint reload-swap: failing the swap of %s", prog_names[h->prog]);
+			err = -EIO;
+		} else {
+			err = hook_set(h, fd, h->old_fd);
+		}
+		if (err) {
+			char dev[IF_NAMESIZE] = "";
+
+			if (h->kind != HOOK_CGROUP && !if_indextoname(h->ifindex, dev))
+				snprintf(dev, sizeof(dev), "%u", h->ifindex);
+			snprintf(why, why_len, "cannot put the new %s on %s%s%s: %s", prog_names[h->prog],
+				 hook_where(h), dev[0] ? " of " : "", dev, strerror(-err));
+			break;
+		}
+		swap_fill(&sw[i], h, prog_id(fd));
+		log_info("reload: %s on %s %s: program %u -> %u", sw[i].prog, sw[i].hook, sw[i].dev,
+			 sw[i].old_id, sw[i].new_id);
+	}
+	if (err) {
+		/* Back, newest first: every hook runs the programs it ran before, the pins still name them. */
+		for (int j = i - 1; j >= 0; j--) {
+			int e = hs.v[j].old_id && hs.v[j].old_fd < 0 ? -EBADF :
+				hook_set(&hs.v[j], hs.v[j].old_fd, dp_build_prog_fd(b, prog_names[hs.v[j].prog]));
+
+			if (e) {
+				back_failed++;
+				log_error("reload: cannot put %s on %s %s back to program %u: %s (it keeps the new one)",
+					  sw[j].prog, sw[j].hook, sw[j].dev, sw[j].old_id, strerror(-e));
+			}
+		}
+		if (back_failed)
+			snprintf(why + strlen(why), why_len - strlen(why), "; %d of the %d hooks swapped before "
+				 "could not be put back and run the new programs, every other hook the previous ones",
+				 back_failed, i);
+		else
+			snprintf(why + strlen(why), why_len - strlen(why), "; the hooks swapped before it (%d) were "
+				 "put back: every hook runs the programs it ran before", i);
+		goto out;
+	}
+	/* Every hook runs this build: pin it (a crash before this makes the next command load it again). */
+	err = dp_build_pin(dp, b, build);
+	if (err) {
+		snprintf(why, why_len, "every hook runs the new programs, but they could not be pinned (%s): "
+			 "the next xnet command loads them again", strerror(-err));
+		goto out;
+	}
+	dp_close_fds(dp);
+	err = dp_open_pinned(dp, build, false);
+	err = err ?: dp_cache_rebuild(dp);
+	if (err) {
+		snprintf(why, why_len, "every hook runs the new programs, but the pinned datapath could not be "
+			 "reopened (%s)", strerror(-err));
+		goto out;
+	}
+	*out = sw;
+	*nout = hs.n;
+	sw = NULL;
+out:
+	free(sw);
+	hooks_free(&hs);
+	dp_build_close(b);
+	return err;
 }
 
 /* ------------------------------------------------------------ stats */

@@ -24,6 +24,33 @@ struct xnet_dp;
  */
 int dp__open(struct xnet_dp **dp, const char *bpf_dir, bool *reloaded);
 void dp__close(struct xnet_dp *dp);
+/*
+ * Open what is pinned, whatever build it is (-ENOENT: nothing, or not all
+ * of what this build needs, is pinned): `xnet system reload` swaps the
+ * programs itself rather than through dp__open's implicit reload.
+ */
+int dp__open_as_pinned(struct xnet_dp **dp, const char *bpf_dir);
+
+/*
+ * `xnet system reload`: load this build's programs afresh over the pinned
+ * maps (conntrack, NAT, endpoints: nothing is lost) and swap every
+ * attachment to them, each in one step by the kernel: the tc filters of
+ * gateways, endpoints and the uplink replaced in place, uplink_xdp with
+ * XDP_FLAGS_REPLACE, the cgroup links with bpf_link_update(BPF_F_REPLACE).
+ * Only then are the programs pinned and the build recorded. On success
+ * *swaps (caller frees) lists every hook with its program ids before and
+ * after. When a swap fails, the hooks swapped before it are put back, so
+ * every hook keeps a program (the previous ones, or the new ones where
+ * putting back failed too), and why says what happened.
+ */
+struct dp_swap {
+	char prog[32];		/* program name */
+	char hook[16];		/* "tc ingress", "tc egress", "xdp", "cgroup" */
+	char dev[16];		/* device name ("" for a cgroup hook) */
+	__u32 ifindex;
+	__u32 old_id, new_id;	/* program ids before and after (old_id 0: nothing was attached) */
+};
+int dp__reload(struct xnet_dp *dp, struct dp_swap **swaps, int *n, char *why, size_t why_len);
 
 /*
  * Network: writes xnet_networks[net_id] (keeping the current nports),

@@ -22,7 +22,10 @@
  * Messages are parsed and built with ldns. One thread, one epoll loop,
  * non-blocking sockets; every buffer has a fixed bound, so clients cannot
  * make it grow: 1,024 forwards, DH_MAX_CONNS TCP connections with one
- * message buffered each.
+ * message buffered each. Those bounds are shared by the whole host, so each
+ * client address (a sandbox's endpoint) has its own share of them, an
+ * eighth (DH_FWD_PER_CLIENT, DH_CONNS_PER_CLIENT): one sandbox that fills
+ * its share leaves the rest to the others.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -61,6 +64,15 @@
 #define DH_RESOLV_MAX		8	/* nameserver lines read from resolv.conf */
 #define DH_MAX_CONNS		128	/* TCP client connections; more are closed at once */
 #define DH_CONN_IDLE_MS		5000	/* an idle TCP client connection is closed after this */
+/*
+ * One client address's share of those (an eighth each): a sandbox flooding
+ * the helper, or a slow upstream of its --dns, takes at most this much, and
+ * seven such sandboxes still leave room for everyone else. Beyond its share
+ * a client is refused as beyond the host's bound: REFUSED, connection closed.
+ */
+#define DH_FWD_PER_CLIENT	(DH_MAX_FWD / 8)
+#define DH_CONNS_PER_CLIENT	(DH_MAX_CONNS / 8)
+#define DH_QUOTA_SLOTS		4096	/* > DH_MAX_FWD + DH_MAX_CONNS clients at once; a power of two */
 #define DH_CONN_MAX_PENDING	16	/* forwards of one TCP connection; it is not read beyond */
 #define DH_CONN_OUT_MAX		(256 * 1024)	/* unsent answers of one connection; beyond: closed */
 #define DH_MAX_QUERY		4096	/* a longer query is no stub resolver's: FORMERR */
@@ -104,6 +116,16 @@ static void link_add_tail(struct dh_link *h, struct dh_link *l)
 	h->prev->next = l;
 	h->prev = l;
 }
+
+/* What one client address holds now. addr 0: a free slot (no client has address 0). */
+struct dh_quota {
+	__be32 addr;
+	__u16 conns;
+	__u16 fwds;
+};
+
+/* Why something was refused, counted and logged (at most every 2 s per reason). */
+enum dh_refusal { DH_REF_FWD_ALL, DH_REF_FWD_CLIENT, DH_REF_CONN_ALL, DH_REF_CONN_CLIENT, DH_REF_MAX };
 
 /* What an epoll event belongs to. */
 enum dh_kind { DH_SIGNAL, DH_UDP_LISTEN, DH_TCP_LISTEN, DH_CONN, DH_FWD };
@@ -186,6 +208,10 @@ static struct {
 	int fwd_free[DH_MAX_FWD];	/* indices of unused fwds[] slots, a stack */
 	struct dh_link fwd_timers;
 	__u32 rr_counter;	/* our own round robin on top of the rrset's rotor */
+	/* Each client address's share in use (open addressing, linear probing). */
+	struct dh_quota quota[DH_QUOTA_SLOTS];
+	__u64 refused[DH_REF_MAX];
+	__u64 refused_logged_ms[DH_REF_MAX];
 	/* The host's resolvers, re-read when resolv.conf changes. */
 	struct stat resolv_st;
 	bool resolv_read;
@@ -269,6 +295,98 @@ static void io_close(struct dh_io *io)
 	if (io->fd >= 0)
 		close(io->fd);
 	io->fd = -1;
+}
+
+/* ------------------------------------------------------------ shares */
+
+static size_t quota_hash(__be32 addr)
+{
+	return ((__u32)addr * 2654435761u) >> 20 & (DH_QUOTA_SLOTS - 1);
+}
+
+/* The slot of addr, or the free slot where it would go. */
+static struct dh_quota *quota_slot(__be32 addr)
+{
+	size_t i = quota_hash(addr);
+
+	while (dh.quota[i].addr && dh.quota[i].addr != addr)
+		i = (i + 1) & (DH_QUOTA_SLOTS - 1);
+	return &dh.quota[i];
+}
+
+/* Free a slot nothing is held in; later entries of its probe run move up (no tombstones). */
+static void quota_release(struct dh_quota *q)
+{
+	size_t i = (size_t)(q - dh.quota), j = i;
+
+	if (q->conns || q->fwds)
+		return;
+	for (;;) {
+		size_t k;
+
+		dh.quota[i].addr = 0;
+		for (;;) {
+			j = (j + 1) & (DH_QUOTA_SLOTS - 1);
+			if (!dh.quota[j].addr)
+				return;
+			k = quota_hash(dh.quota[j].addr);
+			/* j stays when its home k lies cyclically in (i, j]. */
+			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+				continue;
+			break;
+		}
+		dh.quota[i] = dh.quota[j];
+		i = j;
+	}
+}
+
+/* Take one connection (conn) or forward of addr's share; false when the share is used up. */
+static bool quota_take(__be32 addr, bool conn)
+{
+	struct dh_quota *q = quota_slot(addr);
+
+	if (conn ? q->conns >= DH_CONNS_PER_CLIENT : q->fwds >= DH_FWD_PER_CLIENT)
+		return false;
+	q->addr = addr;
+	if (conn)
+		q->conns++;
+	else
+		q->fwds++;
+	return true;
+}
+
+static void quota_put(__be32 addr, bool conn)
+{
+	struct dh_quota *q = quota_slot(addr);
+
+	if (!q->addr)
+		return;
+	if (conn && q->conns)
+		q->conns--;
+	else if (!conn && q->fwds)
+		q->fwds--;
+	quota_release(q);
+}
+
+/* Count a refusal; say so at most every 2 s per reason, with the count so far. */
+static void refusal(enum dh_refusal why, __be32 addr)
+{
+	static const char *const what[DH_REF_MAX] = {
+		[DH_REF_FWD_ALL] = "forwarded query refused: " "the host's 1,024 forwards are in flight",
+		[DH_REF_FWD_CLIENT] = "forwarded query refused: this client has its share of forwards in flight",
+		[DH_REF_CONN_ALL] = "TCP connection closed: the host's TCP connections are all open",
+		[DH_REF_CONN_CLIENT] = "TCP connection closed: this client has its share of TCP connections open",
+	};
+	__u64 now = now_ms();
+	char a[INET_ADDRSTRLEN];
+
+	dh.refused[why]++;
+	if (now - dh.refused_logged_ms[why] < 2000)
+		return;
+	dh.refused_logged_ms[why] = now;
+	log_warn("dns-helper: %s (from %s; %llu so far; shares: %d forwards, %d connections per client, of %d and %d)",
+		 what[why], ip_str(addr, a), (unsigned long long)dh.refused[why], DH_FWD_PER_CLIENT,
+		 DH_CONNS_PER_CLIENT, DH_MAX_FWD, DH_MAX_CONNS);
 }
 
 /* ------------------------------------------------------------ maps */
@@ -611,6 +729,7 @@ static struct dh_conn *conn_get(int idx, __u32 gen)
 
 static void conn_close(struct dh_conn *c)
 {
+	quota_put(c->peer, true);
 	io_close(&c->io);
 	link_del(&c->idle);
 	free(c->in);
@@ -825,6 +944,7 @@ static void fwd_free(struct dh_fwd *f)
 			conn_events(c);
 		}
 	}
+	quota_put(f->client.addr.sin_addr.s_addr, false);
 	free(f->query);
 	free(f->resp);
 	ldns_rdf_deep_free(f->qname);
@@ -1071,15 +1191,9 @@ static void fwd_start(const struct dh_client *c, const struct xnet_dns_scope *sc
 	struct dh_fwd *f;
 	struct dh_conn *conn;
 
-	if (dh.nfwd >= DH_MAX_FWD) {
-		static __u64 last;
-		__u64 now = now_ms();
-
-		/* Docker's answer when its 1,024 slots are taken; logged at most every 2 s. */
-		if (now - last > 2000) {
-			log_warn("dns-helper: more than %d forwarded queries in flight, refusing", DH_MAX_FWD);
-			last = now;
-		}
+	if (dh.nfwd >= DH_MAX_FWD || quota_slot(c->addr.sin_addr.s_addr)->fwds >= DH_FWD_PER_CLIENT) {
+		/* Docker's answer when its 1,024 slots are taken; the same for a client's share. */
+		refusal(dh.nfwd >= DH_MAX_FWD ? DH_REF_FWD_ALL : DH_REF_FWD_CLIENT, c->addr.sin_addr.s_addr);
 		reply_rcode(c, q, LDNS_RCODE_REFUSED);
 		return;
 	}
@@ -1113,6 +1227,7 @@ static void fwd_start(const struct dh_client *c, const struct xnet_dns_scope *sc
 	f->qclass = (uint16_t)ldns_rr_get_class(qrr);
 	f->max_udp = udp_limit(q);
 	dh.nfwd++;
+	quota_take(c->addr.sin_addr.s_addr, false);
 	if (c->tcp && (conn = conn_get(c->conn, c->gen)))
 		conn->pending++;
 	fwd_try(f);
@@ -1317,8 +1432,10 @@ static void tcp_accept(struct dh_listener *l)
 				break;
 			}
 		}
-		if (!c || a.sin_family != AF_INET) {
+		if (!c || a.sin_family != AF_INET || !quota_take(a.sin_addr.s_addr, true)) {
 			/* Bounded: a client that opens more connections than this gets them closed. */
+			if (a.sin_family == AF_INET)
+				refusal(c ? DH_REF_CONN_CLIENT : DH_REF_CONN_ALL, a.sin_addr.s_addr);
 			close(fd);
 			continue;
 		}

@@ -234,30 +234,17 @@ static int uplink_resolve(const struct host_cfg *c, const struct nl_addr4 *addrs
 	return 0;
 }
 
-int host__apply(struct xnet *x)
+/* xnet_hostaddrs := every IPv4 address of the host, flagged by kind. */
+static int host_addrs_write(struct xnet *x, const struct nl_addr4 *addrs, int naddrs, int uplink_ifindex)
 {
-	struct xnet_policy_key *pkeys = NULL;
-	struct xnet_host h = { 0 };
-	struct nl_addr4 *addrs = NULL;
-	struct host_cfg cfg;
-	struct in_addr uip;
-	uint32_t *pacts = NULL, *flags = NULL;
-	__be32 *ha = NULL;
-	int naddrs = 0, npol = 0, ifindex = 0, cg, rc;
+	__be32 *ha = calloc((size_t)naddrs + 1, sizeof(*ha));
+	uint32_t *flags = calloc((size_t)naddrs + 1, sizeof(*flags));
+	int rc;
 
-	host_cfg_read(x, &cfg);
-	rc = nl__addrs_v4(&addrs, &naddrs);
-	rc = rc ?: uplink_resolve(&cfg, addrs, naddrs, &ifindex, &uip, false);
-	rc = rc ?: policy_load(x, &pkeys, &pacts, &npol);
-	if (rc)
-		goto out;
-
-	/* Host addresses, flagged by kind. */
-	ha = calloc((size_t)naddrs + 1, sizeof(*ha));
-	flags = calloc((size_t)naddrs + 1, sizeof(*flags));
 	if (!ha || !flags) {
-		rc = -ENOMEM;
-		goto out;
+		free(ha);
+		free(flags);
+		return -ENOMEM;
 	}
 	for (int i = 0; i < naddrs; i++) {
 		char name[IF_NAMESIZE] = "";
@@ -270,9 +257,49 @@ int host__apply(struct xnet *x)
 		else if (!strncmp(name, XNET_GW_PREFIX, strlen(XNET_GW_PREFIX)))
 			flags[i] = XNET_HA_GATEWAY;
 		else
-			flags[i] = XNET_HA_LOCAL | (addrs[i].ifindex == ifindex ? XNET_HA_UPLINK : 0);
+			flags[i] = XNET_HA_LOCAL | (addrs[i].ifindex == uplink_ifindex ? XNET_HA_UPLINK : 0);
 	}
 	rc = dp__hostaddrs_replace(x->dp, ha, flags, naddrs);
+	free(ha);
+	free(flags);
+	return rc;
+}
+
+int host__addrs_refresh(struct xnet *x)
+{
+	struct xnet_host h = { 0 };
+	struct nl_addr4 *addrs = NULL;
+	int naddrs = 0, rc;
+
+	if (!x->dp)
+		return 0;
+	dp__host_get(x->dp, &h);
+	rc = nl__addrs_v4(&addrs, &naddrs);
+	rc = rc ?: host_addrs_write(x, addrs, naddrs, (int)h.uplink_ifindex);
+	if (rc)
+		log_error("host: cannot refresh the host addresses: %s", strerror(-rc));
+	free(addrs);
+	return rc;
+}
+
+int host__apply(struct xnet *x)
+{
+	struct xnet_policy_key *pkeys = NULL;
+	struct xnet_host h = { 0 };
+	struct nl_addr4 *addrs = NULL;
+	struct host_cfg cfg;
+	struct in_addr uip;
+	uint32_t *pacts = NULL;
+	int naddrs = 0, npol = 0, ifindex = 0, cg, rc;
+
+	host_cfg_read(x, &cfg);
+	rc = nl__addrs_v4(&addrs, &naddrs);
+	rc = rc ?: uplink_resolve(&cfg, addrs, naddrs, &ifindex, &uip, false);
+	rc = rc ?: policy_load(x, &pkeys, &pacts, &npol);
+	if (rc)
+		goto out;
+
+	rc = host_addrs_write(x, addrs, naddrs, ifindex);
 
 	/* Policy before the flag that makes the datapath consult it. */
 	for (int i = 0; !rc && i < npol; i++)
@@ -337,8 +364,6 @@ out:
 	if (rc)
 		log_error("host: cannot apply the NAT settings: %s", strerror(-rc));
 	free(addrs);
-	free(ha);
-	free(flags);
 	free(pkeys);
 	free(pacts);
 	return rc;

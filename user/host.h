@@ -16,6 +16,14 @@ struct xnet;
  */
 int host__apply(struct xnet *x);
 
+/*
+ * Only xnet_hostaddrs, from the host's addresses as they are now (the
+ * uplink as recorded): store__commit() runs it after a command's own kernel
+ * changes, so the gateway address a `network create` adds (or `network rm`
+ * removes) is listed before the lock is released, not at the next command.
+ */
+int host__addrs_refresh(struct xnet *x);
+
 /* `xnet system config` and `xnet system policy`. */
 int host__cmd_config(struct xnet *x, int argc, char **argv);
 int host__cmd_policy(struct xnet *x, int argc, char **argv);

@@ -90,7 +90,10 @@ int xnet__kernel(struct xnet *x)
 	/* No pinned maps on a non-empty store = the host rebooted (or someone unmounted us). */
 	snprintf(probe, sizeof(probe), "%s/maps/xnet_networks", x->bpf_dir);
 	fresh = access(probe, F_OK) != 0;
-	rc = dp__open(&x->dp, x->bpf_dir, &reloaded);
+	/* `system reload` swaps the programs itself: no implicit reload of another build first. */
+	rc = x->dp_as_pinned && !fresh ? dp__open_as_pinned(&x->dp, x->bpf_dir) : -ENOENT;
+	if (rc)
+		rc = dp__open(&x->dp, x->bpf_dir, &reloaded);
 	if (rc) {
 		x->dp = NULL;
 		return xerr(x, "cannot load the BPF datapath under %s: %s", x->bpf_dir, strerror(-rc));
@@ -380,6 +383,58 @@ static int system_reconcile(struct xnet *x, int argc, char **argv)
 	return store__commit(x) ? 1 : 0;
 }
 
+static int system_reload(struct xnet *x, int argc, char **argv)
+{
+	int i = cli__parse(x, cli__current, argv[0], argc, argv, NULL, NULL), n = 0, rc;
+	struct dp_swap *sw = NULL;
+	char why[512];
+
+	if (i < 0)
+		return CLI_EXIT(i);
+	if (!cli__arity(x, cli__current, argv[0], argc - i, 0, 0))
+		return 1;
+	x->dp_as_pinned = true;
+	if (store__begin(x))
+		return 1;
+	/* A kill -9 half-way leaves the marker: the next command re-attaches the pinned programs everywhere. */
+	store__kernel_touch(x);
+	rc = dp__reload(x->dp, &sw, &n, why, sizeof(why));
+	if (rc) {
+		store__rollback(x);
+		return xerr(x, "reload failed: %s", why), 1;
+	}
+	if (store__commit(x)) {
+		free(sw);
+		return 1;
+	}
+	if (x->json) {
+		struct json_object *a = json_object_new_array();
+
+		for (int k = 0; k < n; k++) {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "Program", json_object_new_string(sw[k].prog));
+			json_object_object_add(o, "Hook", json_object_new_string(sw[k].hook));
+			json_object_object_add(o, "Device", json_object_new_string(sw[k].dev));
+			json_object_object_add(o, "OldId", json_object_new_int64(sw[k].old_id));
+			json_object_object_add(o, "NewId", json_object_new_int64(sw[k].new_id));
+			json_object_array_add(a, o);
+		}
+		xnet__print_json(a);
+	} else {
+		printf("%-18s %-11s %-16s %8s %8s\n", "PROGRAM", "HOOK", "DEVICE", "OLD ID", "NEW ID");
+		for (int k = 0; k < n; k++) {
+			char old[16];
+
+			snprintf(old, sizeof(old), "%u", sw[k].old_id);
+			printf("%-18s %-11s %-16s %8s %8u\n", sw[k].prog, sw[k].hook, sw[k].dev[0] ? sw[k].dev : "-",
+			       sw[k].old_id ? old : "-", sw[k].new_id);
+		}
+	}
+	free(sw);
+	return 0;
+}
+
 static int system_drops(struct xnet *x, int argc, char **argv)
 {
 	static const char *const names[] = XNET_DROP_NAMES;
@@ -499,6 +554,7 @@ static const struct cli_cmd system_cmds[] = {
 	{ "gc", gc__cmd, "", "Remove the socket hooks and BPF objects of hosts whose network namespace is gone", NULL },
 	{ "policy", host__cmd_policy, "COMMAND", "Manage who may reach published ports from other hosts", NULL },
 	{ "reconcile", system_reconcile, "", "Repair the kernel state (links, namespaces, maps) from the store", NULL },
+	{ "reload", system_reload, "", "Swap this build's BPF programs onto every device and hook, keeping the maps (no flow is lost)", NULL },
 	{ "teardown", system_teardown, "", "Remove every sandbox, network, device and pinned object of this root", NULL },
 	{ 0 }
 };

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "log.h"
 #include "dns.h"
+#include "host.h"
 #include "xnet.h"
 
 static const char schema[] =
@@ -275,6 +276,9 @@ void store__kernel_touch(struct xnet *x)
 
 int store__commit(struct xnet *x)
 {
+	/* The command's own address changes (a gateway added or removed) into xnet_hostaddrs, under the lock. */
+	if (x->kernel_touched && x->dp && host__addrs_refresh(x))
+		log_warn("the host addresses could not be refreshed: the next command retries");
 	store__failpoint("before-commit");
 	if (store__exec(x, "COMMIT")) {
 		xerr(x, "cannot commit to %s: %s", x->db_path, sqlite3_errmsg(x->db));

@@ -35,6 +35,7 @@ struct xnet {
 	bool reconciled;	/* reconcile__all() ran in this transaction */
 	bool teardown;		/* system teardown: a fresh datapath is not rebuilt first */
 	bool kernel_gone;	/* teardown found nothing of this host in the kernel (reboot, namespace gone) */
+	bool dp_as_pinned;	/* xnet__kernel() opens the pinned build as it is (system reload) */
 };
 
 struct network {

@@ -32,6 +32,8 @@ struct nat_tuple {
 	__u8 pad;
 	__be16 ip_id;
 	__u32 l4_off;		/* L4 header, from the start of the frame */
+	__u32 seq;		/* TCP: sequence number (host order) */
+	__u32 ack_seq;		/* TCP: acknowledgment number (host order) */
 };
 
 #define NAT_FRAG_NONE		0
@@ -111,6 +113,8 @@ static __always_inline void tuple_from_ipv4(struct nat_tuple *t, const struct ip
 	t->dport = 0;
 	t->frag = NAT_FRAG_NONE;
 	t->pad = 0;
+	t->seq = 0;
+	t->ack_seq = 0;
 }
 
 /*
@@ -131,8 +135,11 @@ static __always_inline int tuple_from_l4(struct nat_tuple *t, const __u8 *l4)
 	}
 	t->sport = *(const __be16 *)&l4[0];
 	t->dport = *(const __be16 *)&l4[2];
-	if (t->proto == IPPROTO_TCP)
+	if (t->proto == IPPROTO_TCP) {
 		t->tcp_flags = l4[13];
+		t->seq = bpf_ntohl(*(const __be32 *)&l4[4]);
+		t->ack_seq = bpf_ntohl(*(const __be32 *)&l4[8]);
+	}
 	return TUPLE_OK;
 }
 
@@ -190,11 +197,28 @@ static __always_inline void ct_key(struct xnet_ct_key *k, __be32 saddr, __be32 d
 	k->pad = 0;
 }
 
+/*
+ * The entry under @k: a confirmed flow's (xnet_ct, the one lookup of every
+ * packet of an established flow), else an unconfirmed one's (xnet_ct_new,
+ * XNET_CTF_PENDING set). Callers treat both alike; ct_account() moves a
+ * flow from one table to the other.
+ */
+static __always_inline struct xnet_ct_entry *ct_lookup_key(const struct xnet_ct_key *k)
+{
+	struct xnet_ct_entry *e = bpf_map_lookup_elem(&xnet_ct, k);
+	struct xnet_ct_pending *p;
+
+	if (e)
+		return e;
+	p = bpf_map_lookup_elem(&xnet_ct_new, k);
+	return p ? &p->e : NULL;
+}
+
 static __always_inline struct xnet_ct_entry *ct_lookup(const struct nat_tuple *t, __u8 dir,
 						       struct xnet_ct_key *k)
 {
 	ct_key(k, t->saddr, t->daddr, t->sport, t->dport, t->proto, dir);
-	return bpf_map_lookup_elem(&xnet_ct, k);
+	return ct_lookup_key(k);
 }
 
 /*
@@ -294,12 +318,184 @@ static __always_inline bool ct_changes_flow(const struct xnet_ct_entry *e, __u8 
 }
 
 /*
+ * The budget of unconfirmed flows (headers/xnet_abi.h, xnet_ct_new): one
+ * word per bucket of 2^30 ns, (bucket << 32) | flows opened in it and not
+ * confirmed since, over a window of XNET_CT_NEW_WINDOW buckets. Opening a
+ * flow takes one from the current bucket, confirming gives it back to the
+ * bucket it was taken from (if still in the window); an unconfirmed flow
+ * simply ages out of the window. So at most XNET_CT_NEW_BUDGET flows are
+ * pending at any time in the window, and xnet_ct_new (LRU, room for twice
+ * as many) only ever evicts entries older than the window, never a
+ * handshake in progress. Every change is a compare-and-swap of the whole
+ * word: exact under concurrency, a few tries at most.
+ */
+#define CT_BUDGET_TRIES		4
+#define CT_BUCKET_SHIFT		30
+
+static __always_inline __u32 ct_bucket_now(__u64 now)
+{
+	return (__u32)(now >> CT_BUCKET_SHIFT);
+}
+
+/* Flows taken in the window ending at bucket @b. */
+static __always_inline __u32 ct_budget_used(__u32 b)
+{
+	__u32 used = 0, i;
+
+	for (i = 0; i < XNET_CT_NEW_WINDOW; i++) {
+		__u32 key = i;
+		struct xnet_ct_budget *w = bpf_map_lookup_elem(&xnet_ct_budget, &key);
+		__u64 v;
+
+		if (!w)
+			continue;
+		v = w->word;
+		if ((__u32)(b - (__u32)(v >> 32)) < XNET_CT_NEW_WINDOW)
+			used += (__u32)v;
+	}
+	return used;
+}
+
+/* Is the budget spent (read only: uplink_xdp asks before tc would take one)? */
+static __always_inline bool ct_budget_spent(__u64 now)
+{
+	return ct_budget_used(ct_bucket_now(now)) >= XNET_CT_NEW_BUDGET;
+}
+
+/* Take one for a new flow: its bucket in *born, or false when the budget is spent. */
+static __always_inline bool ct_budget_take(__u64 now, __u32 *born)
+{
+	__u32 b = ct_bucket_now(now), key = b & (XNET_CT_NEW_WINDOW - 1), i;
+	struct xnet_ct_budget *w;
+
+	if (ct_budget_used(b) >= XNET_CT_NEW_BUDGET)
+		return false;
+	w = bpf_map_lookup_elem(&xnet_ct_budget, &key);
+	if (!w)
+		return false;
+	for (i = 0; i < CT_BUDGET_TRIES; i++) {
+		__u64 old = w->word;
+		__u64 val = (__u32)(old >> 32) == b ? old + 1 : ((__u64)b << 32) | 1;
+
+		if (__sync_val_compare_and_swap(&w->word, old, val) == old) {
+			*born = b;
+			return true;
+		}
+	}
+	/* Lost every race to other CPUs opening flows this instant: under a flood. */
+	return false;
+}
+
+/* Give back what the flow opened in bucket @born took, if that bucket still counts. */
+static __always_inline void ct_budget_give(__u32 born)
+{
+	__u32 key = born & (XNET_CT_NEW_WINDOW - 1), i;
+	struct xnet_ct_budget *w = bpf_map_lookup_elem(&xnet_ct_budget, &key);
+
+	if (!w)
+		return;
+	for (i = 0; i < CT_BUDGET_TRIES; i++) {
+		__u64 old = w->word;
+
+		if ((__u32)(old >> 32) != born || !(__u32)old)
+			return;
+		if (__sync_val_compare_and_swap(&w->word, old, old - 1) == old)
+			return;
+	}
+}
+
+/*
+ * Put entry @e of a new flow under @k into xnet_ct_new (@flags: BPF_ANY,
+ * or BPF_NOEXIST for a claimed key), with the flow's budget bucket @born.
+ * 0, or the helper's error.
+ */
+static __always_inline long ct_pending_put(const struct xnet_ct_key *k, const struct xnet_ct_entry *e,
+					    __u32 born, __u64 flags)
+{
+	struct xnet_ct_pending p = { .e = *e, .ack = 0, .born = born };
+
+	p.e.flags |= XNET_CTF_PENDING;
+	return bpf_map_update_elem(&xnet_ct_new, k, &p, flags);
+}
+
+/*
+ * Does this packet, of an unconfirmed flow, confirm it? The opener speaking
+ * again after an answer: for TCP an acknowledgment (no SYN, no RST) that
+ * acknowledges the answer's SYN-ACK exactly, when the answer was one; for
+ * UDP and ICMP any packet.
+ */
+static __always_inline bool ct_confirms(const struct xnet_ct_pending *p, const struct nat_tuple *t, bool reply)
+{
+	if (reply || !(p->e.flags & XNET_CTF_SEEN_REPLY))
+		return false;
+	if (t->proto != IPPROTO_TCP)
+		return true;
+	if ((t->tcp_flags & (TCPF_SYN | TCPF_RST | TCPF_ACK)) != TCPF_ACK)
+		return false;
+	return !(p->e.flags & XNET_CTF_ACK_KNOWN) || t->ack_seq == p->ack;
+}
+
+/*
+ * Move the flow of pending entry @p (under @k) and its partner to xnet_ct.
+ * Only the CPU whose delete of @k succeeds gives the budget back, so a
+ * flow confirmed on two CPUs at once gives it once.
+ */
+static __always_inline void ct_confirm(const struct xnet_ct_key *k, struct xnet_ct_pending *p)
+{
+	struct xnet_ct_entry e = p->e, pe;
+	struct xnet_ct_pending *pp;
+	struct xnet_ct_key pk;
+	__u32 born = p->born;
+
+	ct_partner_key(&pk, k, &e);
+	pp = bpf_map_lookup_elem(&xnet_ct_new, &pk);
+	if (!pp)
+		return;
+	pe = pp->e;
+	e.flags &= ~(XNET_CTF_PENDING | XNET_CTF_ACK_KNOWN);
+	pe.flags &= ~(XNET_CTF_PENDING | XNET_CTF_ACK_KNOWN);
+	bpf_map_update_elem(&xnet_ct, &pk, &pe, BPF_ANY);
+	bpf_map_update_elem(&xnet_ct, k, &e, BPF_ANY);
+	bpf_map_delete_elem(&xnet_ct_new, &pk);
+	if (!bpf_map_delete_elem(&xnet_ct_new, k))
+		ct_budget_give(born);
+}
+
+/*
+ * An unconfirmed flow's packet, after ct_account() moved its state: the
+ * answer's SYN-ACK tells the opener's entry which ACK confirms; the
+ * opener's next packet may confirm the flow (ct_confirms).
+ */
+static __always_inline void ct_pending_account(const struct xnet_ct_key *k, const struct nat_tuple *t,
+					       bool reply, bool first_reply)
+{
+	struct xnet_ct_pending *p = bpf_map_lookup_elem(&xnet_ct_new, k), *pp;
+	struct xnet_ct_key pk;
+
+	if (!p)
+		return;
+	if (first_reply && t->proto == IPPROTO_TCP &&
+	    (t->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) == (TCPF_SYN | TCPF_ACK)) {
+		ct_partner_key(&pk, k, &p->e);
+		pp = bpf_map_lookup_elem(&xnet_ct_new, &pk);
+		if (pp) {
+			pp->ack = t->seq + 1;
+			pp->e.flags |= XNET_CTF_ACK_KNOWN;
+		}
+		return;
+	}
+	if (ct_confirms(p, t, reply))
+		ct_confirm(k, p);
+}
+
+/*
  * Account a packet of @len bytes to entry @e (found under @k) and move the
  * flow's state. Counters are added atomically (several CPUs carry one flow);
  * last_seen, state and flags are plain writes: racing writers store the same
  * or equally recent values. State changes are rare (a handful per flow), so
  * only then is the partner entry looked up and given the same state, which
- * keeps both halves of a flow agreeing for whoever collects them.
+ * keeps both halves of a flow agreeing for whoever collects them. An
+ * unconfirmed flow (XNET_CTF_PENDING) may be confirmed by this packet.
  */
 static __always_inline void ct_account(struct xnet_ct_entry *e, const struct xnet_ct_key *k,
 				       const struct nat_tuple *t, __u32 len)
@@ -307,26 +503,28 @@ static __always_inline void ct_account(struct xnet_ct_entry *e, const struct xne
 	bool reply = ct_is_reply(k->dir, e->kind);
 	__u8 st = ct_next_state(e, t, reply);
 	bool first_reply = reply && !(e->flags & XNET_CTF_SEEN_REPLY);
+	bool pending = e->flags & XNET_CTF_PENDING;
 	struct xnet_ct_key pk;
 	struct xnet_ct_entry *p;
 
 	ct_touch(e, len);
-	if (st == CT_ST_KEEP && !first_reply)
-		return;
+	if (st != CT_ST_KEEP || first_reply) {
+		if (st != CT_ST_KEEP)
+			e->state = st;
+		if (st == XNET_CT_ST_NEW)
+			e->flags &= ~XNET_CTF_SEEN_REPLY;
+		if (first_reply)
+			e->flags |= XNET_CTF_SEEN_REPLY;
 
-	if (st != CT_ST_KEEP)
-		e->state = st;
-	if (st == XNET_CT_ST_NEW)
-		e->flags &= ~XNET_CTF_SEEN_REPLY;
-	if (first_reply)
-		e->flags |= XNET_CTF_SEEN_REPLY;
-
-	ct_partner_key(&pk, k, e);
-	p = bpf_map_lookup_elem(&xnet_ct, &pk);
-	if (!p)
-		return;
-	p->state = e->state;
-	p->flags = (p->flags & ~XNET_CTF_SEEN_REPLY) | (e->flags & XNET_CTF_SEEN_REPLY);
+		ct_partner_key(&pk, k, e);
+		p = ct_lookup_key(&pk);
+		if (p) {
+			p->state = e->state;
+			p->flags = (p->flags & ~XNET_CTF_SEEN_REPLY) | (e->flags & XNET_CTF_SEEN_REPLY);
+		}
+	}
+	if (unlikely(pending))
+		ct_pending_account(k, t, reply, first_reply);
 }
 
 #endif /* XNET_LIB_CT_H */

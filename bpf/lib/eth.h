@@ -46,6 +46,12 @@ static __always_inline void mac_copy(__u8 *dst, const __u8 *src)
 	*(__u16 *)(dst + 4) = *(const __u16 *)(src + 4);
 }
 
+/* An 802.1Q or 802.1ad (QinQ) tag's ethertype. */
+static __always_inline bool eth_is_vlan(__be16 proto)
+{
+	return proto == bpf_htons(0x8100) || proto == bpf_htons(0x88a8);
+}
+
 /* Group bit: broadcast and every multicast address. */
 static __always_inline bool mac_is_group(const __u8 *mac)
 {

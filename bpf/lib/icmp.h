@@ -63,7 +63,7 @@ icmp_quote_flow(struct __sk_buff *ctx, const struct icmp_quote *q,
 	}
 	*qport = sport;
 	ct_key(k, q->ip.daddr, q->ip.saddr, dport, sport, q->ip.protocol, XNET_CT_IN);
-	return bpf_map_lookup_elem(&xnet_ct, k);
+	return ct_lookup_key(k);
 }
 
 /*

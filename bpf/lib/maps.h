@@ -122,13 +122,29 @@ struct {
 	__type(value, __u32);
 } xnet_policy SEC(".maps");
 
-/* The NAT/conntrack table: two entries per flow. Programs write; CLI flushes on rm. */
+/* The NAT/conntrack table of confirmed flows: two entries per flow. Programs write; CLI flushes on rm. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, XNET_MAX_CT);
 	__type(key, struct xnet_ct_key);
 	__type(value, struct xnet_ct_entry);
 } xnet_ct SEC(".maps");
+
+/* Flows not confirmed yet (lib/ct.h): two entries per flow. Programs write; CLI flushes on rm. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XNET_MAX_CT_NEW);
+	__type(key, struct xnet_ct_key);
+	__type(value, struct xnet_ct_pending);
+} xnet_ct_new SEC(".maps");
+
+/* Unconfirmed flows opened per bucket of time (lib/ct.h, ct_budget_take). Programs write. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XNET_CT_NEW_WINDOW);
+	__type(key, __u32);
+	__type(value, struct xnet_ct_budget);
+} xnet_ct_budget SEC(".maps");
 
 /* First fragment's ports, for the fragments after it. Programs write. */
 struct {

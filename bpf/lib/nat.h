@@ -161,45 +161,74 @@ static __always_inline bool ct_expired(const struct xnet_ct_entry *e, __u8 proto
 }
 
 /*
- * The key @k that entry @e is to be claimed under is held by an older flow
- * of the same kind (@self: both XNET_CTF_SELF, a constant, so that the
- * verifier walks one shape of partner key per probing loop): if that flow is
- * over, take it away (its partner entry too) and try to claim the key again.
- * Two CPUs doing this for one key race on the BPF_NOEXIST insert; one wins.
+ * Is the flow of entry @old, found under a key that a new entry of kind
+ * @kind wants, over and of the same kind (@self: both XNET_CTF_SELF, a
+ * constant, so that the verifier walks one shape of partner key per probing
+ * loop)? Then its key may be taken away from it.
  */
-static __always_inline bool ct_reclaim(struct xnet_ct_key *k, const struct xnet_ct_entry *e, bool self,
-				       __u64 now)
+static __always_inline bool ct_over(const struct xnet_ct_entry *old, __u8 proto, __u8 kind, bool self,
+				    __u64 now)
 {
-	struct xnet_ct_entry *old = bpf_map_lookup_elem(&xnet_ct, k);
+	return old->kind == kind && !(old->flags & XNET_CTF_SELF) == !self && ct_expired(old, proto, now);
+}
+
+/*
+ * Claim key @k for entry @e of a new flow (budget bucket @born): insert it
+ * into xnet_ct_new with BPF_NOEXIST; a key held by a flow that is over, in
+ * either table, is taken away from it (its partner entry too). Two CPUs
+ * claiming one key race on the BPF_NOEXIST insert; one wins. A flow
+ * confirmed meanwhile is written to xnet_ct before it leaves xnet_ct_new
+ * (ct_confirm), so the check of xnet_ct after a won insert sees it.
+ */
+static __always_inline bool ct_claim(struct xnet_ct_key *k, const struct xnet_ct_entry *e, bool self,
+				     __u64 now, __u32 born)
+{
+	struct xnet_ct_pending *op;
+	struct xnet_ct_entry *old;
 	struct xnet_ct_key pk;
 
-	if (!old || old->kind != e->kind || !(old->flags & XNET_CTF_SELF) != !self ||
-	    !ct_expired(old, k->proto, now))
-		return false;
-	ct_partner_key_of(&pk, k, old, self);
-	bpf_map_delete_elem(&xnet_ct, &pk);
-	bpf_map_delete_elem(&xnet_ct, k);
-	return !bpf_map_update_elem(&xnet_ct, k, e, BPF_NOEXIST);
+	if (ct_pending_put(k, e, born, BPF_NOEXIST)) {
+		op = bpf_map_lookup_elem(&xnet_ct_new, k);
+		if (!op || !ct_over(&op->e, k->proto, e->kind, self, now))
+			return false;
+		ct_partner_key_of(&pk, k, &op->e, self);
+		bpf_map_delete_elem(&xnet_ct_new, &pk);
+		bpf_map_delete_elem(&xnet_ct_new, k);
+		if (ct_pending_put(k, e, born, BPF_NOEXIST))
+			return false;
+	}
+	old = bpf_map_lookup_elem(&xnet_ct, k);
+	if (!old)
+		return true;
+	if (ct_over(old, k->proto, e->kind, self, now)) {
+		ct_partner_key_of(&pk, k, old, self);
+		bpf_map_delete_elem(&xnet_ct, &pk);
+		bpf_map_delete_elem(&xnet_ct, k);
+		return true;
+	}
+	bpf_map_delete_elem(&xnet_ct_new, k);
+	return false;
 }
 
 /*
  * A new masqueraded flow from the sandbox behind host veth @ifindex: source
  * (@src, a port of [nat_port_min, nat_port_max]); @src is the host address
  * the kernel's routing picks for the destination (snat_source() in
- * uplink.bpf.c), as MASQUERADE does. The port is claimed
- * by inserting the reply's IN entry with BPF_NOEXIST, so two flows to the
- * same remote (address, port) never share one, while flows to different
- * remotes may (as Linux's NAT does); a port whose flow is over (ct_expired)
- * is taken back (ct_reclaim). Ports published on @src are skipped: their
- * IN entries would shadow the published binding. The OUT
- * entry goes in last; losing that race to another CPU handling the same
- * flow means giving our port back and using the winner's.
- * 0 with *out set, or -XNET_DROP_NAT_EXHAUSTED.
+ * uplink.bpf.c), as MASQUERADE does. The port is claimed with the reply's
+ * IN entry (ct_claim), so two flows to the same remote (address, port)
+ * never share one, while flows to different remotes may (as Linux's NAT
+ * does); a port whose flow is over (ct_expired) is taken back. Ports
+ * published on @src are skipped: their IN entries would shadow the
+ * published binding. The OUT entry goes in last; losing that race to
+ * another CPU handling the same flow means giving our port back and using
+ * the winner's. Like every new flow, it starts unconfirmed (xnet_ct_new)
+ * and takes one of the budget (ct_budget_take).
+ * 0 with *out set, or -XNET_DROP_NAT_EXHAUSTED, -XNET_DROP_CT_UNCONFIRMED_FULL.
  */
 static __always_inline int snat_create(const struct nat_tuple *t, const struct xnet_host *h, __be32 src,
 				       __u32 ifindex, __u32 len, struct xnet_ct_entry *out)
 {
-	__u32 min = h->nat_port_min, max = h->nat_port_max, range, start, i;
+	__u32 min = h->nat_port_min, max = h->nat_port_max, range, start, i, born;
 	__u64 now = ct_now();
 	struct xnet_ct_entry in, *won;
 	struct xnet_ct_key k;
@@ -207,6 +236,8 @@ static __always_inline int snat_create(const struct nat_tuple *t, const struct x
 
 	if (!min || min > max)
 		return -XNET_DROP_NAT_EXHAUSTED;
+	if (!ct_budget_take(now, &born))
+		return -XNET_DROP_CT_UNCONFIRMED_FULL;
 	range = max - min + 1;
 	start = nat_hash(t) % range;
 	ct_entry_init(&in, t->saddr, t->sport, XNET_CT_SNAT, ifindex, 0, now, 0, len);
@@ -219,23 +250,26 @@ static __always_inline int snat_create(const struct nat_tuple *t, const struct x
 		/* The answer: remote -> (src, cand); ICMP echo: the identifier both ways. */
 		ct_key(&k, t->daddr, src, t->proto == IPPROTO_ICMP ? cand : t->dport, cand,
 		       t->proto, XNET_CT_IN);
-		if (!bpf_map_update_elem(&xnet_ct, &k, &in, BPF_NOEXIST) || ct_reclaim(&k, &in, false, now)) {
+		if (ct_claim(&k, &in, false, now, born)) {
 			port = cand;
 			break;
 		}
 	}
-	if (!port)
+	if (!port) {
+		ct_budget_give(born);
 		return -XNET_DROP_NAT_EXHAUSTED;
+	}
 
 	ct_entry_init(out, src, port, XNET_CT_SNAT, 0, 0, now, 1, len);
 	ct_key(&k, t->saddr, t->daddr, t->sport, t->dport, t->proto, XNET_CT_OUT);
-	if (!bpf_map_update_elem(&xnet_ct, &k, out, BPF_NOEXIST))
+	if (!ct_pending_put(&k, out, born, BPF_NOEXIST))
 		return 0;
 
-	won = bpf_map_lookup_elem(&xnet_ct, &k);
+	won = ct_lookup_key(&k);
 	ct_key(&k, t->daddr, src, t->proto == IPPROTO_ICMP ? port : t->dport, port,
 	       t->proto, XNET_CT_IN);
-	bpf_map_delete_elem(&xnet_ct, &k);
+	bpf_map_delete_elem(&xnet_ct_new, &k);
+	ct_budget_give(born);
 	if (!won)
 		return -XNET_DROP_NAT_EXHAUSTED;
 	*out = *won;
@@ -248,21 +282,25 @@ static __always_inline int snat_create(const struct nat_tuple *t, const struct x
  * route the subnet back), and is recorded only so that its answers may come
  * in, untranslated: OUT(orig) and IN(reply), XNET_CTF_ROUTED, the sandbox's
  * own address and port in both. Nothing is claimed (no port changes hands),
- * so BPF_ANY: LRU tables make room.
+ * so BPF_ANY. 0, or -XNET_DROP_CT_UNCONFIRMED_FULL.
  */
-static __always_inline void routed_create(const struct nat_tuple *t, __u32 ifindex, __u32 len)
+static __always_inline int routed_create(const struct nat_tuple *t, __u32 ifindex, __u32 len)
 {
 	__u64 now = ct_now();
 	struct xnet_ct_entry e;
 	struct xnet_ct_key k;
+	__u32 born;
 
+	if (!ct_budget_take(now, &born))
+		return -XNET_DROP_CT_UNCONFIRMED_FULL;
 	ct_entry_init(&e, t->saddr, t->sport, XNET_CT_SNAT, ifindex, XNET_CTF_ROUTED, now, 0, len);
 	ct_key(&k, t->daddr, t->saddr, t->dport, t->sport, t->proto, XNET_CT_IN);
-	bpf_map_update_elem(&xnet_ct, &k, &e, BPF_ANY);
+	ct_pending_put(&k, &e, born, BPF_ANY);
 
 	ct_entry_init(&e, t->saddr, t->sport, XNET_CT_SNAT, 0, XNET_CTF_ROUTED, now, 1, len);
 	ct_key(&k, t->saddr, t->daddr, t->sport, t->dport, t->proto, XNET_CT_OUT);
-	bpf_map_update_elem(&xnet_ct, &k, &e, BPF_ANY);
+	ct_pending_put(&k, &e, born, BPF_ANY);
+	return 0;
 }
 
 /*
@@ -271,50 +309,58 @@ static __always_inline void routed_create(const struct nat_tuple *t, __u32 ifind
  * used. The client's own address is kept: the server sees who called.
  * Hairpin flows (the client is a sandbox) carry XNET_CTF_HAIRPIN and the
  * client's host veth in their OUT entry, so lxc can hand answers straight
- * back. Fills *in. LRU tables make room for new entries, so updates with
- * BPF_ANY do not fail for want of space.
+ * back. Fills *in. The flow starts unconfirmed (xnet_ct_new, LRU: BPF_ANY
+ * does not fail for want of space): a flood of spoofed SYNs never gets
+ * further, and is dropped once the budget is spent.
+ * 0, or -XNET_DROP_CT_UNCONFIRMED_FULL.
  */
-static __always_inline void dnat_create(const struct nat_tuple *t, const struct xnet_pub *pub,
-					__u32 out_flags, __u32 client_ifindex, __u32 len,
-					struct xnet_ct_entry *in)
+static __always_inline int dnat_create(const struct nat_tuple *t, const struct xnet_pub *pub,
+				       __u32 out_flags, __u32 client_ifindex, __u32 len,
+				       struct xnet_ct_entry *in)
 {
 	__u64 now = ct_now();
 	struct xnet_ct_entry out;
 	struct xnet_ct_key k;
+	__u32 born;
 
+	if (!ct_budget_take(now, &born))
+		return -XNET_DROP_CT_UNCONFIRMED_FULL;
 	ct_entry_init(in, pub->backend_ip, pub->backend_port, XNET_CT_DNAT, pub->ifindex, 0, now, 1, len);
 	ct_key(&k, t->saddr, t->daddr, t->sport, t->dport, t->proto, XNET_CT_IN);
-	bpf_map_update_elem(&xnet_ct, &k, in, BPF_ANY);
+	ct_pending_put(&k, in, born, BPF_ANY);
 
 	ct_entry_init(&out, t->daddr, t->dport, XNET_CT_DNAT, client_ifindex, out_flags, now, 0, len);
 	ct_key(&k, pub->backend_ip, t->saddr, pub->backend_port, t->sport, t->proto, XNET_CT_OUT);
-	bpf_map_update_elem(&xnet_ct, &k, &out, BPF_ANY);
+	ct_pending_put(&k, &out, born, BPF_ANY);
+	return 0;
 }
 
 /*
  * A sandbox calling its own published port @pub: the backend would see its
  * own address as the source and drop the packet as martian, so the source
  * becomes the host address it called, H, with a port np (headers/xnet_abi.h,
- * XNET_CTF_SELF). np is claimed by inserting the OUT entry (the backend's
- * answer {A, H, p, np}) with BPF_NOEXIST: the caller's own port when free,
- * as Linux's NAT keeps it, else one of the NAT ports (a flow ended long
- * enough ago gives its port back). Ports published on H are skipped: the
- * caller's packets to them are looked up as OUT first (lxc_published_reply).
- * The IN entry goes in last; losing that race to another CPU handling the
- * same flow means giving np back and using the winner's entry.
- * 0 with *in set, or -XNET_DROP_NAT_EXHAUSTED.
+ * XNET_CTF_SELF). np is claimed with the OUT entry (the backend's answer
+ * {A, H, p, np}, ct_claim): the caller's own port when free, as Linux's NAT
+ * keeps it, else one of the NAT ports (a flow ended long enough ago gives
+ * its port back). Ports published on H are skipped: the caller's packets
+ * to them are looked up as OUT first (lxc_published_reply). The IN entry
+ * goes in last; losing that race to another CPU handling the same flow
+ * means giving np back and using the winner's entry.
+ * 0 with *in set, or -XNET_DROP_NAT_EXHAUSTED, -XNET_DROP_CT_UNCONFIRMED_FULL.
  */
 static __always_inline int self_create(const struct nat_tuple *t, const struct xnet_pub *pub,
 				       const struct xnet_host *h, __u32 ifindex, __u32 len,
 				       struct xnet_ct_entry *in)
 {
-	__u32 min = h ? h->nat_port_min : 0, max = h ? h->nat_port_max : 0, range = 0, start = 0, i;
+	__u32 min = h ? h->nat_port_min : 0, max = h ? h->nat_port_max : 0, range = 0, start = 0, i, born;
 	__u32 flags = XNET_CTF_HAIRPIN | XNET_CTF_SELF;
 	struct xnet_ct_entry out, *won;
 	__u64 now = ct_now();
 	struct xnet_ct_key k;
 	__be16 port = 0;
 
+	if (!ct_budget_take(now, &born))
+		return -XNET_DROP_CT_UNCONFIRMED_FULL;
 	if (min && min <= max) {
 		range = max - min + 1;
 		start = nat_hash(t) % range;
@@ -327,23 +373,26 @@ static __always_inline int self_create(const struct nat_tuple *t, const struct x
 		if (pub_lookup(t->daddr, cand, t->proto))
 			continue;
 		ct_key(&k, pub->backend_ip, t->daddr, pub->backend_port, cand, t->proto, XNET_CT_OUT);
-		if (!bpf_map_update_elem(&xnet_ct, &k, &out, BPF_NOEXIST) || ct_reclaim(&k, &out, true, now)) {
+		if (ct_claim(&k, &out, true, now, born)) {
 			port = cand;
 			break;
 		}
 	}
-	if (!port)
+	if (!port) {
+		ct_budget_give(born);
 		return -XNET_DROP_NAT_EXHAUSTED;
+	}
 
 	ct_entry_init(in, pub->backend_ip, pub->backend_port, XNET_CT_DNAT, pub->ifindex, flags, now, 1, len);
 	in->peer_port = port;
 	ct_key(&k, t->saddr, t->daddr, t->sport, t->dport, t->proto, XNET_CT_IN);
-	if (!bpf_map_update_elem(&xnet_ct, &k, in, BPF_NOEXIST))
+	if (!ct_pending_put(&k, in, born, BPF_NOEXIST))
 		return 0;
 
-	won = bpf_map_lookup_elem(&xnet_ct, &k);
+	won = ct_lookup_key(&k);
 	ct_key(&k, pub->backend_ip, t->daddr, pub->backend_port, port, t->proto, XNET_CT_OUT);
-	bpf_map_delete_elem(&xnet_ct, &k);
+	bpf_map_delete_elem(&xnet_ct_new, &k);
+	ct_budget_give(born);
 	if (!won)
 		return -XNET_DROP_NAT_EXHAUSTED;
 	*in = *won;

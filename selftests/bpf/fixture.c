@@ -118,6 +118,33 @@ int fx_devices(void)
 	return 0;
 }
 
+bool fx_ct_get(struct bpf_object *obj, const struct xnet_ct_key *k, struct xnet_ct_entry *e, bool *pending)
+{
+	struct xnet_ct_pending p;
+
+	if (pending)
+		*pending = false;
+	if (!bpf_map_lookup_elem(fx_map_fd(obj, "xnet_ct"), k, e))
+		return true;
+	if (bpf_map_lookup_elem(fx_map_fd(obj, "xnet_ct_new"), k, &p))
+		return false;
+	*e = p.e;
+	e->flags &= ~(XNET_CTF_PENDING | XNET_CTF_ACK_KNOWN);
+	if (pending)
+		*pending = true;
+	return true;
+}
+
+void fx_ct_clear(struct bpf_object *obj)
+{
+	struct xnet_ct_budget zero = { 0 };
+
+	fx_map_clear(fx_map_fd(obj, "xnet_ct"), sizeof(struct xnet_ct_key));
+	fx_map_clear(fx_map_fd(obj, "xnet_ct_new"), sizeof(struct xnet_ct_key));
+	for (__u32 i = 0; i < XNET_CT_NEW_WINDOW; i++)
+		bpf_map_update_elem(fx_map_fd(obj, "xnet_ct_budget"), &i, &zero, BPF_ANY);
+}
+
 int fx_map_fd(struct bpf_object *obj, const char *name)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(obj, name);

@@ -19,6 +19,13 @@ static void put16(struct pkt *p, __u16 host)
 	put(p, &v, 2);
 }
 
+static void put32(struct pkt *p, __u32 host)
+{
+	__u32 v = htonl(host);
+
+	put(p, &v, 4);
+}
+
 __u32 pkt_sum16(const __u8 *b, unsigned n, __u32 sum)
 {
 	for (unsigned i = 0; i + 1 < n; i += 2)
@@ -145,8 +152,8 @@ void pkt_ipv4(struct pkt *p, const struct pkt_ip *d)
 		case 6:
 			put16(p, d->sport);
 			put16(p, d->dport);
-			put(p, (__u8[4]){ 0, 0, 0x03, 0xe8 }, 4);	/* seq 1000 */
-			put(p, (__u8[4]){ 0, 0, (d->tcp_flags & TH_ACK) ? 0x07 : 0, (d->tcp_flags & TH_ACK) ? 0xd0 : 0 }, 4);
+			put32(p, d->seq ? d->seq : 1000);
+			put32(p, (d->tcp_flags & TH_ACK) ? (d->ack ? d->ack : 1001) : 0);
 			put(p, &(__u8){ 0x50 }, 1);			/* data offset 5 */
 			put(p, &d->tcp_flags, 1);
 			put16(p, 0xffff);				/* window */

@@ -60,6 +60,8 @@ struct pkt_ip {
 	const __u8 *quote;	/* ICMP error: the quoted packet (IPv4 header on) */
 	__u16 quote_len;
 	__u8 opt_words;		/* IPv4 options: this many 4-byte words of NOPs */
+	__u32 seq;		/* TCP sequence number; 0: 1000 */
+	__u32 ack;		/* TCP acknowledgment number with TH_ACK; 0: 1001 (answers seq 1000's SYN) */
 };
 
 #define TH_FIN	0x01

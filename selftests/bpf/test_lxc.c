@@ -115,7 +115,8 @@ static const struct fx_case cases[] = {
 
 	/* Ethertypes we do not carry. */
 	{ "ethertype_ipv6", DEV_A, UDP(MAC_B, MAC_A, IP_A, IP_B, .proto = 0x86dd), DROP(XNET_DROP_UNSUPPORTED_L3) },
-	{ "ethertype_vlan", DEV_A, UDP(MAC_B, MAC_A, IP_A, IP_B, .proto = 0x8100), DROP(XNET_DROP_UNSUPPORTED_L3) },
+	{ "ethertype_vlan", DEV_A, UDP(MAC_B, MAC_A, IP_A, IP_B, .proto = 0x8100), DROP(XNET_DROP_VLAN) },
+	{ "ethertype_qinq", DEV_A, UDP(MAC_B, MAC_A, IP_A, IP_B, .proto = 0x88a8), DROP(XNET_DROP_VLAN) },
 	{ "ethertype_802_3_length", DEV_A, UDP(MAC_B, MAC_A, IP_A, IP_B, .proto = 0x002e),
 	  DROP(XNET_DROP_UNSUPPORTED_L3) },
 	{ "ethertype_only_frame", DEV_A, UDP(MAC_B, MAC_A, IP_A, IP_B, .proto = 0x86dd, .len = 14),

@@ -66,7 +66,7 @@ static void env_restore(void)
 {
 	__u32 zero = 0;
 
-	fx_map_clear(env.ct, sizeof(struct xnet_ct_key));
+	fx_ct_clear(env.obj);
 	bpf_map_update_elem(env.host, &zero, &env.saved_host, BPF_ANY);
 	for (unsigned i = 0; i < ARRAY_SIZE(hostaddrs); i++)
 		bpf_map_delete_elem(env.hostaddrs, &hostaddrs[i]);
@@ -83,7 +83,7 @@ static bool ct_get(__be32 s, __be32 d, __u16 sp, __u16 dp, __u8 dir, struct xnet
 	struct xnet_ct_key k = { .saddr = s, .daddr = d, .sport = htons(sp), .dport = htons(dp),
 				 .proto = IPPROTO_TCP, .dir = dir };
 
-	return !bpf_map_lookup_elem(env.ct, &k, e);
+	return fx_ct_get(env.obj, &k, e, NULL);
 }
 
 /* Up to the host through the gateway, frame untouched. */
@@ -404,7 +404,7 @@ static void run_all(bool cached)
 	for (unsigned i = 0; i < ARRAY_SIZE(subtests); i++) {
 		if (!xt__start_subtest(subtests[i].name))
 			continue;
-		fx_map_clear(env.ct, sizeof(struct xnet_ct_key));
+		fx_ct_clear(env.obj);
 		subtests[i].fn();
 	}
 restore:

@@ -62,7 +62,7 @@ static bool publish(__be32 host_ip, __u16 port, __u8 proto, __be32 backend, __u1
 /* A clean table for each subtest: flows of one do not leak into the next. */
 static void reset(void)
 {
-	fx_map_clear(env.ct, sizeof(struct xnet_ct_key));
+	fx_ct_clear(env.obj);
 	fx_map_clear(env.frags, sizeof(struct xnet_frag_key));
 	host_set(NAT_MIN, NAT_MAX, 0);
 }
@@ -137,7 +137,7 @@ static bool ct_get(__be32 s, __be32 d, __u16 sp, __u16 dp, __u8 proto, __u8 dir,
 	struct xnet_ct_key k = { .saddr = s, .daddr = d, .sport = htons(sp), .dport = htons(dp),
 				 .proto = proto, .dir = dir };
 
-	return !bpf_map_lookup_elem(env.ct, &k, e);
+	return fx_ct_get(env.obj, &k, e, NULL);
 }
 
 /* A passing frame the program must not touch. */
@@ -361,9 +361,10 @@ static void test_snat_collision_and_exhaustion(void)
 	ASSERT_OK(bpf_map_update_elem(env.published, &pk, &(struct xnet_pub){ .backend_ip = IP_B }, BPF_ANY) ?
 		  -errno : 0, "publish 41001/udp");
 	k.sport = htons(54);
-	ASSERT_OK(bpf_map_delete_elem(env.ct, &(struct xnet_ct_key){ .saddr = IP_REMOTE, .daddr = FX_UPLINK_IP,
-		  .sport = htons(53), .dport = htons(41000), .proto = IPPROTO_UDP, .dir = XNET_CT_IN }) ? -errno : 0,
-		  "free 41000");
+	/* The new flow is not confirmed yet: its entries are in xnet_ct_new. */
+	ASSERT_OK(bpf_map_delete_elem(fx_map_fd(env.obj, "xnet_ct_new"), &(struct xnet_ct_key){ .saddr = IP_REMOTE,
+		  .daddr = FX_UPLINK_IP, .sport = htons(53), .dport = htons(41000), .proto = IPPROTO_UDP,
+		  .dir = XNET_CT_IN }) ? -errno : 0, "free 41000");
 	if (snat_udp(IP_A, 3333, IP_REMOTE, 54, &port))
 		ASSERT_EQ(port, 41000, "published port skipped");
 	bpf_map_delete_elem(env.published, &pk);
@@ -654,6 +655,159 @@ static void test_dnat_tcp(void)
 	fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
 }
 
+/* Is the entry under (s, d, sp, dp, TCP, dir) in xnet_ct (confirmed), in xnet_ct_new, or nowhere? */
+enum ct_where { CT_NOWHERE, CT_CONFIRMED, CT_PENDING };
+static enum ct_where ct_where(__be32 s, __be32 d, __u16 sp, __u16 dp, __u8 proto, __u8 dir)
+{
+	struct xnet_ct_key k = { .saddr = s, .daddr = d, .sport = htons(sp), .dport = htons(dp),
+				 .proto = proto, .dir = dir };
+	struct xnet_ct_entry e;
+	bool pending;
+
+	if (!fx_ct_get(env.obj, &k, &e, &pending))
+		return CT_NOWHERE;
+	return pending ? CT_PENDING : CT_CONFIRMED;
+}
+
+/* Unconfirmed flows opened in the budget's window, as lib/ct.h counts them. */
+static __u32 ct_budget_used(void)
+{
+	__u32 b = (__u32)(fx_now_ns() >> 30), used = 0;
+	int fd = fx_map_fd(env.obj, "xnet_ct_budget");
+
+	for (__u32 i = 0; i < XNET_CT_NEW_WINDOW; i++) {
+		struct xnet_ct_budget w;
+
+		if (!bpf_map_lookup_elem(fd, &i, &w) && b - (__u32)(w.word >> 32) < XNET_CT_NEW_WINDOW)
+			used += (__u32)w.word;
+	}
+	return used;
+}
+
+/*
+ * A published TCP flow is confirmed only by the client's ACK of the
+ * backend's SYN-ACK: the SYN and the answer leave it in xnet_ct_new, an
+ * ACK with another number (a blind, spoofed one) changes nothing, the right
+ * one moves both entries to xnet_ct and gives the budget back.
+ */
+static void test_ct_confirm_tcp(void)
+{
+	struct pkt synack = OUT_FRAME(.saddr = IP_B, .daddr = IP_CLIENT, .proto = IPPROTO_TCP, .sport = 80,
+				      .dport = 33100, .tcp_flags = TH_SYN | TH_ACK, .seq = 5000);
+	struct pkt blind = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 33100,
+				    .dport = 8080, .tcp_flags = TH_ACK, .ack = 1001);
+	struct pkt ack = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 33100,
+				  .dport = 8080, .tcp_flags = TH_ACK, .ack = 5001);
+	struct fx_result r;
+
+	if (!dnat_syn_delivered(33100, 8080, 0))
+		return;
+	ASSERT_EQ(ct_where(IP_CLIENT, FX_UPLINK_IP, 33100, 8080, IPPROTO_TCP, XNET_CT_IN), CT_PENDING, "SYN: IN pending");
+	ASSERT_EQ(ct_where(IP_B, IP_CLIENT, 80, 33100, IPPROTO_TCP, XNET_CT_OUT), CT_PENDING, "SYN: OUT pending");
+	ASSERT_EQ(ct_budget_used(), 1, "SYN took one of the budget");
+	if (!run(env.eg_fd, &synack, &r) || !ASSERT_EQ(r.verdict, TC_ACT_OK, "SYN-ACK leaves"))
+		return;
+	ASSERT_EQ(ct_where(IP_CLIENT, FX_UPLINK_IP, 33100, 8080, IPPROTO_TCP, XNET_CT_IN), CT_PENDING,
+		  "SYN-ACK: still pending");
+	if (run(env.in_fd, &blind, &r))
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
+	ASSERT_EQ(ct_where(IP_CLIENT, FX_UPLINK_IP, 33100, 8080, IPPROTO_TCP, XNET_CT_IN), CT_PENDING,
+		  "an ACK of another number confirms nothing");
+	if (run(env.in_fd, &ack, &r))
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
+	ASSERT_EQ(ct_where(IP_CLIENT, FX_UPLINK_IP, 33100, 8080, IPPROTO_TCP, XNET_CT_IN), CT_CONFIRMED,
+		  "the ACK of the SYN-ACK confirms: IN in xnet_ct");
+	ASSERT_EQ(ct_where(IP_B, IP_CLIENT, 80, 33100, IPPROTO_TCP, XNET_CT_OUT), CT_CONFIRMED, "OUT in xnet_ct");
+	ASSERT_EQ(ct_budget_used(), 0, "budget given back");
+	/* The flow goes on from xnet_ct. */
+	if (run(env.in_fd, &ack, &r))
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
+}
+
+/*
+ * Masqueraded and routed flows alike: unconfirmed until the sandbox speaks
+ * again after the answer (UDP), or acknowledges the SYN-ACK (TCP).
+ */
+static void test_ct_confirm_snat(void)
+{
+	struct pkt q = OUT_FRAME(.saddr = IP_A, .daddr = IP_REMOTE, .proto = IPPROTO_UDP, .sport = 4444, .dport = 53);
+	struct pkt syn = OUT_FRAME(.saddr = IP_A, .daddr = IP_REMOTE, .proto = IPPROTO_TCP, .sport = 4445,
+				   .dport = 443, .tcp_flags = TH_SYN);
+	struct pkt ack = OUT_FRAME(.saddr = IP_A, .daddr = IP_REMOTE, .proto = IPPROTO_TCP, .sport = 4445,
+				   .dport = 443, .tcp_flags = TH_ACK, .ack = 7001);
+	struct pkt ans, synack;
+	struct fx_result r;
+	__u16 port, tport;
+
+	if (!snat_udp(IP_A, 4444, IP_REMOTE, 53, &port))
+		return;
+	ASSERT_EQ(ct_where(IP_A, IP_REMOTE, 4444, 53, IPPROTO_UDP, XNET_CT_OUT), CT_PENDING, "query: pending");
+	ans = IN_FRAME(.saddr = IP_REMOTE, .daddr = FX_UPLINK_IP, .proto = IPPROTO_UDP, .sport = 53, .dport = port);
+	if (run(env.in_fd, &ans, &r))
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_A);
+	ASSERT_EQ(ct_where(IP_A, IP_REMOTE, 4444, 53, IPPROTO_UDP, XNET_CT_OUT), CT_PENDING, "answered: pending");
+	if (run(env.eg_fd, &q, &r))
+		ASSERT_EQ(r.verdict, TC_ACT_OK, "second query leaves");
+	ASSERT_EQ(ct_where(IP_A, IP_REMOTE, 4444, 53, IPPROTO_UDP, XNET_CT_OUT), CT_CONFIRMED,
+		  "the sandbox speaking again confirms: OUT in xnet_ct");
+	ASSERT_EQ(ct_where(IP_REMOTE, FX_UPLINK_IP, 53, port, IPPROTO_UDP, XNET_CT_IN), CT_CONFIRMED, "IN in xnet_ct");
+
+	if (!run(env.eg_fd, &syn, &r) || !ASSERT_EQ(r.verdict, TC_ACT_OK, "SYN leaves"))
+		return;
+	tport = out_sport(&r);
+	synack = IN_FRAME(.saddr = IP_REMOTE, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 443,
+			  .dport = tport, .tcp_flags = TH_SYN | TH_ACK, .seq = 7000);
+	if (run(env.in_fd, &synack, &r))
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_A);
+	ASSERT_EQ(ct_where(IP_A, IP_REMOTE, 4445, 443, IPPROTO_TCP, XNET_CT_OUT), CT_PENDING, "SYN-ACK: pending");
+	if (run(env.eg_fd, &ack, &r))
+		ASSERT_EQ(r.verdict, TC_ACT_OK, "ACK leaves");
+	ASSERT_EQ(ct_where(IP_A, IP_REMOTE, 4445, 443, IPPROTO_TCP, XNET_CT_OUT), CT_CONFIRMED, "ACK: confirmed");
+	ASSERT_EQ(ct_where(IP_REMOTE, FX_UPLINK_IP, 443, tport, IPPROTO_TCP, XNET_CT_IN), CT_CONFIRMED,
+		  "its IN entry too");
+}
+
+/*
+ * The budget spent (as under a flood of spoofed SYNs): a new flow of every
+ * kind is dropped as ct-unconfirmed-full and leaves nothing behind, while
+ * a confirmed flow goes on; when the budget is back, new flows open again.
+ */
+static void test_ct_budget_spent(void)
+{
+	struct pkt syn = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 33200,
+				  .dport = 8080, .tcp_flags = TH_SYN);
+	struct pkt q = OUT_FRAME(.saddr = IP_A, .daddr = IP_REMOTE, .proto = IPPROTO_UDP, .sport = 4446, .dport = 53);
+	struct pkt synack = OUT_FRAME(.saddr = IP_B, .daddr = IP_CLIENT, .proto = IPPROTO_TCP, .sport = 80,
+				      .dport = 33300, .tcp_flags = TH_SYN | TH_ACK);
+	struct pkt ack = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 33300,
+				  .dport = 8080, .tcp_flags = TH_ACK);
+	__u32 b = (__u32)(fx_now_ns() >> 30), key = b & (XNET_CT_NEW_WINDOW - 1);
+	struct xnet_ct_budget full = { .word = ((__u64)b << 32) | XNET_CT_NEW_BUDGET };
+	int fd = fx_map_fd(env.obj, "xnet_ct_budget");
+	struct fx_result r;
+
+	/* An established flow first. */
+	if (!dnat_syn_delivered(33300, 8080, 0) || !run(env.eg_fd, &synack, &r) || !run(env.in_fd, &ack, &r))
+		return;
+	if (!ASSERT_EQ(ct_where(IP_CLIENT, FX_UPLINK_IP, 33300, 8080, IPPROTO_TCP, XNET_CT_IN), CT_CONFIRMED,
+		       "established flow confirmed"))
+		return;
+
+	ASSERT_OK(bpf_map_update_elem(fd, &key, &full, BPF_ANY) ? -errno : 0, "spend the budget");
+	dropped(env.in_fd, &syn, XNET_DROP_CT_UNCONFIRMED_FULL);
+	ASSERT_EQ(ct_where(IP_CLIENT, FX_UPLINK_IP, 33200, 8080, IPPROTO_TCP, XNET_CT_IN), CT_NOWHERE,
+		  "published: nothing recorded");
+	dropped(env.eg_fd, &q, XNET_DROP_CT_UNCONFIRMED_FULL);
+	ASSERT_EQ(ct_where(IP_A, IP_REMOTE, 4446, 53, IPPROTO_UDP, XNET_CT_OUT), CT_NOWHERE,
+		  "masquerade: nothing recorded");
+	if (run(env.in_fd, &ack, &r))
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
+
+	full.word = 0;
+	ASSERT_OK(bpf_map_update_elem(fd, &key, &full, BPF_ANY) ? -errno : 0, "budget back");
+	dnat_syn_delivered(33200, 8080, 0);
+}
+
 /*
  * IPv4 options move the L4 header: both directions are rewritten at the
  * right offsets, options kept byte for byte, every checksum right.
@@ -814,7 +968,7 @@ static void test_policy(void)
 	/* Rules exist but user space has not said so yet: not consulted. */
 	if (run(env.in_fd, &denied, &r))
 		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
-	fx_map_clear(env.ct, sizeof(struct xnet_ct_key));
+	fx_ct_clear(env.obj);
 
 	host_set(NAT_MIN, NAT_MAX, XNET_HOST_POLICY);
 	dropped(env.in_fd, &denied, XNET_DROP_POLICY);
@@ -962,6 +1116,9 @@ static const struct {
 	{ "egress_from_lxc", test_egress_from_lxc },
 	{ "new_address_follows_routing", test_new_address_follows_routing },
 	{ "dnat_tcp", test_dnat_tcp },
+	{ "ct_confirm_tcp", test_ct_confirm_tcp },
+	{ "ct_confirm_snat", test_ct_confirm_snat },
+	{ "ct_budget_spent", test_ct_budget_spent },
 	{ "dnat_ip_options", test_dnat_ip_options },
 	{ "dnat_port_in_nat_range", test_dnat_port_in_nat_range },
 	{ "dnat_udp_and_addresses", test_dnat_udp_and_addresses },

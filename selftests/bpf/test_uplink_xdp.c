@@ -70,7 +70,7 @@ static bool xdp_tx_set(enum fx_dev dev, __u32 mtu)
 
 static void reset(void)
 {
-	fx_map_clear(env.ct, sizeof(struct xnet_ct_key));
+	fx_ct_clear(env.tc->obj);
 	fx_map_clear(env.frags, sizeof(struct xnet_frag_key));
 	fx_map_clear(env.policy, sizeof(struct xnet_policy_key));
 	host_set(0);
@@ -168,7 +168,7 @@ static bool ct_get(__be32 s, __be32 d, __u16 sp, __u16 dp, __u8 proto, __u8 dir,
 	struct xnet_ct_key k = { .saddr = s, .daddr = d, .sport = htons(sp), .dport = htons(dp),
 				 .proto = proto, .dir = dir };
 
-	return !bpf_map_lookup_elem(env.ct, &k, e);
+	return fx_ct_get(env.tc->obj, &k, e, NULL);
 }
 
 /*
@@ -435,6 +435,42 @@ static void test_passes(void)
 }
 
 /* The admin's policy: a denied client's packets are tc's to drop and count. */
+/*
+ * A flood's SYNs: while the budget of unconfirmed flows is spent, a SYN to
+ * a published port is dropped here, counted as ct-unconfirmed-full, with
+ * no flow touched; a SYN to a port the host serves itself, a retransmitted
+ * SYN of a flow already open, and any SYN once the budget is back, pass.
+ */
+static void test_syn_flood(void)
+{
+	struct pkt syn = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 34000,
+				  .dport = 8080, .tcp_flags = TH_SYN);
+	struct pkt ssh = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 34001,
+				  .dport = 22, .tcp_flags = TH_SYN);
+	struct pkt again = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 34002,
+				    .dport = 8080, .tcp_flags = TH_SYN);
+	__u32 b = (__u32)(fx_now_ns() >> 30), key = b & (XNET_CT_NEW_WINDOW - 1);
+	struct xnet_ct_budget full = { .word = ((__u64)b << 32) | XNET_CT_NEW_BUDGET };
+	int fd = fx_map_fd(env.tc->obj, "xnet_ct_budget");
+	struct fx_result r;
+
+	xdp_passes(&syn, "budget left: the SYN goes to tc");
+	/* A flow opened before the budget ran out: its SYN retransmission passes. */
+	if (!tc_run(env.in_fd, &again, &r) || !fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B))
+		return;
+	ASSERT_OK(bpf_map_update_elem(fd, &key, &full, BPF_ANY) ? -errno : 0, "spend the budget");
+	if (xdp_run(&syn, &r)) {
+		ASSERT_EQ(r.verdict, XDP_DROP, "flood SYN: XDP_DROP");
+		ASSERT_EQ(r.drops[XNET_DROP_CT_UNCONFIRMED_FULL].packets, 1, "counted as ct-unconfirmed-full");
+		ASSERT_EQ(r.drops[XNET_DROP_CT_UNCONFIRMED_FULL].bytes, syn.len, "with its length");
+	}
+	xdp_passes(&ssh, "a SYN to the host's own service passes");
+	xdp_passes(&again, "a retransmitted SYN of an open flow passes");
+	full.word = 0;
+	ASSERT_OK(bpf_map_update_elem(fd, &key, &full, BPF_ANY) ? -errno : 0, "budget back");
+	xdp_passes(&syn, "budget back: the SYN goes to tc");
+}
+
 static void test_policy(void)
 {
 	struct xnet_policy_key deny = { .prefixlen = 32 + 24, .saddr = IP4(203, 0, 113, 0) };
@@ -493,6 +529,7 @@ static const struct {
 	{ "dnat_udp", test_dnat_udp },
 	{ "snat_answers", test_snat_answers },
 	{ "passes", test_passes },
+	{ "syn_flood", test_syn_flood },
 	{ "policy", test_policy },
 	{ "refused", test_refused },
 };

@@ -360,6 +360,12 @@ static void test_parse_ok(void)
 	CHECK(!memcmp(o.pkt.dst_mac, "\xaa\xbb\xcc\xdd\xee\xff", 6) && o.have_dst_mac, "dst mac");
 	CHECK(!memcmp(o.pkt.src_mac, "\x02\x00\x00\x00\x00\x09", 6) && o.have_src_mac, "src mac");
 
+	CHECK(o.engine == PG_ENGINE_AUTO, "default engine auto");
+	CHECK(P("--dev", "eth0", "--dst-ip", "10.0.0.2", "--mode", "afpacket") == 0, "%s", err);
+	CHECK(o.engine == PG_ENGINE_AFPACKET, "--mode afpacket");
+	CHECK(P("--dev", "eth0", "--dst-ip", "10.0.0.2", "--mode", "live") == 0 && o.engine == PG_ENGINE_LIVE,
+	      "--mode live");
+
 	CHECK(P("--dev=eth0", "--dst-ip=10.0.0.2", "--duration=2.5") == 0, "%s", err);
 	CHECK(o.duration == 2.5, "duration %g", o.duration);
 
@@ -418,6 +424,7 @@ static void test_parse_errors(void)
 	E("--threads", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--threads", "0");
 	E("--batch", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--batch", "257");
 	E("--mode", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--mode", "fast");
+	E("auto, live, afpacket or kernel", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--mode", "af_packet");
 	E("--dst-mac", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--dst-mac", "aa:bb:cc:dd:ee");
 	E("--src-mac", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--src-mac", "aa:bb:cc:dd:ee:fff");
 	E("unknown option '--bogus'", "--dev", "eth0", "--dst-ip", "1.1.1.1", "--bogus");
@@ -445,14 +452,115 @@ static void test_parse_errors(void)
 	}
 }
 
+/* ------------------------------------------------------------ the flow walk */
+
+/* The options of a walk over count_ip addresses from p->src_ip and count_port ports from p->src_port. */
+static struct pg_opts walk_opts(const struct pg_packet *p, uint32_t count_ip, uint32_t count_port)
+{
+	struct pg_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.pkt = *p;
+	o.src_ip_count = count_ip;
+	o.src_port_count = count_port;
+	return o;
+}
+
+/*
+ * pg_walk_frame (the AF_PACKET engine's frames): frame idx of the walk is
+ * byte for byte the frame pg_build makes with that source address and port,
+ * checksums computed from scratch: ports first, then addresses, wrapping
+ * around both ranges and across 16-bit boundaries of the address, UDP (with
+ * and without payload) and TCP SYN, and at the end of the 32-bit index.
+ */
+static void test_walk_frames(void)
+{
+	static const uint32_t idxs[] = { 0, 1, 2, 3, 4, 5, 11, 12, 13, 35, 36, 1000, 65535, 65536,
+					 0x7fffffffu, 0xfffffffeu, 0xffffffffu };
+	unsigned char tmpl[PG_MAX_SIZE], f[PG_MAX_SIZE], want[PG_MAX_SIZE];
+	unsigned bad = 0, n = 0;
+
+	for (int c = 0; c < 4; c++) {
+		struct pg_packet p = base_pkt(c == 1 ? PG_TCP_SYN : PG_UDP, c == 2 ? 1500 : c == 1 ? 100 : 64);
+		struct pg_opts o;
+		struct pg_walk w;
+
+		if (c == 3) {
+			memcpy(p.payload, dns_query, sizeof(dns_query));
+			p.payload_len = sizeof(dns_query);
+			p.size = pg_payload_frame_size(p.payload_len);
+		}
+		p.src_ip = 0x0a00fffe;	/* crosses a 16-bit boundary */
+		p.src_port = 65533;
+		o = walk_opts(&p, 4, 3);
+		CHECK(pg_build(&p, tmpl, sizeof(tmpl)) == (int)p.size, "build case %d", c);
+		pg_walk_init(&w, &o, tmpl);
+		CHECK(pg_walk_varies(&w), "case %d: the walk varies", c);
+		for (unsigned k = 0; k < sizeof(idxs) / sizeof(idxs[0]); k++) {
+			struct pg_packet q = p;
+			uint32_t i = idxs[k];
+
+			q.src_port = (uint16_t)(65533 + i % 3);
+			q.src_ip = 0x0a00fffe + (i / 3) % 4;
+			pg_build(&q, want, sizeof(want));
+			memcpy(f, tmpl, p.size);
+			pg_walk_frame(&w, f, i);
+			n++;
+			if (memcmp(f, want, p.size)) {
+				if (bad++ < 5)
+					fprintf(stderr, "    case %d idx %u: sport %u saddr %#x ip csum %#x (want %#x) l4 csum %#x (want %#x)\n",
+						c, i, get16(f + 34), (unsigned)get16(f + 26) << 16 | get16(f + 28),
+						get16(f + 24), get16(want + 24), get16(f + 34 + w.l4_csum_off),
+						get16(want + 34 + w.l4_csum_off));
+			}
+		}
+	}
+	CHECK(bad == 0, "%u of %u walked frames differ from pg_build's", bad, n);
+
+	/* All the 16-bit port values, every address of a /16: checksums against the reference. */
+	{
+		struct pg_packet p = base_pkt(PG_UDP, 64);
+		struct pg_opts o;
+		struct pg_walk w;
+
+		p.src_ip = 0xc0a80000;
+		p.src_port = 1;
+		o = walk_opts(&p, 65536, 65535);
+		pg_build(&p, tmpl, sizeof(tmpl));
+		pg_walk_init(&w, &o, tmpl);
+		bad = 0;
+		for (uint32_t i = 0; i < 3000000; i += 7) {
+			memcpy(f, tmpl, 64);
+			pg_walk_frame(&w, f, i * 331u);
+			if (!ip_ok(f) || !udp_ok(f) || get16(f + 40) == 0)
+				bad++;
+		}
+		CHECK(bad == 0, "%u walked UDP frames with a bad or zero checksum", bad);
+	}
+
+	/* One port, one address: the template as it is. */
+	{
+		struct pg_packet p = base_pkt(PG_TCP_SYN, 64);
+		struct pg_opts o = walk_opts(&p, 1, 1);
+		struct pg_walk w;
+
+		pg_build(&p, tmpl, sizeof(tmpl));
+		pg_walk_init(&w, &o, tmpl);
+		memcpy(f, tmpl, 64);
+		pg_walk_frame(&w, f, 12345);
+		CHECK(!pg_walk_varies(&w) && !memcmp(f, tmpl, 64), "a single flow is the template");
+	}
+}
+
 /* ------------------------------------------------------------ the XDP generator */
 
 /*
  * pktgen.bpf.c under plain BPF_PROG_RUN (no live frames, nothing is sent):
  * successive runs walk src ports first, then source addresses, and every
  * output frame has valid checksums, although the input is always the template.
- * The walk is a per-CPU counter (as on the wire, one per generator CPU), so
- * the runs stay on one CPU: a migration in the middle of the loop, which a
+ * With cfg_stride n (n CPUs sending) the CPU's frames are every n-th from
+ * its number on. The walk is a per-CPU counter (as on the wire, one per
+ * generator CPU), so the runs stay on one CPU: a migration in the middle of the loop, which a
  * loaded machine does, would continue from another CPU's count.
  */
 static void test_flow_spread(void)
@@ -496,15 +604,22 @@ static void test_flow_spread(void)
 		skel->rodata->cfg_src_port_count = 3;
 		skel->rodata->cfg_ip_csum = get16(in + PG_IP_OFF + 10);
 		skel->rodata->cfg_l4_csum = get16(in + PG_L4_OFF + csum_off);
+		skel->rodata->cfg_stride = proto == PG_UDP ? 1 : 3;
 		if (pktgen__load(skel)) {
 			CHECK(0, "load: %s", strerror(errno));
 			pktgen__destroy(skel);
 			break;
 		}
+		struct pg_opts wo = walk_opts(&p, 4, 3);
+		struct pg_walk walk;
+
+		pg_walk_init(&walk, &wo, in);
 		for (unsigned i = 0; i < 30; i++) {
 			LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = p.size,
 				    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
-			unsigned want_port = 65533 + i % 3, want_ip = 0x0a00fffe + (i / 3) % 4;
+			/* TCP: as one of 3 sending CPUs, frames cpu % 3, + 3, + 6, ... of the walk. */
+			uint32_t idx = proto == PG_UDP ? i : i * 3 + (unsigned)cpu % 3;
+			unsigned want_port = 65533 + idx % 3, want_ip = 0x0a00fffe + (idx / 3) % 4;
 			int err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xnet_pktgen), &opts);
 
 			CHECK(!err, "run %u: %s", i, strerror(errno));
@@ -521,9 +636,76 @@ static void test_flow_spread(void)
 			      !memcmp(out + 36, in + 36, csum_off - 2) &&
 			      !memcmp(out + 36 + csum_off, in + 36 + csum_off, p.size - 36 - csum_off),
 			      "run %u: other fields changed", i);
+			/* The AF_PACKET engine's frame i: the same bytes. */
+			unsigned char af[PG_MAX_SIZE];
+
+			memcpy(af, in, p.size);
+			pg_walk_frame(&walk, af, idx);
+			CHECK(!memcmp(af, out, p.size), "run %u proto %d: pg_walk_frame differs from the program's frame",
+			      i, proto);
 		}
 		pktgen__destroy(skel);
 	}
+	sched_setaffinity(0, sizeof(all), &all);
+}
+
+/*
+ * The live-frames probe: with probe set after load (through the mmapped
+ * .bss, as xnet-pktgen does) the program drops the frame and leaves the walk
+ * alone; cleared, the next frame is the walk's first.
+ */
+static void test_probe(void)
+{
+	struct pg_packet p = base_pkt(PG_UDP, 64);
+	unsigned char in[PG_MAX_SIZE], out[PG_MAX_SIZE];
+	cpu_set_t all, one;
+	struct pktgen *skel;
+	int cpu;
+
+	if (geteuid() != 0) {
+		skip("needs root (BPF_PROG_RUN)");
+		return;
+	}
+	CHECK(pg_build(&p, in, sizeof(in)) == 64, "build");
+	cpu = sched_getcpu();
+	CHECK(cpu >= 0 && !sched_getaffinity(0, sizeof(all), &all), "this thread's CPUs: %s", strerror(errno));
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	CHECK(!sched_setaffinity(0, sizeof(one), &one), "pin to CPU %d: %s", cpu, strerror(errno));
+	skel = pktgen__open();
+	CHECK(skel, "open: %s", strerror(errno));
+	if (!skel)
+		goto out;
+	skel->rodata->cfg_ifindex = 1;
+	skel->rodata->cfg_src_ip = p.src_ip;
+	skel->rodata->cfg_src_port = p.src_port;
+	skel->rodata->cfg_src_port_count = 5;
+	skel->rodata->cfg_ip_csum = get16(in + PG_IP_OFF + 10);
+	skel->rodata->cfg_l4_csum = get16(in + PG_L4_OFF + PG_UDP_CSUM_OFF);
+	if (pktgen__load(skel)) {
+		CHECK(0, "load: %s", strerror(errno));
+		pktgen__destroy(skel);
+		goto out;
+	}
+	for (unsigned i = 0; i < 4; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = p.size,
+			    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+
+		skel->bss->probe = i < 2;
+		CHECK(!bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xnet_pktgen), &opts), "run %u: %s",
+		      i, strerror(errno));
+		if (i < 2) {
+			CHECK(opts.retval == XDP_DROP && !memcmp(out, in, p.size), "probe %u: retval %u", i, opts.retval);
+		} else {
+			CHECK(opts.retval == XDP_REDIRECT, "run %u: retval %u", i, opts.retval);
+			CHECK(get16(out + 34) == p.src_port + i - 2, "run %u: sport %u: the probes moved the walk",
+			      i, get16(out + 34));
+		}
+	}
+	pktgen__destroy(skel);
+out:
 	sched_setaffinity(0, sizeof(all), &all);
 }
 
@@ -703,8 +885,10 @@ int main(void)
 	run("packet_parse_hex", test_parse_hex);
 	run("options_ok", test_parse_ok);
 	run("options_errors", test_parse_errors);
+	run("packet_walk_frames", test_walk_frames);
 	run("bpf_flow_spread", test_flow_spread);
 	run("bpf_template_restore", test_template_restore);
+	run("bpf_probe", test_probe);
 	run("bpf_sink_udp_sport", test_sink_filter);
 	if (skipped)
 		printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);

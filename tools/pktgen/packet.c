@@ -103,6 +103,66 @@ int pg_build(const struct pg_packet *p, uint8_t *buf, size_t buflen)
 	return (int)p->size;
 }
 
+static uint16_t get16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+void pg_walk_init(struct pg_walk *w, const struct pg_opts *o, const uint8_t *tmpl)
+{
+	memset(w, 0, sizeof(*w));
+	w->src_ip = o->pkt.src_ip;
+	w->ip_count = o->src_ip_count ? o->src_ip_count : 1;
+	w->src_port = o->pkt.src_port;
+	w->port_count = o->src_port_count ? o->src_port_count : 1;
+	w->udp = o->pkt.proto == PG_UDP;
+	w->l4_csum_off = w->udp ? PG_UDP_CSUM_OFF : PG_TCP_CSUM_OFF;
+	w->ip_csum = get16(tmpl + PG_IP_OFF + 10);
+	w->l4_csum = get16(tmpl + PG_L4_OFF + w->l4_csum_off);
+}
+
+int pg_walk_varies(const struct pg_walk *w)
+{
+	return w->port_count > 1 || w->ip_count > 1;
+}
+
+static uint32_t fold16(uint32_t s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return s;
+}
+
+/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), exactly as pktgen.bpf.c computes it. */
+static uint16_t csum_replace(uint32_t csum, uint32_t sum_old, uint32_t sum_new)
+{
+	uint32_t s = (~csum & 0xffff) + (~fold16(sum_old) & 0xffff) + fold16(sum_new);
+
+	s = fold16(s);
+	return (uint16_t)(~s & 0xffff);
+}
+
+void pg_walk_frame(const struct pg_walk *w, uint8_t *frame, uint32_t idx)
+{
+	uint32_t port, ip, old = w->src_ip;
+	uint16_t ipc, l4c;
+	uint8_t *iph = frame + PG_IP_OFF, *l4 = frame + PG_L4_OFF;
+
+	if (!pg_walk_varies(w))
+		return;
+	port = w->src_port + idx % w->port_count;
+	ip = w->src_ip + (idx / w->port_count) % w->ip_count;
+	ipc = csum_replace(w->ip_csum, (old >> 16) + (old & 0xffff), (ip >> 16) + (ip & 0xffff));
+	l4c = csum_replace(w->l4_csum, fold16((old >> 16) + (old & 0xffff) + w->src_port),
+			   fold16((ip >> 16) + (ip & 0xffff) + port));
+	if (w->udp && l4c == 0)
+		l4c = 0xffff;
+	put32(iph + 12, ip);
+	put16(iph + 10, ipc);
+	put16(l4, (uint16_t)port);
+	put16(l4 + w->l4_csum_off, l4c);
+}
+
 static int hexval(int c)
 {
 	if (c >= '0' && c <= '9')
@@ -382,8 +442,10 @@ int pg_parse(int argc, char **argv, struct pg_opts *o, char *err, size_t errlen)
 				o->engine = PG_ENGINE_LIVE;
 			else if (!strcmp(a, "kernel"))
 				o->engine = PG_ENGINE_KERNEL;
+			else if (!strcmp(a, "afpacket"))
+				o->engine = PG_ENGINE_AFPACKET;
 			else
-				return errf(err, errlen, "--mode: expected auto, live or kernel, not '%s'", a);
+				return errf(err, errlen, "--mode: expected auto, live, afpacket or kernel, not '%s'", a);
 			break;
 		case O_JSON:
 			o->json = 1;

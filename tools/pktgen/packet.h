@@ -20,7 +20,7 @@
 
 enum pg_proto { PG_UDP, PG_TCP_SYN };
 enum pg_mode { PG_MODE_GEN, PG_MODE_SINK };
-enum pg_engine { PG_ENGINE_AUTO, PG_ENGINE_LIVE, PG_ENGINE_KERNEL };
+enum pg_engine { PG_ENGINE_AUTO, PG_ENGINE_LIVE, PG_ENGINE_KERNEL, PG_ENGINE_AFPACKET };
 
 /* What to build. Addresses and ports in host byte order. */
 struct pg_packet {
@@ -51,7 +51,7 @@ struct pg_opts {
 	double duration;		/* 0: none given */
 	uint64_t rate;			/* packets per second, 0: unlimited */
 	unsigned threads;		/* 0: one per online CPU */
-	unsigned batch;			/* live-frames batch size */
+	unsigned batch;			/* frames per live-frames batch or sendmmsg call */
 	int json;
 	int tc;				/* sink: at tc ingress instead of XDP */
 	uint16_t udp_sport;		/* sink: only UDP from this port, 0: all */
@@ -74,6 +74,33 @@ struct pg_opts {
  * rest of the frame, if any, is zero padding outside it.
  */
 int pg_build(const struct pg_packet *p, uint8_t *buf, size_t buflen);
+
+/*
+ * The flow walk over --src-port A-B and --src-ip X-Y, as pktgen.bpf.c does it
+ * for live frames: frame number idx gets source port A + idx % ports and
+ * source address X + (idx / ports) % ips, and both checksums derived from the
+ * template's (RFC 1624). Any engine writing frames itself (AF_PACKET) uses it,
+ * so both engines send the same frames in the same order. With n threads,
+ * thread i sends frames i, i + n, i + 2n, ... (the program: CPU i of
+ * cfg_stride), so together they send the walk from its start.
+ */
+struct pg_walk {
+	uint32_t src_ip, ip_count;	/* the template's source, host order */
+	uint32_t src_port, port_count;
+	uint16_t ip_csum, l4_csum;	/* the template's checksums (wire value, host order) */
+	unsigned l4_csum_off;		/* PG_UDP_CSUM_OFF or PG_TCP_CSUM_OFF */
+	int udp;			/* a UDP checksum of 0 is sent as 0xffff */
+};
+
+/* The walk of the options' ranges over tmpl, the frame pg_build made of o->pkt. */
+void pg_walk_init(struct pg_walk *w, const struct pg_opts *o, const uint8_t *tmpl);
+/* Whether frames differ at all (more than one port or address). */
+int pg_walk_varies(const struct pg_walk *w);
+/*
+ * Turn frame (a copy of the template, at least PG_L4_OFF + 20 bytes) into
+ * frame number idx of the walk. Unchanged when the walk does not vary.
+ */
+void pg_walk_frame(const struct pg_walk *w, uint8_t *frame, uint32_t idx);
 
 /* The frame size for a UDP payload of len bytes: headers + len, at least PG_MIN_SIZE. */
 unsigned pg_payload_frame_size(unsigned len);

@@ -7,7 +7,10 @@
  *
  * Flow spread: the source port (then the source address) is taken from a
  * per-CPU counter, so hashing and conntrack on the receiving side see
- * src_port_count * src_ip_count flows. Frames live in page-pool pages that
+ * src_port_count * src_ip_count flows. With cfg_stride CPUs sending (one
+ * thread pinned to each of CPUs 0..cfg_stride-1), CPU c sends frames c,
+ * c + stride, c + 2 * stride, ... of the walk: together the walk from its
+ * start, no frame twice. Frames live in page-pool pages that
  * are recycled with whatever was written into them: by this program, and by
  * whoever received the frame, when the receiving veth turned it into an skb
  * on the same page and a tc program edited it in place (xnet's DNS answers
@@ -34,10 +37,17 @@ const volatile __u32 cfg_src_port_count = 1;
 const volatile __u32 cfg_ip_csum = 0;	/* template checksums, host order of the wire value */
 const volatile __u32 cfg_l4_csum = 0;
 const volatile __u32 cfg_tmpl_len = 0;	/* bytes of tmpl restored into every frame, 0: none */
+const volatile __u32 cfg_stride = 1;	/* CPUs sending: frame seq * stride + CPU of the walk */
 
 /* The template frame (PG_MAX_SIZE of tools/pktgen/packet.h), set before load. */
 #define PKTGEN_TMPL_MAX 1500
 __u8 tmpl[PKTGEN_TMPL_MAX];
+
+/*
+ * Set by xnet-pktgen for its probe (one live-frames run that must not send
+ * anything nor move the walk): drop the frame untouched.
+ */
+__u32 probe;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -75,6 +85,8 @@ int xnet_pktgen(struct xdp_md *ctx)
 	__u32 tlen = cfg_tmpl_len;
 	__u64 *seq;
 
+	if (probe)
+		return XDP_DROP;
 	if (tlen) {
 		/* The frame's length is the template's: only its bytes can be stale. */
 		if (tlen > sizeof(tmpl) || bpf_xdp_store_bytes(ctx, 0, tmpl, tlen))
@@ -87,6 +99,8 @@ int xnet_pktgen(struct xdp_md *ctx)
 		if (!seq)
 			return XDP_ABORTED;
 		idx = (__u32)(*seq)++;
+		if (cfg_stride > 1)
+			idx = idx * cfg_stride + bpf_get_smp_processor_id() % cfg_stride;
 		if (ip_off > 64 || l4_off > 128 || csum_off > 16)
 			return XDP_ABORTED;
 		__u8 *iph = (__u8 *)data + ip_off;

@@ -3,10 +3,12 @@
  * xnet-pktgen: traffic generator and sink for line-rate benchmarks.
  *
  * Generator engines:
- *   kernel  the kernel's pktgen (/proc/net/pktgen), when the module is there;
- *   live    BPF_PROG_RUN of tools/pktgen/pktgen.bpf.c in live-frames mode
- *           (BPF_F_TEST_XDP_LIVE_FRAMES, Linux 5.18+): every run redirects
- *           the template frame out of --dev, one thread per CPU.
+ *   kernel    the kernel's pktgen (/proc/net/pktgen), when the module is there;
+ *   live      BPF_PROG_RUN of tools/pktgen/pktgen.bpf.c in live-frames mode
+ *             (BPF_F_TEST_XDP_LIVE_FRAMES, Linux 5.18+): every run redirects
+ *             the template frame out of --dev, one thread per CPU;
+ *   afpacket  AF_PACKET sendmmsg with PACKET_QDISC_BYPASS, the same frames
+ *             written by pg_walk_frame: where live frames are refused.
  * Sink: tools/pktgen/sink.bpf.c attached to --dev (native XDP, or tc ingress
  * with --tc), counts and drops. See tools/pktgen/README.md.
  */
@@ -28,7 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/genetlink.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
+#include <linux/if_packet.h>
 #include <linux/netlink.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -72,14 +76,21 @@ static void usage(FILE *f)
 "  --payload-hex HEX      UDP payload bytes as hex (e.g. a DNS query); the IP and\n"
 "                         UDP lengths and the frame size follow from it (at\n"
 "                         least 64 bytes, zero padding after the datagram);\n"
-"                         UDP checksum computed (not 0); live engine only\n"
+"                         UDP checksum computed (not 0); not with kernel pktgen\n"
 "  --count N              stop after N packets\n"
 "  --duration SECONDS     stop after SECONDS (default 10 without --count)\n"
-"  --rate PPS             limit to PPS packets per second (coarse: an average,\n"
-"                         sent in bursts of one BPF_PROG_RUN call, >= 25 ms)\n"
+"  --rate PPS             limit to PPS packets per second (live frames: an average,\n"
+"                         sent in bursts of one BPF_PROG_RUN call, >= 25 ms;\n"
+"                         AF_PACKET: per sendmmsg batch)\n"
 "  --threads N            sending threads, one per CPU (default: online CPUs)\n"
-"  --batch N              live frames per batch, 1..256 (default 64)\n"
-"  --mode auto|live|kernel  engine (auto: kernel pktgen if " PKTGEN_DIR " exists)\n"
+"  --batch N              frames per live-frames batch or per sendmmsg, 1..256\n"
+"                         (default 64)\n"
+"  --mode auto|live|afpacket|kernel\n"
+"                         engine: live = XDP live frames (BPF_PROG_RUN),\n"
+"                         afpacket = AF_PACKET sendmmsg with qdisc bypass,\n"
+"                         kernel = kernel pktgen; auto (default): kernel\n"
+"                         pktgen if " PKTGEN_DIR " exists (UDP), else live\n"
+"                         frames, else AF_PACKET (says why on stderr)\n"
 "  --json                 one JSON object at the end instead of text\n"
 "  -h, --help             this text\n"
 "\n"
@@ -301,7 +312,7 @@ static void tick(const struct pg_opts *o, const char *verb, double t, uint64_t t
 	fflush(stdout);
 }
 
-/* ------------------------------------------------------------ live frames */
+/* ------------------------------------------------------------ sending threads */
 
 /*
  * Every BPF_PROG_RUN call with repeat > 1 costs a fixed ~25 ms on this kind
@@ -314,10 +325,15 @@ static void tick(const struct pg_opts *o, const char *verb, double t, uint64_t t
 #define CHUNK_MIN	4096u
 #define CHUNK_MAX	(1u << 26)
 
+/* One sending thread of either engine. */
 struct worker {
 	pthread_t tid;
 	int cpu;
-	int prog_fd;
+	int prog_fd;		/* live frames */
+	int sock;		/* AF_PACKET */
+	const struct pg_walk *walk;
+	const struct sockaddr_ll *to;
+	uint32_t slot, stride;	/* AF_PACKET: frames slot, slot + stride, ... of the walk */
 	unsigned ifindex;
 	const struct pg_opts *o;
 	const uint8_t *frame;
@@ -326,17 +342,13 @@ struct worker {
 	double pps;		/* 0: unlimited */
 	double t0, deadline;	/* deadline 0: none */
 	_Atomic uint64_t sent;
-	int err;		/* errno of a failed BPF_PROG_RUN */
+	int err;		/* errno of a failed BPF_PROG_RUN or sendmmsg */
 	_Atomic int done;
 };
 
-static void *worker_main(void *arg)
+/* Blocks signals (the main thread handles them) and pins to w->cpu. */
+static void worker_setup(const struct worker *w)
 {
-	struct worker *w = arg;
-	struct xdp_md ctx = { .data = 0, .data_end = w->len, .ingress_ifindex = w->ifindex };
-	uint8_t buf[PG_MAX_SIZE];
-	uint64_t left = w->quota, sent = 0;
-	double chunk = 65536, rate = 0, t, a;
 	cpu_set_t set;
 	sigset_t sigs;
 
@@ -347,6 +359,93 @@ static void *worker_main(void *arg)
 		CPU_SET(w->cpu, &set);
 		sched_setaffinity(0, sizeof(set), &set);
 	}
+}
+
+/*
+ * Starts nthreads threads of fn over w (filled in but for cpu, quota, pps,
+ * t0, deadline, set here), prints a tick each second, stops them after
+ * --duration or on a signal and waits for them. Returns the threads started
+ * and their total in *total, the elapsed time in *seconds.
+ */
+static unsigned run_threads(const struct pg_opts *o, struct worker *w, unsigned nthreads,
+			    void *(*fn)(void *), uint64_t *total, double *seconds)
+{
+	unsigned i, ncpu = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t last = 0;
+	double t0, tlast, t;
+	int err;
+
+	t0 = tlast = now_s();
+	for (i = 0; i < nthreads; i++) {
+		w[i].cpu = ncpu ? (int)(i % ncpu) : -1;
+		w[i].quota = o->count ? o->count / nthreads + (i < o->count % nthreads) : 0;
+		w[i].pps = o->rate ? (double)o->rate / nthreads : 0;
+		w[i].t0 = t0;
+		w[i].deadline = o->duration ? t0 + o->duration : 0;
+		if (o->count && !w[i].quota) {
+			w[i].done = 1;
+			continue;
+		}
+		if ((err = pthread_create(&w[i].tid, NULL, fn, &w[i]))) {
+			fprintf(stderr, PROG ": pthread_create: %s\n", strerror(err));
+			stop = 1;
+			nthreads = i;
+			break;
+		}
+	}
+	for (;;) {
+		unsigned done = 0;
+		double deadline = tlast + 1;
+
+		while (!stop && now_s() < deadline) {
+			done = 0;
+			for (i = 0; i < nthreads; i++)
+				done += w[i].done;
+			if (done == nthreads)
+				break;
+			if (o->duration && now_s() - t0 >= o->duration)
+				stop = 1;
+			usleep(10000);
+		}
+		*total = 0;
+		for (i = 0; i < nthreads; i++)
+			*total += w[i].sent;
+		t = now_s();
+		if (stop || done == nthreads)
+			break;
+		tick(o, "sent", t - t0, *total, *total - last, t - tlast);
+		last = *total;
+		tlast = t;
+	}
+	stop = 1;
+	for (i = 0; i < nthreads; i++)
+		if (w[i].tid)
+			pthread_join(w[i].tid, NULL);
+	*seconds = now_s() - t0;
+	*total = 0;
+	for (i = 0; i < nthreads; i++)
+		*total += w[i].sent;
+	return nthreads;
+}
+
+static unsigned thread_count(const struct pg_opts *o)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return o->threads ? o->threads : ncpu > 0 ? (unsigned)ncpu : 1;
+}
+
+/* ------------------------------------------------------------ live frames */
+
+static void *live_main(void *arg)
+{
+	struct worker *w = arg;
+	struct xdp_md ctx = { .data = 0, .data_end = w->len, .ingress_ifindex = w->ifindex };
+	uint8_t buf[PG_MAX_SIZE];
+	uint64_t left = w->quota, sent = 0;
+	double chunk = 65536, rate = 0, t, a;
+
+	worker_setup(w);
 	memcpy(buf, w->frame, w->len);
 	while (!stop) {
 		double n = chunk;
@@ -403,28 +502,44 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static int run_live(const struct pg_opts *o, unsigned ifindex, const uint8_t *frame, unsigned len,
-		    struct result *res)
+/*
+ * XNET_PKTGEN_REFUSE_LIVE=1 (a test hook): the live-frames probe fails with
+ * EPERM as some kernels make BPF_PROG_RUN do for root (seen on a Debian 12 VM
+ * with 6.18), without asking the kernel.
+ */
+static int live_refused_for_test(void)
 {
-	unsigned nthreads = o->threads, i, ncpu = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
-	struct pktgen *skel;
-	struct worker *w;
-	uint64_t feat = 0, last = 0, total;
-	double t0, tlast, t;
-	int ret = 1, err;
+	const char *v = getenv("XNET_PKTGEN_REFUSE_LIVE");
 
-	if (!nthreads)
-		nthreads = ncpu ? ncpu : 1;
+	return v && *v && strcmp(v, "0");
+}
+
+/*
+ * Loads the generator program for live frames out of ifindex and makes sure
+ * they can run: the device takes redirected XDP frames, and one
+ * BPF_PROG_RUN in live-frames mode with the program in probe mode (drops the
+ * frame, nothing sent, the walk untouched) succeeds. Returns the skeleton, or
+ * NULL with why the engine cannot run in why.
+ */
+static struct pktgen *live_open(const struct pg_opts *o, unsigned ifindex, const uint8_t *frame, unsigned len,
+				char *why, size_t whylen)
+{
+	struct xdp_md ctx = { .data = 0, .data_end = len, .ingress_ifindex = ifindex };
+	uint8_t buf[PG_MAX_SIZE];
+	struct pktgen *skel;
+	uint64_t feat = 0;
+	long ncpu;
+	int err;
+
 	if (xdp_features(ifindex, &feat) == 0 && !(feat & NETDEV_XDP_ACT_NDO_XMIT)) {
-		fprintf(stderr, PROG ": interface %s: XDP cannot run on it: it does not accept "
-			"redirected XDP frames (no ndo_xdp_xmit; for a veth, attach an XDP program to "
-			"its peer, e.g. " PROG " sink --dev PEER)\n", o->dev);
-		return 1;
+		snprintf(why, whylen, "%s does not accept redirected XDP frames (no ndo_xdp_xmit; for a veth, "
+			 "attach an XDP program to its peer, e.g. " PROG " sink --dev PEER)", o->dev);
+		return NULL;
 	}
 	skel = pktgen__open();
 	if (!skel) {
-		fprintf(stderr, PROG ": cannot open the generator program: %s\n", strerror(errno));
-		return 1;
+		snprintf(why, whylen, "cannot open the generator program: %s", strerror(errno));
+		return NULL;
 	}
 	skel->rodata->cfg_ifindex = ifindex;
 	skel->rodata->cfg_ip_off = PG_IP_OFF;
@@ -442,73 +557,60 @@ static int run_live(const struct pg_opts *o, unsigned ifindex, const uint8_t *fr
 	_Static_assert(sizeof(skel->bss->tmpl) >= PG_MAX_SIZE, "tmpl holds any frame");
 	memcpy(skel->bss->tmpl, frame, len);
 	skel->rodata->cfg_tmpl_len = len;
+	/* Threads pinned to CPUs 0.. in turn: the CPUs that share the walk. */
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	skel->rodata->cfg_stride = ncpu > 0 && thread_count(o) > (unsigned)ncpu ? (unsigned)ncpu : thread_count(o);
 	err = pktgen__load(skel);
 	if (err) {
-		fprintf(stderr, PROG ": cannot load the generator program: %s\n", strerror(-err));
+		snprintf(why, whylen, "cannot load the generator program: %s", strerror(-err));
 		pktgen__destroy(skel);
-		return 1;
+		return NULL;
 	}
+	/* The probe: the kernel's own answer to a live-frames run. */
+	skel->bss->probe = 1;
+	memcpy(buf, frame, len);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf, .data_size_in = len,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .repeat = 1, .batch_size = o->batch);
+	if (live_refused_for_test()) {
+		err = -1;
+		errno = EPERM;
+	} else {
+		err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xnet_pktgen), &opts);
+	}
+	if (err) {
+		snprintf(why, whylen, "live frames refused by the kernel (BPF_PROG_RUN: %s%s)", strerror(errno),
+			 errno == EINVAL ? "; live frames need Linux 5.18+" : "");
+		pktgen__destroy(skel);
+		return NULL;
+	}
+	skel->bss->probe = 0;
+	return skel;
+}
+
+static int run_live(const struct pg_opts *o, struct pktgen *skel, unsigned ifindex, const uint8_t *frame,
+		    unsigned len, struct result *res)
+{
+	unsigned nthreads = thread_count(o), i;
+	struct worker *w;
+	uint64_t total;
+	double seconds;
+	int ret = 0;
+
 	w = calloc(nthreads, sizeof(*w));
 	if (!w) {
-		pktgen__destroy(skel);
+		fprintf(stderr, PROG ": out of memory\n");
 		return 1;
 	}
-	t0 = tlast = now_s();
 	for (i = 0; i < nthreads; i++) {
-		w[i].cpu = ncpu ? (int)(i % ncpu) : -1;
 		w[i].prog_fd = bpf_program__fd(skel->progs.xnet_pktgen);
 		w[i].ifindex = ifindex;
 		w[i].o = o;
 		w[i].frame = frame;
 		w[i].len = len;
-		w[i].quota = o->count ? o->count / nthreads + (i < o->count % nthreads) : 0;
-		w[i].pps = o->rate ? (double)o->rate / nthreads : 0;
-		w[i].t0 = t0;
-		w[i].deadline = o->duration ? t0 + o->duration : 0;
-		if (o->count && !w[i].quota) {
-			w[i].done = 1;
-			continue;
-		}
-		if ((err = pthread_create(&w[i].tid, NULL, worker_main, &w[i]))) {
-			fprintf(stderr, PROG ": pthread_create: %s\n", strerror(err));
-			stop = 1;
-			nthreads = i;
-			break;
-		}
 	}
-	for (;;) {
-		unsigned done = 0;
-		double deadline = tlast + 1;
-
-		while (!stop && now_s() < deadline) {
-			done = 0;
-			for (i = 0; i < nthreads; i++)
-				done += w[i].done;
-			if (done == nthreads)
-				break;
-			if (o->duration && now_s() - t0 >= o->duration)
-				stop = 1;
-			usleep(10000);
-		}
-		total = 0;
-		for (i = 0; i < nthreads; i++)
-			total += w[i].sent;
-		t = now_s();
-		if (stop || done == nthreads)
-			break;
-		tick(o, "sent", t - t0, total, total - last, t - tlast);
-		last = total;
-		tlast = t;
-	}
-	stop = 1;
-	for (i = 0; i < nthreads; i++)
-		if (w[i].tid)
-			pthread_join(w[i].tid, NULL);
-	t = now_s();
-	total = 0;
-	ret = 0;
+	nthreads = run_threads(o, w, nthreads, live_main, &total, &seconds);
 	for (i = 0; i < nthreads; i++) {
-		total += w[i].sent;
 		if (w[i].err && !ret) {
 			fprintf(stderr, PROG ": interface %s: XDP cannot run on it: BPF_PROG_RUN in live-frames mode failed: %s%s\n",
 				o->dev, strerror(w[i].err),
@@ -520,9 +622,205 @@ static int run_live(const struct pg_opts *o, unsigned ifindex, const uint8_t *fr
 	res->threads = nthreads;
 	res->packets = total;
 	res->bytes = total * len;
-	res->seconds = t - t0;
+	res->seconds = seconds;
 	free(w);
-	pktgen__destroy(skel);
+	return ret;
+}
+
+/* ------------------------------------------------------------ AF_PACKET */
+
+/*
+ * The AF_PACKET engine: each thread writes a batch of frames (copies of the
+ * template, turned into its next frames of the flow walk by pg_walk_frame,
+ * the same walk and checksums as the live-frames program; thread i of n
+ * sends frames i, i + n, i + 2n, ... as the program on CPU i does) and hands them to
+ * the driver with one sendmmsg, PACKET_QDISC_BYPASS (no qdisc, straight to
+ * the device's queue). A frame the device refuses (ENOBUFS: its queue or a
+ * veth peer's ring is full) is written and sent again, so "sent" counts
+ * frames the driver took and the receiver sees the walk without gaps.
+ */
+static void *afp_main(void *arg)
+{
+	struct worker *w = arg;
+	unsigned batch = w->o->batch, i, n;
+	uint64_t left = w->quota, sent = 0;
+	uint32_t k = 0;			/* frames this thread sent */
+	struct mmsghdr *msgs;
+	struct iovec *iov;
+	uint8_t *bufs;
+	double t;
+	int r;
+
+	worker_setup(w);
+	bufs = malloc((size_t)batch * w->len);
+	msgs = calloc(batch, sizeof(*msgs));
+	iov = calloc(batch, sizeof(*iov));
+	if (!bufs || !msgs || !iov) {
+		w->err = ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < batch; i++) {
+		memcpy(bufs + (size_t)i * w->len, w->frame, w->len);
+		iov[i].iov_base = bufs + (size_t)i * w->len;
+		iov[i].iov_len = w->len;
+		msgs[i].msg_hdr.msg_name = (void *)w->to;
+		msgs[i].msg_hdr.msg_namelen = sizeof(*w->to);
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	while (!stop) {
+		n = batch;
+		if (w->quota) {
+			if (!left)
+				break;
+			if (n > left)
+				n = (unsigned)left;
+		}
+		if (w->deadline || w->pps > 0) {
+			t = now_s();
+			if (w->deadline && t >= w->deadline)
+				break;
+			if (w->pps > 0) {
+				double due = (t - w->t0) * w->pps - (double)sent;
+
+				if (due < 1) {
+					/* The next frame's time. */
+					sleep_until(w->t0 + ((double)sent + 1) / w->pps);
+					continue;
+				}
+				if (n > due)
+					n = (unsigned)due;
+			}
+		}
+		if (pg_walk_varies(w->walk))
+			for (i = 0; i < n; i++)
+				pg_walk_frame(w->walk, bufs + (size_t)i * w->len,
+					      (k + i) * w->stride + w->slot);
+		r = sendmmsg(w->sock, msgs, n, 0);
+		if (r < 0) {
+			if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR) {
+				sched_yield();
+				continue;
+			}
+			w->err = errno;
+			break;
+		}
+		k += (uint32_t)r;
+		sent += (unsigned)r;
+		atomic_fetch_add(&w->sent, (unsigned)r);
+		if (w->quota)
+			left -= (unsigned)r;
+	}
+out:
+	free(bufs);
+	free(msgs);
+	free(iov);
+	atomic_store(&w->done, 1);
+	return NULL;
+}
+
+/*
+ * A packet socket sending out of ifindex, qdisc bypassed, receiving nothing
+ * (protocol 0). Returns the socket, or -1 with the reason in why.
+ */
+static int afp_socket(const char *dev, unsigned ifindex, char *why, size_t whylen)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = (int)ifindex };
+	struct timeval tv = { .tv_usec = 100000 };	/* a blocked send sees stop within 0.1 s */
+	int fd, one = 1;
+
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(why, whylen, "AF_PACKET socket: %s%s", strerror(errno),
+			 errno == EPERM || errno == EACCES ? " (needs CAP_NET_RAW)" : "");
+		return -1;
+	}
+	if (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one))) {
+		snprintf(why, whylen, "AF_PACKET socket: PACKET_QDISC_BYPASS: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		snprintf(why, whylen, "AF_PACKET socket: bind to %s: %s", dev, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+/*
+ * Opens one socket per thread into *socks (nthreads of them). Returns 0, or
+ * -1 with the reason in why and nothing left open.
+ */
+static int afp_open(const struct pg_opts *o, unsigned ifindex, int **socks, char *why, size_t whylen)
+{
+	unsigned n = thread_count(o), i;
+	int *s = calloc(n, sizeof(*s));
+
+	if (!s) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		s[i] = afp_socket(o->dev, ifindex, why, whylen);
+		if (s[i] < 0) {
+			while (i--)
+				close(s[i]);
+			free(s);
+			return -1;
+		}
+	}
+	*socks = s;
+	return 0;
+}
+
+static int run_afpacket(const struct pg_opts *o, int *socks, unsigned ifindex, const uint8_t *frame,
+			unsigned len, struct result *res)
+{
+	unsigned nthreads = thread_count(o), started, i;
+	struct sockaddr_ll to = {
+		.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP),
+		.sll_ifindex = (int)ifindex, .sll_halen = 6,
+	};
+	struct pg_walk walk;
+	struct worker *w;
+	uint64_t total;
+	double seconds;
+	int ret = 0;
+
+	memcpy(to.sll_addr, o->pkt.dst_mac, 6);
+	pg_walk_init(&walk, o, frame);
+	w = calloc(nthreads, sizeof(*w));
+	if (!w) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return 1;
+	}
+	for (i = 0; i < nthreads; i++) {
+		w[i].sock = socks[i];
+		w[i].walk = &walk;
+		w[i].slot = i;
+		w[i].stride = nthreads;
+		w[i].to = &to;
+		w[i].ifindex = ifindex;
+		w[i].o = o;
+		w[i].frame = frame;
+		w[i].len = len;
+	}
+	started = run_threads(o, w, nthreads, afp_main, &total, &seconds);
+	for (i = 0; i < started; i++) {
+		if (w[i].err && !ret) {
+			fprintf(stderr, PROG ": interface %s: AF_PACKET send failed: %s\n", o->dev,
+				strerror(w[i].err));
+			ret = 1;
+		}
+	}
+	res->engine = "afpacket";
+	res->threads = started;
+	res->packets = total;
+	res->bytes = total * len;
+	res->seconds = seconds;
+	free(w);
 	return ret;
 }
 
@@ -596,7 +894,7 @@ static int run_kernel(const struct pg_opts *o, struct result *res)
 	int running = 1;
 
 	if (o->pkt.proto != PG_UDP) {
-		fprintf(stderr, PROG ": kernel pktgen only sends UDP; use --mode live for --tcp-syn\n");
+		fprintf(stderr, PROG ": kernel pktgen only sends UDP; use --mode live or afpacket for --tcp-syn\n");
 		return 1;
 	}
 	if (!nthreads)
@@ -859,7 +1157,7 @@ int main(int argc, char **argv)
 	struct result res = { 0 };
 	uint8_t frame[PG_MAX_SIZE], mac[6] = { 0 };
 	unsigned ifindex;
-	char err[256];
+	char err[256], why[512];
 	struct sigaction sa = { .sa_handler = on_signal };
 	int kernel, ret;
 
@@ -885,7 +1183,7 @@ int main(int argc, char **argv)
 	if (!o.have_src_mac)
 		memcpy(o.pkt.src_mac, mac, 6);
 	if (o.pkt.payload_len && o.engine == PG_ENGINE_KERNEL) {
-		fprintf(stderr, PROG ": --payload-hex: kernel pktgen writes its own payload; use --mode live\n");
+		fprintf(stderr, PROG ": --payload-hex: kernel pktgen writes its own payload; use --mode live or afpacket\n");
 		return 1;
 	}
 	if (pg_build(&o.pkt, frame, sizeof(frame)) < 0) {
@@ -894,12 +1192,50 @@ int main(int argc, char **argv)
 	}
 	/* auto: kernel pktgen when it is there and can send the frame asked for. */
 	kernel = o.engine == PG_ENGINE_KERNEL ||
-		 (o.engine == PG_ENGINE_AUTO && !o.pkt.payload_len && access(pgctrl, W_OK) == 0);
+		 (o.engine == PG_ENGINE_AUTO && !o.pkt.payload_len && o.pkt.proto == PG_UDP &&
+		  access(pgctrl, W_OK) == 0);
 	if (o.engine == PG_ENGINE_KERNEL && access(pgctrl, W_OK)) {
 		fprintf(stderr, PROG ": --mode kernel: %s: %s (modprobe pktgen)\n", pgctrl, strerror(errno));
 		return 1;
 	}
-	ret = kernel ? run_kernel(&o, &res) : run_live(&o, ifindex, frame, o.pkt.size, &res);
+	if (kernel) {
+		ret = run_kernel(&o, &res);
+	} else {
+		struct pktgen *skel = NULL;
+		int *socks = NULL, nsocks = (int)thread_count(&o);
+
+		/* auto and live: live frames where the kernel and the device take them. */
+		if (o.engine != PG_ENGINE_AFPACKET) {
+			skel = live_open(&o, ifindex, frame, o.pkt.size, why, sizeof(why));
+			if (!skel && o.engine == PG_ENGINE_LIVE) {
+				fprintf(stderr, PROG ": interface %s: XDP cannot run on it: %s "
+					"(--mode afpacket or auto sends with AF_PACKET instead)\n", o.dev, why);
+				return 1;
+			}
+		}
+		if (!skel) {
+			char why2[256];
+
+			if (afp_open(&o, ifindex, &socks, why2, sizeof(why2))) {
+				if (o.engine == PG_ENGINE_AFPACKET)
+					fprintf(stderr, PROG ": --mode afpacket: interface %s: %s\n", o.dev, why2);
+				else
+					fprintf(stderr, PROG ": interface %s: no engine can send: live frames: %s; "
+						"%s\n", o.dev, why, why2);
+				return 1;
+			}
+			if (o.engine == PG_ENGINE_AUTO)
+				fprintf(stderr, PROG ": %s%s; using AF_PACKET (sendmmsg, qdisc bypass)\n",
+					strncmp(why, "live frames", 11) ? "live frames cannot be used: " : "", why);
+			ret = run_afpacket(&o, socks, ifindex, frame, o.pkt.size, &res);
+			for (int i = 0; i < nsocks; i++)
+				close(socks[i]);
+			free(socks);
+		} else {
+			ret = run_live(&o, skel, ifindex, frame, o.pkt.size, &res);
+			pktgen__destroy(skel);
+		}
+	}
 	if (ret)
 		return ret;
 	report(&o, &res);
