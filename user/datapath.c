@@ -18,6 +18,7 @@
  * the ABI maps then fail with a message saying what to do, the derived array
  * caches are simply recreated and refilled.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -2611,6 +2612,85 @@ int dp__host_teardown(struct xnet_dp *dp)
 	snprintf(path, sizeof(path), "%s/%s", dp->dir, LINKS_DIR);
 	rmdir(path);
 	return 0;
+}
+
+static const char *const owner_keys[DP_OWNER_WORDS] = { "@owner0", "@owner1", "@owner2" };
+
+int dp__owner_set(struct xnet_dp *dp, const __u64 id[DP_OWNER_WORDS])
+{
+	__u64 have;
+	int err = 0;
+
+	for (int i = 0; i < DP_OWNER_WORDS && !err; i++)
+		if (meta_get(dp->meta_fd, owner_keys[i], &have) || have != id[i])
+			err = meta_set(dp->meta_fd, owner_keys[i], id[i]);
+	if (err)
+		log_error("cannot record the owner of the socket hooks in %s: %s", META_NAME, strerror(-err));
+	return err;
+}
+
+int dp__owner_read(const char *bpf_dir, __u64 id[DP_OWNER_WORDS])
+{
+	char path[PATH_MAX + 32];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", bpf_dir, XNET_PIN_MAPS_DIR, META_NAME);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return errno == ENOENT ? -ENOENT : -errno;
+	for (int i = 0; i < DP_OWNER_WORDS && !err; i++)
+		err = meta_get(fd, owner_keys[i], &id[i]);
+	close(fd);
+	return err;
+}
+
+/*
+ * Unlink every entry of bpf_dir/sub (pins, and the temporary names of an
+ * interrupted rename) but keep, then sub itself when it is empty. How many
+ * went, or -errno.
+ */
+static int unpin_dir(const char *bpf_dir, const char *sub, const char *keep)
+{
+	char path[PATH_MAX + 300];
+	struct dirent *de;
+	int err = 0, n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/%s", bpf_dir, sub);
+	d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || (keep && !strcmp(de->d_name, keep)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/%s", bpf_dir, sub, de->d_name);
+		if (!unlink(path))
+			n++;
+		else if (errno != ENOENT)
+			err = -errno;
+	}
+	closedir(d);
+	if (!keep) {
+		snprintf(path, sizeof(path), "%s/%s", bpf_dir, sub);
+		if (rmdir(path) && errno != ENOENT)
+			err = err ?: -errno;
+	}
+	return err ?: n;
+}
+
+int dp__unpin_all(const char *bpf_dir)
+{
+	int links = unpin_dir(bpf_dir, LINKS_DIR, NULL);
+	int progs = unpin_dir(bpf_dir, XNET_PIN_PROGS_DIR, NULL);
+	/* xnet_meta stays: the root's next command learns from it that its namespace is gone. */
+	int maps = unpin_dir(bpf_dir, XNET_PIN_MAPS_DIR, META_NAME);
+	int err = links < 0 ? links : progs < 0 ? progs : maps < 0 ? maps : 0;
+
+	if (err) {
+		log_error("cannot remove the pins under %s: %s", bpf_dir, strerror(-err));
+		return err;
+	}
+	return links + progs + maps;
 }
 
 /* ------------------------------------------------------------ reload */

@@ -144,6 +144,21 @@ bool dp__sock_current(struct xnet_dp *dp);
 int dp__host_teardown(struct xnet_dp *dp);
 
 /*
+ * The owner of the hooks: the host's network namespace, as a lasting
+ * identity (netns__self_id()), kept in xnet_meta so that `system gc` can
+ * tell, from the pins alone, that the namespace the hooks serve is gone.
+ * dp__owner_read works on any root's bpffs (bpf_dir), -ENOENT when nothing
+ * is recorded. dp__unpin_all removes every pin under bpf_dir but xnet_meta
+ * (the owner record, a few KB): links first (that detaches the hooks), then
+ * programs and maps (their memory goes with the last reference); it returns
+ * how many pins went, or -errno.
+ */
+#define DP_OWNER_WORDS 3
+int dp__owner_set(struct xnet_dp *dp, const __u64 id[DP_OWNER_WORDS]);
+int dp__owner_read(const char *bpf_dir, __u64 id[DP_OWNER_WORDS]);
+int dp__unpin_all(const char *bpf_dir);
+
+/*
  * Embedded DNS (user/dns.c decides what goes in). A name's addresses: n of
  * them (at most XNET_DNS_MAX_ADDRS are kept), n == 0 deletes the name.
  * Sweep: delete every name not in keep[0..n) (sorts keep). Scope and PTR

@@ -340,7 +340,20 @@ int host__apply(struct xnet *x)
 		free(f);
 	}
 
-	/* The host's own sockets: cgroup hooks on the root of cgroup v2. */
+	/*
+	 * The host's own sockets: cgroup hooks on the root of cgroup v2. They
+	 * run for every process of the machine and stay until unpinned, so
+	 * they record whose they are first: `system gc` removes them once this
+	 * namespace is gone (gc.c). Kernels before 6.18 cannot name it; then
+	 * only `system teardown` removes them, as before.
+	 */
+	if (!rc) {
+		uint64_t id[NETNS_ID_WORDS];
+
+		_Static_assert(NETNS_ID_WORDS == DP_OWNER_WORDS, "owner identity size");
+		if (!netns__self_id(id))
+			rc = dp__owner_set(x->dp, (const __u64 *)id);
+	}
 	if (!rc && !dp__sock_current(x->dp)) {
 		cg = netns__cgroup2_root_fd();
 		rc = cg < 0 ? cg : dp__sock_attach(x->dp, cg);

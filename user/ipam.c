@@ -7,9 +7,11 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/rtnetlink.h>
 #include "netlink.h"
 #include "xnet.h"
 #include "xnet_abi.h"
@@ -55,27 +57,154 @@ bool ipam__overlaps(struct xnet *x, uint32_t subnet, int prefix, char *who, size
 	return hit;
 }
 
+/* Address blocks no network may take (RFC 6890's "forwardable: false" IPv4 blocks a host routes to itself or nowhere). */
+static const struct { uint32_t net; int prefix; const char *what; } reserved[] = {
+	{ 0xffffffff, 32, "limited broadcast" },
+	{ 0x00000000, 8, "\"this network\", RFC 1122" },
+	{ 0x7f000000, 8, "loopback" },
+	{ 0xe0000000, 4, "multicast" },
+	{ 0xf0000000, 4, "reserved, RFC 1112" },
+};
+
+bool ipam__reserved(uint32_t net, int prefix, char *why, size_t len)
+{
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		char ip[16];
+
+		if (!overlap(net, prefix, reserved[i].net, reserved[i].prefix))
+			continue;
+		util__ip_str(reserved[i].net, ip);
+		snprintf(why, len, "%s/%d (%s)", ip, reserved[i].prefix, reserved[i].what);
+		return true;
+	}
+	return false;
+}
+
+/* A prefix the host itself uses: an address of one of its devices, or a route. */
+struct host_prefix {
+	uint32_t net;		/* host order; an address as it is */
+	int prefix;
+	char desc[128];
+};
+
+/*
+ * Every IPv4 address of the host's devices and every route of its main
+ * table but the default ones, leaving out our own gateway devices (other
+ * networks are the store's business). A network there would take the
+ * host's own address as its gateway, or pull traffic off a route.
+ */
+static int host_prefixes(struct host_prefix **out, int *n)
+{
+	struct nl_addr4 *addrs = NULL;
+	struct nl_route4 *routes = NULL;
+	struct host_prefix *v;
+	int na = 0, nr = 0, rc, k = 0;
+	size_t glen = strlen(XNET_GW_PREFIX);
+
+	*out = NULL;
+	*n = 0;
+	rc = nl__addrs_v4(&addrs, &na);
+	rc = rc ?: nl__routes_v4(&routes, &nr);
+	v = rc ? NULL : calloc((size_t)(na + nr) + 1, sizeof(*v));
+	if (!v) {
+		free(addrs);
+		free(routes);
+		return rc ?: -ENOMEM;
+	}
+	for (int i = 0; i < na; i++) {
+		char name[IF_NAMESIZE] = "?", ip[16];
+
+		if_indextoname((unsigned)addrs[i].ifindex, name);
+		if (!strncmp(name, XNET_GW_PREFIX, glen))
+			continue;
+		v[k].net = ntohl(addrs[i].addr.s_addr);
+		v[k].prefix = addrs[i].prefixlen;
+		util__ip_str(v[k].net, ip);
+		snprintf(v[k].desc, sizeof(v[k].desc), "address %s/%d on %s", ip, v[k].prefix, name);
+		k++;
+	}
+	for (int i = 0; i < nr; i++) {
+		char name[IF_NAMESIZE] = "", ip[16], via[32] = "", dev[32] = "", type[24] = "";
+
+		if (routes[i].ifindex > 0 && if_indextoname((unsigned)routes[i].ifindex, name) &&
+		    !strncmp(name, XNET_GW_PREFIX, glen))
+			continue;
+		v[k].net = ntohl(routes[i].dst.s_addr);
+		v[k].prefix = routes[i].prefixlen;
+		util__ip_str(v[k].net, ip);
+		if (routes[i].gateway.s_addr) {
+			char gw[16];
+
+			util__ip_str(ntohl(routes[i].gateway.s_addr), gw);
+			snprintf(via, sizeof(via), " via %s", gw);
+		}
+		if (name[0])
+			snprintf(dev, sizeof(dev), " dev %s", name);
+		if (routes[i].type == RTN_BLACKHOLE)
+			snprintf(type, sizeof(type), " (blackhole)");
+		else if (routes[i].type == RTN_UNREACHABLE)
+			snprintf(type, sizeof(type), " (unreachable)");
+		else if (routes[i].type == RTN_PROHIBIT)
+			snprintf(type, sizeof(type), " (prohibit)");
+		snprintf(v[k].desc, sizeof(v[k].desc), "route %s/%d%s%s%s", ip, v[k].prefix, via, dev, type);
+		k++;
+	}
+	free(addrs);
+	free(routes);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+static const struct host_prefix *host_hit(const struct host_prefix *v, int n, uint32_t subnet, int prefix)
+{
+	for (int i = 0; i < n; i++)
+		if (overlap(subnet, prefix, v[i].net, v[i].prefix))
+			return &v[i];
+	return NULL;
+}
+
+int ipam__host_overlap(uint32_t subnet, int prefix, char *who, size_t wholen)
+{
+	const struct host_prefix *hit;
+	struct host_prefix *v;
+	int n, rc = host_prefixes(&v, &n);
+
+	if (rc)
+		return rc;
+	hit = host_hit(v, n, subnet, prefix);
+	if (hit)
+		snprintf(who, wholen, "%s", hit->desc);
+	free(v);
+	return hit ? 1 : 0;
+}
+
 int ipam__pick_pool(struct xnet *x, uint32_t *subnet, int *prefix)
 {
+	struct host_prefix *host;
+	int nhost, rc;
 	char who[300];
 
+	/* Docker skips pools that overlap the host's own routes; its addresses too (a /32 has no route). */
+	rc = host_prefixes(&host, &nhost);
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < sizeof(pools) / sizeof(pools[0]); i++) {
 		uint32_t n = 1u << (pools[i].size - pools[i].prefix);
 
 		for (uint32_t k = 0; k < n; k++) {
 			uint32_t s = pools[i].base + (k << (32 - pools[i].size));
-			struct in_addr a = { .s_addr = htonl(s) };
 
-			if (ipam__overlaps(x, s, pools[i].size, who, sizeof(who)))
-				continue;
-			/* Docker skips pools that overlap the host's own routes. */
-			if (nl__route_overlaps(a, pools[i].size, XNET_GW_PREFIX))
+			if (ipam__overlaps(x, s, pools[i].size, who, sizeof(who)) ||
+			    host_hit(host, nhost, s, pools[i].size))
 				continue;
 			*subnet = s;
 			*prefix = pools[i].size;
+			free(host);
 			return 0;
 		}
 	}
+	free(host);
 	return -ENOSPC;
 }
 

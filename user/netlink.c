@@ -1008,45 +1008,6 @@ bool nl__sandbox_link_exists(const char *netns_path, const char *ifname)
 
 /* ---- routes ---- */
 
-struct overlap_scan {
-	uint32_t net;		/* host order */
-	int prefixlen;
-	const char *ignore;
-	size_t ilen;
-	bool hit;
-};
-
-static void overlap_one(struct nl_object *obj, void *arg)
-{
-	struct rtnl_route *rt = (struct rtnl_route *)obj;
-	struct overlap_scan *s = arg;
-	struct nl_addr *dst = rtnl_route_get_dst(rt);
-	struct rtnl_nexthop *nh;
-	uint32_t d, mask;
-	int plen, p;
-
-	if (s->hit || rtnl_route_get_table(rt) != RT_TABLE_MAIN ||
-	    rtnl_route_get_family(rt) != AF_INET || !dst)
-		return;
-	plen = nl_addr_get_prefixlen(dst);
-	if (plen == 0 || nl_addr_get_len(dst) != 4)
-		return;	/* default route */
-	if (s->ilen && rtnl_route_get_nnexthops(rt) > 0 &&
-	    (nh = rtnl_route_nexthop_n(rt, 0)) != NULL && rtnl_route_nh_get_ifindex(nh) > 0) {
-		char name[IF_NAMESIZE];
-
-		if (if_indextoname(rtnl_route_nh_get_ifindex(nh), name) &&
-		    !strncmp(name, s->ignore, s->ilen))
-			return;
-	}
-	memcpy(&d, nl_addr_get_binary_addr(dst), 4);
-	d = ntohl(d);
-	p = plen < s->prefixlen ? plen : s->prefixlen;
-	mask = p >= 32 ? 0xffffffffu : ~(0xffffffffu >> p);
-	if ((d & mask) == (s->net & mask))
-		s->hit = true;
-}
-
 /* Call fn for every IPv4 route (routes) or address of the current namespace. 0 or -errno. */
 static int dump_foreach(bool routes, void (*fn)(struct nl_object *, void *), void *arg)
 {
@@ -1069,14 +1030,62 @@ static int dump_foreach(bool routes, void (*fn)(struct nl_object *, void *), voi
 	return err;
 }
 
-bool nl__route_overlaps(struct in_addr net, int prefixlen, const char *ignore_prefix)
-{
-	struct overlap_scan s = { .net = ntohl(net.s_addr), .prefixlen = prefixlen,
-				  .ignore = ignore_prefix ? ignore_prefix : "",
-				  .ilen = ignore_prefix ? strlen(ignore_prefix) : 0 };
+struct route4_scan {
+	struct nl_route4 *v;
+	int n, cap;
+	int err;
+};
 
-	dump_foreach(true, overlap_one, &s);
-	return s.hit;
+static void route_one(struct nl_object *obj, void *arg)
+{
+	struct rtnl_route *rt = (struct rtnl_route *)obj;
+	struct nl_addr *dst = rtnl_route_get_dst(rt);
+	struct route4_scan *s = arg;
+	struct nl_route4 *r;
+	struct rtnl_nexthop *nh;
+	struct nl_addr *gw;
+
+	if (s->err || rtnl_route_get_table(rt) != RT_TABLE_MAIN || rtnl_route_get_family(rt) != AF_INET || !dst ||
+	    nl_addr_get_len(dst) != 4 || nl_addr_get_prefixlen(dst) == 0)
+		return;
+	if (s->n == s->cap) {
+		int cap = s->cap ? s->cap * 2 : 16;
+		struct nl_route4 *v = realloc(s->v, sizeof(*v) * (size_t)cap);
+
+		if (!v) {
+			s->err = -ENOMEM;
+			return;
+		}
+		s->v = v;
+		s->cap = cap;
+	}
+	r = &s->v[s->n++];
+	memset(r, 0, sizeof(*r));
+	memcpy(&r->dst, nl_addr_get_binary_addr(dst), 4);
+	r->prefixlen = nl_addr_get_prefixlen(dst);
+	r->type = rtnl_route_get_type(rt);
+	if (rtnl_route_get_nnexthops(rt) > 0 && (nh = rtnl_route_nexthop_n(rt, 0)) != NULL) {
+		r->ifindex = rtnl_route_nh_get_ifindex(nh);
+		gw = rtnl_route_nh_get_gateway(nh);
+		if (gw && nl_addr_get_family(gw) == AF_INET && nl_addr_get_len(gw) == 4)
+			memcpy(&r->gateway, nl_addr_get_binary_addr(gw), 4);
+	}
+}
+
+int nl__routes_v4(struct nl_route4 **out, int *n)
+{
+	struct route4_scan s = { 0 };
+	int err = dump_foreach(true, route_one, &s) ?: s.err;
+
+	*out = NULL;
+	*n = 0;
+	if (err) {
+		free(s.v);
+		return err;
+	}
+	*out = s.v;
+	*n = s.n;
+	return 0;
 }
 
 /* The main table's IPv4 default route with the lowest metric: its device. */

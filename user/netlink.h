@@ -55,8 +55,15 @@ int nl__sandbox_default_route(const char *netns_path, const char *ifname, struct
 /* Inside the sandbox namespace: does interface ifname exist? */
 bool nl__sandbox_link_exists(const char *netns_path, const char *ifname);
 
-/* Is there a route in the current namespace overlapping net/prefixlen (not via our own xnbr- devices)? */
-bool nl__route_overlaps(struct in_addr net, int prefixlen, const char *ignore_prefix);
+/* The main table's IPv4 routes but the default ones, in the current namespace. Caller frees *out. */
+struct nl_route4 {
+	struct in_addr dst;
+	int prefixlen;
+	int type;		/* RTN_UNICAST, RTN_BLACKHOLE, ... */
+	int ifindex;		/* first next hop's device, 0 when none */
+	struct in_addr gateway;	/* first next hop's gateway, 0 when none */
+};
+int nl__routes_v4(struct nl_route4 **out, int *n);
 
 /*
  * Allow IPv4 BIG TCP (GSO/GRO up to 192 KiB) on ifindex where the device can

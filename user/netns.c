@@ -89,6 +89,36 @@ static int open_host_mntns(void)
 	return -err;
 }
 
+const char *netns__host_proc(void)
+{
+	static const char *const procs[] = { "/proc/1", "/proc/2" };
+
+	for (size_t i = 0; i < sizeof(procs) / sizeof(procs[0]); i++) {
+		char path[32], comm[32] = "";
+		FILE *f;
+		int fd;
+
+		if (i) {
+			snprintf(path, sizeof(path), "%s/comm", procs[i]);
+			f = fopen(path, "re");
+			if (!f)
+				continue;
+			if (!fgets(comm, sizeof(comm), f))
+				comm[0] = '\0';
+			fclose(f);
+			if (strcmp(comm, "kthreadd\n"))
+				continue;
+		}
+		snprintf(path, sizeof(path), "%s/root/", procs[i]);
+		fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0) {
+			close(fd);
+			return procs[i];
+		}
+	}
+	return NULL;
+}
+
 int netns__join_host_mntns(void)
 {
 	char cwd[NETNS_PATH_MAX];
@@ -619,4 +649,62 @@ int netns__cgroup2_root_fd(void)
 	if (err)
 		log_error("cannot open the cgroup2 root: %s", strerror(-err));
 	return err ?: fd;
+}
+
+/*
+ * The identity of a network namespace that outlives it: an nsfs file handle
+ * (kernel 6.18+), which names the namespace by its 64-bit id, never reused.
+ * open_by_handle_at() opens the namespace while it lives and answers ESTALE
+ * once it is gone, wherever it was held (a process, a bind mount in any
+ * mount namespace, an open fd): the kernel's own answer, not a search.
+ */
+int netns__self_id(uint64_t id[NETNS_ID_WORDS])
+{
+	struct {
+		struct file_handle fh;
+		unsigned char bytes[MAX_HANDLE_SZ];
+	} h = { .fh.handle_bytes = MAX_HANDLE_SZ };
+	int fd, mnt, err = 0;
+
+	memset(id, 0, sizeof(uint64_t) * NETNS_ID_WORDS);
+	fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (name_to_handle_at(fd, "", &h.fh, &mnt, AT_EMPTY_PATH))
+		err = -errno;
+	else if (h.fh.handle_bytes > sizeof(uint64_t) * (NETNS_ID_WORDS - 1))
+		err = -EOVERFLOW;
+	close(fd);
+	if (err)
+		return err;
+	id[0] = (uint64_t)(uint32_t)h.fh.handle_type | (uint64_t)h.fh.handle_bytes << 32;
+	memcpy(&id[1], h.fh.f_handle, h.fh.handle_bytes);
+	return 0;
+}
+
+int netns__id_alive(const uint64_t id[NETNS_ID_WORDS])
+{
+	struct {
+		struct file_handle fh;
+		unsigned char bytes[sizeof(uint64_t) * (NETNS_ID_WORDS - 1)];
+	} h;
+	int mnt, fd, err;
+
+	h.fh.handle_type = (int)(uint32_t)id[0];
+	h.fh.handle_bytes = (unsigned int)(id[0] >> 32);
+	if (!h.fh.handle_bytes || h.fh.handle_bytes > sizeof(h.bytes))
+		return -EINVAL;
+	memcpy(h.fh.f_handle, &id[1], h.fh.handle_bytes);
+	/* Any file of nsfs names the filesystem the handle belongs to. */
+	mnt = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (mnt < 0)
+		return -errno;
+	fd = open_by_handle_at(mnt, &h.fh, O_RDONLY | O_CLOEXEC);
+	err = fd < 0 ? errno : 0;
+	close(mnt);
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	return err == ESTALE ? 0 : -err;
 }

@@ -12,6 +12,7 @@
 #define XNET_NETNS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Ensure dir exists and a bpffs is mounted on it (in PID 1's mount namespace). */
 int netns__mount_bpffs(const char *dir);
@@ -30,6 +31,12 @@ int netns__umount(const char *path);
  * later netns mount).
  */
 int netns__join_host_mntns(void);
+/*
+ * "/proc/1", or "/proc/2" (kthreadd) where PID 1 cannot be inspected: a
+ * process in PID 1's mount namespace, whose mountinfo lists the mounts xnet
+ * makes and whose root/ reaches them from any mount namespace. NULL if none.
+ */
+const char *netns__host_proc(void);
 
 /* Create a new network namespace held by a bind mount at path. -EEXIST if held already. */
 int netns__create(const char *path);
@@ -47,5 +54,16 @@ int netns__leave(int saved);
 int netns__sysctl(const char *path, const char *key, const char *value);
 /* An fd on the root of the cgroup v2 hierarchy (mounted or not), or -errno. */
 int netns__cgroup2_root_fd(void);
+
+/*
+ * A network namespace's lasting identity (an nsfs file handle: type and
+ * length in word 0, the handle in the others). netns__self_id: the calling
+ * thread's, 0 or -errno (-EOPNOTSUPP before kernel 6.18). netns__id_alive:
+ * 1 while that namespace exists, 0 once it is gone, -errno when the kernel
+ * cannot tell (then nothing may be concluded).
+ */
+#define NETNS_ID_WORDS 3
+int netns__self_id(uint64_t id[NETNS_ID_WORDS]);
+int netns__id_alive(const uint64_t id[NETNS_ID_WORDS]);
 
 #endif /* XNET_NETNS_H */

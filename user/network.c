@@ -206,16 +206,27 @@ static int create_validate(struct xnet *x, struct create_args *a, const char *na
 			util__ip_str(n->subnet & mask, ipbuf);
 			return xerr(x, "invalid subnet %s: it should be %s/%d", a->subnet, ipbuf, n->prefix);
 		}
+		if (ipam__reserved(n->subnet, n->prefix, who, sizeof(who)))
+			return xerr(x, "invalid subnet %s: it overlaps %s", a->subnet, who);
 		if (n->prefix > 30)
 			return xerr(x, "invalid subnet %s: prefix too long, a network needs room for a gateway and endpoints",
 				    a->subnet);
 		if (ipam__overlaps(x, n->subnet, n->prefix, who, sizeof(who)))
 			return xerr(x, "invalid pool request: Pool overlaps with other one on this address space (%s overlaps %s)",
 				    a->subnet, who);
+		rc = ipam__host_overlap(n->subnet, n->prefix, who, sizeof(who));
+		if (rc < 0)
+			return xerr(x, "cannot list the host's addresses and routes: %s", strerror(-rc));
+		if (rc)
+			return xerr(x, "subnet %s overlaps the host's %s", a->subnet, who);
 	} else {
-		if (ipam__pick_pool(x, &n->subnet, &n->prefix))
+		int rc = ipam__pick_pool(x, &n->subnet, &n->prefix);
+
+		if (rc == -ENOSPC)
 			return xerr(x, "could not find an available, non-overlapping IPv4 address pool among the defaults to "
 				       "assign to the network: all predefined address pools have been fully subnetted");
+		if (rc)
+			return xerr(x, "cannot list the host's addresses and routes: %s", strerror(-rc));
 		mask = util__mask(n->prefix);
 	}
 	bcast = n->subnet | ~mask;
@@ -227,6 +238,8 @@ static int create_validate(struct xnet *x, struct create_args *a, const char *na
 
 		if (util__parse_cidr(a->ip_range, &r, &rp))
 			return xerr(x, "invalid CIDR address: %s", a->ip_range);
+		if (ipam__reserved(r, rp, who, sizeof(who)))
+			return xerr(x, "invalid ip-range %s: it overlaps %s", a->ip_range, who);
 		if (rp < n->prefix || (r & util__mask(n->prefix)) != n->subnet || (r & ~util__mask(rp)))
 			return xerr(x, "no matching subnet for range %s", a->ip_range);
 		snprintf(n->ip_range, sizeof(n->ip_range), "%s", a->ip_range);
@@ -238,12 +251,16 @@ static int create_validate(struct xnet *x, struct create_args *a, const char *na
 	for (int i = 0; i < a->naux; i++) {
 		if (util__parse_ip(a->aux[i].v, &aux_ips[i]))
 			return xerr(x, "invalid aux-address %s=%s: not an IPv4 address", a->aux[i].k, a->aux[i].v);
+		if (ipam__reserved(aux_ips[i], 32, who, sizeof(who)))
+			return xerr(x, "invalid aux-address %s=%s: it is in %s", a->aux[i].k, a->aux[i].v, who);
 		if ((aux_ips[i] & mask) != n->subnet)
 			return xerr(x, "no matching subnet for aux-address %s", a->aux[i].v);
 	}
 	if (a->gateway) {
 		if (util__parse_ip(a->gateway, &n->gateway))
 			return xerr(x, "invalid gateway address %s: not an IPv4 address", a->gateway);
+		if (ipam__reserved(n->gateway, 32, who, sizeof(who)))
+			return xerr(x, "invalid gateway address %s: it is in %s", a->gateway, who);
 		if ((n->gateway & mask) != n->subnet || n->gateway == n->subnet || n->gateway == bcast)
 			return xerr(x, "no matching subnet for gateway %s", a->gateway);
 		for (int i = 0; i < a->naux; i++)

@@ -369,27 +369,69 @@ static struct port_set *reserved_read(void)
  * see its clients. Docker's proxy holds the port bound; we list every
  * published host port in net.ipv4.ip_local_reserved_ports, which the
  * kernel's port choice skips (explicit binds are sock_bind4's business).
- * The admin's own entries stay: the ports we added are remembered in the
- * store (meta "ports.reserved"), and only those are ever taken out again.
- * A port the admin reserves while we hold it is indistinguishable from
- * ours and goes when it is unpublished. A failure here is logged, not
- * fatal: the ports stay published and refused to explicit binds, and the
- * next change or reconcile tries again.
+ * The admin's own entries stay: the ports we added are remembered in
+ * <root>/ports.reserved, and only those are ever taken out again. A port
+ * the admin reserves while we hold it is indistinguishable from ours and
+ * goes when it is unpublished. A failure here is logged, not fatal: the
+ * ports stay published and refused to explicit binds, and the next change
+ * or reconcile tries again.
+ *
+ * The file is not in the store on purpose: the sysctl changes at once,
+ * the store only at COMMIT, and a command killed in between would leave a
+ * port in the sysctl that no record calls ours (the admin's, then, for
+ * ever). So the file always holds at least every port of ours the sysctl
+ * has: before the sysctl is written it lists the old ports and the new
+ * ones, after it the new ones only. Whatever a crash interrupts, the next
+ * reconcile finds every port we may have added, and keeps of them exactly
+ * those the store holds.
  */
 #define RESERVED_TEXT_MAX	(65536 * 7)	/* "65535," for every port, worst case */
+#define RESERVED_FILE		"ports.reserved"
+
+static int reserved_record(struct xnet *x, const struct port_set *ours)
+{
+	char path[PATH_MAX + 32];
+	char *text = set_format(ours);
+	int rc;
+
+	if (!text)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "%s/" RESERVED_FILE, x->root);
+	if (text[0]) {
+		rc = util__write_file(path, text);
+	} else {
+		rc = unlink(path) && errno != ENOENT ? -errno : 0;
+	}
+	free(text);
+	return rc;
+}
+
 static void reserved_sync(struct xnet *x)
 {
-	struct port_set *cur = reserved_read(), *prev = malloc(sizeof(*prev)), *want = calloc(1, sizeof(*want));
-	char *text = NULL, *old = malloc(RESERVED_TEXT_MAX);
+	struct port_set *cur = reserved_read(), *prev = malloc(sizeof(*prev)), *want = calloc(1, sizeof(*want)),
+			*both = malloc(sizeof(*both));
+	char path[PATH_MAX + 32], *text = NULL, *old = NULL, *legacy = malloc(RESERVED_TEXT_MAX);
 	sqlite3_stmt *st = NULL;
 	bool changed = false;
 	int rc = -ENOMEM;
 
-	if (!cur || !prev || !want || !old)
+	if (!cur || !prev || !want || !both || !legacy)
 		goto out;
-	if (store__meta_get(x, "ports.reserved", old, RESERVED_TEXT_MAX))
-		old[0] = 0;
+	snprintf(path, sizeof(path), "%s/" RESERVED_FILE, x->root);
+	if (x->kernel_gone) {
+		/* Our ports were in a namespace that is gone; this one's are not ours to edit. */
+		rc = unlink(path) && errno != ENOENT ? -errno : 0;
+		goto out;
+	}
+	old = util__read_file(path);
 	set_parse(prev, old);
+	/* Earlier builds kept the list in the store's meta: take it over once. */
+	if (!store__meta_get(x, "ports.reserved", legacy, RESERVED_TEXT_MAX) && legacy[0]) {
+		set_parse(both, legacy);
+		for (size_t i = 0; i < sizeof(both->w) / sizeof(both->w[0]); i++)
+			prev->w[i] |= both->w[i];
+		store__meta_set(x, "ports.reserved", "");
+	}
 	rc = -EIO;
 	st = store__prepare(x, "SELECT DISTINCT host_port FROM published_ports");
 	if (!st)
@@ -401,11 +443,16 @@ static void reserved_sync(struct xnet *x)
 		uint64_t admin = cur->w[i] & ~prev->w[i], ours = want->w[i] & ~admin;
 
 		changed |= (admin | ours) != cur->w[i];
+		both->w[i] = prev->w[i] | ours;
 		prev->w[i] = ours;
 		cur->w[i] = admin | ours;
 	}
-	rc = -ENOMEM;
 	if (changed) {
+		/* First the record of every port that is or will be ours, then the sysctl. */
+		rc = reserved_record(x, both);
+		if (rc)
+			goto out;
+		rc = -ENOMEM;
 		text = set_format(cur);
 		if (!text)
 			goto out;
@@ -413,10 +460,8 @@ static void reserved_sync(struct xnet *x)
 		if (rc)
 			goto out;
 		log_debug("ports: ip_local_reserved_ports = %s", text);
-		free(text);
 	}
-	text = set_format(prev);
-	rc = text ? store__meta_set(x, "ports.reserved", text) : -ENOMEM;
+	rc = reserved_record(x, prev);
 out:
 	if (rc)
 		log_warn("ports: cannot keep published ports out of %s (the kernel may hand one out "
@@ -427,6 +472,8 @@ out:
 	free(cur);
 	free(prev);
 	free(want);
+	free(both);
+	free(legacy);
 }
 
 /* net.ipv4.ip_local_port_range, Docker's range for random host ports. */

@@ -42,10 +42,30 @@ void network__gw_mac(const struct network *n, uint8_t mac[6])
 	util__mac_from_ip(n->gateway, mac);
 }
 
+/*
+ * Whose is this root? The host namespace recorded in xnet_meta (see gc.c),
+ * which gc keeps when it removes the rest of a gone host's pins.
+ */
+enum root_owner { OWNER_UNKNOWN, OWNER_SELF, OWNER_GONE, OWNER_ELSEWHERE };
+
+static enum root_owner root_owner(struct xnet *x)
+{
+	uint64_t have[NETNS_ID_WORDS], self[NETNS_ID_WORDS];
+	int alive;
+
+	if (dp__owner_read(x->bpf_dir, (__u64 *)have))
+		return OWNER_UNKNOWN;
+	if (!netns__self_id(self) && !memcmp(have, self, sizeof(have)))
+		return OWNER_SELF;
+	alive = netns__id_alive(have);
+	return alive == 0 ? OWNER_GONE : alive == 1 ? OWNER_ELSEWHERE : OWNER_UNKNOWN;
+}
+
 int xnet__kernel(struct xnet *x)
 {
 	char probe[PATH_MAX + 64];
 	bool fresh, reloaded = false;
+	enum root_owner owner;
 	int rc;
 
 	if (x->dp)
@@ -57,6 +77,16 @@ int xnet__kernel(struct xnet *x)
 	if (rc)
 		return xerr(x, "cannot prepare %s for namespace mounts: %s", x->netns_dir, strerror(-rc));
 	util__mkdir_p(x->containers_dir);
+	/*
+	 * A command that changes things must run in the host's own namespace:
+	 * the uplink, the addresses and the hooks' cookie are taken from where
+	 * it runs, and it would attach this root's programs to another host's
+	 * devices. A root whose namespace is gone starts over here.
+	 */
+	owner = root_owner(x);
+	if (x->in_txn && owner == OWNER_ELSEWHERE)
+		return xerr(x, "the state root %s belongs to a host in another network namespace, which still "
+			       "exists: run xnet there (ip netns exec NAME xnet ...)", x->root);
 	/* No pinned maps on a non-empty store = the host rebooted (or someone unmounted us). */
 	snprintf(probe, sizeof(probe), "%s/maps/xnet_networks", x->bpf_dir);
 	fresh = access(probe, F_OK) != 0;
@@ -68,7 +98,18 @@ int xnet__kernel(struct xnet *x)
 		x->dp = NULL;
 		return xerr(x, "cannot load the BPF datapath under %s: %s", x->bpf_dir, strerror(-rc));
 	}
-	if (fresh || reloaded) {
+	if (fresh && x->teardown && owner == OWNER_GONE) {
+		/*
+		 * The host's namespace is gone, and gc removed its pins: nothing
+		 * of it is left in the kernel but the sandboxes' namespaces.
+		 * Rebuilding it here, in whatever namespace runs the teardown,
+		 * only to remove it again would attach its programs to this
+		 * namespace's devices: the teardown stops the sandboxes and
+		 * removes mounts and files.
+		 */
+		log_info("teardown: the network namespace of this host is gone: nothing to rebuild");
+		x->kernel_gone = true;
+	} else if (fresh || reloaded) {
 		if (x->in_txn) {
 			log_info("%s: reconciling the kernel to the store",
 				 fresh ? "no pinned datapath found" : "new BPF programs loaded");
@@ -79,7 +120,7 @@ int xnet__kernel(struct xnet *x)
 		x->kernel_touched = false;
 	}
 	/* Addresses and routes change under us (DHCP, an admin): refresh them with every change. */
-	if (x->in_txn && host__apply(x))
+	if (x->in_txn && !x->kernel_gone && host__apply(x))
 		log_warn("the host's NAT settings could not be refreshed (see above)");
 	return 0;
 }
@@ -431,6 +472,7 @@ static int system_teardown(struct xnet *x, int argc, char **argv)
 
 	if (i < 0)
 		return CLI_EXIT(i);
+	x->teardown = true;
 	if (store__begin(x))
 		return 1;
 	/* Sandboxes first (their endpoints hold the networks), then networks. */
@@ -495,6 +537,8 @@ static int system_teardown(struct xnet *x, int argc, char **argv)
 		snprintf(p, sizeof(p), "%s-shm", x->db_path);
 		unlink(p);
 		unlink(x->dirty_path);
+		snprintf(p, sizeof(p), "%s/ports.reserved", x->root);
+		unlink(p);
 		snprintf(p, sizeof(p), "%s/" XNET_DNS_HELPER_LOCK, x->root);
 		unlink(p);
 		rmdir(x->root);
@@ -507,6 +551,7 @@ static const struct cli_cmd system_cmds[] = {
 	{ "config", host__cmd_config, "", "Show or set the uplink and the NAT port range", NULL },
 	{ "dns-helper", dns_helper__cmd, "", "Run the embedded DNS helper (xnet starts it when needed)", NULL },
 	{ "drops", system_drops, "", "Show the datapath's drop counters by reason", NULL },
+	{ "gc", gc__cmd, "", "Remove the socket hooks and BPF objects of hosts whose network namespace is gone", NULL },
 	{ "policy", host__cmd_policy, "COMMAND", "Manage who may reach published ports from other hosts", NULL },
 	{ "reconcile", system_reconcile, "", "Repair the kernel state (links, namespaces, maps) from the store", NULL },
 	{ "reload", system_reload, "", "Swap this build's BPF programs onto every device and hook, keeping the maps (no flow is lost)", NULL },

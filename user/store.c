@@ -243,7 +243,9 @@ int store__begin(struct xnet *x)
 		store__rollback(x);
 		return -EIO;
 	}
-	if (dirty) {
+	if (dirty && x->kernel_gone) {
+		unlink(x->dirty_path);	/* nothing to repair: the teardown removes what is left */
+	} else if (dirty) {
 		/* An earlier command died between its first kernel change and COMMIT. */
 		if (!x->reconciled)
 			log_warn("state root %s was left dirty by an interrupted command: reconciling", x->root);

@@ -33,6 +33,8 @@ struct xnet {
 	bool in_txn;
 	bool kernel_touched;	/* this transaction changed the kernel */
 	bool reconciled;	/* reconcile__all() ran in this transaction */
+	bool teardown;		/* system teardown: a fresh datapath is not rebuilt first */
+	bool kernel_gone;	/* teardown found nothing of this host in the kernel (reboot, namespace gone) */
 	bool dp_as_pinned;	/* xnet__kernel() opens the pinned build as it is (system reload) */
 };
 
@@ -167,7 +169,12 @@ void container__dir(struct xnet *x, const char *id, char *out, size_t len);
 void container__netns_path(struct xnet *x, const struct container *c, char *out, size_t len);
 
 /* ---- ipam.c ---- */
+/* A default pool free in the store and on the host: 0, -ENOSPC, or -errno (netlink). */
 int ipam__pick_pool(struct xnet *x, uint32_t *subnet, int *prefix);
+/* Does net/prefix overlap a block no network may take? why gets "127.0.0.0/8 (loopback)". */
+bool ipam__reserved(uint32_t net, int prefix, char *why, size_t len);
+/* Does it overlap an address or route of the host (not our gateways)? 1 (who says which), 0, -errno. */
+int ipam__host_overlap(uint32_t subnet, int prefix, char *who, size_t wholen);
 bool ipam__overlaps(struct xnet *x, uint32_t subnet, int prefix, char *who, size_t wholen);
 int ipam__allocate(struct xnet *x, const struct network *n, uint32_t *ip);
 /* Check a user-chosen address (--ip); returns 0 or -1 after printing the error. */
@@ -182,6 +189,15 @@ int cmd_ps(struct xnet *x, int argc, char **argv);
 int cmd_rm(struct xnet *x, int argc, char **argv);
 int cmd_inspect(struct xnet *x, int argc, char **argv);
 int cmd_system(struct xnet *x, int argc, char **argv);
+
+/* ---- gc.c ---- */
+/*
+ * Remove the socket hooks and pinned objects of every host whose network
+ * namespace is gone (see gc.c); every invocation runs it. Returns how many
+ * hosts were cleaned or -errno; their bpffs paths are added to report.
+ */
+int gc__run(struct xnet *x, struct json_object *report);
+int gc__cmd(struct xnet *x, int argc, char **argv);
 
 /* container.c, used by network connect/disconnect */
 bool container__running(const struct container *c);

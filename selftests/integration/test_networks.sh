@@ -315,3 +315,47 @@ $OUT"
 	rm_all
 	assert_no_leftovers
 }
+
+# A network never takes the host's own addresses or routes (its gateway would
+# become the host's address, the host would lose the uplink's subnet), nor a
+# block no network may use: each refused with the cause, nothing created.
+test_network_subnet_host_and_reserved() {
+	local uplink="the host's address $XT_UP_HOST/24 on up0"
+	ip -n "${P}h" route add 10.99.0.0/16 via "$XT_UP_OUT" || fail "host route"
+	ip -n "${P}h" route add blackhole 10.98.0.0/16 || fail "blackhole route"
+	xok system reconcile	# the built-in bridge's kernel side, before the snapshots
+	xfail_same 1 "subnet 198.18.0.0/24 overlaps $uplink" network create --subnet 198.18.0.0/24 n1
+	xfail_same 1 "subnet 198.18.0.0/16 overlaps $uplink" network create --subnet 198.18.0.0/16 n1
+	xfail_same 1 "subnet 198.18.0.128/25 overlaps $uplink" network create --subnet 198.18.0.128/25 n1
+	xfail_same 1 "subnet 10.99.3.0/24 overlaps the host's route 10.99.0.0/16 via $XT_UP_OUT dev up0" \
+		network create --subnet 10.99.3.0/24 n1
+	xfail_same 1 "subnet 10.0.0.0/8 overlaps the host's route 10.9" network create --subnet 10.0.0.0/8 n1
+	xfail_same 1 "subnet 10.98.0.0/24 overlaps the host's route 10.98.0.0/16 (blackhole)" \
+		network create --subnet 10.98.0.0/24 n1
+	xfail_same 1 "invalid subnet 127.5.0.0/16: it overlaps 127.0.0.0/8 (loopback)" network create --subnet 127.5.0.0/16 n1
+	xfail_same 1 "invalid subnet 0.0.0.0/8: it overlaps 0.0.0.0/8" network create --subnet 0.0.0.0/8 n1
+	xfail_same 1 "invalid subnet 224.1.0.0/16: it overlaps 224.0.0.0/4 (multicast)" network create --subnet 224.1.0.0/16 n1
+	xfail_same 1 "invalid subnet 240.0.0.0/24: it overlaps 240.0.0.0/4" network create --subnet 240.0.0.0/24 n1
+	xfail_same 1 "invalid subnet 255.255.255.255/32: it overlaps 255.255.255.255/32 (limited broadcast)" \
+		network create --subnet 255.255.255.255/32 n1
+	xfail_same 1 "invalid gateway address 127.0.0.1: it is in 127.0.0.0/8 (loopback)" \
+		network create --subnet 10.50.0.0/24 --gateway 127.0.0.1 n1
+	xfail_same 1 "invalid aux-address a=224.0.0.5: it is in 224.0.0.0/4 (multicast)" \
+		network create --subnet 10.50.0.0/24 --aux-address a=224.0.0.5 n1
+	xfail_same 1 "invalid ip-range 0.0.0.0/24: it overlaps 0.0.0.0/8" \
+		network create --subnet 10.50.0.0/24 --ip-range 0.0.0.0/24 n1
+	# The host is unharmed: the uplink still has its address and reaches outside.
+	assert_contains "$(ip -n "${P}h" -4 -o addr show dev up0)" "$XT_UP_HOST/24" "up0's address"
+	host_ping_ok "$XT_UP_OUT"
+	# Neighbours of the host's prefixes are fine.
+	xok network create --subnet 198.19.0.0/24 n1
+	xok network create --subnet 10.97.0.0/16 n2
+
+	# Default pools skip the host's addresses (a /32 has no route) and routes, as Docker skips routes.
+	ip -n "${P}h" addr add 172.18.0.5/32 dev up0 || fail "host address"
+	ip -n "${P}h" route add 172.19.0.0/24 dev up0 || fail "host route"
+	xok network create p1
+	assert_eq "$(net_json p1 | jget 'd[0]["IPAM"]["Config"][0]["Subnet"]')" 172.20.0.0/16 "pool next to the host's"
+	rm_all
+	assert_no_leftovers
+}

@@ -252,3 +252,130 @@ test_system_teardown() {
 	rm_all
 	assert_no_leftovers
 }
+
+# reserved: the host namespace's net.ipv4.ip_local_reserved_ports.
+reserved() { hx sysctl -n net.ipv4.ip_local_reserved_ports; }
+
+# A port is listed in ip_local_reserved_ports at once, the store learns of it
+# at COMMIT: a command killed in between must not leave the port reserved for
+# ever (it looked like the admin's), and reconcile takes out every reserved
+# port of ours the store does not hold, keeping the admin's.
+test_reserved_ports_after_crash() {
+	hx sysctl -qw net.ipv4.ip_local_reserved_ports=50000 || skip "cannot set ip_local_reserved_ports"
+	xok network create --subnet 10.160.0.0/24 pnet
+	XNET_FAILPOINT=before-commit xrun run -d --name c1 --network pnet -p 18080:80 sleep 1d
+	[ "$RC" != 0 ] || fail "the failpoint before-commit did not stop 'run'"
+	assert_eq "$(reserved)" "18080,50000" "reserved ports after run -p was killed before COMMIT"
+	xok system reconcile
+	assert_eq "$(reserved)" "50000" "reserved ports after system reconcile"
+	xfail 1 "No such object: c1" inspect c1
+
+	# The next command that changes something repairs it too (the dirty marker).
+	XNET_FAILPOINT=before-commit xrun run -d --name c2 --network pnet -p 18081:80 sleep 1d
+	[ "$RC" != 0 ] || fail "the failpoint before-commit did not stop 'run'"
+	assert_eq "$(reserved)" "18081,50000" "reserved ports after the second killed run"
+	xok network create --subnet 10.161.0.0/24 qnet
+	assert_eq "$(reserved)" "50000" "reserved ports after the next command"
+
+	# Publishing and removing still adds and takes out exactly ours; a killed rm keeps the port.
+	run_d c3 pnet -p 18082:80
+	assert_eq "$(reserved)" "18082,50000" "reserved ports while c3 publishes 18082"
+	XNET_FAILPOINT=before-commit xrun rm -f c3
+	[ "$RC" != 0 ] || fail "the failpoint before-commit did not stop 'rm'"
+	xok system reconcile
+	assert_eq "$(reserved)" "18082,50000" "reserved ports after a killed rm (c3 is still in the store)"
+	xok rm -f c3
+	assert_eq "$(reserved)" "50000" "reserved ports after rm"
+	xok network rm pnet qnet
+	assert_no_leftovers
+}
+
+# pinned_link_ids DIR: ids of the bpf links pinned in DIR.
+pinned_link_ids() {
+	local f
+	for f in "$1"/*; do
+		[ -e "$f" ] || continue
+		bpftool -j link show pinned "$f" | jget 'd["id"]'
+	done
+}
+
+# The host namespace deleted without `system teardown`: its socket hooks on
+# the machine's root cgroup and its pinned maps go with the next xnet
+# invocation of any root, another live host keeps its own, and teardown of
+# the orphaned root works from another namespace. Other tests run in
+# parallel with hooks of their own: only this test's link ids are looked at.
+test_gc_host_netns_gone() {
+	local links olinks ctmap other id ino pid m first
+	printf '%s\n%s\n' 6.18 "$(uname -r)" | sort -VC || skip "kernel $(uname -r): nsfs file handles need 6.18"
+	run_d web bridge -p 18090:80
+	links=$(pinned_link_ids "$ROOT/bpf/links")
+	assert_eq "$(wc -w <<<"$links")" 10 "socket hooks pinned by the host"
+	ctmap=$(bpftool -j map show pinned "$ROOT/bpf/maps/xnet_ct" | jget 'd["id"]')
+	# A second, live host in the outside namespace (its root inside ours, so the trap cleans it too).
+	other=$ROOT/other-root
+	ip netns exec "${P}o" "$XNET" --root "$other" network create --subnet 10.170.0.0/24 onet >/dev/null ||
+		fail "cannot create the second host's network"
+	olinks=$(pinned_link_ids "$other/bpf/links")
+	assert_eq "$(wc -w <<<"$olinks")" 10 "socket hooks pinned by the second host"
+
+	# The host's namespace goes: its processes (the sandbox's shim) first, then the name.
+	ino=$(stat -L -c %i "/run/netns/${P}h")
+	for pid in $(xt_proc_netns | awk -v i="$ino" '$2 == i { print $1 }'); do
+		kill -9 "$pid" 2>/dev/null
+	done
+	ip netns del "${P}h" || fail "ip netns del ${P}h"
+	ip netns add "${P}f" || fail "ip netns add ${P}f"
+	for id in $links; do
+		bpftool link show id "$id" >/dev/null 2>&1 || fail "hook $id went away by itself"
+	done
+
+	# Any invocation removes them (here the other host's ps), once the kernel has let go of the namespace.
+	first=${links%%[[:space:]]*}
+	wait_until 30 sh -c "ip netns exec ${P}o $XNET --root $other ps >/dev/null 2>&1;
+		! bpftool link show id $first >/dev/null 2>&1" ||
+		fail "the hooks of the deleted host namespace are still attached: $(bpftool link show id "$first")"
+	for id in $links; do
+		bpftool link show id "$id" >/dev/null 2>&1 && fail "hook $id of the deleted namespace is still there"
+	done
+	bpftool map show id "$ctmap" >/dev/null 2>&1 && fail "the conntrack map of the deleted host is still there"
+	for id in $olinks; do
+		bpftool link show id "$id" >/dev/null 2>&1 || fail "hook $id of the live second host was removed"
+	done
+	assert_eq "$(pinned_link_ids "$other/bpf/links" | wc -w)" 10 "hooks pinned by the second host after gc"
+	# Nothing more to do, and the explicit command says so.
+	OUT=$(ip netns exec "${P}f" "$XNET" --root "$other" system gc 2>&1) || fail "system gc: $OUT"
+	assert_eq "$OUT" "" "system gc with nothing gone"
+
+	# Teardown of the orphaned root from another namespace: sandbox processes, mounts and files go.
+	OUT=$(ip netns exec "${P}f" "$XNET" --root "$ROOT" system teardown 2>&1) || fail "teardown of the orphaned root: $OUT"
+	m=$(awk -v r="$ROOT/" -v o="$other/" 'index($2, r) == 1 && index($2, o) != 1 { print $2 }' /proc/self/mounts)
+	[ -z "$m" ] || fail "mounts left under $ROOT after teardown: $m"
+	assert_eq "$(ls -A "$ROOT")" "other-root" "files left in $ROOT after teardown"
+	while read -r _ pid st; do
+		[ "$pid" != - ] && pid_alive "$pid" && [ "$(pid_starttime "$pid")" = "$st" ] &&
+			fail "process $pid of a sandbox survived teardown"
+	done <"$XT_TMP/tracked"
+	[ -z "$(ip -n "${P}f" -o link show | grep -v ': lo:')" ] || fail "teardown created links in ${P}f: $(ip -n "${P}f" -o link show)"
+
+	# A live host's root is not for commands from another namespace (they would take that one's devices).
+	OUT=$(ip netns exec "${P}f" "$XNET" --root "$other" network create --subnet 10.171.0.0/24 x 2>&1) &&
+		fail "a command for the second host ran from another namespace"
+	assert_contains "$OUT" "belongs to a host in another network namespace, which still exists" "refusal"
+
+	# The second host's namespace goes too; `system gc` says what it removed.
+	ino=$(stat -L -c %i "/run/netns/${P}o")
+	for pid in $(xt_proc_netns | awk -v i="$ino" '$2 == i { print $1 }'); do
+		kill -9 "$pid" 2>/dev/null
+	done
+	ip netns del "${P}o" || fail "ip netns del ${P}o"
+	first=${olinks%%[[:space:]]*}
+	wait_until 30 sh -c "ip netns exec ${P}f $XNET --root $other system gc >>$XT_TMP/gc.out 2>&1;
+		! bpftool link show id $first >/dev/null 2>&1" || fail "the second host's hooks are still attached"
+	assert_contains "$(cat "$XT_TMP/gc.out")" "removed the socket hooks and pinned BPF objects under $other/bpf" \
+		"system gc's report"
+	for id in $olinks; do
+		bpftool link show id "$id" >/dev/null 2>&1 && fail "hook $id of the second host survived gc"
+	done
+	OUT=$(ip netns exec "${P}f" "$XNET" --root "$other" system teardown 2>&1) || fail "teardown of the second host: $OUT"
+	[ ! -e "$other" ] || fail "$other is left after its teardown: $(ls -A "$other")"
+}
