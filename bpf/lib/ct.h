@@ -306,13 +306,18 @@ static __always_inline void ct_touch(struct xnet_ct_entry *e, __u32 len)
 
 /*
  * Would ct_account() do more than ct_touch() for this packet: move the
- * flow's state or record its first answer (and so write the partner entry)?
+ * flow's state, record its first answer (and so write the partner entry)
+ * or confirm it?
  * The XDP fast path handles only packets for which it would not.
  */
 static __always_inline bool ct_changes_flow(const struct xnet_ct_entry *e, __u8 dir,
 					    const struct nat_tuple *t)
 {
 	bool reply = ct_is_reply(dir, e->kind);
+
+	/* An unconfirmed flow's packet may confirm it (ct_pending_account). */
+	if (e->flags & XNET_CTF_PENDING)
+		return true;
 
 	return ct_next_state(e, t, reply) != CT_ST_KEEP || (reply && !(e->flags & XNET_CTF_SEEN_REPLY));
 }

@@ -242,8 +242,31 @@ static bool dnat_tcp_open(__u16 sport)
 				      .dport = sport, .tcp_flags = TH_SYN | TH_ACK);
 	struct fx_result r;
 
+	struct pkt ack = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = sport,
+				  .dport = 8080, .tcp_flags = TH_ACK);
+
+	/* SYN, SYN-ACK, and the ACK that confirms the flow (lib/ct.h): from then on XDP's. */
 	return tc_run(env.in_fd, &syn, &r) && fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B) &&
-	       tc_run(env.eg_fd, &synack, &r) && ASSERT_EQ(r.verdict, TC_ACT_OK, "SYN-ACK leaves");
+	       tc_run(env.eg_fd, &synack, &r) && ASSERT_EQ(r.verdict, TC_ACT_OK, "SYN-ACK leaves") &&
+	       xdp_passes(&ack, "the confirming ACK is tc's") &&
+	       tc_run(env.in_fd, &ack, &r) && fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
+}
+
+/*
+ * A client's UDP flow to 0.0.0.0:5353 (-> D:53) with datagram @in: opened
+ * in tc, answered, and confirmed by the client's next datagram, in tc too
+ * (XDP leaves an unconfirmed flow to tc).
+ */
+static bool dnat_udp_open(const struct pkt *in, __u16 sport)
+{
+	struct pkt answer = OUT_FRAME(.saddr = IP_D, .daddr = IP_CLIENT, .proto = IPPROTO_UDP, .sport = 53,
+				      .dport = sport, .payload = 5);
+	struct fx_result r;
+
+	return tc_run(env.in_fd, in, &r) && fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_D) &&
+	       xdp_passes(in, "an unconfirmed flow's datagram is tc's") &&
+	       tc_run(env.eg_fd, &answer, &r) && ASSERT_EQ(r.verdict, TC_ACT_OK, "answer leaves") &&
+	       tc_run(env.in_fd, in, &r) && fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_D);
 }
 
 /* An established published TCP flow: XDP does what uplink_ingress does, byte for byte. */
@@ -289,11 +312,8 @@ static void test_dnat_checksums(void)
 						.proto = IPPROTO_UDP, .sport = sports[i], .dport = 53,
 						.payload = payload, .ttl = (__u8)(ttls[t] - 1),
 						.id = (__u16)(sports[i] * 7 + t) });
-			struct fx_result r;
-
-			/* The first datagram opens the flow in tc; the next ones are XDP's. */
-			if (t == 0 && !(tc_run(env.in_fd, &in, &r) &&
-					fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_D)))
+			/* The first datagrams open and confirm the flow in tc; the next ones are XDP's. */
+			if (t == 0 && !dnat_udp_open(&in, sports[i]))
 				return;
 			if (t == 0)
 				continue;
@@ -303,17 +323,16 @@ static void test_dnat_checksums(void)
 	}
 }
 
-/* UDP without a checksum keeps none; the flow is a new published one (not answered yet). */
+/* UDP without a checksum keeps none; XDP takes a published flow once it is confirmed. */
 static void test_dnat_udp(void)
 {
 	struct pkt in = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_UDP, .sport = 5000,
 				 .dport = 5353, .payload = 30);
 	struct pkt want = frame(MAC_D, MAC_GW2, (struct pkt_ip){ .saddr = IP_CLIENT, .daddr = IP_D,
 				.proto = IPPROTO_UDP, .sport = 5000, .dport = 53, .payload = 30, .ttl = 63 });
-	struct fx_result r;
 
-	/* Unknown yet: tc opens it. */
-	if (!xdp_passes(&in, "first datagram of a flow passes") || !tc_run(env.in_fd, &in, &r))
+	/* Unknown yet: tc opens it, and confirms it. */
+	if (!xdp_passes(&in, "first datagram of a flow passes") || !dnat_udp_open(&in, 5000))
 		return;
 	xdp_forwards(&in, &want, DEV_D, IP_CLIENT, 5000, 5353, IPPROTO_UDP);
 	in = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_UDP, .sport = 5000,
@@ -345,6 +364,10 @@ static void test_snat_answers(void)
 		return;
 	ASSERT_TRUE(ct_get(IP_REMOTE, FX_UPLINK_IP, 53, port, IPPROTO_UDP, XNET_CT_IN, &e) &&
 		    e.state == XNET_CT_ST_ESTABLISHED, "tc established the flow");
+	/* Answered but not confirmed: its answers are still tc's, until the sandbox speaks again. */
+	xdp_passes(&in, "an answer of an unconfirmed flow passes");
+	if (!tc_run(env.in_fd, &in, &r) || !tc_run(env.eg_fd, &out, &r))
+		return;
 	xdp_forwards(&in, &want, DEV_A, IP_REMOTE, 53, port, IPPROTO_UDP);
 }
 
