@@ -301,6 +301,27 @@ print(json.dumps([json.loads(l) for l in sys.stdin]))' | labels_of)" ok "network
 	assert_no_leftovers
 }
 
+# Network-scoped aliases are kept as one JSON array of at most 1023 bytes per
+# endpoint: more is refused, with nothing changed, instead of stored cut (an
+# array cut short is no JSON: inspect showed no aliases, DNS had none).
+test_network_connect_long_aliases() {
+	local args=() i al
+	xok network create --subnet 10.34.0.0/24 anet
+	run_d a1 anet
+	xok network create --subnet 10.35.0.0/24 bnet
+	for i in $(seq 1 12); do
+		al=$(printf 'alias%02d-%090d' "$i" 0)
+		args+=(--alias "$al")
+	done
+	xfail_same 1 "network-scoped aliases of a1 on bnet are too long" network connect "${args[@]}" bnet a1
+	# Up to the limit they are kept whole.
+	xok network connect "${args[@]:0:18}" bnet a1
+	assert_eq "$(inspect_json a1 | jget 'len(d[0]["NetworkSettings"]["Networks"]["bnet"]["Aliases"])')" 9 \
+		"aliases of a1 on bnet"
+	rm_all
+	assert_no_leftovers
+}
+
 test_network_rm_and_prune() {
 	xok network create n1
 	xok network create n2
