@@ -52,6 +52,8 @@ IDIR=$HERE/integration
 LIB=$IDIR/lib.sh
 TEST_BPF=${TEST_BPF:-$TOP/build/test_bpf}
 export XNET=${XNET:-$TOP/build/xnet}
+# A relative XNET (XNET=build-san/xnet) must keep working in tests that cd.
+case $XNET in /*) ;; */*) [ -e "$XNET" ] && XNET=$(cd "$(dirname "$XNET")" && pwd)/$(basename "$XNET") ;; esac
 SAN_BUILD=${SAN_BUILD:-$TOP/build-san}
 # The CLI's flag parsing, and the listings that once overflowed stack buffers.
 SAN_DEFAULT="test_cli_fuzz.sh test_networks.sh:test_network_ls_long_labels,test_json_output test_sandboxes.sh:test_ps_many_networks"
