@@ -22,6 +22,26 @@
 #   -v              print the output of passing tests too
 #   XT_SKIP_SLOW=1  skip the tests tagged @slow
 #
+# Sanitizers (`make sanitize` builds build-san/ with ASan + UBSan):
+#   XNET=build-san/xnet selftests/run.sh FILE [TEST...]
+#                   any file or test with the sanitized CLI
+#   sanitize        only the sanitizer pass (below)
+#   SAN_INTEGRATION="FILE[:TEST,TEST...] ..."
+#                   the integration tests of the sanitizer pass: whole files
+#                   or some of their tests (files that do not exist are left
+#                   out; empty: none). Default: $SAN_DEFAULT below.
+# Without arguments, after everything else comes the sanitizer pass, when
+# build-san/ is built: build-san/test_bpf, then the SAN_INTEGRATION tests
+# again with build-san/xnet (shown as "name [san]").
+# With a sanitized xnet or unit-test binary, every report of any process
+# (also daemons it starts, and commands a test expects to fail) goes to a
+# file of the test's own; any such file fails the test and is printed.
+# Leak reports are on for the unit tests and off for the CLI: a one-shot
+# process frees everything by exiting, so its leaks at exit are not bugs (an
+# early error return would be reported for every flag the fuzz test tries),
+# and the long-lived processes it starts end by signals, where LeakSanitizer
+# does not run; memory errors and undefined behaviour stay fatal everywhere.
+#
 # One line per test: "PASS name (Ns)", "FAIL name (Ns)" followed by the test's
 # output, or "SKIP name: reason"; then exactly one line
 # "N passed, N failed[, N skipped]". Exit status: 0 all passed, 1 any failure,
@@ -35,6 +55,12 @@ IDIR=$HERE/integration
 LIB=$IDIR/lib.sh
 TEST_BPF=${TEST_BPF:-$TOP/build/test_bpf}
 export XNET=${XNET:-$TOP/build/xnet}
+# A relative XNET (XNET=build-san/xnet) must keep working in tests that cd.
+case $XNET in /*) ;; */*) [ -e "$XNET" ] && XNET=$(cd "$(dirname "$XNET")" && pwd)/$(basename "$XNET") ;; esac
+SAN_BUILD=${SAN_BUILD:-$TOP/build-san}
+# The CLI's flag parsing, and the listings that once overflowed stack buffers.
+SAN_DEFAULT="test_cli_fuzz.sh test_networks.sh:test_network_ls_long_labels,test_json_output test_sandboxes.sh:test_ps_many_networks"
+SAN_INTEGRATION=${SAN_INTEGRATION-$SAN_DEFAULT}
 DEFAULT_TIMEOUT=${XT_TIMEOUT:-300}
 
 jobs_max=1
@@ -46,7 +72,7 @@ while [ $# -gt 0 ]; do
 	-j*) jobs_max=${1#-j}; shift ;;
 	-k) keep=1; shift ;;
 	-v) verbose=1; shift ;;
-	-h|--help) sed -n '4,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,48p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -90,15 +116,48 @@ resolve_file() {
 	return 1
 }
 
+# ------------------------------------------------------------ sanitizers
+
+# is_sanitized BIN: built with AddressSanitizer (make sanitize)?
+is_sanitized() { [ -x "$1" ] && LC_ALL=C grep -qa __asan_init "$1"; }
+
+# san_env DIR LEAKS: the environment for sanitized programs: reports go to
+# files under DIR (kept apart from the output a test checks); LEAKS 0 or 1.
+# The caller's own ASAN_OPTIONS/UBSAN_OPTIONS come after ours (they win),
+# except log_path.
+san_env() {
+	mkdir -p "$1"
+	echo "ASAN_OPTIONS=detect_leaks=$2:abort_on_error=0:${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$1/asan" \
+	     "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$1/ubsan"
+}
+
+# san_reports DIR: print the reports written under DIR; false if there are none.
+san_reports() {
+	local f any=1
+	for f in "$1"/asan.* "$1"/ubsan.*; do
+		[ -s "$f" ] || continue
+		echo "# sanitizer report ($(basename "$f")):"
+		cat "$f"
+		any=0
+	done
+	return $any
+}
+
 run_bpf=1
+run_san=0
 plan=()	# "file name tags..."
+plan_xnet=()	# the xnet of each plan entry ("" = $XNET)
 if [ $# -eq 0 ]; then
+	run_san=1
 	for f in "$IDIR"/test_*.sh; do
 		[ -f "$f" ] || continue
 		while read -r line; do plan+=("$f $line"); done < <(tests_of "$f")
 	done
 elif [ "$1" = test_bpf ]; then
 	:
+elif [ "$1" = sanitize ]; then
+	run_bpf=0
+	run_san=1
 elif f=$(resolve_file "$1"); then
 	run_bpf=0
 	shift
@@ -124,22 +183,52 @@ else
 	done
 fi
 
+# The sanitizer pass: the SAN_INTEGRATION tests again, with the sanitized xnet.
+if [ $run_san = 1 ] && [ -n "$SAN_INTEGRATION" ]; then
+	if is_sanitized "$SAN_BUILD/xnet"; then
+		for want in $SAN_INTEGRATION; do
+			f=$(resolve_file "${want%%:*}") || continue
+			only=,
+			[ "$want" != "${want#*:}" ] && only=,${want#*:},
+			while read -r line; do
+				[ "$only" = , ] || [ "${only#*,"${line%% *}",}" != "$only" ] || continue
+				plan_xnet[${#plan[@]}]=$SAN_BUILD/xnet
+				plan+=("$f $line")
+			done < <(tests_of "$f")
+		done
+	else
+		echo "SKIP sanitizer pass: $SAN_BUILD/xnet is not built (make sanitize)"
+		skipped=$((skipped + 1))
+	fi
+fi
+
 # ------------------------------------------------------------ BPF unit tests
 
 # A unit-test binary that ends with "N passed, N failed[, N skipped]": its
 # counts join the totals; exiting non-zero without a failure, or without the
 # line, counts as one failure.
+# A sanitized binary runs with leak checks on; any report counts as one failure.
+# run_unit BIN [ARGS...]; UNIT_NAME names it in the results (default: BIN's
+# name), UNIT_MAKE is the make target that builds it (for the SKIP line).
 run_unit() {
-	local bin=$1 name rc summary p fl sk
+	local bin=$1 name=${UNIT_NAME:-$(basename "$1")} rc summary p fl sk san=""
 	shift
-	name=$(basename "$bin")
 	if [ ! -x "$bin" ]; then
-		echo "SKIP $name: $bin is not built (make $name)"
+		echo "SKIP $name: $bin is not built (make ${UNIT_MAKE:-$(basename "$bin")})"
 		skipped=$((skipped + 1))
 		return
 	fi
-	"$bin" "$@" 2>&1 | tee "$RESULTS/$name.log"
+	if is_sanitized "$bin"; then
+		san=$RESULTS/unit-$(basename "$bin").san
+		env $(san_env "$san" 1) "$bin" "$@" 2>&1 | tee "$RESULTS/$name.log"
+	else
+		"$bin" "$@" 2>&1 | tee "$RESULTS/$name.log"
+	fi
 	rc=${PIPESTATUS[0]}
+	if [ -n "$san" ] && san_reports "$san"; then
+		echo "FAIL $name: sanitizer report (above)"
+		failed=$((failed + 1))
+	fi
 	summary=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$RESULTS/$name.log" | tail -n1)
 	if [ -n "$summary" ]; then
 		p=$(echo "$summary" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
@@ -168,14 +257,19 @@ if [ $run_bpf = 1 ]; then
 	FUZZ_SEEDS=$seeds run_unit "$TOP/build/fuzz_bpf"
 	run_unit "$TOP/build/verifier_stats" --check "$TOP/bench/results/verifier.json"
 fi
+if [ $run_san = 1 ] && [ -e "$SAN_BUILD/test_bpf" ]; then
+	UNIT_NAME="test_bpf [san]" UNIT_MAKE=sanitize run_unit "$SAN_BUILD/test_bpf"
+fi
 
 # ------------------------------------------------------------ integration tests
 
 # run_one INDEX FILE NAME TAGS...: runs in the background; writes RESULTS/INDEX.{rc,log,time,name}
 run_one() {
 	local idx=$1 file=$2 name=$3 tags=$4 tmo=$DEFAULT_TIMEOUT start rc world
+	local xnet=${plan_xnet[$idx]:-$XNET} label=$name san="" senv=()
 	case " $tags " in *" timeout="*) tmo=${tags##*timeout=}; tmo=${tmo%% *} ;; esac
-	echo "$name" >"$RESULTS/$idx.name"
+	[ -n "${plan_xnet[$idx]:-}" ] && label="$name [san]"
+	echo "$label" >"$RESULTS/$idx.name"
 	if [ "${XT_SKIP_SLOW:-0}" = 1 ] && [ "${tags#*slow}" != "$tags" ]; then
 		echo "SKIP: slow test (XT_SKIP_SLOW=1)" >"$RESULTS/$idx.log"
 		echo $SKIP_RC >"$RESULTS/$idx.rc"
@@ -183,12 +277,20 @@ run_one() {
 		return
 	fi
 	world=$RESULTS/$idx.world
+	if is_sanitized "$xnet"; then
+		san=$RESULTS/$idx.san
+		read -r -a senv < <(san_env "$san" 0)
+	fi
 	start=$(date +%s)
-	XT_WORLD_FILE=$world XT_KEEP=0 timeout -k 30 "$tmo" \
+	env "${senv[@]}" XNET="$xnet" XT_WORLD_FILE="$world" XT_KEEP=0 timeout -k 30 "$tmo" \
 		bash -c 'source "$1" && source "$2" && xt_main "$3"' xt "$LIB" "$file" "$name" \
 		>"$RESULTS/$idx.log" 2>&1 </dev/null
 	rc=$?
 	[ $rc = 124 ] && echo "# timed out after ${tmo}s" >>"$RESULTS/$idx.log"
+	if [ -n "$san" ] && san_reports "$san" >>"$RESULTS/$idx.log"; then
+		echo "# the sanitizers reported an error (above): the test fails" >>"$RESULTS/$idx.log"
+		rc=1
+	fi
 	echo $(($(date +%s) - start)) >"$RESULTS/$idx.time"
 	# Safety net: whatever the test left (killed by the timeout, failed cleanup).
 	if [ -s "$world" ]; then

@@ -3,8 +3,9 @@
 # Install the Debian 12 packages that xnet's build, tests and benchmarks need.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
+# libclang-rt-14-dev: clang's ASan/UBSan runtime, for `make sanitize` (make test).
 PKGS="
-  make gcc clang llvm pkg-config
+  make gcc clang llvm pkg-config libclang-rt-14-dev
   libbpf-dev bpftool libxdp-dev xdp-tools libelf-dev zlib1g-dev
   libnl-3-dev libnl-route-3-dev libjson-c-dev libsqlite3-dev sqlite3 libldns-dev
   iproute2 iputils-ping procps psmisc util-linux kmod ethtool

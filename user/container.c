@@ -140,6 +140,15 @@ int container__connect(struct xnet *x, struct container *c, const struct network
 		return xerr(x, "user specified IP address is supported on user defined networks only");
 	if (n->builtin && naliases)
 		return xerr(x, "network-scoped aliases are only supported for user-defined networks");
+	al = json_object_new_array();
+	for (int i = 0; i < naliases; i++)
+		json_object_array_add(al, json_object_new_string(aliases[i]));
+	rc = snprintf(e.aliases, sizeof(e.aliases), "%s", json_object_to_json_string_ext(al, JSON_C_TO_STRING_PLAIN));
+	json_object_put(al);
+	/* The endpoint row keeps them as a JSON array of bounded size: never store a cut one. */
+	if (rc >= (int)sizeof(e.aliases))
+		return xerr(x, "network-scoped aliases of %s on %s are too long: %d bytes as JSON, at most %zu",
+			    c->name, n->name, rc, sizeof(e.aliases) - 1);
 	st = store__prepare(x, "SELECT count(*), coalesce(max(idx) + 1, 0), "
 			       "sum(network_id = ?2) FROM endpoints WHERE container_id = ?1");
 	if (!st)
@@ -170,11 +179,6 @@ int container__connect(struct xnet *x, struct container *c, const struct network
 	snprintf(e.ifname, sizeof(e.ifname), "eth%d", idx);
 	snprintf(e.host_ifname, sizeof(e.host_ifname), XNET_EP_PREFIX "%.11s", e.id);
 	e.idx = idx;
-	al = json_object_new_array();
-	for (int i = 0; i < naliases; i++)
-		json_object_array_add(al, json_object_new_string(aliases[i]));
-	snprintf(e.aliases, sizeof(e.aliases), "%s", json_object_to_json_string_ext(al, JSON_C_TO_STRING_PLAIN));
-	json_object_put(al);
 
 	st = store__prepare(x, "INSERT INTO endpoints (" ENDPOINT_COLS ") VALUES (?,?,?,?,?,?,?,?,?)");
 	if (!st)
@@ -852,20 +856,23 @@ static void status_str(struct xnet *x, const struct container *c, char *out, siz
 	}
 }
 
-static void command_str(const struct container *c, char *out, size_t len, bool notrunc)
+static void command_str(const struct container *c, struct strbuf *out, bool notrunc)
 {
 	struct json_object *a = json_tokener_parse(c->cmd);
-	char buf[1024] = "";
-	size_t off = 0;
+	struct strbuf cmd = { 0 };
 
-	for (size_t i = 0; a && i < json_object_array_length(a) && off < sizeof(buf) - 1; i++)
-		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s", i ? " " : "",
-					json_object_get_string(json_object_array_get_idx(a, i)));
+	for (size_t i = 0; a && i < json_object_array_length(a); i++) {
+		/* An empty word still gets its separator, as Go's strings.Join does. */
+		if (i)
+			util__sb_add(&cmd, NULL, " ");
+		util__sb_add(&cmd, NULL, "%s", json_object_get_string(json_object_array_get_idx(a, i)));
+	}
 	json_object_put(a);
-	if (!notrunc && strlen(buf) > 20)
-		snprintf(out, len, "\"%.19s…\"", buf);
+	if (!notrunc && cmd.len > 20)
+		util__sb_add(out, NULL, "\"%.19s…\"", util__sb_str(&cmd));
 	else
-		snprintf(out, len, "\"%s\"", buf);
+		util__sb_add(out, NULL, "\"%s\"", util__sb_str(&cmd));
+	util__sb_free(&cmd);
 }
 
 int cmd_ps(struct xnet *x, int argc, char **argv)
@@ -893,7 +900,8 @@ int cmd_ps(struct xnet *x, int argc, char **argv)
 	}
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct container c;
-		char status[96], created[64], cmd[1100];
+		char status[96], created[64];
+		struct strbuf cmd = { 0 };
 
 		store__container_row(st, &c);
 		if (!a.all && !container__running(&c)) {
@@ -906,49 +914,53 @@ int cmd_ps(struct xnet *x, int argc, char **argv)
 			/* Docker's `ps --format` row: ID, Names, Command, CreatedAt, RunningFor, Status, State, Ports, Networks */
 			struct json_object *row = json_object_new_object();
 			struct endpoint *eps;
-			char nets[1024] = "", idb[XNET_ID_LEN + 1];
-			int neps, off = 0;
+			struct strbuf nets = { 0 }, ports = { 0 };
+			char idb[XNET_ID_LEN + 1];
+			int neps;
 
 			status_str(x, &c, status, sizeof(status));
 			util__ago(c.created, created, sizeof(created));
-			command_str(&c, cmd, sizeof(cmd), a.notrunc);
+			command_str(&c, &cmd, a.notrunc);
 			snprintf(idb, sizeof(idb), "%.*s", a.notrunc ? 64 : 12, c.id);
 			endpoint__list(x, c.id, &eps, &neps);
 			for (int k = 0; k < neps; k++) {
 				struct network nn;
 
 				if (store__network_get_id(x, eps[k].network_id, &nn) == 0)
-					off += snprintf(nets + off, sizeof(nets) - (size_t)off, "%s%s", off ? "," : "", nn.name);
+					util__sb_add(&nets, ",", "%s", nn.name);
 			}
 			free(eps);
-			if (!strcmp(c.netmode, "host") || !strcmp(c.netmode, "none"))
-				snprintf(nets, sizeof(nets), "%s", c.netmode);
+			if (!strcmp(c.netmode, "host") || !strcmp(c.netmode, "none")) {
+				util__sb_free(&nets);
+				util__sb_add(&nets, NULL, "%s", c.netmode);
+			}
 			json_object_object_add(row, "ID", json_object_new_string(idb));
 			json_object_object_add(row, "Names", json_object_new_string(c.name));
-			json_object_object_add(row, "Command", json_object_new_string(cmd));
+			json_object_object_add(row, "Command", json_object_new_string(util__sb_str(&cmd)));
 			json_object_object_add(row, "CreatedAt", json_object_new_string(c.created));
 			json_object_object_add(row, "RunningFor", json_object_new_string(created));
 			json_object_object_add(row, "Status", json_object_new_string(status));
 			json_object_object_add(row, "State", json_object_new_string(container__running(&c) ? "running" :
 										      c.started[0] ? "exited" : "created"));
-			{
-				char ports[2048];
-
-				ports__display(x, &c, ports, sizeof(ports));
-				json_object_object_add(row, "Ports", json_object_new_string(ports));
-			}
-			json_object_object_add(row, "Networks", json_object_new_string(nets));
+			ports__display(x, &c, &ports);
+			json_object_object_add(row, "Ports", json_object_new_string(util__sb_str(&ports)));
+			json_object_object_add(row, "Networks", json_object_new_string(util__sb_str(&nets)));
+			util__sb_free(&ports);
+			util__sb_free(&nets);
 			json_object_array_add(arr, row);
 		} else {
 			status_str(x, &c, status, sizeof(status));
 			util__ago(c.created, created, sizeof(created));
-			command_str(&c, cmd, sizeof(cmd), a.notrunc);
-			char idb[XNET_ID_LEN + 1], ports[2048];
+			command_str(&c, &cmd, a.notrunc);
+			char idb[XNET_ID_LEN + 1];
+			struct strbuf ports = { 0 };
 
 			snprintf(idb, sizeof(idb), "%.*s", a.notrunc ? 64 : 12, c.id);
-			ports__display(x, &c, ports, sizeof(ports));
-			cli__table_row(tab, idb, cmd, created, status, ports, c.name);
+			ports__display(x, &c, &ports);
+			cli__table_row(tab, idb, util__sb_str(&cmd), created, status, util__sb_str(&ports), c.name);
+			util__sb_free(&ports);
 		}
+		util__sb_free(&cmd);
 		container__free(&c);
 	}
 	sqlite3_finalize(st);

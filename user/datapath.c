@@ -3063,13 +3063,15 @@ int dp__dns_names_sweep(struct xnet_dp *dp, struct xnet_dns_key *keep, int n_kee
 	__u32 n, removed = 0;
 	int err;
 
-	qsort(keep, (size_t)n_keep, sizeof(*keep), dns_key_cmp);
+	/* keep may be NULL when nothing is kept: qsort and bsearch want a valid pointer even for 0 items. */
+	if (n_keep > 0)
+		qsort(keep, (size_t)n_keep, sizeof(*keep), dns_key_cmp);
 	err = map_dump(dp->map_fd[M_DNS_NAMES], sizeof(*keys), sizeof(struct xnet_dns_rrset), (void **)&keys,
 		       &vals, &n);
 	if (err)
 		return err;
 	for (__u32 i = 0; !err && i < n; i++)
-		if (!bsearch(&keys[i], keep, (size_t)n_keep, sizeof(*keep), dns_key_cmp)) {
+		if (n_keep <= 0 || !bsearch(&keys[i], keep, (size_t)n_keep, sizeof(*keep), dns_key_cmp)) {
 			err = map_delete(dp, M_DNS_NAMES, &keys[i]);
 			removed++;
 		}

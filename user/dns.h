@@ -57,8 +57,8 @@ int dns__reconcile(struct xnet *x);
 
 /* resolv.conf (and the --link lines of /etc/hosts) of the sandbox, rewritten in place. */
 int dns__write_resolv(struct xnet *x, const struct container *c);
-/* Lines to append to /etc/hosts for --link (IP alias name), written into buf. */
-int dns__hosts_links(struct xnet *x, const struct container *c, char *buf, size_t len);
+/* Lines to append to /etc/hosts for --link (IP alias name), added to out. */
+void dns__hosts_links(struct xnet *x, const struct container *c, struct strbuf *out);
 
 /* HostConfig.Dns, DnsSearch, DnsOptions, Links for inspect. */
 void dns__inspect(struct xnet *x, const struct container *c, struct json_object *hostconfig);

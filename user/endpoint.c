@@ -101,30 +101,33 @@ int endpoint__kernel_remove(struct xnet *x, const struct container *c, const str
 
 int container__write_hosts(struct xnet *x, const struct container *c)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 16], buf[8192];
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+	struct strbuf buf = { 0 };
 	struct endpoint *eps;
-	int neps, off;
+	int neps, rc;
 
 	container__dir(x, c->id, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/hosts", dir);
-	off = snprintf(buf, sizeof(buf),
-		       "127.0.0.1\tlocalhost\n"
-		       "::1\tlocalhost ip6-localhost ip6-loopback\n"
-		       "fe00::\tip6-localnet\n"
-		       "ff00::\tip6-mcastprefix\n"
-		       "ff02::1\tip6-allnodes\n"
-		       "ff02::2\tip6-allrouters\n");
+	util__sb_add(&buf, NULL,
+		     "127.0.0.1\tlocalhost\n"
+		     "::1\tlocalhost ip6-localhost ip6-loopback\n"
+		     "fe00::\tip6-localnet\n"
+		     "ff00::\tip6-mcastprefix\n"
+		     "ff02::1\tip6-allnodes\n"
+		     "ff02::2\tip6-allrouters\n");
 	endpoint__list(x, c->id, &eps, &neps);
-	for (int i = 0; i < neps && off < (int)sizeof(buf) - 300; i++) {
+	for (int i = 0; i < neps; i++) {
 		char ip[16];
 
 		util__ip_str(eps[i].ip, ip);
 		/* Its hostname, and its name when that differs (getent hosts NAME works without DNS too). */
-		off += snprintf(buf + off, sizeof(buf) - (size_t)off, "%s\t%s%s%s\n", ip, c->hostname,
-				strcmp(c->hostname, c->name) ? " " : "", strcmp(c->hostname, c->name) ? c->name : "");
+		util__sb_add(&buf, NULL, "%s\t%s%s%s\n", ip, c->hostname,
+			     strcmp(c->hostname, c->name) ? " " : "", strcmp(c->hostname, c->name) ? c->name : "");
 	}
 	free(eps);
 	/* /etc/hosts in the sandbox is a bind mount of this very inode. */
-	off += dns__hosts_links(x, c, buf + off, sizeof(buf) - (size_t)off);
-	return util__write_inplace(path, buf);
+	dns__hosts_links(x, c, &buf);
+	rc = util__write_inplace(path, buf.s);
+	util__sb_free(&buf);
+	return rc;
 }

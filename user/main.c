@@ -20,11 +20,15 @@ static struct xnet *g_x;
 int xerr(struct xnet *x, const char *fmt, ...)
 {
 	va_list ap;
-	char msg[2048];
+	char *buf = NULL;
+	const char *msg;
 
+	/* Messages quote user input (names, labels): any length, never cut mid-character. */
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (vasprintf(&buf, fmt, ap) < 0)
+		buf = NULL;
 	va_end(ap);
+	msg = buf ? buf : "out of memory";
 	if (x && x->json) {
 		struct json_object *o = json_object_new_object();
 
@@ -34,6 +38,7 @@ int xerr(struct xnet *x, const char *fmt, ...)
 	} else {
 		fprintf(stderr, "Error: %s\n", msg);
 	}
+	free(buf);
 	return -1;
 }
 

@@ -754,13 +754,12 @@ static int network_ls(struct xnet *x, int argc, char **argv)
 			json_object_object_add(row, "Internal", json_object_new_string(n.internal ? "true" : "false"));
 			json_object_object_add(row, "CreatedAt", json_object_new_string(n.created));
 			if (json_object_object_get_ex(full, "Labels", &lab)) {
-				char lbuf[2048] = "";
-				int off = 0;
+				struct strbuf ls = { 0 };
 
 				json_object_object_foreach(lab, k, v)
-					off += snprintf(lbuf + off, sizeof(lbuf) - (size_t)off, "%s%s=%s", off ? "," : "", k,
-							json_object_get_string(v));
-				json_object_object_add(row, "Labels", json_object_new_string(lbuf));
+					util__sb_add(&ls, ",", "%s=%s", k, json_object_get_string(v));
+				json_object_object_add(row, "Labels", json_object_new_string(util__sb_str(&ls)));
+				util__sb_free(&ls);
 			}
 			json_object_put(full);
 			json_object_array_add(arr, row);
@@ -784,21 +783,17 @@ static int network_ls(struct xnet *x, int argc, char **argv)
 
 /* -------------------------------------------------------------------- rm */
 
-static int endpoint_names(struct xnet *x, const struct network *n, char *out, size_t len)
+static int endpoint_names(struct xnet *x, const struct network *n, struct strbuf *out)
 {
 	sqlite3_stmt *st = store__prepare(x, "SELECT c.name FROM endpoints e JOIN containers c ON c.id = e.container_id "
 				       "WHERE e.network_id = ? ORDER BY c.name");
 	int cnt = 0;
-	size_t off = 0;
 
-	out[0] = '\0';
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (off < len)
-			off += (size_t)snprintf(out + off, len - off, "%s%s", cnt ? ", " : "",
-						(const char *)sqlite3_column_text(st, 0));
+		util__sb_add(out, ", ", "%s", (const char *)sqlite3_column_text(st, 0));
 		cnt++;
 	}
 	sqlite3_finalize(st);
@@ -848,7 +843,7 @@ static int network_rm(struct xnet *x, int argc, char **argv)
 	/* Each name is its own transaction: Docker goes on past failures and reports each. */
 	for (; i < argc; i++) {
 		struct network n;
-		char names[1024];
+		struct strbuf names = { 0 };
 		int r, cnt;
 
 		if (store__begin(x))
@@ -868,10 +863,12 @@ static int network_rm(struct xnet *x, int argc, char **argv)
 			rc = 1;
 			continue;
 		}
-		cnt = endpoint_names(x, &n, names, sizeof(names));
+		cnt = endpoint_names(x, &n, &names);
 		if (cnt != 0) {
 			store__rollback(x);
-			xerr(x, "error while removing network: network %s has active endpoints (%s)", n.name, names);
+			xerr(x, "error while removing network: network %s has active endpoints (%s)", n.name,
+			     util__sb_str(&names));
+			util__sb_free(&names);
 			rc = 1;
 			continue;
 		}

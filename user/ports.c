@@ -1075,29 +1075,20 @@ static int form_group(char *out, size_t len, const char *ip, uint16_t first, uin
 	return snprintf(out, len, "%s/%s", g, proto_name(proto));
 }
 
-static void append(char *out, size_t len, size_t *off, const char *s)
-{
-	if (*off >= len)
-		return;
-	*off += (size_t)snprintf(out + *off, len - *off, "%s%s", *off ? ", " : "", s);
-}
-
-void ports__display(struct xnet *x, const struct container *c, char *out, size_t len)
+void ports__display(struct xnet *x, const struct container *c, struct strbuf *out)
 {
 	/* Docker's DisplayablePorts: consecutive ports mapped to themselves fold into ranges. */
 	struct group { char ip[16]; uint8_t proto; uint16_t first, last; } *groups = NULL;
 	struct port_view *v;
-	char *hostmaps = NULL, buf[96];
-	size_t off = 0, hoff = 0, hlen = len;
+	struct strbuf hostmaps = { 0 };
+	char buf[96];
 	int n, ng = 0;
 
-	out[0] = '\0';
 	if (port_views(x, c, &v, &n) || !n)
 		return;
 	qsort(v, (size_t)n, sizeof(*v), view_cmp);
 	groups = calloc((size_t)n, sizeof(*groups));
-	hostmaps = calloc(1, hlen);
-	if (!groups || !hostmaps)
+	if (!groups)
 		goto out;
 	for (int i = 0; i < n; i++) {
 		struct group *g = NULL;
@@ -1105,7 +1096,7 @@ void ports__display(struct xnet *x, const struct container *c, char *out, size_t
 		if (v[i].ip[0] && v[i].public_port != v[i].private_port) {
 			snprintf(buf, sizeof(buf), "%s:%u->%u/%s", v[i].ip, v[i].public_port, v[i].private_port,
 				 proto_name(v[i].proto));
-			append(hostmaps, hlen, &hoff, buf);
+			util__sb_add(&hostmaps, ", ", "%s", buf);
 			continue;
 		}
 		for (int k = 0; k < ng; k++)
@@ -1124,18 +1115,18 @@ void ports__display(struct xnet *x, const struct container *c, char *out, size_t
 		}
 		/* A gap: the group so far is printed now, a new one starts (in place). */
 		form_group(buf, sizeof(buf), g->ip, g->first, g->last, g->proto);
-		append(out, len, &off, buf);
+		util__sb_add(out, ", ", "%s", buf);
 		g->first = g->last = v[i].private_port;
 	}
 	for (int k = 0; k < ng; k++) {
 		form_group(buf, sizeof(buf), groups[k].ip, groups[k].first, groups[k].last, groups[k].proto);
-		append(out, len, &off, buf);
+		util__sb_add(out, ", ", "%s", buf);
 	}
-	if (hoff)
-		append(out, len, &off, hostmaps);
+	if (hostmaps.len)
+		util__sb_add(out, ", ", "%s", hostmaps.s);
 out:
 	free(groups);
-	free(hostmaps);
+	util__sb_free(&hostmaps);
 	free(v);
 }
 

@@ -23,6 +23,7 @@ struct container;
 struct endpoint;
 struct network;
 struct json_object;
+struct strbuf;
 
 /* One container port to publish, after ranges are expanded. */
 struct port_spec {
@@ -92,7 +93,7 @@ int ports__reconcile(struct xnet *x);
 void ports__inspect(struct xnet *x, const struct container *c, struct json_object *hostconfig,
 		    struct json_object *config, struct json_object *settings);
 /* ps PORTS column, Docker's format ("0.0.0.0:5000->80/tcp, 443/tcp"). */
-void ports__display(struct xnet *x, const struct container *c, char *out, size_t len);
+void ports__display(struct xnet *x, const struct container *c, struct strbuf *out);
 
 int cmd_port(struct xnet *x, int argc, char **argv);
 

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,4 +336,51 @@ void util__ipv6_off(const char *ifname)
 	if (write(fd, "1", 1) != 1)
 		log_debug("cannot disable IPv6 on %s: %s", ifname, strerror(errno));
 	close(fd);
+}
+
+static void sb_reserve(struct strbuf *b, size_t more)
+{
+	char *ns;
+
+	if (b->len + more + 1 <= b->cap)
+		return;
+	b->cap = (b->len + more + 1) * 2;
+	ns = realloc(b->s, b->cap);
+	if (!ns) {
+		fprintf(stderr, "xnet: out of memory\n");
+		abort();
+	}
+	b->s = ns;
+}
+
+void util__sb_add(struct strbuf *b, const char *sep, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->len && sep) {
+		sb_reserve(b, strlen(sep));
+		b->len += (size_t)sprintf(b->s + b->len, "%s", sep);
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n <= 0)
+		return;
+	sb_reserve(b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+const char *util__sb_str(const struct strbuf *b)
+{
+	return b->s ? b->s : "";
+}
+
+void util__sb_free(struct strbuf *b)
+{
+	free(b->s);
+	*b = (struct strbuf){ 0 };
 }

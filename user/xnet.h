@@ -148,6 +148,16 @@ char *util__read_file(const char *path);	/* malloc'd, NULL on error */
 int util__rm_rf(const char *path);
 /* IPv6 off on a device of the current namespace: our devices carry IPv4 only. */
 void util__ipv6_off(const char *ifname);	/* remove a file or a directory tree; missing = 0 */
+/*
+ * Text of any length, for listings and files built piece by piece (never a
+ * fixed buffer that truncates or overflows). Zero-initialise; util__sb_add
+ * appends sep (unless the text is still empty) and then the formatted item;
+ * running out of memory aborts. util__sb_str is "" while nothing was added.
+ */
+struct strbuf { char *s; size_t len, cap; };
+void util__sb_add(struct strbuf *b, const char *sep, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+const char *util__sb_str(const struct strbuf *b);
+void util__sb_free(struct strbuf *b);
 
 /* ---- kernel side (reconcile.c) ---- */
 /* Mount bpffs and the netns dir, open the datapath; reconcile fully if needed. */

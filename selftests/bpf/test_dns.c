@@ -46,6 +46,8 @@ static void m_put(struct msg *m, const void *p, unsigned n)
 {
 	if (m->len + n > MSG_MAX)
 		n = MSG_MAX - m->len;
+	if (!n)
+		return;	/* p may be NULL then (an empty rdata): memcpy wants a valid pointer anyway */
 	memcpy(m->b + m->len, p, n);
 	m->len += n;
 }

@@ -257,6 +257,71 @@ $OUT"
 	assert_no_leftovers
 }
 
+# Labels of any length in the listings: 9 KB of them (the Labels column was
+# once formatted into a 2 KB stack buffer, which they overran).
+test_network_ls_long_labels() {
+	local a b c want
+	a=$(head -c 3000 /dev/zero | tr '\0' a)
+	b=$(head -c 3000 /dev/zero | tr '\0' b)
+	c=$(head -c 3000 /dev/zero | tr '\0' c)
+	want="l1=$a,l2=$b,l3=$c"
+	printf '%s' "$want" >"$XT_TMP/want"
+	xok network create --label "l1=$a" --label "l2=$b" --label "l3=$c" longlab
+	xok network create --label short=1 other
+
+	# labels_of: the Labels of longlab and of other in a JSON array (or object) on stdin.
+	labels_of() {
+		py -c '
+import json, sys
+d = json.load(sys.stdin)
+rows = {r["Name"]: r for r in (d if isinstance(d, list) else [d])}
+want = open(sys.argv[1]).read()
+assert rows["longlab"]["Labels"] == want, "Labels of longlab: %d bytes, expected %d" % (len(rows["longlab"]["Labels"]), len(want))
+assert rows["other"]["Labels"] == "short=1", rows["other"]["Labels"]
+print("ok")' "$XT_TMP/want"
+	}
+	xok --json network ls
+	assert_eq "$(printf '%s' "$OUT" | labels_of)" ok "--json network ls"
+	xok network ls --format json
+	assert_eq "$(printf '%s' "$OUT" | labels_of)" ok "network ls --format json"
+	# {{json .}}: one JSON object per line.
+	xok network ls --format '{{json .}}'
+	assert_eq "$(printf '%s\n' "$OUT" | wc -l)" 5 "lines of network ls --format '{{json .}}'"
+	printf '%s\n' "$OUT" | while read -r line; do
+		printf '%s' "$line" | json_ok || fail "not a JSON line: ${line:0:200}"
+	done
+	assert_eq "$(printf '%s\n' "$OUT" | grep -E '"Name": ?"(longlab|other)"' | py -c '
+import json, sys
+print(json.dumps([json.loads(l) for l in sys.stdin]))' | labels_of)" ok "network ls --format '{{json .}}'"
+	xok network ls --filter name=longlab --format '{{.Labels}}'
+	[ "$OUT" = "$want" ] || fail "network ls --format '{{.Labels}}': ${#OUT} bytes, expected ${#want}"
+	xok network ls --filter label=l2 --format '{{.Name}}'
+	assert_eq "$OUT" longlab "filter label=l2"
+	xok network rm longlab other
+	assert_no_leftovers
+}
+
+# Network-scoped aliases are kept as one JSON array of at most 1023 bytes per
+# endpoint: more is refused, with nothing changed, instead of stored cut (an
+# array cut short is no JSON: inspect showed no aliases, DNS had none).
+test_network_connect_long_aliases() {
+	local args=() i al
+	xok network create --subnet 10.34.0.0/24 anet
+	run_d a1 anet
+	xok network create --subnet 10.35.0.0/24 bnet
+	for i in $(seq 1 12); do
+		al=$(printf 'alias%02d-%090d' "$i" 0)
+		args+=(--alias "$al")
+	done
+	xfail_same 1 "network-scoped aliases of a1 on bnet are too long" network connect "${args[@]}" bnet a1
+	# Up to the limit they are kept whole.
+	xok network connect "${args[@]:0:18}" bnet a1
+	assert_eq "$(inspect_json a1 | jget 'len(d[0]["NetworkSettings"]["Networks"]["bnet"]["Aliases"])')" 9 \
+		"aliases of a1 on bnet"
+	rm_all
+	assert_no_leftovers
+}
+
 test_network_rm_and_prune() {
 	xok network create n1
 	xok network create n2

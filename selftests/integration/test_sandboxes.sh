@@ -113,6 +113,58 @@ test_ps() {
 	assert_no_leftovers
 }
 
+# The listings of a sandbox on ten networks with 128-character names (the
+# longest a name may be), 100 published ports and a 3 KB command: the
+# Networks column was once formatted into a 1 KB stack buffer, the ports
+# and the command into fixed ones that cut them.
+test_ps_many_networks() {
+	local i name names="" long want_cmd
+	for i in 0 1 2 3 4 5 6 7 8 9; do
+		name=$(printf 'n%d-%0127d' "$i" 0 | cut -c1-128)
+		xok network create --subnet "10.77.$i.0/24" "$name"
+		names="$names${names:+,}$name"
+	done
+	long=$(head -c 3000 /dev/zero | tr '\0' x)
+	xok run -d --name c1 --network "n0-$(printf '%0127d' 0 | cut -c1-125)" -p 20000-20099:30000-30099 \
+		sh -c 'sleep 1d' "$long"
+	track c1
+	for i in 1 2 3 4 5 6 7 8 9; do
+		xok network connect "$(printf 'n%d-%0127d' "$i" 0 | cut -c1-128)" c1
+	done
+	want_cmd="\"sh -c sleep 1d $long\""
+
+	xok --json ps
+	printf '%s' "$OUT" | py -c '
+import json, sys
+d = json.load(sys.stdin)
+assert len(d) == 1, d
+r = d[0]
+want = sys.argv[1].split(",")
+got = r["Networks"].split(",")
+assert sorted(got) == sorted(want), "Networks: %d bytes, %d names" % (len(r["Networks"]), len(got))
+assert r["Names"] == "c1", r["Names"]
+ports = r["Ports"].split(", ")
+assert len(ports) == 100 and ports[0] == "0.0.0.0:20000->30000/tcp" and ports[-1] == "0.0.0.0:20099->30099/tcp", r["Ports"][:200]
+assert r["Command"] == "\"sh -c sleep 1d xxxx…\"", r["Command"]
+' "$names" || fail "--json ps: ${OUT:0:300}"
+	xok ps --format '{{json .}}'
+	printf '%s' "$OUT" | json_ok || fail "ps --format '{{json .}}' is not JSON: ${OUT:0:300}"
+	xok ps --format '{{.Networks}}'
+	assert_eq "$(printf '%s' "$OUT" | tr ',' '\n' | sort | tr '\n' ',')" \
+		"$(printf '%s' "$names" | tr ',' '\n' | sort | tr '\n' ',')" "ps --format '{{.Networks}}'"
+	xok ps --no-trunc --format '{{.Command}}'
+	[ "$OUT" = "$want_cmd" ] || fail "ps --no-trunc --format '{{.Command}}': ${#OUT} bytes, expected ${#want_cmd}"
+	# The table: one header and one row, with every port and the whole command.
+	xok ps --no-trunc
+	assert_eq "$(printf '%s\n' "$OUT" | wc -l)" 2 "lines of ps --no-trunc"
+	assert_match "$(printf '%s\n' "$OUT" | tail -n1)" \
+		"^[0-9a-f]{64} +$want_cmd .* 0\.0\.0\.0:20000->30000/tcp, .*, 0\.0\.0\.0:20099->30099/tcp +c1 *\$" "ps --no-trunc row"
+	xok ps
+	assert_match "$(printf '%s\n' "$OUT" | tail -n1)" '^[0-9a-f]{12} +"sh -c sleep 1d xxxx…" .* c1 *$' "ps row"
+	rm_all
+	assert_no_leftovers
+}
+
 test_random_names() {
 	local id1 id2 n1 n2
 	xok run -d sleep 1d
