@@ -1722,8 +1722,6 @@ int dns_helper__cmd(struct xnet *x, int argc, char **argv)
 
 	if (i < 0)
 		return CLI_EXIT(i);
-	if (!cli__arity(x, cli__current, argv[0], argc - i, 0, 0))
-		return 1;
 	/* We read the pinned maps, never the store: let go of the database main() opened. */
 	store__close(x);
 	memset(&dh, 0, sizeof(dh));

@@ -7,6 +7,7 @@
 #define XNET_HOST_H
 
 struct xnet;
+struct cli_opt;
 
 /*
  * Derive the host settings from the store and the live host and write them
@@ -16,7 +17,8 @@ struct xnet;
  */
 int host__apply(struct xnet *x);
 
-/* `xnet system config` and `xnet system policy`. */
+/* `xnet system config` (its options: config_opts) and `xnet system policy`. */
+extern const struct cli_opt config_opts[];
 int host__cmd_config(struct xnet *x, int argc, char **argv);
 int host__cmd_policy(struct xnet *x, int argc, char **argv);
 

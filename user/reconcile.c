@@ -449,10 +449,10 @@ static int system_teardown(struct xnet *x, int argc, char **argv)
 }
 
 static const struct cli_cmd system_cmds[] = {
-	{ "config", host__cmd_config, "", "Show or set the uplink and the NAT port range", NULL },
+	{ "config", host__cmd_config, "", "Show or set the uplink and the NAT port range", config_opts },
 	{ "dns-helper", dns_helper__cmd, "", "Run the embedded DNS helper (xnet starts it when needed)", NULL },
 	{ "drops", system_drops, "", "Show the datapath's drop counters by reason", NULL },
-	{ "policy", host__cmd_policy, "COMMAND", "Manage who may reach published ports from other hosts", NULL },
+	{ "policy", host__cmd_policy, CLI_GROUP, "Manage who may reach published ports from other hosts", NULL },
 	{ "reconcile", system_reconcile, "", "Repair the kernel state (links, namespaces, maps) from the store", NULL },
 	{ "teardown", system_teardown, "", "Remove every sandbox, network, device and pinned object of this root", NULL },
 	{ 0 }
