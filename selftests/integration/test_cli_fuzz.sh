@@ -101,10 +101,18 @@ fz_world() {
 	xok system policy add allow 10.99.0.0/16
 }
 
-# fz_check WHAT [nostate]: the last xrun ended without a signal or a hang,
-# and a failure said "Error: ..." and (unless nostate) left fz_state as $FZ_BASE.
+# fz_check WHAT [nostate]: the last xrun ended without a signal, a hang or a
+# sanitizer report, and a failure said "Error: ..." and (unless nostate) left
+# fz_state as $FZ_BASE.
 fz_check() {
 	local what=$1
+	# A sanitizer build (XNET=build-san/xnet) reports and exits 1: not a refusal.
+	case $ERR in
+	*"ERROR: AddressSanitizer"* | *"ERROR: LeakSanitizer"* | *"runtime error: "*)
+		xt_show
+		fail "$what: the sanitizer reported an error"
+		;;
+	esac
 	if [ "$RC" -ge 124 ] && [ "$RC" -ne 125 ] && [ "$RC" -ne 126 ] && [ "$RC" -ne 127 ]; then
 		xt_show
 		fail "$what: exit status $RC (a signal or a hang)"
@@ -260,6 +268,7 @@ test_cli_fuzz_flags() {
 					continue
 				fi
 				ok=$((ok + 1))
+				fz_check "xnet $path $flag <${names[$i]}>"
 				xt_note "accepted: $path $flag <${names[$i]}>"
 				fz_undo $path "$flag" "$v"
 				fz_same "'xnet $path $flag' refused with${what:- nothing}, then accepted <${names[$i]}> and undone,"
