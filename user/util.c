@@ -135,12 +135,15 @@ bool util__valid_name(const char *s)
 
 const char *util__dns_name_error(const char *s, size_t max)
 {
+	static char too_long[48];
 	size_t n = strlen(s), label = 0;
 
 	if (n == 0)
 		return "it is empty";
-	if (n > max)
-		return max == 64 ? "it is longer than 64 bytes" : "it is longer than 253 bytes";
+	if (n > max) {
+		snprintf(too_long, sizeof(too_long), "it is longer than %zu bytes", max);
+		return too_long;
+	}
 	for (size_t i = 0; i <= n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
