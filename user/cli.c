@@ -9,6 +9,7 @@
 #include "xnet.h"
 
 const struct cli_cmd *cli__current;
+int (*cli__prepare)(struct xnet *x, const struct cli_cmd *cmd);
 
 void cli__usage(const struct cli_cmd *cmd, const char *path)
 {
@@ -83,10 +84,59 @@ int cli__parse(struct xnet *x, const struct cli_cmd *cmd, const char *path, int 
 				if (cmd->opts[i].shrt == c)
 					idx = i;
 		}
-		if (idx < 0 || on_opt(ctx, idx, optarg))
+		if (idx < 0 || (on_opt && on_opt(ctx, idx, optarg)))
 			return -1;
 	}
 	return optind;
+}
+
+void cli__operands(const struct cli_cmd *cmd, int *min, int *max)
+{
+	const char *p = cmd->args ? cmd->args : "";
+	int depth = 0;
+
+	*min = *max = 0;
+	for (;;) {
+		size_t n;
+		bool optional;
+
+		p += strspn(p, " ");
+		if (!*p)
+			break;
+		n = strcspn(p, " ");
+		optional = depth > 0 || *p == '[';
+		for (size_t k = 0; k < n; k++)
+			depth += p[k] == '[' ? 1 : p[k] == ']' ? -1 : 0;
+		if (!optional)
+			(*min)++;
+		if (*max >= 0)
+			*max = memmem(p, n, "...", 3) ? -1 : *max + 1;
+		p += n;
+	}
+}
+
+/* Docker's operand count messages (docker/cli's cli/required.go, before v28). */
+static bool operands_ok(struct xnet *x, const struct cli_cmd *cmd, const char *path, int have)
+{
+	int min, max;
+
+	cli__operands(cmd, &min, &max);
+	if (have >= min && (max < 0 || have <= max))
+		return true;
+	if (max == 0)
+		xerr(x, "\"%s\" accepts no arguments.", path);
+	else if (min == max)
+		xerr(x, "\"%s\" requires exactly %d argument%s.", path, min, min == 1 ? "" : "s");
+	else if (max < 0)
+		xerr(x, "\"%s\" requires at least %d argument%s.", path, min, min == 1 ? "" : "s");
+	else if (min == 0)
+		xerr(x, "\"%s\" requires at most %d argument%s.", path, max, max == 1 ? "" : "s");
+	else
+		xerr(x, "\"%s\" requires at least %d and at most %d arguments.", path, min, max);
+	fprintf(stderr, "See '%s --help'.\n\nUsage:  %s%s%s%s\n\n%s\n", path, path,
+		cmd->opts && cmd->opts[0].lng ? " [OPTIONS]" : "", cmd->args && *cmd->args ? " " : "",
+		cmd->args ? cmd->args : "", cmd->summary);
+	return false;
 }
 
 int cli__dispatch(struct xnet *x, const struct cli_cmd *cmds, const char *path, const char *summary,
@@ -122,6 +172,19 @@ int cli__dispatch(struct xnet *x, const struct cli_cmd *cmds, const char *path, 
 	snprintf(sub, sizeof(sub), "%s %s", path, hit->name);
 	argv[0] = sub;
 	cli__current = hit;
+	if (strcmp(hit->args, CLI_GROUP)) {
+		/* Flags and operand count first: the command then only collects the values. */
+		int i = cli__parse(x, hit, sub, argc, argv, NULL, NULL);
+
+		if (i == -2)
+			return 0;
+		if (i < 0)
+			return CLI_EXIT_FLAG;
+		if (!operands_ok(x, hit, sub, argc - i))
+			return 1;
+		if (cli__prepare && (i = cli__prepare(x, hit)))
+			return i;
+	}
 	return hit->fn(x, argc, argv);
 }
 
@@ -197,20 +260,4 @@ void cli__table_print(struct cli_table *t)
 	free(w);
 	free(t->cells);
 	free(t);
-}
-
-bool cli__arity(struct xnet *x, const struct cli_cmd *cmd, const char *path, int have, int min, int max)
-{
-	if (have >= min && (max < 0 || have <= max))
-		return true;
-	if (max == 0)
-		xerr(x, "\"%s\" accepts no arguments.", path);
-	else if (min == max)
-		xerr(x, "\"%s\" requires exactly %d argument%s.", path, min, min == 1 ? "" : "s");
-	else
-		xerr(x, "\"%s\" requires at least %d argument%s.", path, min, min == 1 ? "" : "s");
-	fprintf(stderr, "See '%s --help'.\n\nUsage:  %s%s%s%s\n", path, path,
-		cmd->opts && cmd->opts[0].lng ? " [OPTIONS]" : "", cmd->args && *cmd->args ? " " : "",
-		cmd->args ? cmd->args : "");
-	return false;
 }

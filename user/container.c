@@ -362,6 +362,7 @@ struct run_args {
 static int run_opt(void *ctx, int idx, const char *arg)
 {
 	struct run_args *a = ctx;
+	const char *why;
 
 	switch (idx) {
 	case 0: a->detach = true; return 0;
@@ -375,10 +376,17 @@ static int run_opt(void *ctx, int idx, const char *arg)
 	case 4:
 		if (a->naliases >= MAX_MULTI)
 			return xerr(a->x, "too many aliases");
+		if ((why = util__dns_name_error(arg, 253)))
+			return xerr(a->x, "invalid network-scoped alias \"%s\": %s", util__quote(arg), why);
 		a->aliases[a->naliases++] = (char *)arg;
 		return 0;
 	case 5: a->ip = arg; return 0;
-	case 6: a->hostname = arg; return 0;
+	case 6:
+		/* It goes to sethostname(2), /etc/hosts and the embedded DNS: one name, nothing else. */
+		if ((why = util__dns_name_error(arg, 64)))
+			return xerr(a->x, "invalid hostname \"%s\": %s", util__quote(arg), why);
+		a->hostname = arg;
+		return 0;
 	case 7:
 		if (a->nenv >= MAX_MULTI)
 			return xerr(a->x, "too many -e options");
@@ -500,7 +508,7 @@ int cmd_run(struct xnet *x, int argc, char **argv)
 	pid_t pid, shim = 0;
 
 	i = cli__parse(x, cli__current, argv[0], argc, argv, run_opt, &a);
-	if (i < 0 || !cli__arity(x, cli__current, argv[0], argc - i, 1, -1)) {
+	if (i < 0) {
 		rc = i == -2 ? 0 : 125;
 		goto out;
 	}
@@ -789,8 +797,6 @@ int cmd_exec(struct xnet *x, int argc, char **argv)
 	i = cli__parse(x, cli__current, argv[0], argc, argv, exec_opt, &a);
 	if (i < 0)
 		return i == -2 ? 0 : 1;
-	if (!cli__arity(x, cli__current, argv[0], argc - i, 2, -1))
-		return 1;
 	if (store__container_get(x, argv[i], &c)) {
 		xerr(x, "No such container: %s", argv[i]);
 		return 1;
@@ -986,8 +992,6 @@ int cmd_rm(struct xnet *x, int argc, char **argv)
 	i = cli__parse(x, cli__current, argv[0], argc, argv, cli__flag_opt, &force);
 	if (i < 0)
 		return CLI_EXIT(i);
-	if (!cli__arity(x, cli__current, argv[0], argc - i, 1, -1))
-		return 1;
 	for (; i < argc; i++) {
 		struct container c;
 
@@ -1206,8 +1210,6 @@ int cmd_inspect(struct xnet *x, int argc, char **argv)
 	i = cli__parse(x, cli__current, argv[0], argc, argv, insp_opt, &a);
 	if (i < 0)
 		return CLI_EXIT(i);
-	if (!cli__arity(x, cli__current, argv[0], argc - i, 1, -1))
-		return 1;
 	if (a.type && strcmp(a.type, "container") && strcmp(a.type, "network"))
 		return xerr(x, "\"%s\" is not a valid value for --type", a.type), 1;
 	arr = json_object_new_array();

@@ -102,8 +102,14 @@ int dns__parse_search(struct xnet *x, struct dns_req *r, const char *arg)
 
 int dns__parse_option(struct xnet *x, struct dns_req *r, const char *arg)
 {
-	if (!arg[0] || strpbrk(arg, " \t\n"))
-		return xerr(x, "invalid argument \"%s\" for \"--dns-option\" flag: not a resolver option", arg);
+	bool ctl = false;
+
+	/* One word of the options line of resolv.conf: no blank, no line break, no control character. */
+	for (const char *p = arg; *p; p++)
+		ctl |= (unsigned char)*p < 0x20 || *p == 0x7f;
+	if (!arg[0] || ctl || strchr(arg, ' '))
+		return xerr(x, "invalid argument \"%s\" for \"--dns-option\" flag: not a resolver option",
+			    util__quote(arg));
 	if (r->noptions >= DNS_MAX_LIST)
 		return xerr(x, "too many --dns-option options");
 	r->options[r->noptions++] = arg;

@@ -138,10 +138,6 @@ static int system_gc(struct xnet *x, int argc, char **argv)
 		json_object_put(report);
 		return CLI_EXIT(i);
 	}
-	if (!cli__arity(x, cli__current, argv[0], argc - i, 0, 0)) {
-		json_object_put(report);
-		return 1;
-	}
 	n = gc__run(x, report);
 	if (x->json) {
 		struct json_object *o = json_object_new_object();

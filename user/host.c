@@ -53,11 +53,16 @@ static int parse_port_range(const char *s, uint16_t *lo, uint16_t *hi)
 	char *end;
 	unsigned long a, b;
 
+	/* Digits only: strtoul would take a sign and leading blanks. */
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
 	errno = 0;
 	a = strtoul(s, &end, 10);
 	if (end == s || *end != '-' || errno)
 		return -EINVAL;
 	s = end + 1;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
 	b = strtoul(s, &end, 10);
 	if (end == s || *end || errno || !a || a > b || b > 65535)
 		return -EINVAL;
@@ -71,18 +76,27 @@ static int parse_port_range(const char *s, uint16_t *lo, uint16_t *hi)
  * (and above the privileged ports), so the host's own connections and the
  * translated ones never share a tuple.
  */
-static void default_nat_ports(uint16_t *lo, uint16_t *hi)
+/* The kernel's ephemeral port range of this namespace (the default, 32768-60999, if unreadable). */
+static void ephemeral_ports(unsigned *lo, unsigned *hi)
 {
 	char *s = util__read_file("/proc/sys/net/ipv4/ip_local_port_range");
-	unsigned eph_lo = 32768, eph_hi = 60999;
 
+	*lo = 32768;
+	*hi = 60999;
 	if (s) {
-		if (sscanf(s, "%u %u", &eph_lo, &eph_hi) != 2 || eph_lo > eph_hi || eph_hi > 65535) {
-			eph_lo = 32768;
-			eph_hi = 60999;
+		if (sscanf(s, "%u %u", lo, hi) != 2 || *lo > *hi || *hi > 65535) {
+			*lo = 32768;
+			*hi = 60999;
 		}
 		free(s);
 	}
+}
+
+static void default_nat_ports(uint16_t *lo, uint16_t *hi)
+{
+	unsigned eph_lo, eph_hi;
+
+	ephemeral_ports(&eph_lo, &eph_hi);
 	if (65535 - eph_hi >= (eph_lo > 1024 ? eph_lo - 1024 : 0)) {
 		*lo = (uint16_t)(eph_hi + 1 > 65535 ? 65535 : eph_hi + 1);
 		*hi = 65535;
@@ -371,7 +385,36 @@ out:
 
 /* ------------------------------------------------------------ CLI */
 
-static const struct cli_opt config_opts[] = {
+/*
+ * A NAT range the admin gives must keep what the default keeps: a translated
+ * flow never takes the tuple of a connection the host opens itself (the
+ * ephemeral range), nor a port a sandbox publishes.
+ */
+static int nat_ports_check(struct xnet *x, const char *spec, uint16_t lo, uint16_t hi)
+{
+	unsigned eph_lo, eph_hi;
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	ephemeral_ports(&eph_lo, &eph_hi);
+	if (lo <= eph_hi && hi >= eph_lo)
+		return xerr(x, "invalid NAT port range \"%s\": it overlaps the ephemeral port range %u-%u of the "
+			       "host's own connections (net.ipv4.ip_local_port_range)", spec, eph_lo, eph_hi);
+	st = store__prepare(x, "SELECT p.host_port, p.proto, c.name FROM published_ports p JOIN containers c "
+			       "ON c.id = p.container_id WHERE p.host_port BETWEEN ? AND ? ORDER BY p.host_port LIMIT 1");
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, lo);
+	sqlite3_bind_int(st, 2, hi);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		rc = xerr(x, "invalid NAT port range \"%s\": it contains port %d/%s, published by sandbox %s", spec,
+			  sqlite3_column_int(st, 0), sqlite3_column_int(st, 1) == IPPROTO_UDP ? "udp" : "tcp",
+			  (const char *)sqlite3_column_text(st, 2));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+const struct cli_opt config_opts[] = {
 	{ "uplink", 0, "string", "Device outside traffic uses, or \"auto\" for the default route's" },
 	{ "nat-ports", 0, "range", "Source ports for masquerade (LO-HI), or \"default\"" },
 	{ "uplink-xdp", 0, "mode", "XDP fast path on the uplink: on, off, or auto (not on a veth)" },
@@ -432,25 +475,21 @@ static int config_show(struct xnet *x)
 	return 0;
 }
 
-static int system_config(struct xnet *x, int argc, char **argv);
-
-static const struct cli_cmd config_cmd = {
-	"config", system_config, "", "Show or set the uplink and the NAT port range", config_opts
-};
-
 static int system_config(struct xnet *x, int argc, char **argv)
 {
 	struct config_args a = { 0 };
 	uint16_t lo, hi;
-	int i = cli__parse(x, &config_cmd, argv[0], argc, argv, config_opt, &a);
+	int i = cli__parse(x, cli__current, argv[0], argc, argv, config_opt, &a);
 
 	if (i < 0)
 		return CLI_EXIT(i);
-	if (!cli__arity(x, &config_cmd, argv[0], argc - i, 0, 0))
-		return 1;
-	if (a.nat_ports && strcmp(a.nat_ports, "default") && parse_port_range(a.nat_ports, &lo, &hi))
-		return xerr(x, "invalid NAT port range \"%s\": want LO-HI with 1 <= LO <= HI <= 65535",
-			    a.nat_ports), 1;
+	if (a.nat_ports && strcmp(a.nat_ports, "default")) {
+		if (parse_port_range(a.nat_ports, &lo, &hi))
+			return xerr(x, "invalid NAT port range \"%s\": want LO-HI with 1 <= LO <= HI <= 65535",
+				    util__quote(a.nat_ports)), 1;
+		if (nat_ports_check(x, a.nat_ports, lo, hi))
+			return 1;
+	}
 	if (a.xdp && strcmp(a.xdp, "on") && strcmp(a.xdp, "off") && strcmp(a.xdp, "auto"))
 		return xerr(x, "invalid uplink XDP mode \"%s\": want on, off or auto", a.xdp), 1;
 	if (a.uplink && strcmp(a.uplink, "auto") &&
@@ -517,6 +556,8 @@ static int parse_policy_port(struct xnet *x, const char *s, struct policy_rule *
 	char buf[32], *slash, *end;
 	unsigned long p;
 
+	if (strlen(s) >= sizeof(buf))
+		return xerr(x, "invalid port \"%s\" in --port: want PORT[/PROTO], 1-65535", util__quote(s));
 	snprintf(buf, sizeof(buf), "%s", s);
 	slash = strchr(buf, '/');
 	r->proto = IPPROTO_TCP;
@@ -525,12 +566,13 @@ static int parse_policy_port(struct xnet *x, const char *s, struct policy_rule *
 		if (!strcmp(slash, "udp"))
 			r->proto = IPPROTO_UDP;
 		else if (strcmp(slash, "tcp"))
-			return xerr(x, "invalid protocol \"%s\" in --port %s: want tcp or udp", slash, s);
+			return xerr(x, "invalid protocol \"%s\" in --port %s: want tcp or udp", util__quote(slash),
+				    util__quote(s));
 	}
 	errno = 0;
 	p = strtoul(buf, &end, 10);
-	if (!buf[0] || *end || errno || !p || p > 65535)
-		return xerr(x, "invalid port \"%s\" in --port: want PORT[/PROTO], 1-65535", s);
+	if (buf[0] < '0' || buf[0] > '9' || *end || errno || !p || p > 65535)
+		return xerr(x, "invalid port \"%s\" in --port: want PORT[/PROTO], 1-65535", util__quote(s));
 	r->port = (uint16_t)p;
 	return 0;
 }
@@ -567,8 +609,6 @@ static int policy_change(struct xnet *x, int argc, char **argv, bool add)
 
 	if (i < 0)
 		return CLI_EXIT(i);
-	if (!cli__arity(x, cli__current, argv[0], argc - i, add ? 2 : 1, add ? 2 : 1))
-		return 1;
 	if (add) {
 		action = argv[i];
 		if (strcmp(action, "allow") && strcmp(action, "deny"))
@@ -637,8 +677,6 @@ static int policy_ls(struct xnet *x, int argc, char **argv)
 
 	if (i < 0)
 		return CLI_EXIT(i);
-	if (!cli__arity(x, cli__current, argv[0], argc - i, 0, 0))
-		return 1;
 	/* Longest prefix first, port rules before the rules for every port: the order of evaluation. */
 	st = store__prepare(x, "SELECT cidr, proto, port, action FROM policy ORDER BY port = 0, "
 			       "CAST(substr(cidr, instr(cidr, '/') + 1) AS INTEGER) DESC, cidr, port");

@@ -6,6 +6,8 @@
 #ifndef XNET_HOST_H
 #define XNET_HOST_H
 
+#include "cli.h"
+
 struct xnet;
 
 /*
@@ -24,7 +26,8 @@ int host__apply(struct xnet *x);
  */
 int host__addrs_refresh(struct xnet *x);
 
-/* `xnet system config` and `xnet system policy`. */
+/* `xnet system config` (its options: config_opts) and `xnet system policy`. */
+extern const struct cli_opt config_opts[];
 int host__cmd_config(struct xnet *x, int argc, char **argv);
 int host__cmd_policy(struct xnet *x, int argc, char **argv);
 

@@ -68,17 +68,32 @@ static int cmd_version(struct xnet *x, int argc, char **argv)
 }
 
 static const struct cli_cmd top_cmds[] = {
-	{ "network", cmd_network, "COMMAND", "Manage networks", NULL },
+	{ "network", cmd_network, CLI_GROUP, "Manage networks", NULL },
 	{ "run", cmd_run, "COMMAND [ARG...]", "Create a sandbox and run a command in it", run_opts },
 	{ "exec", cmd_exec, "CONTAINER COMMAND [ARG...]", "Run a command in a running sandbox", exec_opts },
 	{ "ps", cmd_ps, "", "List sandboxes", ps_opts },
 	{ "port", cmd_port, "CONTAINER [PRIVATE_PORT[/PROTO]]", "List port mappings or a specific mapping for the sandbox", NULL },
 	{ "rm", cmd_rm, "CONTAINER [CONTAINER...]", "Remove one or more sandboxes", rm_opts },
 	{ "inspect", cmd_inspect, "CONTAINER [CONTAINER...]", "Return low-level information on sandboxes", inspect_opts },
-	{ "system", cmd_system, "COMMAND", "Manage xnet itself (drops, reconcile, teardown)", NULL },
+	{ "system", cmd_system, CLI_GROUP, "Manage xnet itself (drops, reconcile, teardown)", NULL },
 	{ "version", cmd_version, "", "Show the xnet version", NULL },
 	{ 0 }
 };
+
+/* Before any command but version runs (its command line checked): root, and the store. */
+static int prepare(struct xnet *x, const struct cli_cmd *cmd)
+{
+	if (cmd->fn == cmd_version)
+		return 0;
+	if (geteuid() != 0)
+		return xerr(x, "xnet must run as root (it changes network namespaces, links and BPF maps)"), 1;
+	if (store__open(x))
+		return 1;
+	/* Hooks of hosts whose namespace is gone (any root, this one too) go first; system gc reports them. */
+	if (cmd->fn != gc__cmd && gc__run(x, NULL) < 0)
+		log_warn("gc: cannot check the other hosts' socket hooks (see above)");
+	return 0;
+}
 
 static void usage_global(void)
 {
@@ -114,6 +129,11 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:l:hv", lo, NULL)) != -1) {
 		switch (c) {
 		case 'r':
+			/* An empty XNET_ROOT means unset; an empty --root is a mistake (`--root "$UNSET"`). */
+			if (!*optarg) {
+				xerr(&x, "invalid argument \"\" for \"--root\" flag: the state root must not be empty");
+				return 1;
+			}
 			root = optarg;
 			break;
 		case 'l':
@@ -133,16 +153,19 @@ int main(int argc, char **argv)
 			return cmd_version(&x, 0, NULL);
 		case ':':
 			xerr(&x, "flag needs an argument: %s", argv[optind - 1]);
-			return 1;
+			return CLI_EXIT_FLAG;
 		default:
 			xerr(&x, "unknown flag: %s", argv[optind - 1]);
 			fprintf(stderr, "See 'xnet --help'.\n");
-			return 1;
+			return CLI_EXIT_FLAG;
 		}
 	}
 	log__init(level);
 	if (!root || !*root)
 		root = XNET_DEFAULT_ROOT;
+	for (const char *p = root; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return xerr(&x, "invalid state root \"%s\": it contains a control character", util__quote(root)), 1;
 	if (root[0] != '/') {
 		char cwd[PATH_MAX];
 
@@ -164,16 +187,7 @@ int main(int argc, char **argv)
 		usage_global();
 		return 1;
 	}
-	if (strcmp(argv[optind], "version") && strcmp(argv[optind], "--help")) {
-		if (geteuid() != 0)
-			return xerr(&x, "xnet must run as root (it changes network namespaces, links and BPF maps)"), 1;
-		if (store__open(&x))
-			return 1;
-		/* Hooks of hosts whose namespace is gone (any root, this one too) go first; system gc reports them. */
-		if (!(!strcmp(argv[optind], "system") && optind + 1 < argc && !strcmp(argv[optind + 1], "gc")) &&
-		    gc__run(&x, NULL) < 0)
-			log_warn("gc: cannot check the other hosts' socket hooks (see above)");
-	}
+	cli__prepare = prepare;
 	rc = cli__dispatch(&x, top_cmds, "xnet", "Docker-style container networking with an eBPF datapath",
 			   argc - optind, argv + optind);
 	store__close(&x);

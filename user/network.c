@@ -297,8 +297,6 @@ static int network_create(struct xnet *x, int argc, char **argv)
 		rc = CLI_EXIT(i);
 		goto out_free;
 	}
-	if (!cli__arity(x, cli__current, argv[0], argc - i, 1, 1))
-		goto out_free;
 	if (store__begin(x))
 		goto out_free;
 	if (store__network_get(x, argv[i], &existing) == 0 && !strcmp(existing.name, argv[i])) {
@@ -569,8 +567,6 @@ static int network_inspect(struct xnet *x, int argc, char **argv)
 	i = cli__parse(x, cli__current, argv[0], argc, argv, fmt_opt, &a);
 	if (i < 0)
 		return CLI_EXIT(i);
-	if (!cli__arity(x, cli__current, argv[0], argc - i, 1, -1))
-		return 1;
 	arr = json_object_new_array();
 	for (; i < argc; i++) {
 		struct network n;
@@ -720,8 +716,6 @@ static int network_ls(struct xnet *x, int argc, char **argv)
 	i = cli__parse(x, cli__current, argv[0], argc, argv, ls_opt, &a);
 	if (i < 0)
 		return CLI_EXIT(i);
-	if (!cli__arity(x, cli__current, argv[0], argc - i, 0, 0))
-		return 1;
 	st = store__prepare(x, "SELECT " NETWORK_COLS " FROM networks ORDER BY name");
 	if (!st)
 		return 1;
@@ -838,8 +832,6 @@ static int network_rm(struct xnet *x, int argc, char **argv)
 	i = cli__parse(x, cli__current, argv[0], argc, argv, cli__flag_opt, &force);
 	if (i < 0)
 		return CLI_EXIT(i);
-	if (!cli__arity(x, cli__current, argv[0], argc - i, 1, -1))
-		return 1;
 	/* Each name is its own transaction: Docker goes on past failures and reports each. */
 	for (; i < argc; i++) {
 		struct network n;
@@ -983,6 +975,7 @@ struct connect_args { struct xnet *x; char *aliases[MAX_MULTI]; int naliases; co
 static int connect_opt(void *ctx, int idx, const char *arg)
 {
 	struct connect_args *a = ctx;
+	const char *why;
 
 	if (idx == 1) {
 		a->ip = arg;
@@ -990,6 +983,8 @@ static int connect_opt(void *ctx, int idx, const char *arg)
 	}
 	if (a->naliases >= MAX_MULTI)
 		return xerr(a->x, "too many aliases (at most %d)", MAX_MULTI);
+	if ((why = util__dns_name_error(arg, 253)))
+		return xerr(a->x, "invalid network-scoped alias \"%s\": %s", util__quote(arg), why);
 	a->aliases[a->naliases++] = (char *)arg;
 	return 0;
 }
@@ -1009,8 +1004,6 @@ static int network_endpoint_cmd(struct xnet *x, int argc, char **argv,
 	i = cli__parse(x, cli__current, argv[0], argc, argv, on_opt, ctx);
 	if (i < 0)
 		return CLI_EXIT(i);
-	if (!cli__arity(x, cli__current, argv[0], argc - i, 2, 2))
-		return 1;
 	if (store__begin(x))
 		return 1;
 	if (store__network_get(x, argv[i], &n)) {

@@ -111,7 +111,12 @@ static int add_exposed(struct ports_req *r, uint16_t port, uint8_t proto)
 
 /*
  * The long syntax, "published=8080,target=80,protocol=udp", into the short
- * one ("8080:80/udp"), as docker/cli's convertToStandardNotation does.
+ * one ("8080:80/udp"), as docker/cli's convertToStandardNotation does. Its
+ * keys are those of docker/cli's PortOpt (`--publish` of services), checked
+ * as PortOpt checks them: `docker run` ignores unknown keys and any mode,
+ * which turns a typo into a silently different publication. A sandbox's
+ * port is published on this host either way: mode=host and mode=ingress
+ * mean the same here.
  */
 static int long_syntax(struct xnet *x, const char *spec, char *out, size_t len)
 {
@@ -133,6 +138,13 @@ static int long_syntax(struct xnet *x, const char *spec, char *out, size_t len)
 			target = eq + 1;
 		else if (!strcmp(kv, "protocol"))
 			protocol = eq + 1;
+		else if (!strcmp(kv, "mode")) {
+			if (strcmp(eq + 1, "host") && strcmp(eq + 1, "ingress"))
+				return xerr(x, "invalid publish mode value (%s): must be either 'ingress' or 'host'",
+					    util__quote(eq + 1));
+		} else {
+			return xerr(x, "invalid field key %s", util__quote(kv));
+		}
 	}
 	snprintf(out, len, "%s:%s/%s", published, target, protocol);
 	return 0;
@@ -1285,8 +1297,6 @@ int cmd_port(struct xnet *x, int argc, char **argv)
 	i = cli__parse(x, cli__current, argv[0], argc, argv, NULL, NULL);
 	if (i < 0)
 		return CLI_EXIT(i);
-	if (!cli__arity(x, cli__current, argv[0], argc - i, 1, 2))
-		return 1;
 	if (argc - i == 2) {
 		const char *arg = argv[i + 1], *slash = strchr(arg, '/');
 		uint16_t p;

@@ -391,8 +391,6 @@ static int system_reload(struct xnet *x, int argc, char **argv)
 
 	if (i < 0)
 		return CLI_EXIT(i);
-	if (!cli__arity(x, cli__current, argv[0], argc - i, 0, 0))
-		return 1;
 	x->dp_as_pinned = true;
 	if (store__begin(x))
 		return 1;
@@ -548,11 +546,11 @@ static int system_teardown(struct xnet *x, int argc, char **argv)
 }
 
 static const struct cli_cmd system_cmds[] = {
-	{ "config", host__cmd_config, "", "Show or set the uplink and the NAT port range", NULL },
+	{ "config", host__cmd_config, "", "Show or set the uplink and the NAT port range", config_opts },
 	{ "dns-helper", dns_helper__cmd, "", "Run the embedded DNS helper (xnet starts it when needed)", NULL },
 	{ "drops", system_drops, "", "Show the datapath's drop counters by reason", NULL },
 	{ "gc", gc__cmd, "", "Remove the socket hooks and BPF objects of hosts whose network namespace is gone", NULL },
-	{ "policy", host__cmd_policy, "COMMAND", "Manage who may reach published ports from other hosts", NULL },
+	{ "policy", host__cmd_policy, CLI_GROUP, "Manage who may reach published ports from other hosts", NULL },
 	{ "reconcile", system_reconcile, "", "Repair the kernel state (links, namespaces, maps) from the store", NULL },
 	{ "reload", system_reload, "", "Swap this build's BPF programs onto every device and hook, keeping the maps (no flow is lost)", NULL },
 	{ "teardown", system_teardown, "", "Remove every sandbox, network, device and pinned object of this root", NULL },

@@ -34,11 +34,18 @@ static void bputs(struct buf *b, const char *s)
 }
 
 #define MAX_VARS 8
+/*
+ * Nesting of {{if}}/{{range}}/{{with}}: each level is a C stack frame of
+ * about 8 KiB, so a --format nested 1,000 deep would exhaust the stack. Go
+ * stops at 100,000 (with small frames); Docker users nest a handful.
+ */
+#define MAX_DEPTH 100
 struct var { char name[32]; struct json_object *v; };
 
 struct tctx {
 	struct var vars[MAX_VARS];
 	int nvars;
+	int depth;
 	char *err;
 	size_t errlen;
 	bool failed;
@@ -492,7 +499,7 @@ static void emit_text(struct buf *out, const char *s, const char *e, bool trim_l
 		bput(out, s, (size_t)(e - s));
 }
 
-static int render(struct tctx *t, const char *p, const char *end, struct json_object *dot, struct buf *out)
+static int render_block(struct tctx *t, const char *p, const char *end, struct json_object *dot, struct buf *out)
 {
 	const char *os, *as, *ae, *oe;
 	bool trim_next = false;
@@ -607,6 +614,18 @@ static int render(struct tctx *t, const char *p, const char *end, struct json_ob
 		p = oe;
 	}
 	return t->failed ? -1 : 0;
+}
+
+static int render(struct tctx *t, const char *p, const char *end, struct json_object *dot, struct buf *out)
+{
+	int rc;
+
+	if (t->depth >= MAX_DEPTH)
+		return fail(t, "exceeded maximum template depth (%d)", MAX_DEPTH);
+	t->depth++;
+	rc = render_block(t, p, end, dot, out);
+	t->depth--;
+	return rc;
 }
 
 int template__render(const char *tmpl, struct json_object *root, char **out, char *err, size_t errlen)

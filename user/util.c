@@ -134,6 +134,67 @@ bool util__valid_name(const char *s)
 	return true;
 }
 
+const char *util__dns_name_error(const char *s, size_t max)
+{
+	static char too_long[48];
+	size_t n = strlen(s), label = 0;
+
+	if (n == 0)
+		return "it is empty";
+	if (n > max) {
+		snprintf(too_long, sizeof(too_long), "it is longer than %zu bytes", max);
+		return too_long;
+	}
+	for (size_t i = 0; i <= n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '.' || c == '\0') {
+			if (label == 0)
+				return "it has an empty label (a leading, trailing or double '.')";
+			if (label > 63)
+				return "a label is longer than 63 characters";
+			if (s[i - 1] == '-' || s[i - label] == '-')
+				return "a label starts or ends with '-'";
+			label = 0;
+			continue;
+		}
+		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') && c != '-' &&
+		    c != '_')
+			return "only letters, digits, '-', '_' and '.' are allowed";
+		label++;
+	}
+	return NULL;
+}
+
+const char *util__quote(const char *s)
+{
+	static char bufs[2][600];
+	static int k;
+	char *b = bufs[k ^= 1];
+	size_t o = 0;
+
+	for (size_t n = 0; s[n]; n++) {
+		unsigned char c = (unsigned char)s[n];
+
+		if (n == 128) {
+			o += (size_t)sprintf(b + o, "...");
+			break;
+		}
+		if (c == '\n')
+			o += (size_t)sprintf(b + o, "\\n");
+		else if (c == '\t')
+			o += (size_t)sprintf(b + o, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			o += (size_t)sprintf(b + o, "\\x%02x", c);
+		else if (c == '"' || c == '\\')
+			o += (size_t)sprintf(b + o, "\\%c", c);
+		else
+			b[o++] = (char)c;
+	}
+	b[o] = '\0';
+	return b;
+}
+
 void util__ip_str(uint32_t ip, char *out)
 {
 	struct in_addr a = { .s_addr = htonl(ip) };
@@ -156,10 +217,12 @@ uint32_t util__mask(int prefix)
 	return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
 }
 
+/* As Go's netip.ParsePrefix: the length is 1 or 2 decimal digits, no sign, space or leading zero. */
 int util__parse_cidr(const char *s, uint32_t *net, int *prefix)
 {
 	char buf[64];
-	char *slash, *end;
+	char *slash, *bits;
+	size_t nb;
 	long p;
 
 	if (strlen(s) >= sizeof(buf))
@@ -169,9 +232,12 @@ int util__parse_cidr(const char *s, uint32_t *net, int *prefix)
 	if (!slash)
 		return -EINVAL;
 	*slash = '\0';
-	errno = 0;
-	p = strtol(slash + 1, &end, 10);
-	if (errno || *end || end == slash + 1 || p < 0 || p > 32)
+	bits = slash + 1;
+	nb = strlen(bits);
+	if (nb < 1 || nb > 2 || strspn(bits, "0123456789") != nb || (nb == 2 && bits[0] == '0'))
+		return -EINVAL;
+	p = strtol(bits, NULL, 10);
+	if (p > 32)
 		return -EINVAL;
 	if (util__parse_ip(buf, net))
 		return -EINVAL;

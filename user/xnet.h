@@ -134,6 +134,15 @@ void util__now_rfc3339(char *out, size_t len);
 void util__ago(const char *rfc3339, char *out, size_t len);
 void util__human_duration(long secs, char *out, size_t len);
 bool util__valid_name(const char *s);
+/*
+ * A DNS name of at most max bytes (hostnames: 64, Linux's HOST_NAME_MAX;
+ * aliases: 253): dot-separated labels of 1 to 63 letters, digits, '-' and
+ * '_' (tolerated, as Docker does), no label starting or ending with '-'.
+ * NULL when valid, else what is wrong, for the error message.
+ */
+const char *util__dns_name_error(const char *s, size_t max);
+/* s for an error message, Go's %q style: control characters, '"' and '\' escaped, cut after 128 bytes. */
+const char *util__quote(const char *s);
 void util__ip_str(uint32_t ip, char *out);	/* host order -> dotted, out >= 16 */
 int util__parse_ip(const char *s, uint32_t *ip);	/* dotted -> host order */
 int util__parse_cidr(const char *s, uint32_t *net, int *prefix); /* -EINVAL */

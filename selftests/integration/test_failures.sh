@@ -63,8 +63,9 @@ test_fail_run() {
 	xfail_same 125 "network nosuch not found" run -d --name c3 --network nosuch sleep 1d
 	xfail_same 127 "executable file not found" run -d --name c4 --network mynet no-such-cmd-xyz
 	xfail_same 127 "executable file not found" run --rm --network mynet no-such-cmd-xyz
+	# Docker's exit statuses: 125 for a flag error, 1 for a wrong operand count.
 	xfail_same 125 "unknown flag" run --bogus-flag true
-	xfail_same 125 "" run
+	xfail_same 1 '"xnet run" requires at least 1 argument.' run
 	xfail_same 125 "" run -d --network host --ip 10.90.0.20 sleep 1d
 	# Names and addresses refused above are still free.
 	run_d c2 mynet --ip 10.90.0.11

@@ -186,7 +186,7 @@ test_publish_errors() {
 	xfail 1 "No public port '81' published for web" port web 81
 	xfail 1 "invalid port (abc)" port web abc
 	xfail 1 "No such container: nosuch" port nosuch
-	xfail 1 "requires at least 1 argument" port
+	xfail 1 '"xnet port" requires at least 1 and at most 2 arguments.' port
 	rm_all
 	assert_no_leftovers
 }
