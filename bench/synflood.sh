@@ -18,7 +18,7 @@
 #   1. an idle connection from outside to the published port, one line echoed;
 #   2. BENCH_SYN_T seconds (default 5) of SYNs from outside: xnet-pktgen
 #      --tcp-syn, source addresses 10.200.0.1-10.215.255.254 and ports
-#      1024-65535 (a million sources, nothing answers), full speed;
+#      1024-65535 (a million distinct spoofed (address, port) sources; nothing answers), full speed;
 #   3. the idle connection sends another line: echoed (survived) or not.
 # Figures: offered (SYNs sent per second), absorbed (SYNs the host took
 # off the uplink per second: up0's rx packets, XDP drops included, the
@@ -195,7 +195,7 @@ for line in open(raw):
 report = {"rounds": int(rounds), "seconds": float(secs), "elapsed_s": int(elapsed),
           "nf_conntrack_max": ctmax, "figures": {}}
 md = ["## SYN flood to a published port (bench/synflood.sh)", "",
-      "%s rounds of %s s of spoofed SYNs from a million sources, sides interleaved; "
+      "%s rounds of %s s of spoofed SYNs from distinct (address, port) sources, sides interleaved; "
       "medians (min-max). docker: iptables DNAT + conntrack, nf_conntrack_max %s." % (rounds, secs, ctmax), "",
       "| figure | xnet | docker | xnet / docker |", "|---|---|---|---|"]
 LABELS = {"offered": "SYNs sent (pkt/s)", "absorbed": "SYNs the host took off the uplink (pkt/s)",

@@ -163,7 +163,8 @@ static __always_inline bool lxc_hairpin(struct __sk_buff *ctx, const struct iphd
 		    (t->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) != TCPF_SYN)
 			return false;
 		if (pub->ifindex != ctx_ifindex(ctx))
-			ret = dnat_create(t, pub, XNET_CTF_HAIRPIN, ctx_ifindex(ctx), ctx_len(ctx), &in);
+			ret = dnat_create(t, pub, XNET_CTF_HAIRPIN, ctx_ifindex(ctx), ctx_len(ctx),
+					  XNET_CT_BUDGET_OUT, &in);
 		else	/* Its own published port: the source is translated too (self_create). */
 			ret = self_create(t, pub, host, ctx_ifindex(ctx), ctx_len(ctx), &in);
 		if (ret < 0) {

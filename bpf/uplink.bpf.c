@@ -271,7 +271,7 @@ static __always_inline int up_dnat_new(struct __sk_buff *ctx, const struct nat_t
 		return TC_ACT_OK;
 	if (policy_denies(host, t))
 		return drop(ctx, XNET_DROP_POLICY);
-	err = dnat_create(t, pub, 0, 0, ctx_len(ctx), &in);
+	err = dnat_create(t, pub, 0, 0, ctx_len(ctx), XNET_CT_BUDGET_IN, &in);
 	if (err)
 		return drop(ctx, -err);
 	return up_forward(ctx, t, in.addr, in.port, in.ifindex);

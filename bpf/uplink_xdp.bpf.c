@@ -106,7 +106,7 @@ static __always_inline void upx_rewrite(struct iphdr *iph, __u8 *l4, __u8 proto,
 
 /*
  * A client's SYN to a published port of host address @t->daddr while the
- * budget of unconfirmed flows is spent (ct_budget_spent): uplink_ingress
+ * budget of unconfirmed flows from the wire is spent (ct_budget_spent): uplink_ingress
  * would drop it as ct-unconfirmed-full, unless it belongs to a flow already
  * open (a retransmission). Dropped here, counted under the same reason,
  * before the kernel builds an skb: a flood of spoofed SYNs is absorbed at
@@ -118,7 +118,7 @@ static __always_inline bool upx_syn_refused(const struct nat_tuple *t, __u32 len
 	struct xnet_ct_key k;
 	__u32 key;
 
-	if (!ct_budget_spent(ct_now()) || !pub_lookup(t->daddr, t->dport, IPPROTO_TCP) ||
+	if (!ct_budget_spent(ct_now(), XNET_CT_BUDGET_IN) || !pub_lookup(t->daddr, t->dport, IPPROTO_TCP) ||
 	    ct_lookup(t, XNET_CT_IN, &k))
 		return false;
 	key = XNET_DROP_CT_UNCONFIRMED_FULL;

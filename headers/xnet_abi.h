@@ -29,7 +29,7 @@
  *   xnet_policy    LPM_TRIE  struct xnet_policy_key  -> __u32 XNET_POLICY_*
  *   xnet_ct        LRU_HASH  struct xnet_ct_key      -> struct xnet_ct_entry (programs write)
  *   xnet_ct_new    LRU_HASH  struct xnet_ct_key      -> struct xnet_ct_pending (programs write)
- *   xnet_ct_budget ARRAY     __u32 bucket            -> struct xnet_ct_budget (programs write)
+ *   xnet_ct_budget ARRAY     __u32 direction, bucket -> struct xnet_ct_budget (programs write)
  *   xnet_frags     LRU_HASH  struct xnet_frag_key    -> struct xnet_frag (programs write)
  *   xnet_sock_rev  LRU_HASH  struct xnet_sock_rev_key -> struct xnet_sock_rev (sock hooks write)
  *   xnet_sock_peer SK_STORAGE socket                 -> struct xnet_sock_peer (sock hooks write)
@@ -58,7 +58,7 @@
 #define XNET_MAX_CT_NEW		131072	/* entries of unconfirmed flows (two per flow), LRU */
 #endif
 #ifndef XNET_CT_NEW_BUDGET
-#define XNET_CT_NEW_BUDGET	32768	/* unconfirmed flows opened within one window (below) */
+#define XNET_CT_NEW_BUDGET	32768	/* unconfirmed flows opened within one window, per direction */
 #endif
 #define XNET_CT_NEW_WINDOW	8	/* the window: 8 buckets of 2^30 ns (~1.07 s); a power of two */
 #ifndef XNET_MAX_PUBLISHED
@@ -238,33 +238,41 @@ struct xnet_ct_entry {
 #define XNET_CTF_SELF		(1U << 3)	/* hairpin to the caller's own published port */
 #define XNET_CTF_PENDING	(1U << 4)	/* in xnet_ct_new: not confirmed yet (below) */
 #define XNET_CTF_ACK_KNOWN	(1U << 5)	/* xnet_ct_pending.ack holds the ACK that confirms */
+#define XNET_CTF_ASSURED	(1U << 6)	/* a datagram flow confirmed in place (xnet_ct_new) */
 #define XNET_CT_ST_NEW		0
 #define XNET_CT_ST_ESTABLISHED	1
 #define XNET_CT_ST_CLOSING	2	/* FIN seen */
 #define XNET_CT_ST_CLOSED	3	/* RST seen */
 
 /*
- * xnet_ct_new: flows not confirmed yet, same keys, the entry wrapped with
- * what confirmation needs. A flow starts here (XNET_CTF_PENDING) and moves
- * to xnet_ct when it is confirmed: TCP when the opener acknowledges the
- * answer's SYN-ACK (its ACK number must be that SYN-ACK's sequence + 1, so
- * a blind sender of spoofed segments cannot confirm), UDP and ICMP when the
- * opener speaks again after an answer. Unconfirmed flows never displace
- * confirmed ones, and at most XNET_CT_NEW_BUDGET of them may be opened per
- * window of XNET_CT_NEW_WINDOW buckets (xnet_ct_budget): beyond that, new
- * flows are dropped (XNET_DROP_CT_UNCONFIRMED_FULL) until older ones are
- * confirmed or age out of the window. docs/ARCHITECTURE.md, "SYN floods".
+ * xnet_ct_new: flows not confirmed yet, and datagram flows; same keys, the
+ * entry wrapped with what confirmation needs. Every flow starts here
+ * (XNET_CTF_PENDING). A TCP flow moves to xnet_ct when the opener
+ * acknowledges the answer's SYN-ACK: its ACK number must be that SYN-ACK's
+ * sequence + 1, so a blind sender of spoofed segments cannot confirm, and
+ * xnet_ct holds nothing but TCP connections that completed a handshake. A
+ * UDP or ICMP flow, which proves nothing of its sender, is *assured* in
+ * place (XNET_CTF_ASSURED) when the opener speaks again after an answer,
+ * and lives in this LRU table all its life. At most XNET_CT_NEW_BUDGET new
+ * flows per direction (from the wire; from sandboxes) may be opened and
+ * left unconfirmed within a window of XNET_CT_NEW_WINDOW buckets
+ * (xnet_ct_budget): beyond that, new flows are dropped
+ * (XNET_DROP_CT_UNCONFIRMED_FULL). docs/ARCHITECTURE.md, "SYN floods".
  */
 struct xnet_ct_pending {
 	struct xnet_ct_entry e;
 	__u32 ack;		/* XNET_CTF_ACK_KNOWN: the opener's ACK number that confirms (host order) */
 	__u32 born;		/* ct_now() >> 30 when opened: its bucket in xnet_ct_budget */
+	__u32 budget;		/* XNET_CT_BUDGET_IN / XNET_CT_BUDGET_OUT: whose budget it took */
+	__u32 pad;
 };
+#define XNET_CT_BUDGET_IN	0	/* flows from the wire: published ports */
+#define XNET_CT_BUDGET_OUT	1	/* flows sandboxes open: masquerade, routed, hairpin */
 
 /*
- * xnet_ct_budget: ARRAY[XNET_CT_NEW_WINDOW], one word per bucket of 2^30 ns:
- * (bucket number << 32) | unconfirmed flows opened in it and not confirmed
- * since. Changed with compare-and-swap only, so the count is exact.
+ * xnet_ct_budget: ARRAY[2 * XNET_CT_NEW_WINDOW], per direction one word per
+ * bucket of 2^30 ns: (bucket number << 32) | flows opened in it and not
+ * confirmed since.
  */
 struct xnet_ct_budget {
 	__u64 word;

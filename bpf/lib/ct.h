@@ -315,24 +315,30 @@ static __always_inline bool ct_changes_flow(const struct xnet_ct_entry *e, __u8 
 {
 	bool reply = ct_is_reply(dir, e->kind);
 
-	/* An unconfirmed flow's packet may confirm it (ct_pending_account). */
-	if (e->flags & XNET_CTF_PENDING)
+	/* An unconfirmed flow's packet may confirm it (ct_pending_account); an assured one's not. */
+	if ((e->flags & (XNET_CTF_PENDING | XNET_CTF_ASSURED)) == XNET_CTF_PENDING)
 		return true;
 
 	return ct_next_state(e, t, reply) != CT_ST_KEEP || (reply && !(e->flags & XNET_CTF_SEEN_REPLY));
 }
 
 /*
- * The budget of unconfirmed flows (headers/xnet_abi.h, xnet_ct_new): one
- * word per bucket of 2^30 ns, (bucket << 32) | flows opened in it and not
- * confirmed since, over a window of XNET_CT_NEW_WINDOW buckets. Opening a
- * flow takes one from the current bucket, confirming gives it back to the
- * bucket it was taken from (if still in the window); an unconfirmed flow
- * simply ages out of the window. So at most XNET_CT_NEW_BUDGET flows are
- * pending at any time in the window, and xnet_ct_new (LRU, room for twice
- * as many) only ever evicts entries older than the window, never a
- * handshake in progress. Every change is a compare-and-swap of the whole
- * word: exact under concurrency, a few tries at most.
+ * The budget of unconfirmed flows (headers/xnet_abi.h, xnet_ct_new), one
+ * per direction (@dir: XNET_CT_BUDGET_IN for flows from the wire,
+ * XNET_CT_BUDGET_OUT for those sandboxes open), so that a flood from
+ * outside does not stop sandboxes from opening connections, nor the other
+ * way round. One word per bucket of 2^30 ns, (bucket << 32) | flows opened
+ * in it and not confirmed since, over a window of XNET_CT_NEW_WINDOW
+ * buckets. Opening a flow takes one from the current bucket, a TCP flow's
+ * confirmation gives it back to the bucket it was taken from (if still in
+ * the window); anything else simply ages out of the window. So at most
+ * XNET_CT_NEW_BUDGET flows per direction are opened without being
+ * confirmed in any window, and xnet_ct_new (room for both directions'
+ * budgets) evicts, first of all, entries that have gone unused longest.
+ * A bucket moves to a new period with a compare-and-swap of the whole
+ * word; counting within it is an atomic add. The check against the budget
+ * and the take are two steps: under a race the count may pass the budget
+ * by at most one flow per CPU.
  */
 #define CT_BUDGET_TRIES		4
 #define CT_BUCKET_SHIFT		30
@@ -342,13 +348,13 @@ static __always_inline __u32 ct_bucket_now(__u64 now)
 	return (__u32)(now >> CT_BUCKET_SHIFT);
 }
 
-/* Flows taken in the window ending at bucket @b. */
-static __always_inline __u32 ct_budget_used(__u32 b)
+/* Flows of direction @dir taken in the window ending at bucket @b. */
+static __always_inline __u32 ct_budget_used(__u32 b, __u32 dir)
 {
 	__u32 used = 0, i;
 
 	for (i = 0; i < XNET_CT_NEW_WINDOW; i++) {
-		__u32 key = i;
+		__u32 key = dir * XNET_CT_NEW_WINDOW + i;
 		struct xnet_ct_budget *w = bpf_map_lookup_elem(&xnet_ct_budget, &key);
 		__u64 v;
 
@@ -361,40 +367,44 @@ static __always_inline __u32 ct_budget_used(__u32 b)
 	return used;
 }
 
-/* Is the budget spent (read only: uplink_xdp asks before tc would take one)? */
-static __always_inline bool ct_budget_spent(__u64 now)
+/* Is direction @dir's budget spent (read only: uplink_xdp asks before tc would take one)? */
+static __always_inline bool ct_budget_spent(__u64 now, __u32 dir)
 {
-	return ct_budget_used(ct_bucket_now(now)) >= XNET_CT_NEW_BUDGET;
+	return ct_budget_used(ct_bucket_now(now), dir) >= XNET_CT_NEW_BUDGET;
 }
 
-/* Take one for a new flow: its bucket in *born, or false when the budget is spent. */
-static __always_inline bool ct_budget_take(__u64 now, __u32 *born)
+/* Take one of direction @dir's for a new flow: its bucket in *born, or false when the budget is spent. */
+static __always_inline bool ct_budget_take(__u64 now, __u32 dir, __u32 *born)
 {
-	__u32 b = ct_bucket_now(now), key = b & (XNET_CT_NEW_WINDOW - 1), i;
+	__u32 b = ct_bucket_now(now), key = dir * XNET_CT_NEW_WINDOW + (b & (XNET_CT_NEW_WINDOW - 1)), i;
 	struct xnet_ct_budget *w;
 
-	if (ct_budget_used(b) >= XNET_CT_NEW_BUDGET)
+	if (ct_budget_used(b, dir) >= XNET_CT_NEW_BUDGET)
 		return false;
 	w = bpf_map_lookup_elem(&xnet_ct_budget, &key);
 	if (!w)
 		return false;
 	for (i = 0; i < CT_BUDGET_TRIES; i++) {
 		__u64 old = w->word;
-		__u64 val = (__u32)(old >> 32) == b ? old + 1 : ((__u64)b << 32) | 1;
 
-		if (__sync_val_compare_and_swap(&w->word, old, val) == old) {
+		if ((__u32)(old >> 32) == b) {
+			__sync_fetch_and_add(&w->word, 1);
+			*born = b;
+			return true;
+		}
+		/* The bucket's first flow of this period: start it over, once. */
+		if (__sync_val_compare_and_swap(&w->word, old, ((__u64)b << 32) | 1) == old) {
 			*born = b;
 			return true;
 		}
 	}
-	/* Lost every race to other CPUs opening flows this instant: under a flood. */
-	return false;
+	return false;	/* only if the word changed under us four times: it never settles so fast */
 }
 
-/* Give back what the flow opened in bucket @born took, if that bucket still counts. */
-static __always_inline void ct_budget_give(__u32 born)
+/* Give back what a flow of direction @dir opened in bucket @born took, if that bucket still counts. */
+static __always_inline void ct_budget_give(__u32 born, __u32 dir)
 {
-	__u32 key = born & (XNET_CT_NEW_WINDOW - 1), i;
+	__u32 key = dir * XNET_CT_NEW_WINDOW + (born & (XNET_CT_NEW_WINDOW - 1)), i;
 	struct xnet_ct_budget *w = bpf_map_lookup_elem(&xnet_ct_budget, &key);
 
 	if (!w)
@@ -411,46 +421,52 @@ static __always_inline void ct_budget_give(__u32 born)
 
 /*
  * Put entry @e of a new flow under @k into xnet_ct_new (@flags: BPF_ANY,
- * or BPF_NOEXIST for a claimed key), with the flow's budget bucket @born.
+ * or BPF_NOEXIST for a claimed key), with the flow's budget (@dir, bucket
+ * @born). A leftover entry under @k in xnet_ct (a flow whose partner entry
+ * the LRU evicted) would be found first and hide the new one: it goes.
  * 0, or the helper's error.
  */
 static __always_inline long ct_pending_put(const struct xnet_ct_key *k, const struct xnet_ct_entry *e,
-					    __u32 born, __u64 flags)
+					    __u32 dir, __u32 born, __u64 flags)
 {
-	struct xnet_ct_pending p = { .e = *e, .ack = 0, .born = born };
+	struct xnet_ct_pending p = { .e = *e, .ack = 0, .born = born, .budget = dir, .pad = 0 };
 
 	p.e.flags |= XNET_CTF_PENDING;
+	if (flags == BPF_ANY)
+		bpf_map_delete_elem(&xnet_ct, k);
 	return bpf_map_update_elem(&xnet_ct_new, k, &p, flags);
 }
 
 /*
  * Does this packet, of an unconfirmed flow, confirm it? The opener speaking
- * again after an answer: for TCP an acknowledgment (no SYN, no RST) that
- * acknowledges the answer's SYN-ACK exactly, when the answer was one; for
- * UDP and ICMP any packet.
+ * again after an answer, the flow not reset. TCP: an acknowledgment (no
+ * SYN, no RST) of exactly the answer's SYN-ACK, which only a sender that
+ * received the SYN-ACK knows (a flow whose answer was no SYN-ACK, or that
+ * was picked up mid-stream, is never confirmed: it stays in xnet_ct_new).
+ * UDP and ICMP: any packet (the flow is then assured, not moved).
  */
 static __always_inline bool ct_confirms(const struct xnet_ct_pending *p, const struct nat_tuple *t, bool reply)
 {
-	if (reply || !(p->e.flags & XNET_CTF_SEEN_REPLY))
+	if (reply || !(p->e.flags & XNET_CTF_SEEN_REPLY) || p->e.state == XNET_CT_ST_CLOSED)
 		return false;
 	if (t->proto != IPPROTO_TCP)
-		return true;
+		return !(p->e.flags & XNET_CTF_ASSURED);
 	if ((t->tcp_flags & (TCPF_SYN | TCPF_RST | TCPF_ACK)) != TCPF_ACK)
 		return false;
-	return !(p->e.flags & XNET_CTF_ACK_KNOWN) || t->ack_seq == p->ack;
+	return (p->e.flags & XNET_CTF_ACK_KNOWN) && t->ack_seq == p->ack;
 }
 
 /*
- * Move the flow of pending entry @p (under @k) and its partner to xnet_ct.
- * Only the CPU whose delete of @k succeeds gives the budget back, so a
- * flow confirmed on two CPUs at once gives it once.
+ * Move the TCP flow of pending entry @p (under @k) and its partner to
+ * xnet_ct. Only the CPU whose delete of @k succeeds gives the budget back,
+ * so a flow confirmed on two CPUs at once gives it once.
  */
 static __always_inline void ct_confirm(const struct xnet_ct_key *k, struct xnet_ct_pending *p)
 {
 	struct xnet_ct_entry e = p->e, pe;
 	struct xnet_ct_pending *pp;
 	struct xnet_ct_key pk;
-	__u32 born = p->born;
+	__u32 born = p->born, dir = p->budget;
 
 	ct_partner_key(&pk, k, &e);
 	pp = bpf_map_lookup_elem(&xnet_ct_new, &pk);
@@ -463,7 +479,27 @@ static __always_inline void ct_confirm(const struct xnet_ct_key *k, struct xnet_
 	bpf_map_update_elem(&xnet_ct, k, &e, BPF_ANY);
 	bpf_map_delete_elem(&xnet_ct_new, &pk);
 	if (!bpf_map_delete_elem(&xnet_ct_new, k))
-		ct_budget_give(born);
+		ct_budget_give(born, dir);
+}
+
+/*
+ * A datagram flow (UDP, ICMP echo) of pending entry @p under @k: assured
+ * in place, both entries. It stays in xnet_ct_new, whose LRU may evict it
+ * as it always could, and keeps the budget it took until that ages out:
+ * nothing proves its sender is who it says, so a flood of them must not
+ * reach xnet_ct, nor be opened faster than the budget allows.
+ */
+static __always_inline void ct_assure(const struct xnet_ct_key *k, struct xnet_ct_pending *p)
+{
+	struct xnet_ct_pending *pp;
+	struct xnet_ct_key pk;
+
+	ct_partner_key(&pk, k, &p->e);
+	pp = bpf_map_lookup_elem(&xnet_ct_new, &pk);
+	if (!pp)
+		return;
+	p->e.flags |= XNET_CTF_ASSURED;
+	pp->e.flags |= XNET_CTF_ASSURED;
 }
 
 /*
@@ -489,8 +525,12 @@ static __always_inline void ct_pending_account(const struct xnet_ct_key *k, cons
 		}
 		return;
 	}
-	if (ct_confirms(p, t, reply))
+	if (!ct_confirms(p, t, reply))
+		return;
+	if (t->proto == IPPROTO_TCP)
 		ct_confirm(k, p);
+	else
+		ct_assure(k, p);
 }
 
 /*

@@ -130,7 +130,7 @@ struct {
 	__type(value, struct xnet_ct_entry);
 } xnet_ct SEC(".maps");
 
-/* Flows not confirmed yet (lib/ct.h): two entries per flow. Programs write; CLI flushes on rm. */
+/* Flows not confirmed yet, and datagram flows (lib/ct.h): two entries per flow. Programs write; CLI flushes on rm. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, XNET_MAX_CT_NEW);
@@ -138,10 +138,10 @@ struct {
 	__type(value, struct xnet_ct_pending);
 } xnet_ct_new SEC(".maps");
 
-/* Unconfirmed flows opened per bucket of time (lib/ct.h, ct_budget_take). Programs write. */
+/* Unconfirmed flows opened per direction and bucket of time (lib/ct.h, ct_budget_take). Programs write. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, XNET_CT_NEW_WINDOW);
+	__uint(max_entries, 2 * XNET_CT_NEW_WINDOW);
 	__type(key, __u32);
 	__type(value, struct xnet_ct_budget);
 } xnet_ct_budget SEC(".maps");

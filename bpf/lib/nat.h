@@ -187,14 +187,14 @@ static __always_inline bool ct_claim(struct xnet_ct_key *k, const struct xnet_ct
 	struct xnet_ct_entry *old;
 	struct xnet_ct_key pk;
 
-	if (ct_pending_put(k, e, born, BPF_NOEXIST)) {
+	if (ct_pending_put(k, e, XNET_CT_BUDGET_OUT, born, BPF_NOEXIST)) {
 		op = bpf_map_lookup_elem(&xnet_ct_new, k);
 		if (!op || !ct_over(&op->e, k->proto, e->kind, self, now))
 			return false;
 		ct_partner_key_of(&pk, k, &op->e, self);
 		bpf_map_delete_elem(&xnet_ct_new, &pk);
 		bpf_map_delete_elem(&xnet_ct_new, k);
-		if (ct_pending_put(k, e, born, BPF_NOEXIST))
+		if (ct_pending_put(k, e, XNET_CT_BUDGET_OUT, born, BPF_NOEXIST))
 			return false;
 	}
 	old = bpf_map_lookup_elem(&xnet_ct, k);
@@ -236,7 +236,7 @@ static __always_inline int snat_create(const struct nat_tuple *t, const struct x
 
 	if (!min || min > max)
 		return -XNET_DROP_NAT_EXHAUSTED;
-	if (!ct_budget_take(now, &born))
+	if (!ct_budget_take(now, XNET_CT_BUDGET_OUT, &born))
 		return -XNET_DROP_CT_UNCONFIRMED_FULL;
 	range = max - min + 1;
 	start = nat_hash(t) % range;
@@ -256,20 +256,20 @@ static __always_inline int snat_create(const struct nat_tuple *t, const struct x
 		}
 	}
 	if (!port) {
-		ct_budget_give(born);
+		ct_budget_give(born, XNET_CT_BUDGET_OUT);
 		return -XNET_DROP_NAT_EXHAUSTED;
 	}
 
 	ct_entry_init(out, src, port, XNET_CT_SNAT, 0, 0, now, 1, len);
 	ct_key(&k, t->saddr, t->daddr, t->sport, t->dport, t->proto, XNET_CT_OUT);
-	if (!ct_pending_put(&k, out, born, BPF_NOEXIST))
+	if (!ct_pending_put(&k, out, XNET_CT_BUDGET_OUT, born, BPF_NOEXIST))
 		return 0;
 
 	won = ct_lookup_key(&k);
 	ct_key(&k, t->daddr, src, t->proto == IPPROTO_ICMP ? port : t->dport, port,
 	       t->proto, XNET_CT_IN);
 	bpf_map_delete_elem(&xnet_ct_new, &k);
-	ct_budget_give(born);
+	ct_budget_give(born, XNET_CT_BUDGET_OUT);
 	if (!won)
 		return -XNET_DROP_NAT_EXHAUSTED;
 	*out = *won;
@@ -291,15 +291,15 @@ static __always_inline int routed_create(const struct nat_tuple *t, __u32 ifinde
 	struct xnet_ct_key k;
 	__u32 born;
 
-	if (!ct_budget_take(now, &born))
+	if (!ct_budget_take(now, XNET_CT_BUDGET_OUT, &born))
 		return -XNET_DROP_CT_UNCONFIRMED_FULL;
 	ct_entry_init(&e, t->saddr, t->sport, XNET_CT_SNAT, ifindex, XNET_CTF_ROUTED, now, 0, len);
 	ct_key(&k, t->daddr, t->saddr, t->dport, t->sport, t->proto, XNET_CT_IN);
-	ct_pending_put(&k, &e, born, BPF_ANY);
+	ct_pending_put(&k, &e, XNET_CT_BUDGET_OUT, born, BPF_ANY);
 
 	ct_entry_init(&e, t->saddr, t->sport, XNET_CT_SNAT, 0, XNET_CTF_ROUTED, now, 1, len);
 	ct_key(&k, t->saddr, t->daddr, t->sport, t->dport, t->proto, XNET_CT_OUT);
-	ct_pending_put(&k, &e, born, BPF_ANY);
+	ct_pending_put(&k, &e, XNET_CT_BUDGET_OUT, born, BPF_ANY);
 	return 0;
 }
 
@@ -310,12 +310,14 @@ static __always_inline int routed_create(const struct nat_tuple *t, __u32 ifinde
  * Hairpin flows (the client is a sandbox) carry XNET_CTF_HAIRPIN and the
  * client's host veth in their OUT entry, so lxc can hand answers straight
  * back. Fills *in. The flow starts unconfirmed (xnet_ct_new, LRU: BPF_ANY
- * does not fail for want of space): a flood of spoofed SYNs never gets
- * further, and is dropped once the budget is spent.
+ * does not fail for want of space) and takes one of @budget's
+ * (XNET_CT_BUDGET_IN from the wire, XNET_CT_BUDGET_OUT for a hairpin): a
+ * flood of spoofed SYNs never gets further, and is dropped once the budget
+ * is spent.
  * 0, or -XNET_DROP_CT_UNCONFIRMED_FULL.
  */
 static __always_inline int dnat_create(const struct nat_tuple *t, const struct xnet_pub *pub,
-				       __u32 out_flags, __u32 client_ifindex, __u32 len,
+				       __u32 out_flags, __u32 client_ifindex, __u32 len, __u32 budget,
 				       struct xnet_ct_entry *in)
 {
 	__u64 now = ct_now();
@@ -323,15 +325,15 @@ static __always_inline int dnat_create(const struct nat_tuple *t, const struct x
 	struct xnet_ct_key k;
 	__u32 born;
 
-	if (!ct_budget_take(now, &born))
+	if (!ct_budget_take(now, budget, &born))
 		return -XNET_DROP_CT_UNCONFIRMED_FULL;
 	ct_entry_init(in, pub->backend_ip, pub->backend_port, XNET_CT_DNAT, pub->ifindex, 0, now, 1, len);
 	ct_key(&k, t->saddr, t->daddr, t->sport, t->dport, t->proto, XNET_CT_IN);
-	ct_pending_put(&k, in, born, BPF_ANY);
+	ct_pending_put(&k, in, budget, born, BPF_ANY);
 
 	ct_entry_init(&out, t->daddr, t->dport, XNET_CT_DNAT, client_ifindex, out_flags, now, 0, len);
 	ct_key(&k, pub->backend_ip, t->saddr, pub->backend_port, t->sport, t->proto, XNET_CT_OUT);
-	ct_pending_put(&k, &out, born, BPF_ANY);
+	ct_pending_put(&k, &out, budget, born, BPF_ANY);
 	return 0;
 }
 
@@ -359,7 +361,7 @@ static __always_inline int self_create(const struct nat_tuple *t, const struct x
 	struct xnet_ct_key k;
 	__be16 port = 0;
 
-	if (!ct_budget_take(now, &born))
+	if (!ct_budget_take(now, XNET_CT_BUDGET_OUT, &born))
 		return -XNET_DROP_CT_UNCONFIRMED_FULL;
 	if (min && min <= max) {
 		range = max - min + 1;
@@ -379,20 +381,20 @@ static __always_inline int self_create(const struct nat_tuple *t, const struct x
 		}
 	}
 	if (!port) {
-		ct_budget_give(born);
+		ct_budget_give(born, XNET_CT_BUDGET_OUT);
 		return -XNET_DROP_NAT_EXHAUSTED;
 	}
 
 	ct_entry_init(in, pub->backend_ip, pub->backend_port, XNET_CT_DNAT, pub->ifindex, flags, now, 1, len);
 	in->peer_port = port;
 	ct_key(&k, t->saddr, t->daddr, t->sport, t->dport, t->proto, XNET_CT_IN);
-	if (!ct_pending_put(&k, in, born, BPF_NOEXIST))
+	if (!ct_pending_put(&k, in, XNET_CT_BUDGET_OUT, born, BPF_NOEXIST))
 		return 0;
 
 	won = ct_lookup_key(&k);
 	ct_key(&k, pub->backend_ip, t->daddr, pub->backend_port, port, t->proto, XNET_CT_OUT);
 	bpf_map_delete_elem(&xnet_ct_new, &k);
-	ct_budget_give(born);
+	ct_budget_give(born, XNET_CT_BUDGET_OUT);
 	if (!won)
 		return -XNET_DROP_NAT_EXHAUSTED;
 	*in = *won;

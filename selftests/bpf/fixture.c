@@ -129,7 +129,7 @@ bool fx_ct_get(struct bpf_object *obj, const struct xnet_ct_key *k, struct xnet_
 	if (bpf_map_lookup_elem(fx_map_fd(obj, "xnet_ct_new"), k, &p))
 		return false;
 	*e = p.e;
-	e->flags &= ~(XNET_CTF_PENDING | XNET_CTF_ACK_KNOWN);
+	e->flags &= ~(XNET_CTF_PENDING | XNET_CTF_ACK_KNOWN | XNET_CTF_ASSURED);
 	if (pending)
 		*pending = true;
 	return true;
@@ -141,7 +141,7 @@ void fx_ct_clear(struct bpf_object *obj)
 
 	fx_map_clear(fx_map_fd(obj, "xnet_ct"), sizeof(struct xnet_ct_key));
 	fx_map_clear(fx_map_fd(obj, "xnet_ct_new"), sizeof(struct xnet_ct_key));
-	for (__u32 i = 0; i < XNET_CT_NEW_WINDOW; i++)
+	for (__u32 i = 0; i < 2 * XNET_CT_NEW_WINDOW; i++)
 		bpf_map_update_elem(fx_map_fd(obj, "xnet_ct_budget"), &i, &zero, BPF_ANY);
 }
 

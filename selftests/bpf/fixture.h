@@ -187,9 +187,9 @@ bool fx_check_frame(const struct fx_result *res, const struct pkt *want);
 int fx_map_fd(struct bpf_object *obj, const char *name);
 /*
  * Conntrack entry under @k, as the programs find it (lib/ct.h ct_lookup_key):
- * xnet_ct (confirmed flows), else xnet_ct_new (unconfirmed), with
- * XNET_CTF_PENDING and XNET_CTF_ACK_KNOWN cleared; *pending (may be NULL)
- * says which. False when neither table has it.
+ * xnet_ct (confirmed flows), else xnet_ct_new (unconfirmed, and datagram
+ * flows), with XNET_CTF_PENDING, XNET_CTF_ACK_KNOWN and XNET_CTF_ASSURED
+ * cleared; *pending (may be NULL) says which. False when neither table has it.
  */
 bool fx_ct_get(struct bpf_object *obj, const struct xnet_ct_key *k, struct xnet_ct_entry *e, bool *pending);
 /* Empty both conntrack tables and the budget of unconfirmed flows. */

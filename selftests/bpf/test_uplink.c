@@ -655,33 +655,46 @@ static void test_dnat_tcp(void)
 	fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
 }
 
-/* Is the entry under (s, d, sp, dp, TCP, dir) in xnet_ct (confirmed), in xnet_ct_new, or nowhere? */
-enum ct_where { CT_NOWHERE, CT_CONFIRMED, CT_PENDING };
+/* Where the entry under (s, d, sp, dp, proto, dir) is: xnet_ct, xnet_ct_new (assured or not), nowhere. */
+enum ct_where { CT_NOWHERE, CT_CONFIRMED, CT_PENDING, CT_ASSURED };
 static enum ct_where ct_where(__be32 s, __be32 d, __u16 sp, __u16 dp, __u8 proto, __u8 dir)
 {
 	struct xnet_ct_key k = { .saddr = s, .daddr = d, .sport = htons(sp), .dport = htons(dp),
 				 .proto = proto, .dir = dir };
+	struct xnet_ct_pending p;
 	struct xnet_ct_entry e;
-	bool pending;
 
-	if (!fx_ct_get(env.obj, &k, &e, &pending))
+	if (!bpf_map_lookup_elem(env.ct, &k, &e))
+		return CT_CONFIRMED;
+	if (bpf_map_lookup_elem(fx_map_fd(env.obj, "xnet_ct_new"), &k, &p))
 		return CT_NOWHERE;
-	return pending ? CT_PENDING : CT_CONFIRMED;
+	return p.e.flags & XNET_CTF_ASSURED ? CT_ASSURED : CT_PENDING;
 }
 
-/* Unconfirmed flows opened in the budget's window, as lib/ct.h counts them. */
-static __u32 ct_budget_used(void)
+/* Unconfirmed flows of direction @dir (XNET_CT_BUDGET_*) opened in the budget's window, as lib/ct.h counts them. */
+static __u32 ct_budget_used(__u32 dir)
 {
 	__u32 b = (__u32)(fx_now_ns() >> 30), used = 0;
 	int fd = fx_map_fd(env.obj, "xnet_ct_budget");
 
 	for (__u32 i = 0; i < XNET_CT_NEW_WINDOW; i++) {
+		__u32 key = dir * XNET_CT_NEW_WINDOW + i;
 		struct xnet_ct_budget w;
 
-		if (!bpf_map_lookup_elem(fd, &i, &w) && b - (__u32)(w.word >> 32) < XNET_CT_NEW_WINDOW)
+		if (!bpf_map_lookup_elem(fd, &key, &w) && b - (__u32)(w.word >> 32) < XNET_CT_NEW_WINDOW)
 			used += (__u32)w.word;
 	}
 	return used;
+}
+
+/* Spend (@full) or restore direction @dir's budget in the current bucket. */
+static void ct_budget_fill(__u32 dir, bool full)
+{
+	__u32 b = (__u32)(fx_now_ns() >> 30), key = dir * XNET_CT_NEW_WINDOW + (b & (XNET_CT_NEW_WINDOW - 1));
+	struct xnet_ct_budget w = { .word = full ? ((__u64)b << 32) | XNET_CT_NEW_BUDGET : 0 };
+
+	ASSERT_OK(bpf_map_update_elem(fx_map_fd(env.obj, "xnet_ct_budget"), &key, &w, BPF_ANY) ? -errno : 0,
+		  full ? "spend the budget" : "budget back");
 }
 
 /*
@@ -704,7 +717,8 @@ static void test_ct_confirm_tcp(void)
 		return;
 	ASSERT_EQ(ct_where(IP_CLIENT, FX_UPLINK_IP, 33100, 8080, IPPROTO_TCP, XNET_CT_IN), CT_PENDING, "SYN: IN pending");
 	ASSERT_EQ(ct_where(IP_B, IP_CLIENT, 80, 33100, IPPROTO_TCP, XNET_CT_OUT), CT_PENDING, "SYN: OUT pending");
-	ASSERT_EQ(ct_budget_used(), 1, "SYN took one of the budget");
+	ASSERT_EQ(ct_budget_used(XNET_CT_BUDGET_IN), 1, "SYN took one of the budget from the wire");
+	ASSERT_EQ(ct_budget_used(XNET_CT_BUDGET_OUT), 0, "not the sandboxes' budget");
 	if (!run(env.eg_fd, &synack, &r) || !ASSERT_EQ(r.verdict, TC_ACT_OK, "SYN-ACK leaves"))
 		return;
 	ASSERT_EQ(ct_where(IP_CLIENT, FX_UPLINK_IP, 33100, 8080, IPPROTO_TCP, XNET_CT_IN), CT_PENDING,
@@ -718,15 +732,17 @@ static void test_ct_confirm_tcp(void)
 	ASSERT_EQ(ct_where(IP_CLIENT, FX_UPLINK_IP, 33100, 8080, IPPROTO_TCP, XNET_CT_IN), CT_CONFIRMED,
 		  "the ACK of the SYN-ACK confirms: IN in xnet_ct");
 	ASSERT_EQ(ct_where(IP_B, IP_CLIENT, 80, 33100, IPPROTO_TCP, XNET_CT_OUT), CT_CONFIRMED, "OUT in xnet_ct");
-	ASSERT_EQ(ct_budget_used(), 0, "budget given back");
+	ASSERT_EQ(ct_budget_used(XNET_CT_BUDGET_IN), 0, "budget given back");
 	/* The flow goes on from xnet_ct. */
 	if (run(env.in_fd, &ack, &r))
 		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
 }
 
 /*
- * Masqueraded and routed flows alike: unconfirmed until the sandbox speaks
- * again after the answer (UDP), or acknowledges the SYN-ACK (TCP).
+ * Masqueraded flows: a UDP flow is assured in place (it stays in
+ * xnet_ct_new: nothing proves a datagram's sender) when the sandbox speaks
+ * again after the answer; a TCP flow moves to xnet_ct when the sandbox
+ * acknowledges the SYN-ACK.
  */
 static void test_ct_confirm_snat(void)
 {
@@ -742,15 +758,17 @@ static void test_ct_confirm_snat(void)
 	if (!snat_udp(IP_A, 4444, IP_REMOTE, 53, &port))
 		return;
 	ASSERT_EQ(ct_where(IP_A, IP_REMOTE, 4444, 53, IPPROTO_UDP, XNET_CT_OUT), CT_PENDING, "query: pending");
+	ASSERT_EQ(ct_budget_used(XNET_CT_BUDGET_OUT), 1, "the sandboxes' budget");
 	ans = IN_FRAME(.saddr = IP_REMOTE, .daddr = FX_UPLINK_IP, .proto = IPPROTO_UDP, .sport = 53, .dport = port);
 	if (run(env.in_fd, &ans, &r))
 		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_A);
 	ASSERT_EQ(ct_where(IP_A, IP_REMOTE, 4444, 53, IPPROTO_UDP, XNET_CT_OUT), CT_PENDING, "answered: pending");
 	if (run(env.eg_fd, &q, &r))
 		ASSERT_EQ(r.verdict, TC_ACT_OK, "second query leaves");
-	ASSERT_EQ(ct_where(IP_A, IP_REMOTE, 4444, 53, IPPROTO_UDP, XNET_CT_OUT), CT_CONFIRMED,
-		  "the sandbox speaking again confirms: OUT in xnet_ct");
-	ASSERT_EQ(ct_where(IP_REMOTE, FX_UPLINK_IP, 53, port, IPPROTO_UDP, XNET_CT_IN), CT_CONFIRMED, "IN in xnet_ct");
+	ASSERT_EQ(ct_where(IP_A, IP_REMOTE, 4444, 53, IPPROTO_UDP, XNET_CT_OUT), CT_ASSURED,
+		  "the sandbox speaking again assures it, in place");
+	ASSERT_EQ(ct_where(IP_REMOTE, FX_UPLINK_IP, 53, port, IPPROTO_UDP, XNET_CT_IN), CT_ASSURED, "its IN entry too");
+	ASSERT_EQ(ct_budget_used(XNET_CT_BUDGET_OUT), 1, "a datagram flow keeps its budget");
 
 	if (!run(env.eg_fd, &syn, &r) || !ASSERT_EQ(r.verdict, TC_ACT_OK, "SYN leaves"))
 		return;
@@ -765,12 +783,64 @@ static void test_ct_confirm_snat(void)
 	ASSERT_EQ(ct_where(IP_A, IP_REMOTE, 4445, 443, IPPROTO_TCP, XNET_CT_OUT), CT_CONFIRMED, "ACK: confirmed");
 	ASSERT_EQ(ct_where(IP_REMOTE, FX_UPLINK_IP, 443, tport, IPPROTO_TCP, XNET_CT_IN), CT_CONFIRMED,
 		  "its IN entry too");
+	ASSERT_EQ(ct_budget_used(XNET_CT_BUDGET_OUT), 1, "the TCP flow gave its budget back");
 }
 
 /*
- * The budget spent (as under a flood of spoofed SYNs): a new flow of every
- * kind is dropped as ct-unconfirmed-full and leaves nothing behind, while
- * a confirmed flow goes on; when the budget is back, new flows open again.
+ * A published port whose backend answers the SYN with a reset (nothing
+ * listens): no ACK, whatever its number, confirms that flow. Before, a
+ * spoofed SYN, the backend's RST and a spoofed ACK moved a flow into
+ * xnet_ct: unconfirmed flows could fill it after all.
+ */
+static void test_ct_reset_never_confirms(void)
+{
+	struct pkt rst = OUT_FRAME(.saddr = IP_B, .daddr = IP_CLIENT, .proto = IPPROTO_TCP, .sport = 80,
+				   .dport = 33400, .tcp_flags = TH_RST | TH_ACK);
+	struct pkt ack = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 33400,
+				  .dport = 8080, .tcp_flags = TH_ACK, .ack = 1001);
+	struct fx_result r;
+
+	if (!dnat_syn_delivered(33400, 8080, 0) || !run(env.eg_fd, &rst, &r))
+		return;
+	run(env.in_fd, &ack, &r);
+	ASSERT_EQ(ct_where(IP_CLIENT, FX_UPLINK_IP, 33400, 8080, IPPROTO_TCP, XNET_CT_IN), CT_PENDING,
+		  "reset flow: an ACK confirms nothing");
+	ASSERT_EQ(ct_where(IP_B, IP_CLIENT, 80, 33400, IPPROTO_TCP, XNET_CT_OUT), CT_PENDING, "nor its OUT entry");
+}
+
+/*
+ * A leftover entry in xnet_ct (a flow whose partner entry the LRU evicted)
+ * under a key a new flow needs: found first, it would hide the new flow's
+ * entry, and the answer's SYN-ACK would be accounted to it, so the new
+ * flow would never be confirmed. The new flow's entry replaces it.
+ */
+static void test_ct_stale_entry_replaced(void)
+{
+	struct xnet_ct_key k = { .saddr = IP_B, .daddr = IP_CLIENT, .sport = htons(80), .dport = htons(33500),
+				 .proto = IPPROTO_TCP, .dir = XNET_CT_OUT };
+	struct xnet_ct_entry stale = { .addr = FX_UPLINK_IP, .port = htons(8080), .kind = XNET_CT_DNAT,
+				       .state = XNET_CT_ST_ESTABLISHED, .flags = XNET_CTF_SEEN_REPLY,
+				       .last_seen = fx_now_ns() };
+	struct pkt synack = OUT_FRAME(.saddr = IP_B, .daddr = IP_CLIENT, .proto = IPPROTO_TCP, .sport = 80,
+				      .dport = 33500, .tcp_flags = TH_SYN | TH_ACK);
+	struct pkt ack = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 33500,
+				  .dport = 8080, .tcp_flags = TH_ACK);
+	struct fx_result r;
+
+	ASSERT_OK(bpf_map_update_elem(env.ct, &k, &stale, BPF_ANY) ? -errno : 0, "a leftover OUT entry");
+	if (!dnat_syn_delivered(33500, 8080, 0) || !run(env.eg_fd, &synack, &r) || !run(env.in_fd, &ack, &r))
+		return;
+	ASSERT_EQ(ct_where(IP_CLIENT, FX_UPLINK_IP, 33500, 8080, IPPROTO_TCP, XNET_CT_IN), CT_CONFIRMED,
+		  "the new flow confirmed");
+	ASSERT_EQ(ct_where(IP_B, IP_CLIENT, 80, 33500, IPPROTO_TCP, XNET_CT_OUT), CT_CONFIRMED, "its OUT entry too");
+}
+
+/*
+ * One budget per direction. Spent from the wire (as under a flood of
+ * spoofed SYNs): a new published flow is dropped as ct-unconfirmed-full
+ * and leaves nothing behind, a confirmed flow goes on, and sandboxes still
+ * open flows. Spent by sandboxes: their new flows are dropped, published
+ * ports still open. When the budget is back, new flows open again.
  */
 static void test_ct_budget_spent(void)
 {
@@ -781,10 +851,8 @@ static void test_ct_budget_spent(void)
 				      .dport = 33300, .tcp_flags = TH_SYN | TH_ACK);
 	struct pkt ack = IN_FRAME(.saddr = IP_CLIENT, .daddr = FX_UPLINK_IP, .proto = IPPROTO_TCP, .sport = 33300,
 				  .dport = 8080, .tcp_flags = TH_ACK);
-	__u32 b = (__u32)(fx_now_ns() >> 30), key = b & (XNET_CT_NEW_WINDOW - 1);
-	struct xnet_ct_budget full = { .word = ((__u64)b << 32) | XNET_CT_NEW_BUDGET };
-	int fd = fx_map_fd(env.obj, "xnet_ct_budget");
 	struct fx_result r;
+	__u16 port;
 
 	/* An established flow first. */
 	if (!dnat_syn_delivered(33300, 8080, 0) || !run(env.eg_fd, &synack, &r) || !run(env.in_fd, &ack, &r))
@@ -793,19 +861,22 @@ static void test_ct_budget_spent(void)
 		       "established flow confirmed"))
 		return;
 
-	ASSERT_OK(bpf_map_update_elem(fd, &key, &full, BPF_ANY) ? -errno : 0, "spend the budget");
+	ct_budget_fill(XNET_CT_BUDGET_IN, true);
 	dropped(env.in_fd, &syn, XNET_DROP_CT_UNCONFIRMED_FULL);
 	ASSERT_EQ(ct_where(IP_CLIENT, FX_UPLINK_IP, 33200, 8080, IPPROTO_TCP, XNET_CT_IN), CT_NOWHERE,
 		  "published: nothing recorded");
+	if (run(env.in_fd, &ack, &r))
+		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
+	snat_udp(IP_A, 4447, IP_REMOTE, 53, &port);
+	ct_budget_fill(XNET_CT_BUDGET_IN, false);
+
+	ct_budget_fill(XNET_CT_BUDGET_OUT, true);
 	dropped(env.eg_fd, &q, XNET_DROP_CT_UNCONFIRMED_FULL);
 	ASSERT_EQ(ct_where(IP_A, IP_REMOTE, 4446, 53, IPPROTO_UDP, XNET_CT_OUT), CT_NOWHERE,
 		  "masquerade: nothing recorded");
-	if (run(env.in_fd, &ack, &r))
-		fx_check_redirect(&r, XNET_ST_REDIRECT_PEER, DEV_B);
-
-	full.word = 0;
-	ASSERT_OK(bpf_map_update_elem(fd, &key, &full, BPF_ANY) ? -errno : 0, "budget back");
 	dnat_syn_delivered(33200, 8080, 0);
+	ct_budget_fill(XNET_CT_BUDGET_OUT, false);
+	snat_udp(IP_A, 4446, IP_REMOTE, 53, &port);
 }
 
 /*
@@ -1149,6 +1220,8 @@ static const struct {
 	{ "dnat_tcp", test_dnat_tcp },
 	{ "ct_confirm_tcp", test_ct_confirm_tcp },
 	{ "ct_confirm_snat", test_ct_confirm_snat },
+	{ "ct_reset_never_confirms", test_ct_reset_never_confirms },
+	{ "ct_stale_entry_replaced", test_ct_stale_entry_replaced },
 	{ "ct_budget_spent", test_ct_budget_spent },
 	{ "dnat_ip_options", test_dnat_ip_options },
 	{ "dnat_port_in_nat_range", test_dnat_port_in_nat_range },

@@ -418,7 +418,7 @@ test_egress_frag_needed() {
 }
 
 # A flood of spoofed SYNs to a published port (xnet-pktgen from the
-# outside, 1,000,000 SYNs from 1M source addresses and ports) must not cut
+# outside, 1,000,000 SYNs from 1M distinct source (address, port) pairs) must not cut
 # an idle established connection to that port: unconfirmed flows live in
 # their own table (xnet_ct_new) and never displace confirmed ones, and once
 # their budget is spent the flood is dropped at XDP as ct-unconfirmed-full.

@@ -46,17 +46,21 @@ xdp_redirected() {
 
 # Packets counted by the conntrack IN entries of proto (17/6) to port (host order) of this host.
 ct_in_packets() {
-	map_dump xnet_ct | py -c '
+	map_dump xnet_ct >"$XT_TMP/ct.json"
+	map_dump xnet_ct_new >"$XT_TMP/ct_new.json"
+	py -c '
 import json, sys
 proto, port = int(sys.argv[1]), int(sys.argv[2])
 n = 0
-for e in json.load(sys.stdin):
-    k, v = e["formatted"]["key"], e["formatted"]["value"]
-    dport = int(k["dport"])
-    dport = ((dport & 0xff) << 8) | (dport >> 8)
-    if k["dir"] == 2 and k["proto"] == proto and dport == port:
-        n += int(v["packets"])
-print(n)' "$1" "$2"
+for f in sys.argv[-2:]:
+    for e in json.load(open(f)):
+        k, v = e["formatted"]["key"], e["formatted"]["value"]
+        v = v.get("e", v)	# xnet_ct_new wraps the entry
+        dport = int(k["dport"])
+        dport = ((dport & 0xff) << 8) | (dport >> 8)
+        if k["dir"] == 2 and k["proto"] == proto and dport == port:
+            n += int(v["packets"])
+print(n)' "$1" "$2" "$XT_TMP/ct.json" "$XT_TMP/ct_new.json"
 }
 
 # Frames from the outside namespace as a real wire carries them: with

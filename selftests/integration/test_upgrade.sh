@@ -89,16 +89,21 @@ for e in json.load(sys.stdin):
     if "@build" in k:
         print(e.get("formatted", e)["value"])'; }
 
-# ct_flows PORTS...: conntrack entries (keys) of flows to or from those ports, sorted.
+# ct_flows PORTS...: conntrack entries (keys) of flows to or from those ports,
+# sorted: confirmed TCP flows (xnet_ct) and the others (xnet_ct_new: UDP flows
+# live there all their life).
 ct_flows() {
-	map_dump xnet_ct | py -c '
+	map_dump xnet_ct >"$XT_TMP/ct.json"
+	map_dump xnet_ct_new >"$XT_TMP/ct_new.json"
+	py -c '
 import json, sys
-ports = set(int(p) for p in sys.argv[1:])
+ports = set(int(p) for p in sys.argv[1:-2])
 sw = lambda p: ((p & 0xff) << 8) | (p >> 8)
-for e in json.load(sys.stdin):
-    k = e["formatted"]["key"]
-    if sw(int(k["sport"])) in ports or sw(int(k["dport"])) in ports:
-        print(json.dumps(k, sort_keys=True))' "$@" | sort
+for f in sys.argv[-2:]:
+    for e in json.load(open(f)):
+        k = e["formatted"]["key"]
+        if sw(int(k["sport"])) in ports or sw(int(k["dport"])) in ports:
+            print(json.dumps(k, sort_keys=True))' "$@" "$XT_TMP/ct.json" "$XT_TMP/ct_new.json" | sort
 }
 
 # resets WHERE...: TcpEstabResets + TcpOutRsts + TcpExtTCPAbortOnData in each of
