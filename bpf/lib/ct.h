@@ -568,7 +568,8 @@ static __always_inline void ct_account(struct xnet_ct_entry *e, const struct xne
 			p->flags = (p->flags & ~XNET_CTF_SEEN_REPLY) | (e->flags & XNET_CTF_SEEN_REPLY);
 		}
 	}
-	if (unlikely(pending))
+	/* An assured datagram flow has nothing left to confirm: no lookup per packet. */
+	if (unlikely(pending) && !(e->flags & XNET_CTF_ASSURED))
 		ct_pending_account(k, t, reply, first_reply);
 }
 

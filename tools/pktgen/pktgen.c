@@ -263,6 +263,17 @@ struct result {
 	double seconds;
 };
 
+/* What an engine's run sent: @total frames of @len bytes from @threads threads in @seconds. */
+static void result_set(struct result *r, const char *engine, unsigned threads, uint64_t total, unsigned len,
+		       double seconds)
+{
+	r->engine = engine;
+	r->threads = threads;
+	r->packets = total;
+	r->bytes = total * len;
+	r->seconds = seconds;
+}
+
 static void report(const struct pg_opts *o, const struct result *r)
 {
 	double pps = r->seconds > 0 ? r->packets / r->seconds : 0;
@@ -618,11 +629,7 @@ static int run_live(const struct pg_opts *o, struct pktgen *skel, unsigned ifind
 			ret = 1;
 		}
 	}
-	res->engine = "live-frames";
-	res->threads = nthreads;
-	res->packets = total;
-	res->bytes = total * len;
-	res->seconds = seconds;
+	result_set(res, "live-frames", nthreads, total, len, seconds);
 	free(w);
 	return ret;
 }
@@ -815,11 +822,7 @@ static int run_afpacket(const struct pg_opts *o, int *socks, unsigned ifindex, c
 			ret = 1;
 		}
 	}
-	res->engine = "afpacket";
-	res->threads = started;
-	res->packets = total;
-	res->bytes = total * len;
-	res->seconds = seconds;
+	result_set(res, "afpacket", started, total, len, seconds);
 	free(w);
 	return ret;
 }
@@ -968,11 +971,7 @@ static int run_kernel(const struct pg_opts *o, struct result *res)
 		snprintf(f, sizeof(f), "%s/%s@%u", pgdir, o->dev, i);
 		total += pg_sofar(f);
 	}
-	res->engine = "kernel-pktgen";
-	res->threads = nthreads;
-	res->packets = total;
-	res->bytes = total * o->pkt.size;
-	res->seconds = t - t0;
+	result_set(res, "kernel-pktgen", nthreads, total, o->pkt.size, t - t0);
 	return 0;
 }
 
