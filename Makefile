@@ -65,9 +65,13 @@ BPF_TOBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.test.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 TSKELS    := $(patsubst bpf/%.bpf.c,$(BUILD)/%.test.skel.h,$(BPF_SRCS))
 
-USER_SRCS := $(wildcard user/*.c)
+# user/ is in layers (docs/ARCHITECTURE.md, "The pieces"): one folder per layer,
+# agents/ one folder per agent. Objects mirror the tree under $(BUILD)/user/;
+# -MMD writes each object's header dependencies next to it.
+USER_SRCS := $(wildcard user/*/*.c user/*/*/*.c)
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
-USER_HDRS := $(wildcard user/*.h) $(wildcard headers/*.h)
+# The datapath objects: linked alone into the BPF unit tests and the fuzzer.
+DP_OBJS   := $(patsubst user/%.c,$(BUILD)/user/%.o,$(wildcard user/datapath/*.c)) $(BUILD)/user/lib/log.o
 
 # Unit test binaries: every selftests/bpf/test_*.c links the datapath-free parts it needs.
 UNIT_SRCS := $(wildcard selftests/bpf/*.c)
@@ -75,7 +79,7 @@ UNIT_SRCS := $(wildcard selftests/bpf/*.c)
 .PHONY: all test unit integration bench install demo clean fuzz verifier-stats sanitize
 all: $(BUILD)/xnet $(BUILD)/xnet-pktgen
 
-$(BUILD) $(BUILD)/user:
+$(BUILD):
 	mkdir -p $@
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
@@ -91,21 +95,26 @@ $(BUILD)/%.test.skel.h: $(BUILD)/%.test.bpf.o
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(basename $(basename $(notdir $<))) > $@
 
-$(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(BUILD)/user
-	$(CC) $(CFLAGS) -c $< -o $@
+# Every user object waits for the skeletons (only datapath/ includes them, but
+# generated headers must exist before -MMD can know who needs them).
+$(BUILD)/user/%.o: user/%.c $(SKELS) | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(USER_OBJS:.o=.d)
 
 $(BUILD)/xnet: $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 # BPF unit tests: the real program sources under BPF_PROG_RUN.
 # They also drive user/datapath.c (pinning, attach, flood lists, caches) in a private bpffs.
-$(BUILD)/test_bpf: $(UNIT_SRCS) $(TSKELS) $(wildcard selftests/bpf/*.h) $(BUILD)/user/log.o $(BUILD)/user/datapath.o
-	$(CC) $(CFLAGS) -Iselftests/bpf $(UNIT_SRCS) $(BUILD)/user/log.o $(BUILD)/user/datapath.o -o $@ $(LDLIBS)
+$(BUILD)/test_bpf: $(UNIT_SRCS) $(TSKELS) $(wildcard selftests/bpf/*.h) $(DP_OBJS)
+	$(CC) $(CFLAGS) -Iselftests/bpf $(UNIT_SRCS) $(DP_OBJS) -o $@ $(LDLIBS)
 
 # Packet fuzzer: the unit tests' fixture and runner, every frame program under BPF_PROG_RUN.
 FUZZ_SRCS := selftests/fuzz/fuzz.c selftests/bpf/test_progs.c selftests/bpf/fixture.c selftests/bpf/pkt.c
-$(BUILD)/fuzz_bpf: $(FUZZ_SRCS) $(TSKELS) $(wildcard selftests/bpf/*.h) $(BUILD)/user/log.o $(BUILD)/user/datapath.o
-	$(CC) $(CFLAGS) -Iselftests/bpf $(FUZZ_SRCS) $(BUILD)/user/log.o $(BUILD)/user/datapath.o -o $@ $(LDLIBS)
+$(BUILD)/fuzz_bpf: $(FUZZ_SRCS) $(TSKELS) $(wildcard selftests/bpf/*.h) $(DP_OBJS)
+	$(CC) $(CFLAGS) -Iselftests/bpf $(FUZZ_SRCS) $(DP_OBJS) -o $@ $(LDLIBS)
 
 # Verifier cost of every production program (make verifier-stats; checked by make test).
 $(BUILD)/verifier_stats: bench/verifier_stats.c $(SKELS)
@@ -148,10 +157,12 @@ $(ALT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(ALT_HDR) | $(ALT)
 $(ALT)/%.skel.h: $(ALT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(basename $(basename $(notdir $<))) > $@
 
-$(ALT)/datapath.o: user/datapath.c $(USER_HDRS) $(ALT_SKELS) | $(ALT)
-	$(CC) -I$(ALT) $(CFLAGS) -c $< -o $@
+$(ALT)/datapath.o: user/datapath/datapath.c $(ALT_SKELS) | $(ALT)
+	$(CC) -I$(ALT) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/xnet-alt: $(filter-out $(BUILD)/user/datapath.o,$(USER_OBJS)) $(ALT)/datapath.o
+-include $(ALT)/datapath.d
+
+$(BUILD)/xnet-alt: $(filter-out $(BUILD)/user/datapath/datapath.o,$(USER_OBJS)) $(ALT)/datapath.o
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 test: $(BUILD)/xnet $(BUILD)/xnet-alt $(BUILD)/test_bpf $(BUILD)/xnet-pktgen $(BUILD)/test_pktgen $(BUILD)/fuzz_bpf \

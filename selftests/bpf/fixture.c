@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include "fixture.h"
 #include "test_progs.h"
-#include "datapath.h"
+#include "datapath/datapath.h"
 #include "lxc.test.skel.h"
 
 const __u8 MAC_GW1[6] = MAC4(10, 1, 0, 1);

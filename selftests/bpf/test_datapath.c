@@ -19,7 +19,7 @@
 #include <bpf/libbpf.h>
 #include "test_progs.h"
 #include "fixture.h"
-#include "datapath.h"
+#include "datapath/datapath.h"
 #include "xnet_cache.h"
 
 #define SYS(fmt, ...) ({						\

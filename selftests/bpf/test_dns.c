@@ -23,7 +23,7 @@
 #include <bpf/bpf.h>
 #include "test_progs.h"
 #include "cases.h"
-#include "datapath.h"
+#include "datapath/datapath.h"
 #include "lxc.test.skel.h"
 
 #define FRAME_MAX	1600

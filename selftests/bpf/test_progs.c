@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "test_progs.h"
-#include "log.h"
+#include "lib/log.h"
 
 static struct xt_test *tests, **tests_tail = &tests;
 static int n_pass, n_fail, n_skip, n_num;

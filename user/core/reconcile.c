@@ -21,16 +21,16 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "cli.h"
-#include "datapath.h"
-#include "dns.h"
-#include "dns_helper.h"
-#include "host.h"
-#include "log.h"
-#include "netlink.h"
-#include "netns.h"
-#include "ports.h"
-#include "xnet.h"
+#include "cmd/cli.h"
+#include "datapath/datapath.h"
+#include "core/dns.h"
+#include "agents/dns/dns_helper.h"
+#include "core/host.h"
+#include "lib/log.h"
+#include "kernel/netlink.h"
+#include "kernel/netns.h"
+#include "core/ports.h"
+#include "core/xnet.h"
 
 void network__gw_name(const struct network *n, char *out)
 {

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "xnet.h"
+#include "core/xnet.h"
 
 struct buf { char *s; size_t n, cap; };
 

@@ -6,7 +6,7 @@
 #ifndef XNET_HOST_H
 #define XNET_HOST_H
 
-#include "cli.h"
+#include "cmd/cli.h"
 
 struct xnet;
 

@@ -15,15 +15,15 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "cli.h"
-#include "datapath.h"
-#include "dns.h"
-#include "log.h"
-#include "netlink.h"
-#include "netns.h"
-#include "ports.h"
-#include "process.h"
-#include "xnet.h"
+#include "cmd/cli.h"
+#include "datapath/datapath.h"
+#include "core/dns.h"
+#include "lib/log.h"
+#include "kernel/netlink.h"
+#include "kernel/netns.h"
+#include "core/ports.h"
+#include "kernel/process.h"
+#include "core/xnet.h"
 
 #define MAX_MULTI 64
 

@@ -26,12 +26,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "cli.h"
-#include "datapath.h"
-#include "log.h"
-#include "netlink.h"
-#include "ports.h"
-#include "xnet.h"
+#include "cmd/cli.h"
+#include "datapath/datapath.h"
+#include "lib/log.h"
+#include "kernel/netlink.h"
+#include "core/ports.h"
+#include "core/xnet.h"
 
 #define OPT_HOSTIP "com.docker.network.bridge.host_binding_ipv4"
 /* seq of bindings that -P adds for exposed ports with no -p (after every -p binding). */

@@ -37,9 +37,9 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/route.h>
 
-#include "log.h"
-#include "netlink.h"
-#include "netns.h"
+#include "lib/log.h"
+#include "kernel/netlink.h"
+#include "kernel/netns.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270

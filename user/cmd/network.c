@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli.h"
-#include "log.h"
+#include "cmd/cli.h"
+#include "lib/log.h"
 #include <unistd.h>
-#include "xnet.h"
+#include "core/xnet.h"
 #include "xnet_abi.h"
 
 #define MAX_MULTI 32

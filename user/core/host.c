@@ -33,13 +33,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <json-c/json.h>
-#include "cli.h"
-#include "datapath.h"
-#include "host.h"
-#include "log.h"
-#include "netlink.h"
-#include "netns.h"
-#include "xnet.h"
+#include "cmd/cli.h"
+#include "datapath/datapath.h"
+#include "core/host.h"
+#include "lib/log.h"
+#include "kernel/netlink.h"
+#include "kernel/netns.h"
+#include "core/xnet.h"
 
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71

@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "datapath.h"
-#include "dns.h"
-#include "log.h"
-#include "netlink.h"
-#include "xnet.h"
+#include "datapath/datapath.h"
+#include "core/dns.h"
+#include "lib/log.h"
+#include "kernel/netlink.h"
+#include "core/xnet.h"
 
 void container__dir(struct xnet *x, const char *id, char *out, size_t len)
 {

@@ -32,10 +32,10 @@
 #include <sys/vfs.h>
 #include <sys/wait.h>
 
-#include "log.h"
-#include "netlink.h"
-#include "netns.h"
-#include "xnet.h"
+#include "lib/log.h"
+#include "kernel/netlink.h"
+#include "kernel/netns.h"
+#include "core/xnet.h"
 
 /* The state root goes through PATH_MAX-sized buffers elsewhere; keep the same bound. */
 #define NETNS_PATH_MAX 4096

@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "log.h"
-#include "xnet.h"
+#include "lib/log.h"
+#include "core/xnet.h"
 
 void util__random_id(char out[XNET_ID_LEN + 1])
 {

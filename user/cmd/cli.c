@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli.h"
-#include "xnet.h"
+#include "cmd/cli.h"
+#include "core/xnet.h"
 
 const struct cli_cmd *cli__current;
 int (*cli__prepare)(struct xnet *x, const struct cli_cmd *cmd);

@@ -30,9 +30,9 @@
 #include <sys/statvfs.h>
 #include <sys/wait.h>
 
-#include "log.h"
-#include "netns.h"
-#include "process.h"
+#include "lib/log.h"
+#include "kernel/netns.h"
+#include "kernel/process.h"
 
 /* Exit codes as `docker run` uses them. */
 #define EXIT_XNET	125	/* the sandbox could not be set up */

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "cli.h"
-#include "log.h"
-#include "ports.h"
-#include "xnet.h"
+#include "cmd/cli.h"
+#include "lib/log.h"
+#include "core/ports.h"
+#include "core/xnet.h"
 
 static struct xnet *g_x;
 

@@ -45,8 +45,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "datapath.h"
-#include "log.h"
+#include "datapath/datapath.h"
+#include "lib/log.h"
 #include "xnet_cache.h"
 #include "xnet_xdp.h"
 #include "lxc.skel.h"

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/rtnetlink.h>
-#include "netlink.h"
-#include "xnet.h"
+#include "kernel/netlink.h"
+#include "core/xnet.h"
 #include "xnet_abi.h"
 
 /* Docker's default address pools, in order (daemon/config defaults). */

@@ -11,7 +11,7 @@
 #define XNET_DNS_H
 
 #include <stdbool.h>
-#include "xnet.h"
+#include "core/xnet.h"
 
 struct json_object;
 

@@ -39,12 +39,12 @@
 #include <sys/wait.h>
 #include <json-c/json.h>
 #include <ldns/ldns.h>
-#include "datapath.h"
-#include "dns.h"
-#include "dns_helper.h"
-#include "log.h"
-#include "netlink.h"
-#include "xnet.h"
+#include "datapath/datapath.h"
+#include "core/dns.h"
+#include "agents/dns/dns_helper.h"
+#include "lib/log.h"
+#include "kernel/netlink.h"
+#include "core/xnet.h"
 
 /* ------------------------------------------------------------ options */
 

@@ -36,11 +36,11 @@
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
-#include "cli.h"
-#include "datapath.h"
-#include "log.h"
-#include "netns.h"
-#include "xnet.h"
+#include "cmd/cli.h"
+#include "datapath/datapath.h"
+#include "lib/log.h"
+#include "kernel/netns.h"
+#include "core/xnet.h"
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
 static void unescape(char *s)

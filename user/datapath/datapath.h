@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/types.h>
-#include "../headers/xnet_abi.h"
+#include "xnet_abi.h"
 
 struct xnet_dp;
 

@@ -51,11 +51,11 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <ldns/ldns.h>
-#include "../headers/xnet_abi.h"
-#include "cli.h"
-#include "dns_helper.h"
-#include "log.h"
-#include "xnet.h"
+#include "xnet_abi.h"
+#include "cmd/cli.h"
+#include "agents/dns/dns_helper.h"
+#include "lib/log.h"
+#include "core/xnet.h"
 
 /* Limits. Docker's numbers where it has them (libnetwork/resolver.go). */
 #define DH_MAX_FWD		1024	/* forwards in flight; beyond: REFUSED at once */

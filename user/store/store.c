@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "log.h"
-#include "dns.h"
-#include "host.h"
-#include "xnet.h"
+#include "lib/log.h"
+#include "core/dns.h"
+#include "core/host.h"
+#include "core/xnet.h"
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
-#include "log.h"
+#include "lib/log.h"
 
 static enum log_level threshold = LOG_LVL_WARN;
 static int syslog_open;
