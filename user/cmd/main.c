@@ -11,46 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 #include "cmd/cli.h"
-#include "lib/log.h"
-#include "core/ports.h"
+#include "cmd/cmds.h"
+#include "core/gc.h"
 #include "core/xnet.h"
-
-static struct xnet *g_x;
-
-int xerr(struct xnet *x, const char *fmt, ...)
-{
-	va_list ap;
-	char *buf = NULL;
-	const char *msg;
-
-	/* Messages quote user input (names, labels): any length, never cut mid-character. */
-	va_start(ap, fmt);
-	if (vasprintf(&buf, fmt, ap) < 0)
-		buf = NULL;
-	va_end(ap);
-	msg = buf ? buf : "out of memory";
-	if (x && x->json) {
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "error", json_object_new_string(msg));
-		fprintf(stderr, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-		json_object_put(o);
-	} else {
-		fprintf(stderr, "Error: %s\n", msg);
-	}
-	free(buf);
-	return -1;
-}
-
-void xnet__print_json(struct json_object *o)
-{
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						      JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-}
-
-extern const struct cli_opt network_opts_none[];
-extern const struct cli_opt run_opts[], exec_opts[], ps_opts[], rm_opts[], inspect_opts[];
+#include "lib/log.h"
+#include "lib/util.h"
+#include <json-c/json.h>
 
 static int cmd_version(struct xnet *x, int argc, char **argv)
 {
@@ -87,10 +53,13 @@ static int prepare(struct xnet *x, const struct cli_cmd *cmd)
 		return 0;
 	if (geteuid() != 0)
 		return xerr(x, "xnet must run as root (it changes network namespaces, links and BPF maps)"), 1;
-	if (store__open(x))
+	/* The DNS helper reads the pinned maps, never the store (nor does it take the store's lock). */
+	if (cmd->fn == cmd_system_dns_helper)
+		return 0;
+	if (xnet__store_open(x))
 		return 1;
 	/* Hooks of hosts whose namespace is gone (any root, this one too) go first; system gc reports them. */
-	if (cmd->fn != gc__cmd && gc__run(x, NULL) < 0)
+	if (cmd->fn != cmd_system_gc && gc__run(x, NULL) < 0)
 		log_warn("gc: cannot check the other hosts' socket hooks (see above)");
 	return 0;
 }
@@ -124,7 +93,6 @@ int main(int argc, char **argv)
 	const char *root = getenv("XNET_ROOT");
 	int level = LOG_LVL_WARN, c, rc;
 
-	g_x = &x;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:l:hv", lo, NULL)) != -1) {
 		switch (c) {
@@ -177,11 +145,7 @@ int main(int argc, char **argv)
 			return xerr(&x, "state root %s: path too long", root), 1;
 		snprintf(x.root, sizeof(x.root), "%s", root);
 	}
-	snprintf(x.db_path, sizeof(x.db_path), "%s/xnet.db", x.root);
-	snprintf(x.bpf_dir, sizeof(x.bpf_dir), "%s/bpf", x.root);
-	snprintf(x.netns_dir, sizeof(x.netns_dir), "%s/netns", x.root);
-	snprintf(x.containers_dir, sizeof(x.containers_dir), "%s/containers", x.root);
-	snprintf(x.dirty_path, sizeof(x.dirty_path), "%s/dirty", x.root);
+	xnet__paths(&x);
 
 	if (optind >= argc) {
 		usage_global();
@@ -190,10 +154,6 @@ int main(int argc, char **argv)
 	cli__prepare = prepare;
 	rc = cli__dispatch(&x, top_cmds, "xnet", "Docker-style container networking with an eBPF datapath",
 			   argc - optind, argv + optind);
-	store__close(&x);
-	if (x.dp) {
-		extern void dp__close(struct xnet_dp *dp);
-		dp__close(x.dp);
-	}
+	xnet__close(&x);
 	return rc;
 }

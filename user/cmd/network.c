@@ -9,18 +9,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd/cli.h"
+#include "cmd/cmds.h"
+#include "core/network.h"
 #include "lib/log.h"
 #include <unistd.h>
 #include "core/xnet.h"
 #include "xnet_abi.h"
+#include <json-c/json.h>
+#include "core/txn.h"
+#include "core/sandbox.h"
+#include "core/ipam.h"
+#include "lib/util.h"
+#include "lib/template.h"
+#include "store/store.h"
 
-#define MAX_MULTI 32
+#define MAX_MULTI NETWORK_MAX_MULTI
 
-static const char OPT_ICC[] = "com.docker.network.bridge.enable_icc";
-static const char OPT_MASQ[] = "com.docker.network.bridge.enable_ip_masquerade";
-static const char OPT_MTU[] = "com.docker.network.driver.mtu";
-static const char OPT_NAME[] = "com.docker.network.bridge.name";
-static const char OPT_HOSTIP[] = "com.docker.network.bridge.host_binding_ipv4";
 
 /* ------------------------------------------------------------------ create */
 
@@ -39,18 +43,12 @@ static const struct cli_opt create_opts[] = {
 	{ 0 }
 };
 
-struct kv { char *k, *v; };
-
 struct create_args {
 	struct xnet *x;
-	const char *driver, *subnet, *gateway, *ip_range;
-	int nsubnet, ngateway, nrange;
-	struct kv aux[MAX_MULTI], labels[MAX_MULTI], opts[MAX_MULTI];
-	int naux, nlabels, nopts;
-	bool internal, attachable, ipv6;
+	struct network_req req;
 };
 
-static int split_kv(struct xnet *x, const char *arg, struct kv *out, int *n, const char *what, bool need_value)
+static int split_kv(struct xnet *x, const char *arg, struct network_kv *out, int *n, const char *what, bool need_value)
 {
 	const char *eq = strchr(arg, '=');
 
@@ -79,16 +77,16 @@ static int create_opt(void *ctx, int idx, const char *arg)
 	struct create_args *a = ctx;
 
 	switch (idx) {
-	case 0: a->driver = arg; return 0;
-	case 1: a->subnet = arg; a->nsubnet++; return 0;
-	case 2: a->gateway = arg; a->ngateway++; return 0;
-	case 3: a->ip_range = arg; a->nrange++; return 0;
-	case 4: return split_kv(a->x, arg, a->aux, &a->naux, "aux-address", true);
-	case 5: a->internal = true; return 0;
-	case 6: a->attachable = true; return 0;
-	case 7: a->ipv6 = true; return 0;
-	case 8: return split_kv(a->x, arg, a->labels, &a->nlabels, "label", false);
-	case 9: return split_kv(a->x, arg, a->opts, &a->nopts, "option", true);
+	case 0: a->req.driver = arg; return 0;
+	case 1: a->req.subnet = arg; a->req.nsubnet++; return 0;
+	case 2: a->req.gateway = arg; a->req.ngateway++; return 0;
+	case 3: a->req.ip_range = arg; a->req.nrange++; return 0;
+	case 4: return split_kv(a->x, arg, a->req.aux, &a->req.naux, "aux-address", true);
+	case 5: a->req.internal = true; return 0;
+	case 6: a->req.attachable = true; return 0;
+	case 7: a->req.ipv6 = true; return 0;
+	case 8: return split_kv(a->x, arg, a->req.labels, &a->req.nlabels, "label", false);
+	case 9: return split_kv(a->x, arg, a->req.opts, &a->req.nopts, "option", true);
 	case 10:
 		if (strcmp(arg, "default"))
 			return xerr(a->x, "IPAM driver \"%s\" not found: only \"default\" is supported", arg);
@@ -97,284 +95,24 @@ static int create_opt(void *ctx, int idx, const char *arg)
 	return -1;
 }
 
-static int parse_bool(const char *s, bool *out)
-{
-	if (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "True") || !strcmp(s, "TRUE") || !strcmp(s, "t")) {
-		*out = true;
-		return 0;
-	}
-	if (!strcmp(s, "false") || !strcmp(s, "0") || !strcmp(s, "False") || !strcmp(s, "FALSE") || !strcmp(s, "f")) {
-		*out = false;
-		return 0;
-	}
-	return -EINVAL;
-}
-
-static int insert_kv(struct xnet *x, const char *table, const char *id, const struct kv *kv, int n)
-{
-	char sql[128];
-
-	snprintf(sql, sizeof(sql), "INSERT INTO %s (network_id, key, value) VALUES (?,?,?)", table);
-	for (int i = 0; i < n; i++) {
-		sqlite3_stmt *st = store__prepare(x, sql);
-		int ok;
-
-		if (!st)
-			return -EIO;
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, kv[i].k, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, kv[i].v, -1, SQLITE_STATIC);
-		ok = sqlite3_step(st) == SQLITE_DONE;
-		sqlite3_finalize(st);
-		if (!ok)
-			return -EIO;
-	}
-	return 0;
-}
-
-/* Validate everything before touching the store, so a bad flag changes nothing. */
-static int create_validate(struct xnet *x, struct create_args *a, const char *name, struct network *n,
-			   uint32_t *aux_ips)
-{
-	char who[300], ipbuf[16];
-	uint32_t mask, bcast;
-
-	if (!util__valid_name(name))
-		return xerr(x, "invalid network name \"%s\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name);
-	if (a->driver && strcmp(a->driver, "bridge")) {
-		if (!strcmp(a->driver, "host") || !strcmp(a->driver, "null"))
-			return xerr(x, "only one instance of \"%s\" network is allowed", a->driver);
-		return xerr(x, "plugin \"%s\" not found: xnet supports the \"bridge\" driver for local networks",
-			    a->driver);
-	}
-	if (a->ipv6)
-		return xerr(x, "--ipv6 is not supported yet: xnet networks are IPv4 only");
-	if (a->nsubnet > 1)
-		return xerr(x, "multiple IPv4 subnets per network are not supported (got %d --subnet)", a->nsubnet);
-	if (a->ngateway > 1 || a->nrange > 1)
-		return xerr(x, "only one --gateway and one --ip-range per subnet");
-	if ((a->gateway || a->ip_range || a->naux) && !a->subnet)
-		return xerr(x, "%s requires --subnet", a->gateway ? "--gateway" : a->ip_range ? "--ip-range" : "--aux-address");
-
-	memset(n, 0, sizeof(*n));
-	snprintf(n->name, sizeof(n->name), "%s", name);
-	snprintf(n->driver, sizeof(n->driver), "bridge");
-	n->icc = n->masq = true;
-	n->mtu = 1500;
-	n->internal = a->internal;
-	n->attachable = a->attachable;
-
-	for (int i = 0; i < a->nopts; i++) {
-		const char *k = a->opts[i].k, *v = a->opts[i].v;
-		bool b;
-
-		if (!strcmp(k, OPT_ICC) || !strcmp(k, OPT_MASQ)) {
-			if (parse_bool(v, &b))
-				return xerr(x, "invalid value \"%s\" for option %s: expected true or false", v, k);
-			if (!strcmp(k, OPT_ICC))
-				n->icc = b;
-			else
-				n->masq = b;
-		} else if (!strcmp(k, OPT_MTU)) {
-			char *end;
-			long m = strtol(v, &end, 10);
-
-			if (!*v || *end || m < 68 || m > 65535)
-				return xerr(x, "invalid MTU \"%s\": must be a number between 68 and 65535", v);
-			n->mtu = (int)m;
-		} else if (!strcmp(k, OPT_HOSTIP)) {
-			uint32_t ip;
-
-			if (util__parse_ip(v, &ip))
-				return xerr(x, "invalid value \"%s\" for option %s: not an IPv4 address", v, k);
-		} else if (!strcmp(k, OPT_NAME)) {
-			/* Recorded; xnet names its gateway device itself (xnbr-<id>), see docs. */
-		} else if (strncmp(k, "com.docker.network.", 19)) {
-			/* Unknown non-Docker options are kept as labels of the driver, like Docker does. */
-		} else {
-			return xerr(x, "unknown bridge option \"%s\"", k);
-		}
-	}
-
-	if (a->subnet) {
-		int rc = util__parse_cidr(a->subnet, &n->subnet, &n->prefix);
-
-		if (rc)
-			return xerr(x, "invalid CIDR address: %s", a->subnet);
-		mask = util__mask(n->prefix);
-		if (n->subnet & ~mask) {
-			util__ip_str(n->subnet & mask, ipbuf);
-			return xerr(x, "invalid subnet %s: it should be %s/%d", a->subnet, ipbuf, n->prefix);
-		}
-		if (ipam__reserved(n->subnet, n->prefix, who, sizeof(who)))
-			return xerr(x, "invalid subnet %s: it overlaps %s", a->subnet, who);
-		if (n->prefix > 30)
-			return xerr(x, "invalid subnet %s: prefix too long, a network needs room for a gateway and endpoints",
-				    a->subnet);
-		if (ipam__overlaps(x, n->subnet, n->prefix, who, sizeof(who)))
-			return xerr(x, "invalid pool request: Pool overlaps with other one on this address space (%s overlaps %s)",
-				    a->subnet, who);
-		rc = ipam__host_overlap(n->subnet, n->prefix, who, sizeof(who));
-		if (rc < 0)
-			return xerr(x, "cannot list the host's addresses and routes: %s", strerror(-rc));
-		if (rc)
-			return xerr(x, "subnet %s overlaps the host's %s", a->subnet, who);
-	} else {
-		int rc = ipam__pick_pool(x, &n->subnet, &n->prefix);
-
-		if (rc == -ENOSPC)
-			return xerr(x, "could not find an available, non-overlapping IPv4 address pool among the defaults to "
-				       "assign to the network: all predefined address pools have been fully subnetted");
-		if (rc)
-			return xerr(x, "cannot list the host's addresses and routes: %s", strerror(-rc));
-		mask = util__mask(n->prefix);
-	}
-	bcast = n->subnet | ~mask;
-	n->range_start = n->subnet + 1;
-	n->range_end = bcast - 1;
-	if (a->ip_range) {
-		uint32_t r;
-		int rp;
-
-		if (util__parse_cidr(a->ip_range, &r, &rp))
-			return xerr(x, "invalid CIDR address: %s", a->ip_range);
-		if (ipam__reserved(r, rp, who, sizeof(who)))
-			return xerr(x, "invalid ip-range %s: it overlaps %s", a->ip_range, who);
-		if (rp < n->prefix || (r & util__mask(n->prefix)) != n->subnet || (r & ~util__mask(rp)))
-			return xerr(x, "no matching subnet for range %s", a->ip_range);
-		snprintf(n->ip_range, sizeof(n->ip_range), "%s", a->ip_range);
-		n->range_start = r > n->subnet ? r : n->subnet + 1;
-		n->range_end = (r | ~util__mask(rp)) < bcast ? (r | ~util__mask(rp)) : bcast - 1;
-		if (n->range_start > n->range_end)
-			return xerr(x, "invalid ip-range %s: no usable address", a->ip_range);
-	}
-	for (int i = 0; i < a->naux; i++) {
-		if (util__parse_ip(a->aux[i].v, &aux_ips[i]))
-			return xerr(x, "invalid aux-address %s=%s: not an IPv4 address", a->aux[i].k, a->aux[i].v);
-		if (ipam__reserved(aux_ips[i], 32, who, sizeof(who)))
-			return xerr(x, "invalid aux-address %s=%s: it is in %s", a->aux[i].k, a->aux[i].v, who);
-		if ((aux_ips[i] & mask) != n->subnet)
-			return xerr(x, "no matching subnet for aux-address %s", a->aux[i].v);
-	}
-	if (a->gateway) {
-		if (util__parse_ip(a->gateway, &n->gateway))
-			return xerr(x, "invalid gateway address %s: not an IPv4 address", a->gateway);
-		if (ipam__reserved(n->gateway, 32, who, sizeof(who)))
-			return xerr(x, "invalid gateway address %s: it is in %s", a->gateway, who);
-		if ((n->gateway & mask) != n->subnet || n->gateway == n->subnet || n->gateway == bcast)
-			return xerr(x, "no matching subnet for gateway %s", a->gateway);
-		for (int i = 0; i < a->naux; i++)
-			if (aux_ips[i] == n->gateway)
-				return xerr(x, "gateway %s is also given as aux-address %s", a->gateway, a->aux[i].k);
-	} else {
-		/* Lowest address of the range not taken by an aux-address. */
-		for (uint32_t ip = n->range_start; ip <= n->range_end; ip++) {
-			bool taken = false;
-
-			for (int i = 0; i < a->naux; i++)
-				taken |= aux_ips[i] == ip;
-			if (!taken) {
-				n->gateway = ip;
-				break;
-			}
-		}
-		if (!n->gateway)
-			return xerr(x, "no address left for the gateway in %s", a->ip_range ? a->ip_range : a->subnet);
-	}
-	return 0;
-}
-
 static int network_create(struct xnet *x, int argc, char **argv)
 {
 	struct create_args a = { .x = x };
-	uint32_t aux_ips[MAX_MULTI];
-	struct network n, existing;
+	struct network n;
 	int i, rc = 1;
-	sqlite3_stmt *st;
 
 	i = cli__parse(x, cli__current, argv[0], argc, argv, create_opt, &a);
 	if (i < 0) {
 		rc = CLI_EXIT(i);
-		goto out_free;
+		goto out;
 	}
-	if (store__begin(x))
-		goto out_free;
-	if (store__network_get(x, argv[i], &existing) == 0 && !strcmp(existing.name, argv[i])) {
-		xerr(x, "network with name %s already exists", argv[i]);
-		goto out_rollback;
-	}
-	if (create_validate(x, &a, argv[i], &n, aux_ips))
-		goto out_rollback;
-	util__random_id(n.id);
-	util__now_rfc3339(n.created, sizeof(n.created));
-	n.kidx = ipam__alloc_kidx(x);
-	if (n.kidx < 0) {
-		xerr(x, "too many networks on this host (at most %d)", XNET_MAX_NETWORKS - 1);
-		goto out_rollback;
-	}
-	st = store__prepare(x, "INSERT INTO networks (" NETWORK_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?)");
-	if (!st)
-		goto out_rollback;
-	sqlite3_bind_text(st, 1, n.id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, n.name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, n.driver, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, n.kidx);
-	sqlite3_bind_int64(st, 5, n.subnet);
-	sqlite3_bind_int(st, 6, n.prefix);
-	sqlite3_bind_int64(st, 7, n.gateway);
-	sqlite3_bind_int64(st, 8, n.range_start);
-	sqlite3_bind_int64(st, 9, n.range_end);
-	sqlite3_bind_text(st, 10, n.ip_range, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 11, n.internal);
-	sqlite3_bind_int(st, 12, n.attachable);
-	sqlite3_bind_int(st, 13, n.icc);
-	sqlite3_bind_int(st, 14, n.masq);
-	sqlite3_bind_int(st, 15, n.mtu);
-	sqlite3_bind_text(st, 16, n.created, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-	sqlite3_finalize(st);
-	if (!rc)
-		rc = insert_kv(x, "network_labels", n.id, a.labels, a.nlabels);
-	if (!rc)
-		rc = insert_kv(x, "network_options", n.id, a.opts, a.nopts);
-	for (int k = 0; !rc && k < a.naux; k++) {
-		st = store__prepare(x, "INSERT INTO aux_addresses (network_id, name, ip) VALUES (?,?,?)");
-		if (!st) {
-			rc = -EIO;
-			break;
-		}
-		sqlite3_bind_text(st, 1, n.id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, a.aux[k].k, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, aux_ips[k]);
-		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-		sqlite3_finalize(st);
-	}
-	if (rc) {
-		xerr(x, "cannot record network %s in %s", n.name, x->db_path);
-		rc = 1;
-		goto out_rollback;
-	}
-	store__failpoint("network-create-before-kernel");
-	if (network__kernel_apply(x, &n)) {
-		xerr(x, "cannot create the datapath of network %s (see the log above)", n.name);
-		rc = 1;
-		goto out_rollback;
-	}
-	if (store__commit(x)) {
-		rc = 1;
-		goto out_free;
-	}
-	log_info("created network %s (%s)", n.name, n.id);
+	a.req.name = argv[i];
+	if (network__create(x, &a.req, &n))
+		goto out;
 	printf("%s\n", n.id);
 	rc = 0;
-	goto out_free;
-out_rollback:
-	rc = 1;
-	store__rollback(x);
-out_free:
-	for (int k = 0; k < a.naux; k++) free(a.aux[k].k), free(a.aux[k].v);
-	for (int k = 0; k < a.nlabels; k++) free(a.labels[k].k), free(a.labels[k].v);
-	for (int k = 0; k < a.nopts; k++) free(a.opts[k].k), free(a.opts[k].v);
+out:
+	network__req_free(&a.req);
 	return rc;
 }
 
@@ -387,7 +125,7 @@ static struct json_object *kv_json(struct xnet *x, const char *table, const char
 	sqlite3_stmt *st;
 
 	snprintf(sql, sizeof(sql), "SELECT key, value FROM %s WHERE network_id = ? ORDER BY key", table);
-	st = store__prepare(x, sql);
+	st = store__prepare(&x->store, sql);
 	if (!st)
 		return o;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -430,7 +168,7 @@ struct json_object *network__inspect_json(struct xnet *x, const struct network *
 			json_object_object_add(cfg, "IPRange", json_object_new_string(n->ip_range));
 		util__ip_str(n->gateway, ip);
 		json_object_object_add(cfg, "Gateway", json_object_new_string(ip));
-		st = store__prepare(x, "SELECT name, ip FROM aux_addresses WHERE network_id = ? ORDER BY name");
+		st = store__prepare(&x->store, "SELECT name, ip FROM aux_addresses WHERE network_id = ? ORDER BY name");
 		if (st) {
 			struct json_object *aux = json_object_new_object();
 			int naux = 0;
@@ -463,7 +201,7 @@ struct json_object *network__inspect_json(struct xnet *x, const struct network *
 	}
 	json_object_object_add(o, "ConfigOnly", json_object_new_boolean(0));
 	ctrs = json_object_new_object();
-	st = store__prepare(x, "SELECT c.id, c.name, e.id, e.ip FROM endpoints e JOIN containers c ON c.id = e.container_id "
+	st = store__prepare(&x->store, "SELECT c.id, c.name, e.id, e.ip FROM endpoints e JOIN containers c ON c.id = e.container_id "
 			       "WHERE e.network_id = ? ORDER BY c.name");
 	if (st) {
 		sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
@@ -570,7 +308,7 @@ static int network_inspect(struct xnet *x, int argc, char **argv)
 	arr = json_object_new_array();
 	for (; i < argc; i++) {
 		struct network n;
-		int r = store__network_get(x, argv[i], &n);
+		int r = store__network_get(&x->store, argv[i], &n);
 
 		if (r) {
 			xerr(x, r == -EINVAL ? "network %s is ambiguous (matches more than one id)" : "network %s not found",
@@ -603,7 +341,7 @@ static const struct cli_opt ls_opts[] = {
 
 struct ls_args {
 	struct xnet *x;
-	struct kv filters[MAX_MULTI];
+	struct network_kv filters[MAX_MULTI];
 	int nfilters;
 	const char *format;
 	bool notrunc, quiet;
@@ -644,7 +382,7 @@ static int ls_opt(void *ctx, int idx, const char *arg)
 static bool label_match(struct xnet *x, const char *id, const char *want)
 {
 	const char *eq = strchr(want, '=');
-	sqlite3_stmt *st = store__prepare(x, "SELECT value FROM network_labels WHERE network_id = ? AND key = ?");
+	sqlite3_stmt *st = store__prepare(&x->store, "SELECT value FROM network_labels WHERE network_id = ? AND key = ?");
 	bool hit = false;
 
 	if (!st)
@@ -685,7 +423,7 @@ static bool filters_match(struct xnet *x, const struct ls_args *a, const struct 
 			case 4: hit |= !strcmp(scope_of(n), v); break;
 			case 5: hit |= !strcmp(v, n->builtin ? "builtin" : "custom"); break;
 			case 6: {
-				sqlite3_stmt *st = store__prepare(x, "SELECT count(*) FROM endpoints WHERE network_id = ?");
+				sqlite3_stmt *st = store__prepare(&x->store, "SELECT count(*) FROM endpoints WHERE network_id = ?");
 				int cnt = 0;
 
 				if (st) {
@@ -716,7 +454,7 @@ static int network_ls(struct xnet *x, int argc, char **argv)
 	i = cli__parse(x, cli__current, argv[0], argc, argv, ls_opt, &a);
 	if (i < 0)
 		return CLI_EXIT(i);
-	st = store__prepare(x, "SELECT " NETWORK_COLS " FROM networks ORDER BY name");
+	st = store__prepare(&x->store, "SELECT " NETWORK_COLS " FROM networks ORDER BY name");
 	if (!st)
 		return 1;
 	arr = json_object_new_array();
@@ -777,43 +515,6 @@ static int network_ls(struct xnet *x, int argc, char **argv)
 
 /* -------------------------------------------------------------------- rm */
 
-static int endpoint_names(struct xnet *x, const struct network *n, struct strbuf *out)
-{
-	sqlite3_stmt *st = store__prepare(x, "SELECT c.name FROM endpoints e JOIN containers c ON c.id = e.container_id "
-				       "WHERE e.network_id = ? ORDER BY c.name");
-	int cnt = 0;
-
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		util__sb_add(out, ", ", "%s", (const char *)sqlite3_column_text(st, 0));
-		cnt++;
-	}
-	sqlite3_finalize(st);
-	/* Sandboxes in "container:" mode of a member count as users too, but have no endpoint. */
-	return cnt;
-}
-
-/* Remove one custom network without endpoints; the caller holds the transaction. */
-static int network_remove_one(struct xnet *x, struct network *n)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (network__kernel_remove(x, n))
-		return xerr(x, "cannot remove the datapath of network %s", n->name);
-	st = store__prepare(x, "DELETE FROM networks WHERE id = ?");
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-	sqlite3_finalize(st);
-	if (!rc)
-		log_info("removed network %s (%s)", n->name, n->id);
-	return rc;
-}
-
 static const struct cli_opt rm_opts_net[] = {
 	{ "force", 'f', NULL, "Do not error if the network does not exist" },
 	{ 0 }
@@ -834,42 +535,12 @@ static int network_rm(struct xnet *x, int argc, char **argv)
 		return CLI_EXIT(i);
 	/* Each name is its own transaction: Docker goes on past failures and reports each. */
 	for (; i < argc; i++) {
-		struct network n;
-		struct strbuf names = { 0 };
-		int r, cnt;
+		int r = network__remove(x, argv[i], force);
 
-		if (store__begin(x))
-			return 1;
-		r = store__network_get(x, argv[i], &n);
-		if (r) {
-			store__rollback(x);
-			if (!force || r != -ENOENT) {
-				xerr(x, r == -EINVAL ? "network %s is ambiguous" : "network %s not found", argv[i]);
-				rc = 1;
-			}
-			continue;
-		}
-		if (n.builtin) {
-			store__rollback(x);
-			xerr(x, "%s is a pre-defined network and cannot be removed", n.name);
+		if (r < 0)
 			rc = 1;
-			continue;
-		}
-		cnt = endpoint_names(x, &n, &names);
-		if (cnt != 0) {
-			store__rollback(x);
-			xerr(x, "error while removing network: network %s has active endpoints (%s)", n.name,
-			     util__sb_str(&names));
-			util__sb_free(&names);
-			rc = 1;
-			continue;
-		}
-		if (network_remove_one(x, &n) || store__commit(x)) {
-			store__rollback(x);
-			rc = 1;
-			continue;
-		}
-		printf("%s\n", argv[i]);
+		else if (r == 0)
+			printf("%s\n", argv[i]);
 	}
 	return rc;
 }
@@ -882,7 +553,7 @@ static const struct cli_opt prune_opts[] = {
 	{ 0 }
 };
 
-struct prune_args { struct xnet *x; bool force; struct kv filters[MAX_MULTI]; int nfilters; };
+struct prune_args { struct xnet *x; bool force; struct network_kv filters[MAX_MULTI]; int nfilters; };
 
 static int prune_opt(void *ctx, int idx, const char *arg)
 {
@@ -921,12 +592,12 @@ static int network_prune(struct xnet *x, int argc, char **argv)
 		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y'))
 			return 0;
 	}
-	if (store__begin(x))
+	if (txn__begin(x))
 		return 1;
-	st = store__prepare(x, "SELECT " NETWORK_COLS " FROM networks n WHERE builtin = 0 AND NOT EXISTS "
+	st = store__prepare(&x->store, "SELECT " NETWORK_COLS " FROM networks n WHERE builtin = 0 AND NOT EXISTS "
 			       "(SELECT 1 FROM endpoints e WHERE e.network_id = n.id) ORDER BY name");
 	if (!st) {
-		store__rollback(x);
+		txn__rollback(x);
 		return 1;
 	}
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -944,7 +615,7 @@ static int network_prune(struct xnet *x, int argc, char **argv)
 		memcpy(la.filters, a.filters, sizeof(a.filters));
 		if (!filters_match(x, &la, &list[k]))
 			continue;
-		if (network_remove_one(x, &list[k])) {
+		if (network__remove_one(x, &list[k])) {
 			rc = 1;
 			break;
 		}
@@ -952,8 +623,8 @@ static int network_prune(struct xnet *x, int argc, char **argv)
 			printf("Deleted Networks:\n");
 		printf("%s\n", list[k].name);
 	}
-	if (rc || store__commit(x)) {
-		store__rollback(x);
+	if (rc || txn__commit(x)) {
+		txn__rollback(x);
 		rc = 1;
 	}
 	free(list);
@@ -1004,19 +675,19 @@ static int network_endpoint_cmd(struct xnet *x, int argc, char **argv,
 	i = cli__parse(x, cli__current, argv[0], argc, argv, on_opt, ctx);
 	if (i < 0)
 		return CLI_EXIT(i);
-	if (store__begin(x))
+	if (txn__begin(x))
 		return 1;
-	if (store__network_get(x, argv[i], &n)) {
-		store__rollback(x);
+	if (store__network_get(&x->store, argv[i], &n)) {
+		txn__rollback(x);
 		return xerr(x, "network %s not found", argv[i]), 1;
 	}
-	if (store__container_get(x, argv[i + 1], &c)) {
-		store__rollback(x);
+	if (store__container_get(&x->store, argv[i + 1], &c)) {
+		txn__rollback(x);
 		return xerr(x, "No such container: %s", argv[i + 1]), 1;
 	}
 	rc = op(x, &c, &n, ctx);
-	if (rc || store__commit(x)) {
-		store__rollback(x);
+	if (rc || txn__commit(x)) {
+		txn__rollback(x);
 		rc = 1;
 	}
 	container__free(&c);

@@ -45,6 +45,12 @@
 #include "lib/log.h"
 #include "kernel/netlink.h"
 #include "core/xnet.h"
+#include "core/endpoint.h"
+#include "core/sandbox.h"
+#include "lib/util.h"
+#include "store/store.h"
+#include "xnet_abi.h"
+#include "drivers/driver.h"
 
 /* ------------------------------------------------------------ options */
 
@@ -165,7 +171,7 @@ static struct json_object *parse_array(const unsigned char *t)
 /* A sandbox without a row has none of the settings (all arrays empty). */
 static void settings_load(struct xnet *x, const char *id, struct dns_settings *s)
 {
-	sqlite3_stmt *st = store__prepare(x, "SELECT servers, search, options, links FROM container_dns "
+	sqlite3_stmt *st = store__prepare(&x->store, "SELECT servers, search, options, links FROM container_dns "
 					     "WHERE container_id = ?");
 	const unsigned char *t[4] = { 0 };
 
@@ -204,7 +210,7 @@ int dns__record(struct xnet *x, const struct container *c, const struct dns_req 
 		json_object_put(links);
 		return 0;
 	}
-	if (r->nlinks && !strcmp(c->netmode, "host"))
+	if (r->nlinks && c->mode == NETMODE_HOST)
 		rc = xerr(x, "conflicting options: host type networking can't be used with links. This would "
 			     "result in undefined behavior");
 	for (int i = 0; !rc && i < r->nlinks; i++) {
@@ -215,7 +221,7 @@ int dns__record(struct xnet *x, const struct container *c, const struct dns_req 
 
 		snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - r->links[i]) : (int)strlen(r->links[i]),
 			 r->links[i][0] == '/' ? r->links[i] + 1 : r->links[i]);
-		if (store__container_get(x, name, &t)) {
+		if (store__container_get(&x->store, name, &t)) {
 			rc = xerr(x, "could not get container for %s: No such container: %s", name, name);
 			break;
 		}
@@ -243,7 +249,7 @@ int dns__record(struct xnet *x, const struct container *c, const struct dns_req 
 	cols[1] = json_object_to_json_string_ext(s.search, JSON_C_TO_STRING_PLAIN);
 	cols[2] = json_object_to_json_string_ext(s.options, JSON_C_TO_STRING_PLAIN);
 	cols[3] = json_object_to_json_string_ext(s.links, JSON_C_TO_STRING_PLAIN);
-	st = store__prepare(x, "INSERT INTO container_dns (container_id, servers, search, options, links) "
+	st = store__prepare(&x->store, "INSERT INTO container_dns (container_id, servers, search, options, links) "
 			       "VALUES (?,?,?,?,?)");
 	rc = -1;
 	if (st) {
@@ -252,7 +258,7 @@ int dns__record(struct xnet *x, const struct container *c, const struct dns_req 
 			sqlite3_bind_text(st, i + 2, cols[i], -1, SQLITE_STATIC);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 		if (rc)
-			xerr(x, "cannot record the DNS settings of %s: %s", c->name, sqlite3_errmsg(x->db));
+			xerr(x, "cannot record the DNS settings of %s: %s", c->name, store__errmsg(&x->store));
 		sqlite3_finalize(st);
 	}
 	settings_free(&s);
@@ -271,7 +277,7 @@ void dns__inspect(struct xnet *x, const struct container *c, struct json_object 
 		struct container t;
 		char buf[600];
 
-		if (store__container_get(x, json_object_get_string(json_object_array_get_idx(p, 0)), &t))
+		if (store__container_get(&x->store, json_object_get_string(json_object_array_get_idx(p, 0)), &t))
 			continue;
 		snprintf(buf, sizeof(buf), "/%s:/%s/%s", t.name, c->name,
 			 json_object_get_string(json_object_array_get_idx(p, 1)));
@@ -288,11 +294,6 @@ void dns__inspect(struct xnet *x, const struct container *c, struct json_object 
 }
 
 /* ------------------------------------------------------------ names */
-
-bool dns__network_has_dns(const struct network *n)
-{
-	return !n->builtin && !strcmp(n->driver, "bridge");
-}
 
 /*
  * Text to the map's key form: wire format (ldns, as the helper reads
@@ -387,7 +388,7 @@ static int pair_cmp(const void *a, const void *b)
 /* Every (name, address) of network n from the store, sorted by name then endpoint order. */
 static int network_pairs(struct xnet *x, const struct network *n, const char *exclude_id, struct pairs *p)
 {
-	sqlite3_stmt *st = store__prepare(x, "SELECT c.id, c.name, c.hostname, e.aliases, e.ip FROM endpoints e "
+	sqlite3_stmt *st = store__prepare(&x->store, "SELECT c.id, c.name, c.hostname, e.aliases, e.ip FROM endpoints e "
 					     "JOIN containers c ON c.id = e.container_id "
 					     "WHERE e.network_id = ? ORDER BY e.rowid");
 	static char forms[MAX_FORMS][256];
@@ -493,7 +494,7 @@ int dns__sandbox_apply(struct xnet *x, const struct container *c)
 	struct network *nets;
 	int neps, rc = 0;
 
-	if (strcmp(c->netmode, "default"))
+	if (c->mode != NETMODE_DEFAULT)
 		return 0;
 	endpoint__list(x, c->id, &eps, &neps);
 	nets = calloc((size_t)(neps ? neps : 1), sizeof(*nets));
@@ -502,11 +503,11 @@ int dns__sandbox_apply(struct xnet *x, const struct container *c)
 		return -ENOMEM;
 	}
 	for (int i = 0; i < neps; i++) {
-		if (store__network_get_id(x, eps[i].network_id, &nets[i]))
+		if (store__network_get_id(&x->store, eps[i].network_id, &nets[i]))
 			continue;
 		if (!nets[i].internal)
 			scope.flags |= XNET_DNS_F_FORWARD;
-		if (dns__network_has_dns(&nets[i]) && scope.nnets < XNET_DNS_SCOPE_MAX)
+		if (driver__network_has_dns(&nets[i]) && scope.nnets < XNET_DNS_SCOPE_MAX)
 			scope.net_ids[scope.nnets++] = (__u32)nets[i].kidx;
 	}
 	scope_servers(x, c->id, &scope);
@@ -516,7 +517,7 @@ int dns__sandbox_apply(struct xnet *x, const struct container *c)
 
 		if (ifindex > 0)
 			rc = dp__dns_scope_set(x->dp, (__u32)ifindex, scope.nnets ? &scope : NULL);
-		if (!rc && dns__network_has_dns(&nets[i])) {
+		if (!rc && driver__network_has_dns(&nets[i])) {
 			struct xnet_dns_ptr ptr = { .net_id = (__u32)nets[i].kidx };
 			char full[600];
 
@@ -536,13 +537,13 @@ int dns__sandbox_forget(struct xnet *x, const struct container *c)
 	struct endpoint *eps;
 	int neps, rc = 0;
 
-	if (strcmp(c->netmode, "default"))
+	if (c->mode != NETMODE_DEFAULT)
 		return 0;
 	endpoint__list(x, c->id, &eps, &neps);
 	for (int i = 0; !rc && i < neps; i++) {
 		struct network n;
 
-		if (!store__network_get_id(x, eps[i].network_id, &n) && dns__network_has_dns(&n))
+		if (!store__network_get_id(&x->store, eps[i].network_id, &n) && driver__network_has_dns(&n))
 			rc = names_sync(x, &n, c, eps[i].aliases, c->id);
 	}
 	free(eps);
@@ -551,7 +552,7 @@ int dns__sandbox_forget(struct xnet *x, const struct container *c)
 
 int dns__sandbox_left(struct xnet *x, const struct container *c, const struct network *n, const char *aliases)
 {
-	int rc = dns__network_has_dns(n) ? names_sync(x, n, c, aliases, c->id) : 0;
+	int rc = driver__network_has_dns(n) ? names_sync(x, n, c, aliases, c->id) : 0;
 
 	return rc ?: dns__sandbox_apply(x, c);
 }
@@ -563,7 +564,7 @@ int dns__reconcile(struct xnet *x)
 	sqlite3_stmt *st;
 
 	/* Names, network by network; everything not written is swept. */
-	st = store__prepare(x, "SELECT " NETWORK_COLS " FROM networks WHERE driver = 'bridge' AND builtin = 0");
+	st = store__prepare(&x->store, "SELECT " NETWORK_COLS " FROM networks WHERE builtin = 0");
 	if (!st)
 		return -EIO;
 	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
@@ -571,6 +572,8 @@ int dns__reconcile(struct xnet *x)
 		struct pairs p = { 0 };
 
 		store__network_row(st, &n);
+		if (!driver__network_has_dns(&n))
+			continue;
 		rc = network_pairs(x, &n, NULL, &p);
 		for (int i = 0; !rc && i < p.n; i++) {
 			if (i && !memcmp(&p.v[i].k, &p.v[i - 1].k, sizeof(p.v[i].k)))
@@ -597,7 +600,7 @@ int dns__reconcile(struct xnet *x)
 	if (rc)
 		return rc;
 	/* Every sandbox's view and PTR names (dp__sweep removed those of endpoints that are gone). */
-	st = store__prepare(x, "SELECT " CONTAINER_COLS " FROM containers WHERE netmode = 'default'");
+	st = store__prepare(&x->store, "SELECT " CONTAINER_COLS " FROM containers WHERE netmode = 'default'");
 	if (!st)
 		return -EIO;
 	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
@@ -665,15 +668,15 @@ int dns__write_resolv(struct xnet *x, const struct container *c)
 	bool ndots = false;
 
 	/* container:NAME uses its target's files. */
-	if (!strncmp(c->netmode, "container:", 10))
+	if (c->mode == NETMODE_CONTAINER)
 		return 0;
 	settings_load(x, c->id, &s);
 	host_resolv_read(&h);
-	if (!strcmp(c->netmode, "default")) {
+	if (c->mode == NETMODE_DEFAULT) {
 		struct network n;
 
 		endpoint__list(x, c->id, &eps, &neps);
-		if (neps && !store__network_get_id(x, eps[0].network_id, &n) && dns__network_has_dns(&n))
+		if (neps && !store__network_get_id(&x->store, eps[0].network_id, &n) && driver__network_has_dns(&n))
 			util__ip_str(n.gateway, gw);
 		free(eps);
 	}
@@ -690,7 +693,7 @@ int dns__write_resolv(struct xnet *x, const struct container *c)
 
 		/* The host's resolvers; loopback ones are unreachable from a sandbox (except with --network host). */
 		for (int i = 0; i < h.nservers; i++) {
-			if (strcmp(c->netmode, "host") && is_loopback(h.servers[i]))
+			if (c->mode != NETMODE_HOST && is_loopback(h.servers[i]))
 				continue;
 			util__sb_add(&out, NULL, "nameserver %s\n", h.servers[i]);
 			kept++;
@@ -742,7 +745,7 @@ void dns__hosts_links(struct xnet *x, const struct container *c, struct strbuf *
 		struct endpoint *theirs;
 		int ntheirs;
 
-		if (store__container_get(x, json_object_get_string(json_object_array_get_idx(p, 0)), &t))
+		if (store__container_get(&x->store, json_object_get_string(json_object_array_get_idx(p, 0)), &t))
 			continue;	/* the target was removed: the link is gone (Docker keeps a dead entry) */
 		endpoint__list(x, t.id, &theirs, &ntheirs);
 		/* The target's address on a network both share (the default bridge, for Docker's links). */
@@ -766,159 +769,4 @@ void dns__hosts_links(struct xnet *x, const struct container *c, struct strbuf *
 	}
 	free(mine);
 	settings_free(&s);
-}
-
-/* ------------------------------------------------------------ the helper */
-
-static void lock_path(struct xnet *x, char *out, size_t len)
-{
-	snprintf(out, len, "%s/%s", x->root, XNET_DNS_HELPER_LOCK);
-}
-
-/* The running helper's pid, 0 when none runs (its lock is free). */
-static pid_t helper_pid(struct xnet *x)
-{
-	char path[PATH_MAX + 32], buf[32] = "";
-	int fd;
-	pid_t pid = 0;
-
-	lock_path(x, path, sizeof(path));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
-		close(fd);
-		return 0;	/* nobody holds it */
-	}
-	if (read(fd, buf, sizeof(buf) - 1) > 0)
-		pid = (pid_t)atol(buf);
-	close(fd);
-	return pid > 0 ? pid : -1;
-}
-
-/*
- * The first of the n addresses on which no TCP socket listens on port 53 in
- * our namespace (the helper listens on UDP and TCP alike), -1 when every one
- * has its listener. Read from /proc/net/tcp (once) rather than by
- * connecting: a probe connection would leave a port of ip_local_port_range
- * in TIME_WAIT, which a host process (or `-p` allocation) could then miss.
- */
-static int not_listening(const uint32_t *addrs, int n)
-{
-	FILE *f = fopen("/proc/net/tcp", "re");
-	bool seen[256] = { false };
-	char line[256];
-
-	if (f) {
-		while (fgets(line, sizeof(line), f)) {
-			unsigned int a, port, st;
-
-			/* "  0: 0100A8C0:0035 00000000:0000 0A ...": the address as the kernel's u32, in hex. */
-			if (sscanf(line, " %*u: %X:%X %*X:%*X %X", &a, &port, &st) != 3 || port != 53 || st != 0x0A)
-				continue;
-			for (int i = 0; i < n; i++)
-				seen[i] |= a == htonl(addrs[i]);
-		}
-		fclose(f);
-	}
-	for (int i = 0; i < n; i++)
-		if (!seen[i])
-			return i;
-	return -1;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static int helper_spawn(struct xnet *x)
-{
-	static const char *lvl[] = { "debug", "info", "warn", "error", "fatal" };
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-		pid_t grandchild;
-
-		setsid();
-		/* Detach for good: the helper is nobody's child, stdio goes nowhere, logs to syslog. */
-		grandchild = fork();
-		if (grandchild != 0)
-			_exit(grandchild < 0);
-		if (fd >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		close_range(3, ~0U, 0);
-		execl("/proc/self/exe", "xnet", "--root", x->root, "--log-level", lvl[log__level()], "system",
-		      "dns-helper", (char *)NULL);
-		_exit(127);
-	}
-	waitpid(pid, NULL, 0);
-	return 0;
-}
-
-void dns__helper_stop(struct xnet *x)
-{
-	pid_t pid = helper_pid(x);
-
-	if (pid <= 0)
-		return;
-	kill(pid, SIGTERM);
-	for (int i = 0; i < 400 && helper_pid(x) > 0; i++)
-		sleep_ms(5);
-	if (helper_pid(x) > 0)
-		log_warn("the DNS helper (pid %d) did not stop", (int)pid);
-}
-
-void dns__helper_sync(struct xnet *x)
-{
-	uint32_t gws[256];	/* the addresses waited for (the helper itself reads every network) */
-	int ngw = 0, missing;
-	pid_t pid;
-	sqlite3_stmt *st = store__prepare(x, "SELECT gateway FROM networks WHERE driver = 'bridge' AND builtin = 0");
-
-	while (st && sqlite3_step(st) == SQLITE_ROW && ngw < 256)
-		gws[ngw++] = (uint32_t)sqlite3_column_int64(st, 0);
-	if (st)
-		sqlite3_finalize(st);
-	pid = helper_pid(x);
-	if (!ngw) {
-		/* No DNS network left: the helper is stopped and waited for, so nothing lingers. */
-		if (pid > 0)
-			dns__helper_stop(x);
-		return;
-	}
-	if (pid <= 0) {
-		int rc = helper_spawn(x);
-
-		if (rc) {
-			log_warn("cannot start the DNS helper: %s (names still resolve in the datapath)", strerror(-rc));
-			return;
-		}
-	} else {
-		/* Networks may have come or gone: it re-reads them (cheap, and only after a kernel change). */
-		kill(pid, SIGHUP);
-	}
-	/*
-	 * Until it listens on every DNS address (a network was just created),
-	 * for a second at most, and not after it is gone (it logs why).
-	 */
-	for (int t = 0; t < 200 && not_listening(gws, ngw) >= 0 && (t < 20 || helper_pid(x) > 0); t++)
-		sleep_ms(5);
-	missing = not_listening(gws, ngw);
-	if (missing >= 0) {
-		char ip[16];
-
-		util__ip_str(gws[missing], ip);
-		log_warn("the DNS helper does not listen on %s:53 (see its log): names of the network still "
-			 "resolve in the datapath, other names do not",
-			 ip);
-	}
 }

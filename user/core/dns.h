@@ -39,9 +39,6 @@ bool dns__req_any(const struct dns_req *r);
  */
 int dns__record(struct xnet *x, const struct container *c, const struct dns_req *r);
 
-/* Whether a network has the embedded DNS (user-defined bridge networks). */
-bool dns__network_has_dns(const struct network *n);
-
 /*
  * The sandbox's DNS in the kernel, from its endpoints in the store: its
  * view (scope) on every endpoint, PTR names, and its names on each of its
@@ -62,15 +59,5 @@ void dns__hosts_links(struct xnet *x, const struct container *c, struct strbuf *
 
 /* HostConfig.Dns, DnsSearch, DnsOptions, Links for inspect. */
 void dns__inspect(struct xnet *x, const struct container *c, struct json_object *hostconfig);
-
-/*
- * After a commit that touched the kernel: the helper runs exactly when a DNS
- * network exists, and listens on every DNS address (started, told with
- * SIGHUP, or stopped, and waited for). Never fails the command: a problem is
- * logged as a warning (names keep resolving in BPF without the helper).
- */
-void dns__helper_sync(struct xnet *x);
-/* Stop the helper of this root (teardown). */
-void dns__helper_stop(struct xnet *x);
 
 #endif /* XNET_DNS_H */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * endpoint: one veth pair joining a sandbox to a network, and the files a
- * sandbox sees (/etc/hosts) that follow its endpoints.
+ * endpoint: a sandbox's attachment to a network: its row, and its life in
+ * the kernel through the network's driver (create + join, leave + delete),
+ * with the sandbox's namespace path handed in as its key.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,25 +16,17 @@
 #include "lib/log.h"
 #include "kernel/netlink.h"
 #include "core/xnet.h"
-
-void container__dir(struct xnet *x, const char *id, char *out, size_t len)
-{
-	snprintf(out, len, "%s/%s", x->containers_dir, id);
-}
-
-void container__netns_path(struct xnet *x, const struct container *c, char *out, size_t len)
-{
-	const char *id = c->id;
-
-	/* container:<id> shares the other sandbox's namespace. */
-	if (!strncmp(c->netmode, "container:", 10))
-		id = c->netmode + 10;
-	snprintf(out, len, "%s/%s", x->netns_dir, id);
-}
+#include "core/txn.h"
+#include "core/sandbox.h"
+#include "lib/util.h"
+#include "store/store.h"
+#include "drivers/driver.h"
+#include "xnet_abi.h"
+#include "core/network.h"
 
 int endpoint__list(struct xnet *x, const char *container_id, struct endpoint **out, int *n)
 {
-	sqlite3_stmt *st = store__prepare(x, "SELECT " ENDPOINT_COLS " FROM endpoints WHERE container_id = ? ORDER BY idx");
+	sqlite3_stmt *st = store__prepare(&x->store, "SELECT " ENDPOINT_COLS " FROM endpoints WHERE container_id = ? ORDER BY idx");
 	struct endpoint *v = NULL;
 	int cnt = 0;
 
@@ -59,75 +52,38 @@ int endpoint__list(struct xnet *x, const char *container_id, struct endpoint **o
 int endpoint__kernel_apply(struct xnet *x, const struct container *c, const struct endpoint *e,
 			   const struct network *n, bool default_route)
 {
-	struct in_addr addr = { .s_addr = htonl(e->ip) };
-	struct in_addr gw = { .s_addr = default_route ? htonl(n->gateway) : 0 };
-	struct dp_endpoint de = { 0 };
-	char path[PATH_MAX];
-	int ifindex = 0, rc;
+	const struct xnet_driver *d = driver__of(n);
+	struct xnet_driver_ctx dc = network__driver_ctx(x, NULL, 0);
+	char key[PATH_MAX];
+	int rc;
 
-	store__kernel_touch(x);
-	container__netns_path(x, c, path, sizeof(path));
-	util__mac_from_ip(e->ip, de.mac);
-	rc = nl__endpoint_create(e->host_ifname, path, e->ifname, de.mac, (uint32_t)n->mtu, addr, n->prefix, gw,
-				 &ifindex);
+	if (!d->endpoint_create)
+		return 0;
+	txn__kernel_touch(x);
+	container__netns_path(x, c, key, sizeof(key));
+	rc = d->endpoint_create(&dc, n, e, key, default_route);
 	if (rc)
 		return rc;
-	util__ipv6_off(e->host_ifname);
-	store__failpoint("endpoint-after-veth");
-	de.net_id = (__u32)n->kidx;
-	de.ifindex = (__u32)ifindex;
-	de.ip = addr.s_addr;
-	rc = dp__endpoint_set(x->dp, &de);
-	if (rc) {
-		nl__link_delete(e->host_ifname);
-		return rc;
-	}
-	return 0;
-}
-
-int endpoint__kernel_remove(struct xnet *x, const struct container *c, const struct endpoint *e)
-{
-	int ifindex = nl__link_index(e->host_ifname), rc = 0;
-
-	(void)c;
-	store__kernel_touch(x);
-	if (ifindex > 0)
-		rc = dp__endpoint_del(x->dp, (__u32)ifindex);
-	/* Deleting the host side takes the sandbox side with it. */
-	if (!rc)
-		rc = nl__link_delete(e->host_ifname);
+	util__failpoint("endpoint-after-veth");
+	rc = d->join ? d->join(&dc, n, e, key) : 0;
+	if (rc && d->endpoint_delete)
+		d->endpoint_delete(&dc, n, e, key);
 	return rc;
 }
 
-int container__write_hosts(struct xnet *x, const struct container *c)
+int endpoint__kernel_remove(struct xnet *x, const struct container *c, const struct endpoint *e,
+			    const struct network *n)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 16];
-	struct strbuf buf = { 0 };
-	struct endpoint *eps;
-	int neps, rc;
+	const struct xnet_driver *d = driver__of(n);
+	struct xnet_driver_ctx dc = network__driver_ctx(x, NULL, 0);
+	char key[PATH_MAX];
+	int rc = 0;
 
-	container__dir(x, c->id, dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/hosts", dir);
-	util__sb_add(&buf, NULL,
-		     "127.0.0.1\tlocalhost\n"
-		     "::1\tlocalhost ip6-localhost ip6-loopback\n"
-		     "fe00::\tip6-localnet\n"
-		     "ff00::\tip6-mcastprefix\n"
-		     "ff02::1\tip6-allnodes\n"
-		     "ff02::2\tip6-allrouters\n");
-	endpoint__list(x, c->id, &eps, &neps);
-	for (int i = 0; i < neps; i++) {
-		char ip[16];
-
-		util__ip_str(eps[i].ip, ip);
-		/* Its hostname, and its name when that differs (getent hosts NAME works without DNS too). */
-		util__sb_add(&buf, NULL, "%s\t%s%s%s\n", ip, c->hostname,
-			     strcmp(c->hostname, c->name) ? " " : "", strcmp(c->hostname, c->name) ? c->name : "");
-	}
-	free(eps);
-	/* /etc/hosts in the sandbox is a bind mount of this very inode. */
-	dns__hosts_links(x, c, &buf);
-	rc = util__write_inplace(path, buf.s);
-	util__sb_free(&buf);
+	txn__kernel_touch(x);
+	container__netns_path(x, c, key, sizeof(key));
+	if (d->leave)
+		rc = d->leave(&dc, n, e);
+	if (!rc && d->endpoint_delete)
+		rc = d->endpoint_delete(&dc, n, e, key);
 	return rc;
 }

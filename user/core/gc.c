@@ -41,6 +41,7 @@
 #include "lib/log.h"
 #include "kernel/netns.h"
 #include "core/xnet.h"
+#include <json-c/json.h>
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
 static void unescape(char *s)
@@ -127,35 +128,4 @@ int gc__run(struct xnet *x, struct json_object *report)
 	free(line);
 	fclose(f);
 	return rc ?: removed;
-}
-
-static int system_gc(struct xnet *x, int argc, char **argv)
-{
-	struct json_object *report = json_object_new_array();
-	int i = cli__parse(x, cli__current, argv[0], argc, argv, NULL, NULL), n;
-
-	if (i < 0) {
-		json_object_put(report);
-		return CLI_EXIT(i);
-	}
-	n = gc__run(x, report);
-	if (x->json) {
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "Removed", report);
-		xnet__print_json(o);
-	} else {
-		for (size_t k = 0; k < json_object_array_length(report); k++)
-			printf("removed the socket hooks and pinned BPF objects under %s: its host network "
-			       "namespace is gone\n", json_object_get_string(json_object_array_get_idx(report, k)));
-		json_object_put(report);
-	}
-	if (n < 0)
-		return xerr(x, "gc failed: %s", strerror(-n)), 1;
-	return 0;
-}
-
-int gc__cmd(struct xnet *x, int argc, char **argv)
-{
-	return system_gc(x, argc, argv);
 }

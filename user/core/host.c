@@ -40,6 +40,10 @@
 #include "kernel/netlink.h"
 #include "kernel/netns.h"
 #include "core/xnet.h"
+#include "core/txn.h"
+#include "lib/util.h"
+#include "store/store.h"
+#include "xnet_abi.h"
 
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71
@@ -117,11 +121,11 @@ static void host_cfg_read(struct xnet *x, struct host_cfg *c)
 {
 	char v[64];
 
-	if (store__meta_get(x, "host.uplink", c->uplink, sizeof(c->uplink)) || !c->uplink[0])
+	if (store__meta_get(&x->store, "host.uplink", c->uplink, sizeof(c->uplink)) || !c->uplink[0])
 		snprintf(c->uplink, sizeof(c->uplink), "auto");
-	if (store__meta_get(x, "host.uplink_xdp", c->xdp, sizeof(c->xdp)) || !c->xdp[0])
+	if (store__meta_get(&x->store, "host.uplink_xdp", c->xdp, sizeof(c->xdp)) || !c->xdp[0])
 		snprintf(c->xdp, sizeof(c->xdp), "auto");
-	c->nat_default = store__meta_get(x, "host.nat_ports", v, sizeof(v)) || parse_port_range(v, &c->nat_lo, &c->nat_hi);
+	c->nat_default = store__meta_get(&x->store, "host.nat_ports", v, sizeof(v)) || parse_port_range(v, &c->nat_lo, &c->nat_hi);
 	if (c->nat_default)
 		default_nat_ports(&c->nat_lo, &c->nat_hi);
 }
@@ -174,7 +178,7 @@ static int policy_load(struct xnet *x, struct xnet_policy_key **keys, uint32_t *
 	*keys = NULL;
 	*acts = NULL;
 	*n = 0;
-	st = store__prepare(x, "SELECT cidr, proto, port, action FROM policy");
+	st = store__prepare(&x->store, "SELECT cidr, proto, port, action FROM policy");
 	if (!st)
 		return -EIO;
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -400,7 +404,7 @@ static int nat_ports_check(struct xnet *x, const char *spec, uint16_t lo, uint16
 	if (lo <= eph_hi && hi >= eph_lo)
 		return xerr(x, "invalid NAT port range \"%s\": it overlaps the ephemeral port range %u-%u of the "
 			       "host's own connections (net.ipv4.ip_local_port_range)", spec, eph_lo, eph_hi);
-	st = store__prepare(x, "SELECT p.host_port, p.proto, c.name FROM published_ports p JOIN containers c "
+	st = store__prepare(&x->store, "SELECT p.host_port, p.proto, c.name FROM published_ports p JOIN containers c "
 			       "ON c.id = p.container_id WHERE p.host_port BETWEEN ? AND ? ORDER BY p.host_port LIMIT 1");
 	if (!st)
 		return -1;
@@ -495,9 +499,9 @@ static int system_config(struct xnet *x, int argc, char **argv)
 	if (a.uplink && strcmp(a.uplink, "auto") &&
 	    (!a.uplink[0] || strlen(a.uplink) >= IF_NAMESIZE || !nl__link_index(a.uplink)))
 		return xerr(x, "uplink device \"%s\" not found", a.uplink), 1;
-	if (store__begin(x))
+	if (txn__begin(x))
 		return 1;
-	if (xnet__kernel(x))
+	if (txn__kernel(x))
 		goto fail;
 	if (a.uplink || a.nat_ports || a.xdp) {
 		struct host_cfg cfg;
@@ -505,9 +509,9 @@ static int system_config(struct xnet *x, int argc, char **argv)
 		struct in_addr ip;
 		int n = 0, ifindex, rc;
 
-		if ((a.xdp && store__meta_set(x, "host.uplink_xdp", a.xdp)) ||
-		    (a.uplink && store__meta_set(x, "host.uplink", a.uplink)) ||
-		    (a.nat_ports && store__meta_set(x, "host.nat_ports", strcmp(a.nat_ports, "default") ? a.nat_ports : "")))
+		if ((a.xdp && store__meta_set(&x->store, "host.uplink_xdp", a.xdp)) ||
+		    (a.uplink && store__meta_set(&x->store, "host.uplink", a.uplink)) ||
+		    (a.nat_ports && store__meta_set(&x->store, "host.nat_ports", strcmp(a.nat_ports, "default") ? a.nat_ports : "")))
 			goto fail;
 		host_cfg_read(x, &cfg);
 		rc = nl__addrs_v4(&addrs, &n);
@@ -526,11 +530,11 @@ static int system_config(struct xnet *x, int argc, char **argv)
 			goto fail;
 		}
 	}
-	if (store__commit(x))
+	if (txn__commit(x))
 		return 1;
 	return a.uplink || a.nat_ports || a.xdp ? 0 : config_show(x);
 fail:
-	store__rollback(x);
+	txn__rollback(x);
 	return 1;
 }
 
@@ -618,16 +622,16 @@ static int policy_change(struct xnet *x, int argc, char **argv, bool add)
 	cidr = argv[i];
 	if (policy_rule_parse(x, &a, cidr, &r))
 		return 1;
-	if (store__begin(x))
+	if (txn__begin(x))
 		return 1;
-	if (xnet__kernel(x))
+	if (txn__kernel(x))
 		goto fail;
 	if (add) {
 		util__now_rfc3339(now, sizeof(now));
-		st = store__prepare(x, "INSERT INTO policy (cidr, proto, port, action, created) VALUES (?, ?, ?, ?, ?)"
+		st = store__prepare(&x->store, "INSERT INTO policy (cidr, proto, port, action, created) VALUES (?, ?, ?, ?, ?)"
 				       " ON CONFLICT (cidr, proto, port) DO UPDATE SET action = excluded.action");
 	} else {
-		st = store__prepare(x, "DELETE FROM policy WHERE cidr = ? AND proto = ? AND port = ?");
+		st = store__prepare(&x->store, "DELETE FROM policy WHERE cidr = ? AND proto = ? AND port = ?");
 	}
 	if (!st)
 		goto fail;
@@ -643,7 +647,7 @@ static int policy_change(struct xnet *x, int argc, char **argv, bool add)
 		goto fail;
 	}
 	sqlite3_finalize(st);
-	changes = sqlite3_changes(x->db);
+	changes = store__changes(&x->store);
 	if (!add && !changes) {
 		xerr(x, "no policy rule for %s%s%s", r.cidr, a.port ? " on port " : "", a.port ? a.port : "");
 		goto fail;
@@ -652,9 +656,9 @@ static int policy_change(struct xnet *x, int argc, char **argv, bool add)
 		xerr(x, "cannot apply the policy (see the log above)");
 		goto fail;
 	}
-	return store__commit(x) ? 1 : 0;
+	return txn__commit(x) ? 1 : 0;
 fail:
-	store__rollback(x);
+	txn__rollback(x);
 	return 1;
 }
 
@@ -678,7 +682,7 @@ static int policy_ls(struct xnet *x, int argc, char **argv)
 	if (i < 0)
 		return CLI_EXIT(i);
 	/* Longest prefix first, port rules before the rules for every port: the order of evaluation. */
-	st = store__prepare(x, "SELECT cidr, proto, port, action FROM policy ORDER BY port = 0, "
+	st = store__prepare(&x->store, "SELECT cidr, proto, port, action FROM policy ORDER BY port = 0, "
 			       "CAST(substr(cidr, instr(cidr, '/') + 1) AS INTEGER) DESC, cidr, port");
 	if (!st)
 		return 1;

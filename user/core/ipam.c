@@ -15,6 +15,8 @@
 #include "kernel/netlink.h"
 #include "core/xnet.h"
 #include "xnet_abi.h"
+#include "lib/util.h"
+#include "store/store.h"
 
 /* Docker's default address pools, in order (daemon/config defaults). */
 static const struct { uint32_t base; int prefix; int size; } pools[] = {
@@ -36,7 +38,7 @@ static bool overlap(uint32_t a, int ap, uint32_t b, int bp)
 
 bool ipam__overlaps(struct xnet *x, uint32_t subnet, int prefix, char *who, size_t wholen)
 {
-	sqlite3_stmt *st = store__prepare(x, "SELECT name, subnet, prefix FROM networks WHERE subnet IS NOT NULL");
+	sqlite3_stmt *st = store__prepare(&x->store, "SELECT name, subnet, prefix FROM networks WHERE subnet IS NOT NULL");
 	bool hit = false;
 
 	if (!st)
@@ -217,7 +219,7 @@ static int ip_state(struct xnet *x, const struct network *n, uint32_t ip)
 
 	if (ip == n->subnet || ip == (n->subnet | ~mask) || ip == n->gateway)
 		return 1;
-	st = store__prepare(x, "SELECT 1 FROM aux_addresses WHERE network_id = ?1 AND ip = ?2 "
+	st = store__prepare(&x->store, "SELECT 1 FROM aux_addresses WHERE network_id = ?1 AND ip = ?2 "
 			       "UNION ALL SELECT 2 FROM endpoints WHERE network_id = ?1 AND ip = ?2");
 	if (!st)
 		return -EIO;
@@ -237,7 +239,7 @@ int ipam__allocate(struct xnet *x, const struct network *n, uint32_t *out)
 	uint32_t cand;
 
 	/* Walk the used addresses in order and take the first gap: O(endpoints). */
-	st = store__prepare(x, "SELECT ip FROM endpoints WHERE network_id = ?1 AND ip BETWEEN ?2 AND ?3 "
+	st = store__prepare(&x->store, "SELECT ip FROM endpoints WHERE network_id = ?1 AND ip BETWEEN ?2 AND ?3 "
 			       "UNION SELECT ip FROM aux_addresses WHERE network_id = ?1 AND ip BETWEEN ?2 AND ?3 "
 			       "UNION SELECT ?4 UNION SELECT ?5 UNION SELECT ?6 ORDER BY 1");
 	if (!st)
@@ -282,7 +284,7 @@ int ipam__check_user_ip(struct xnet *x, const struct network *n, uint32_t ip, co
 
 int ipam__alloc_kidx(struct xnet *x)
 {
-	sqlite3_stmt *st = store__prepare(x, "SELECT kidx FROM networks WHERE kidx IS NOT NULL ORDER BY kidx");
+	sqlite3_stmt *st = store__prepare(&x->store, "SELECT kidx FROM networks WHERE kidx IS NOT NULL ORDER BY kidx");
 	int cand = 1;
 
 	if (!st)

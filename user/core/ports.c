@@ -32,6 +32,12 @@
 #include "kernel/netlink.h"
 #include "core/ports.h"
 #include "core/xnet.h"
+#include <json-c/json.h>
+#include "core/txn.h"
+#include "core/endpoint.h"
+#include "lib/util.h"
+#include "store/store.h"
+#include "xnet_abi.h"
 
 #define OPT_HOSTIP "com.docker.network.bridge.host_binding_ipv4"
 /* seq of bindings that -P adds for exposed ports with no -p (after every -p binding). */
@@ -438,14 +444,14 @@ static void reserved_sync(struct xnet *x)
 	old = util__read_file(path);
 	set_parse(prev, old);
 	/* Earlier builds kept the list in the store's meta: take it over once. */
-	if (!store__meta_get(x, "ports.reserved", legacy, RESERVED_TEXT_MAX) && legacy[0]) {
+	if (!store__meta_get(&x->store, "ports.reserved", legacy, RESERVED_TEXT_MAX) && legacy[0]) {
 		set_parse(both, legacy);
 		for (size_t i = 0; i < sizeof(both->w) / sizeof(both->w[0]); i++)
 			prev->w[i] |= both->w[i];
-		store__meta_set(x, "ports.reserved", "");
+		store__meta_set(&x->store, "ports.reserved", "");
 	}
 	rc = -EIO;
-	st = store__prepare(x, "SELECT DISTINCT host_port FROM published_ports");
+	st = store__prepare(&x->store, "SELECT DISTINCT host_port FROM published_ports");
 	if (!st)
 		goto out;
 	while (sqlite3_step(st) == SQLITE_ROW)
@@ -510,7 +516,7 @@ static void local_range(uint16_t *lo, uint16_t *hi)
  */
 static int store_taken(struct xnet *x, uint32_t ip, uint16_t port, uint8_t proto)
 {
-	sqlite3_stmt *st = store__prepare(x, "SELECT 1 FROM published_ports WHERE host_port = ?1 AND proto = ?2"
+	sqlite3_stmt *st = store__prepare(&x->store, "SELECT 1 FROM published_ports WHERE host_port = ?1 AND proto = ?2"
 					     " AND (host_ip = ?3 OR host_ip = 0 OR ?3 = 0) LIMIT 1");
 	int taken;
 
@@ -550,7 +556,7 @@ static int meta_get_int(struct xnet *x, const char *key, int dflt)
 {
 	char v[16];
 
-	return store__meta_get(x, key, v, sizeof(v)) ? dflt : atoi(v);
+	return store__meta_get(&x->store, key, v, sizeof(v)) ? dflt : atoi(v);
 }
 
 static void meta_set_int(struct xnet *x, const char *key, int v)
@@ -558,7 +564,7 @@ static void meta_set_int(struct xnet *x, const char *key, int v)
 	char buf[16];
 
 	snprintf(buf, sizeof(buf), "%d", v);
-	store__meta_set(x, key, buf);
+	store__meta_set(&x->store, key, buf);
 }
 
 /* Why the candidates of one binding were refused, for the error message. */
@@ -675,7 +681,7 @@ static int pick_port(struct xnet *x, const struct container *c, const struct por
 /* The network's default host IP for bindings without one (host_binding_ipv4), host order. */
 static uint32_t default_host_ip(struct xnet *x, const struct network *n)
 {
-	sqlite3_stmt *st = store__prepare(x, "SELECT value FROM network_options WHERE network_id = ? AND key = ?");
+	sqlite3_stmt *st = store__prepare(&x->store, "SELECT value FROM network_options WHERE network_id = ? AND key = ?");
 	uint32_t ip = 0;
 
 	if (!st)
@@ -706,7 +712,7 @@ static int publish_one(struct xnet *x, const struct container *c, const struct n
 
 	if (pick_port(x, c, s, ip, &hp))
 		return -1;
-	st = store__prepare(x, "INSERT INTO published_ports (host_ip, host_port, proto, container_id, port, seq)"
+	st = store__prepare(&x->store, "INSERT INTO published_ports (host_ip, host_port, proto, container_id, port, seq)"
 			       " VALUES (?,?,?,?,?,?)");
 	if (!st)
 		return xerr(x, "cannot record the published ports of %s", c->name);
@@ -719,14 +725,14 @@ static int publish_one(struct xnet *x, const struct container *c, const struct n
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 	sqlite3_finalize(st);
 	if (rc)
-		return xerr(x, "cannot record the published ports of %s: %s", c->name, sqlite3_errmsg(x->db));
+		return xerr(x, "cannot record the published ports of %s: %s", c->name, store__errmsg(&x->store));
 	return 0;
 }
 
 /* Run one statement with the sandbox id as ?1 and up to two integers as ?2, ?3. */
 static int exec_ints(struct xnet *x, const char *sql, const char *id, int a, int b)
 {
-	sqlite3_stmt *st = store__prepare(x, sql);
+	sqlite3_stmt *st = store__prepare(&x->store, sql);
 	int rc;
 
 	if (!st)
@@ -744,7 +750,7 @@ static int exec_ints(struct xnet *x, const char *sql, const char *id, int a, int
 /* HostConfig.PortBindings: one row per -p binding, as given. */
 static int record_binding(struct xnet *x, const struct container *c, int seq, const struct port_spec *s)
 {
-	sqlite3_stmt *st = store__prepare(x, "INSERT INTO port_bindings (container_id, seq, port, proto, host_ip, host_port)"
+	sqlite3_stmt *st = store__prepare(&x->store, "INSERT INTO port_bindings (container_id, seq, port, proto, host_ip, host_port)"
 					     " VALUES (?,?,?,?,?,?)");
 	int rc;
 
@@ -772,7 +778,7 @@ int ports__record(struct xnet *x, const struct container *c, const struct networ
 	for (int i = 0; !rc && i < r->nbinds; i++)
 		rc = record_binding(x, c, i, &r->binds[i]);
 	if (rc)
-		return xerr(x, "cannot record the ports of %s: %s", c->name, sqlite3_errmsg(x->db));
+		return xerr(x, "cannot record the ports of %s: %s", c->name, store__errmsg(&x->store));
 	if (!n || !ports__req_publishes(r))
 		return 0;
 	if (n->internal)
@@ -804,7 +810,7 @@ struct pub_row {
 /* c's published_ports rows, in binding order. */
 static int pub_rows(struct xnet *x, const char *cid, struct pub_row **out, int *n)
 {
-	sqlite3_stmt *st = store__prepare(x, "SELECT host_ip, host_port, proto, port, seq FROM published_ports"
+	sqlite3_stmt *st = store__prepare(&x->store, "SELECT host_ip, host_port, proto, port, seq FROM published_ports"
 					     " WHERE container_id = ? ORDER BY seq, host_port");
 	struct pub_row *v = NULL;
 	int cnt = 0;
@@ -873,10 +879,10 @@ static int apply_one(struct xnet *x, const struct container *c, struct xnet_pub_
 	rc = pub_rows(x, c->id, &rows, &nrows);
 	if (rc || !nrows)
 		return rc;
-	store__kernel_touch(x);
+	txn__kernel_touch(x);
 	if (!strcmp(c->netmode, "default"))
 		endpoint__list(x, c->id, &eps, &neps);
-	if (neps && store__network_get_id(x, eps[0].network_id, &n) == 0) {
+	if (neps && store__network_get_id(&x->store, eps[0].network_id, &n) == 0) {
 		ifindex = nl__link_index(eps[0].host_ifname);
 		if (n.internal)
 			log_warn("ports: %s's first network %s is internal: its published ports are not reachable",
@@ -947,7 +953,7 @@ int ports__release(struct xnet *x, const struct container *c)
 	if (rc)
 		return rc;
 	if (nrows)
-		store__kernel_touch(x);
+		txn__kernel_touch(x);
 	for (int i = 0; i < nrows; i++) {
 		struct xnet_pub_key k = pub_key(&rows[i]);
 
@@ -972,7 +978,7 @@ int ports__release(struct xnet *x, const struct container *c)
 
 int ports__reconcile(struct xnet *x)
 {
-	sqlite3_stmt *st = store__prepare(x, "SELECT " CONTAINER_COLS " FROM containers WHERE id IN"
+	sqlite3_stmt *st = store__prepare(&x->store, "SELECT " CONTAINER_COLS " FROM containers WHERE id IN"
 					     " (SELECT container_id FROM published_ports)");
 	struct xnet_pub_key *keep = NULL;
 	int nkeep = 0, rc = 0;
@@ -1039,7 +1045,7 @@ static int port_views(struct xnet *x, const struct container *c, struct port_vie
 	*n = 0;
 	if (strcmp(c->netmode, "default"))
 		return 0;
-	st = store__prepare(x, "SELECT e.port, e.proto, p.host_ip, p.host_port, coalesce(p.seq, -1)"
+	st = store__prepare(&x->store, "SELECT e.port, e.proto, p.host_ip, p.host_port, coalesce(p.seq, -1)"
 			       " FROM exposed_ports e LEFT JOIN published_ports p"
 			       " ON p.container_id = e.container_id AND p.port = e.port AND p.proto = e.proto"
 			       " WHERE e.container_id = ? ORDER BY e.port, e.proto, p.seq, p.host_port");
@@ -1213,7 +1219,7 @@ void ports__inspect(struct xnet *x, const struct container *c, struct json_objec
 	sqlite3_stmt *st;
 	bool all = false;
 
-	st = store__prepare(x, "SELECT port, proto, host_ip, host_port FROM port_bindings WHERE container_id = ? ORDER BY seq");
+	st = store__prepare(&x->store, "SELECT port, proto, host_ip, host_port FROM port_bindings WHERE container_id = ? ORDER BY seq");
 	if (st)
 		sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
@@ -1229,7 +1235,7 @@ void ports__inspect(struct xnet *x, const struct container *c, struct json_objec
 							(const char *)sqlite3_column_text(st, 3)));
 	}
 	sqlite3_finalize(st);
-	st = store__prepare(x, "SELECT port, proto FROM exposed_ports WHERE container_id = ?");
+	st = store__prepare(&x->store, "SELECT port, proto FROM exposed_ports WHERE container_id = ?");
 	if (st)
 		sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
@@ -1239,7 +1245,7 @@ void ports__inspect(struct xnet *x, const struct container *c, struct json_objec
 		json_object_object_add(ex, key, json_object_new_object());
 	}
 	sqlite3_finalize(st);
-	st = store__prepare(x, "SELECT publish_all FROM port_settings WHERE container_id = ?");
+	st = store__prepare(&x->store, "SELECT publish_all FROM port_settings WHERE container_id = ?");
 	if (st) {
 		sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
 		all = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
@@ -1305,7 +1311,7 @@ int cmd_port(struct xnet *x, int argc, char **argv)
 			return xerr(x, "invalid port (%.*s)", slash ? (int)(slash - arg) : (int)strlen(arg), arg), 1;
 		snprintf(want, sizeof(want), "%u/%s", p, slash && slash[1] ? slash + 1 : "tcp");
 	}
-	if (store__container_get(x, argv[i], &c))
+	if (store__container_get(&x->store, argv[i], &c))
 		return xerr(x, "No such container: %s", argv[i]), 1;
 	if (port_views(x, &c, &v, &n)) {
 		container__free(&c);

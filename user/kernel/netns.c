@@ -35,7 +35,7 @@
 #include "lib/log.h"
 #include "kernel/netlink.h"
 #include "kernel/netns.h"
-#include "core/xnet.h"
+#include "lib/util.h"
 
 /* The state root goes through PATH_MAX-sized buffers elsewhere; keep the same bound. */
 #define NETNS_PATH_MAX 4096

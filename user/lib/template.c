@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/xnet.h"
+#include <stdbool.h>
+#include <json-c/json.h>
+#include "lib/template.h"
 
 struct buf { char *s; size_t n, cap; };
 

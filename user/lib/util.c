@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* util: ids, names, time, addresses and small file helpers. */
 #include <arpa/inet.h>
+#include <signal.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "lib/log.h"
-#include "core/xnet.h"
+#include "lib/util.h"
 
 void util__random_id(char out[XNET_ID_LEN + 1])
 {
@@ -449,4 +450,14 @@ void util__sb_free(struct strbuf *b)
 {
 	free(b->s);
 	*b = (struct strbuf){ 0 };
+}
+
+void util__failpoint(const char *name)
+{
+	const char *fp = getenv("XNET_FAILPOINT");
+
+	if (fp && !strcmp(fp, name)) {
+		log_warn("failpoint %s: killing myself", name);
+		raise(SIGKILL);
+	}
 }

@@ -1,13 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * store: the SQLite database under the state root, the source of truth.
- *
- * Every mutating command runs inside one BEGIN IMMEDIATE transaction, which is
- * also the host-wide lock: only the holder changes the kernel. Before its first
- * kernel change a command creates <root>/dirty; it removes it after COMMIT. A
- * command killed in between leaves the marker, and the next command to take
- * the lock reconciles the kernel (links, namespaces, map entries) back to what
- * the store says, removing leftovers and re-adding what is missing.
+ * See store.h; the transaction that spans store and kernel is core/txn.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,9 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "lib/log.h"
-#include "core/dns.h"
-#include "core/host.h"
-#include "core/xnet.h"
+#include "lib/util.h"
+#include "store/store.h"
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
@@ -78,7 +71,7 @@ static const char schema[] =
 	" options TEXT NOT NULL DEFAULT '[]', links TEXT NOT NULL DEFAULT '[]');";
 
 /* The built-in networks, as Docker creates them at daemon start. */
-static int store__seed(struct xnet *x)
+static int store__seed(struct store *x)
 {
 	sqlite3_stmt *st;
 	char created[64], id[XNET_ID_LEN + 1];
@@ -128,37 +121,42 @@ static int store__seed(struct xnet *x)
 	return 0;
 }
 
-int store__open(struct xnet *x)
+int store__open(struct store *x, const char *root, char *why, size_t whylen)
 {
 	int rc;
 
-	rc = util__mkdir_p(x->root);
+	rc = util__mkdir_p(root);
 	if (rc) {
-		xerr(x, "cannot create state root %s: %s", x->root, strerror(-rc));
+		snprintf(why, whylen, "cannot create state root %s: %s", root, strerror(-rc));
 		return rc;
 	}
-	if (sqlite3_open_v2(x->db_path, &x->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	snprintf(x->path, sizeof(x->path), "%s/xnet.db", root);
+	if (sqlite3_open_v2(x->path, &x->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		xerr(x, "cannot open database %s: %s", x->db_path, x->db ? sqlite3_errmsg(x->db) : "out of memory");
+		snprintf(why, whylen, "cannot open database %s: %s", x->path, x->db ? sqlite3_errmsg(x->db) : "out of memory");
 		return -EIO;
 	}
 	/* Commands queue behind the writer; 1,100 `xnet run` in a row must not time out. */
 	sqlite3_busy_timeout(x->db, 600000);
 	/* WAL: readers (ps, ls, inspect) never wait for a writer. synchronous=FULL: survive power loss. */
-	if (store__exec(x, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"))
+	if (store__exec(x, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;") ||
+	    store__exec(x, "BEGIN IMMEDIATE")) {
+		snprintf(why, whylen, "cannot open database %s: %s", x->path, sqlite3_errmsg(x->db));
 		return -EIO;
-	if (store__exec(x, "BEGIN IMMEDIATE") )
-		return -EIO;
+	}
 	if (store__exec(x, schema) || store__seed(x)) {
+		snprintf(why, whylen, "cannot set up database %s: %s", x->path, sqlite3_errmsg(x->db));
 		store__exec(x, "ROLLBACK");
 		return -EIO;
 	}
-	if (store__exec(x, "COMMIT"))
+	if (store__exec(x, "COMMIT")) {
+		snprintf(why, whylen, "cannot set up database %s: %s", x->path, sqlite3_errmsg(x->db));
 		return -EIO;
+	}
 	return 0;
 }
 
-void store__close(struct xnet *x)
+void store__close(struct store *x)
 {
 	if (x->db) {
 		if (x->in_txn)
@@ -168,7 +166,40 @@ void store__close(struct xnet *x)
 	}
 }
 
-int store__exec(struct xnet *x, const char *sql)
+int store__begin(struct store *x)
+{
+	if (store__exec(x, "BEGIN IMMEDIATE"))
+		return -EIO;
+	x->in_txn = true;
+	return 0;
+}
+
+int store__commit(struct store *x)
+{
+	if (store__exec(x, "COMMIT"))
+		return -EIO;
+	x->in_txn = false;
+	return 0;
+}
+
+void store__rollback(struct store *x)
+{
+	if (x->in_txn)
+		store__exec(x, "ROLLBACK");
+	x->in_txn = false;
+}
+
+const char *store__errmsg(struct store *x)
+{
+	return x->db ? sqlite3_errmsg(x->db) : "no database";
+}
+
+int store__changes(struct store *x)
+{
+	return sqlite3_changes(x->db);
+}
+
+int store__exec(struct store *x, const char *sql)
 {
 	char *msg = NULL;
 
@@ -180,7 +211,7 @@ int store__exec(struct xnet *x, const char *sql)
 	return 0;
 }
 
-sqlite3_stmt *store__prepare(struct xnet *x, const char *sql)
+sqlite3_stmt *store__prepare(struct store *x, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 
@@ -191,7 +222,7 @@ sqlite3_stmt *store__prepare(struct xnet *x, const char *sql)
 	return st;
 }
 
-int store__meta_get(struct xnet *x, const char *key, char *out, size_t len)
+int store__meta_get(struct store *x, const char *key, char *out, size_t len)
 {
 	sqlite3_stmt *st = store__prepare(x, "SELECT value FROM meta WHERE key = ?");
 	int rc = -ENOENT;
@@ -208,7 +239,7 @@ int store__meta_get(struct xnet *x, const char *key, char *out, size_t len)
 	return rc;
 }
 
-int store__meta_set(struct xnet *x, const char *key, const char *value)
+int store__meta_set(struct store *x, const char *key, const char *value)
 {
 	sqlite3_stmt *st = store__prepare(x, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
 	int rc;
@@ -220,96 +251,6 @@ int store__meta_set(struct xnet *x, const char *key, const char *value)
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
 	sqlite3_finalize(st);
 	return rc;
-}
-
-int store__begin(struct xnet *x)
-{
-	bool dirty;
-
-	if (store__exec(x, "BEGIN IMMEDIATE")) {
-		xerr(x, "cannot lock the store %s: %s", x->db_path, sqlite3_errmsg(x->db));
-		return -EIO;
-	}
-	x->in_txn = true;
-	x->kernel_touched = false;
-	x->reconciled = false;
-	dirty = access(x->dirty_path, F_OK) == 0;
-	/*
-	 * Bring the kernel side up before the command changes anything: on a
-	 * fresh root or after a reboot this reconciles the kernel to the store
-	 * as it was, not to the command's half-written rows.
-	 */
-	if (xnet__kernel(x)) {
-		store__rollback(x);
-		return -EIO;
-	}
-	if (dirty && x->kernel_gone) {
-		unlink(x->dirty_path);	/* nothing to repair: the teardown removes what is left */
-	} else if (dirty) {
-		/* An earlier command died between its first kernel change and COMMIT. */
-		if (!x->reconciled)
-			log_warn("state root %s was left dirty by an interrupted command: reconciling", x->root);
-		if (!x->reconciled && reconcile__all(x)) {
-			store__rollback(x);
-			return xerr(x, "cannot repair the kernel state from %s", x->db_path);
-		}
-		unlink(x->dirty_path);
-		/* Repaired: this command's own changes need a marker of their own. */
-		x->kernel_touched = false;
-	}
-	return 0;
-}
-
-void store__kernel_touch(struct xnet *x)
-{
-	int fd;
-
-	if (x->kernel_touched)
-		return;
-	fd = open(x->dirty_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	x->kernel_touched = true;
-}
-
-int store__commit(struct xnet *x)
-{
-	/* The command's own address changes (a gateway added or removed) into xnet_hostaddrs, under the lock. */
-	if (x->kernel_touched && x->dp && host__addrs_refresh(x))
-		log_warn("the host addresses could not be refreshed: the next command retries");
-	store__failpoint("before-commit");
-	if (store__exec(x, "COMMIT")) {
-		xerr(x, "cannot commit to %s: %s", x->db_path, sqlite3_errmsg(x->db));
-		store__rollback(x);
-		return -EIO;
-	}
-	x->in_txn = false;
-	if (x->kernel_touched) {
-		unlink(x->dirty_path);
-		/* The DNS helper follows the networks: started, told, or stopped. */
-		dns__helper_sync(x);
-	}
-	x->kernel_touched = false;
-	return 0;
-}
-
-void store__rollback(struct xnet *x)
-{
-	if (!x->in_txn)
-		return;
-	store__exec(x, "ROLLBACK");
-	if (x->kernel_touched) {
-		/* Undo our half-done kernel changes while we still hold the lock. */
-		if (store__exec(x, "BEGIN IMMEDIATE") == 0) {
-			if (xnet__kernel(x) == 0 && reconcile__all(x) == 0)
-				unlink(x->dirty_path);
-			store__exec(x, "COMMIT");
-		}
-	}
-	x->in_txn = false;
-	x->kernel_touched = false;
 }
 
 static void col_text(sqlite3_stmt *st, int i, char *out, size_t len)
@@ -342,7 +283,7 @@ void store__network_row(sqlite3_stmt *st, struct network *n)
 }
 
 /* Docker's lookup order: exact id, exact name, then unique id prefix. */
-int store__network_get(struct xnet *x, const char *key, struct network *n)
+int store__network_get(struct store *x, const char *key, struct network *n)
 {
 	sqlite3_stmt *st;
 	int rc = -ENOENT, found = 0;
@@ -371,7 +312,7 @@ int store__network_get(struct xnet *x, const char *key, struct network *n)
 	return found == 1 ? 0 : found > 1 ? -EINVAL : -ENOENT;
 }
 
-int store__network_get_id(struct xnet *x, const char *id, struct network *n)
+int store__network_get_id(struct store *x, const char *id, struct network *n)
 {
 	sqlite3_stmt *st = store__prepare(x, "SELECT " NETWORK_COLS " FROM networks WHERE id = ?");
 	int rc = -ENOENT;
@@ -387,6 +328,22 @@ int store__network_get_id(struct xnet *x, const char *id, struct network *n)
 	return rc;
 }
 
+/* The stored --network text, parsed once here: its uses test an enum. */
+static void netmode_parse(struct container *c)
+{
+	c->mode_target[0] = 0;
+	if (!strcmp(c->netmode, "host")) {
+		c->mode = NETMODE_HOST;
+	} else if (!strcmp(c->netmode, "none")) {
+		c->mode = NETMODE_NONE;
+	} else if (!strncmp(c->netmode, "container:", 10)) {
+		c->mode = NETMODE_CONTAINER;
+		snprintf(c->mode_target, sizeof(c->mode_target), "%s", c->netmode + 10);
+	} else {
+		c->mode = NETMODE_DEFAULT;
+	}
+}
+
 void store__container_row(sqlite3_stmt *st, struct container *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -394,6 +351,7 @@ void store__container_row(sqlite3_stmt *st, struct container *c)
 	col_text(st, 1, c->name, sizeof(c->name));
 	col_text(st, 2, c->hostname, sizeof(c->hostname));
 	col_text(st, 3, c->netmode, sizeof(c->netmode));
+	netmode_parse(c);
 	c->cmd = strdup(sqlite3_column_text(st, 4) ? (const char *)sqlite3_column_text(st, 4) : "[]");
 	c->env = strdup(sqlite3_column_text(st, 5) ? (const char *)sqlite3_column_text(st, 5) : "[]");
 	col_text(st, 6, c->created, sizeof(c->created));
@@ -413,7 +371,7 @@ void container__free(struct container *c)
 	c->cmd = c->env = NULL;
 }
 
-int store__container_get(struct xnet *x, const char *key, struct container *c)
+int store__container_get(struct store *x, const char *key, struct container *c)
 {
 	sqlite3_stmt *st;
 	int rc = -ENOENT, found = 0;
@@ -459,14 +417,4 @@ void store__endpoint_row(sqlite3_stmt *st, struct endpoint *e)
 	e->idx = sqlite3_column_int(st, 6);
 	e->user_ip = sqlite3_column_int(st, 7);
 	col_text(st, 8, e->aliases, sizeof(e->aliases));
-}
-
-void store__failpoint(const char *name)
-{
-	const char *fp = getenv("XNET_FAILPOINT");
-
-	if (fp && !strcmp(fp, name)) {
-		log_warn("failpoint %s: killing myself", name);
-		raise(SIGKILL);
-	}
 }

@@ -52,10 +52,9 @@
 #include <bpf/bpf.h>
 #include <ldns/ldns.h>
 #include "xnet_abi.h"
-#include "cmd/cli.h"
 #include "agents/dns/dns_helper.h"
 #include "lib/log.h"
-#include "core/xnet.h"
+#include "lib/util.h"
 
 /* Limits. Docker's numbers where it has them (libnetwork/resolver.go). */
 #define DH_MAX_FWD		1024	/* forwards in flight; beyond: REFUSED at once */
@@ -1832,17 +1831,12 @@ static int run(void)
 	return dh.exit_code;
 }
 
-int dns_helper__cmd(struct xnet *x, int argc, char **argv)
+int dns_helper__main(const char *root)
 {
-	int i = cli__parse(x, cli__current, argv[0], argc, argv, NULL, NULL);
 	int lock, rc;
 
-	if (i < 0)
-		return CLI_EXIT(i);
-	/* We read the pinned maps, never the store: let go of the database main() opened. */
-	store__close(x);
 	memset(&dh, 0, sizeof(dh));
-	dh.root = x->root;
+	dh.root = root;
 	dh.epfd = -1;
 	dh.sig.fd = -1;
 	dh.map_networks = dh.map_ip2ep = dh.map_scope = dh.map_names = dh.map_ptr = -1;
@@ -1857,7 +1851,7 @@ int dns_helper__cmd(struct xnet *x, int argc, char **argv)
 		dh.conns[k].io.fd = -1;
 		link_init(&dh.conns[k].idle);
 	}
-	lock = lock_take(x->root);
+	lock = lock_take(root);
 	if (lock == -2)
 		return 0;
 	if (lock < 0)

@@ -11,12 +11,14 @@
 #ifndef XNET_DNS_HELPER_H
 #define XNET_DNS_HELPER_H
 
-struct xnet;
-
 /* Under the state root: flock()ed for the helper's life, holds its pid. */
 #define XNET_DNS_HELPER_LOCK "dns-helper.lock"
 
-/* `xnet system dns-helper`: runs in the foreground until SIGTERM or no DNS network is left. */
-int dns_helper__cmd(struct xnet *x, int argc, char **argv);
+/*
+ * The helper of the state root `root` (`xnet system dns-helper` calls it;
+ * the store is never opened): runs in the foreground until SIGTERM or no
+ * DNS network is left. The exit status.
+ */
+int dns_helper__main(const char *root);
 
 #endif /* XNET_DNS_HELPER_H */

@@ -1,0 +1,792 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * sandbox: what a sandbox is on this host, and libnetwork's sandbox verbs.
+ * A sandbox is a network namespace held by a bind mount under <root>/netns
+ * (its key, handed to the drivers), the files it sees under
+ * <root>/containers/<id>, and the command started in it. Connecting it to a
+ * network allocates its address and joins an endpoint through the
+ * network's driver; removing it stops its processes and leaves every
+ * network.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <json-c/json.h>
+#include "core/dns.h"
+#include "core/endpoint.h"
+#include "core/ipam.h"
+#include "core/ports.h"
+#include "core/sandbox.h"
+#include "core/txn.h"
+#include "core/xnet.h"
+#include "kernel/netlink.h"
+#include "kernel/netns.h"
+#include "kernel/process.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "datapath/datapath.h"
+#include "store/store.h"
+#include "drivers/driver.h"
+#include "xnet_abi.h"
+
+/* ------------------------------------------------------------ paths */
+
+void sandbox__set_netmode(struct container *c, enum netmode mode, const char *target)
+{
+	static const char *const text[] = {
+		[NETMODE_DEFAULT] = "default", [NETMODE_HOST] = "host", [NETMODE_NONE] = "none",
+	};
+
+	c->mode = mode;
+	c->mode_target[0] = 0;
+	if (mode == NETMODE_CONTAINER) {
+		snprintf(c->mode_target, sizeof(c->mode_target), "%s", target);
+		snprintf(c->netmode, sizeof(c->netmode), "container:%s", target);
+	} else {
+		snprintf(c->netmode, sizeof(c->netmode), "%s", text[mode]);
+	}
+}
+
+void container__dir(struct xnet *x, const char *id, char *out, size_t len)
+{
+	snprintf(out, len, "%s/%s", x->containers_dir, id);
+}
+
+void container__netns_path(struct xnet *x, const struct container *c, char *out, size_t len)
+{
+	const char *id = c->id;
+
+	/* container:<id> shares the other sandbox's namespace. */
+	if (c->mode == NETMODE_CONTAINER)
+		id = c->mode_target;
+	snprintf(out, len, "%s/%s", x->netns_dir, id);
+}
+
+int container__write_hosts(struct xnet *x, const struct container *c)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+	struct strbuf buf = { 0 };
+	struct endpoint *eps;
+	int neps, rc;
+
+	container__dir(x, c->id, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/hosts", dir);
+	util__sb_add(&buf, NULL,
+		     "127.0.0.1\tlocalhost\n"
+		     "::1\tlocalhost ip6-localhost ip6-loopback\n"
+		     "fe00::\tip6-localnet\n"
+		     "ff00::\tip6-mcastprefix\n"
+		     "ff02::1\tip6-allnodes\n"
+		     "ff02::2\tip6-allrouters\n");
+	endpoint__list(x, c->id, &eps, &neps);
+	for (int i = 0; i < neps; i++) {
+		char ip[16];
+
+		util__ip_str(eps[i].ip, ip);
+		/* Its hostname, and its name when that differs (getent hosts NAME works without DNS too). */
+		util__sb_add(&buf, NULL, "%s\t%s%s%s\n", ip, c->hostname,
+			     strcmp(c->hostname, c->name) ? " " : "", strcmp(c->hostname, c->name) ? c->name : "");
+	}
+	free(eps);
+	/* /etc/hosts in the sandbox is a bind mount of this very inode. */
+	dns__hosts_links(x, c, &buf);
+	rc = util__write_inplace(path, buf.s);
+	util__sb_free(&buf);
+	return rc;
+}
+
+/* ------------------------------------------------------------ processes */
+
+bool container__running(const struct container *c)
+{
+	return c->pid > 0 && process__alive((pid_t)c->pid, c->starttime);
+}
+
+int container__exit_code(struct xnet *x, const struct container *c)
+{
+	char path[PATH_MAX + 32], dir[PATH_MAX];
+	char *s;
+	int code = c->exit_code;
+
+	container__dir(x, c->id, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/exitcode", dir);
+	s = util__read_file(path);
+	if (s) {
+		code = atoi(s);
+		free(s);
+	}
+	/* No shim left to tell: it was killed with the command (rm -f, kill -9). */
+	return code < 0 ? 137 : code;
+}
+
+/* Signal every process whose network namespace is the one at netns_path. */
+int container__kill_netns(struct xnet *x, const char *netns_path, int sig)
+{
+	struct stat ns;
+	DIR *d;
+	struct dirent *de;
+	int n = 0;
+
+	(void)x;
+	if (stat(netns_path, &ns))
+		return 0;
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char p[64];
+		struct stat st;
+		pid_t pid = (pid_t)atoi(de->d_name);
+
+		if (pid <= 1 || pid == getpid())
+			continue;
+		snprintf(p, sizeof(p), "/proc/%d/ns/net", pid);
+		if (stat(p, &st) || st.st_ino != ns.st_ino || st.st_dev != ns.st_dev)
+			continue;
+		kill(pid, sig);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static bool is_our_shim(long pid)
+{
+	char p[64], *comm;
+	bool yes;
+
+	if (pid <= 1)
+		return false;
+	snprintf(p, sizeof(p), "/proc/%ld/comm", pid);
+	comm = util__read_file(p);
+	yes = comm && !strncmp(comm, "xnet-shim", 9);
+	free(comm);
+	return yes;
+}
+
+static void stop_processes(struct xnet *x, const struct container *c)
+{
+	char path[PATH_MAX];
+
+	/* The shim first, so it neither records an exit nor runs --rm behind our back. */
+	if (is_our_shim(c->shim_pid))
+		kill((pid_t)c->shim_pid, SIGKILL);
+	if (container__running(c)) {
+		/* The command leads its own process group: what it spawned goes too (--network host has no netns to sweep). */
+		kill(-(pid_t)c->pid, SIGKILL);
+		kill((pid_t)c->pid, SIGKILL);
+	}
+	if (c->mode == NETMODE_DEFAULT || c->mode == NETMODE_NONE) {
+		container__netns_path(x, c, path, sizeof(path));
+		container__kill_netns(x, path, SIGKILL);
+	}
+	for (int i = 0; i < 200 && container__running(c); i++)
+		usleep(5000);
+}
+
+/* ------------------------------------------------------------- endpoints */
+
+int container__connect(struct xnet *x, struct container *c, const struct network *n,
+		       const char *ipstr, char *const *aliases, int naliases)
+{
+	const struct xnet_driver *d = driver__of(n);
+	struct endpoint e = { 0 };
+	struct json_object *al;
+	sqlite3_stmt *st;
+	int rc, idx = 0, existing = 0;
+
+	if (!(d->caps & XNET_DRV_ENDPOINTS) && d->netmode == NETMODE_HOST)
+		return xerr(x, "container cannot be disconnected from host network or connected to host network");
+	if (!(d->caps & XNET_DRV_ENDPOINTS))
+		return xerr(x, "container cannot be connected to multiple networks with one of the networks in private (none) mode");
+	if (c->mode == NETMODE_HOST || c->mode == NETMODE_CONTAINER)
+		return xerr(x, "container sharing network namespace with another container or host cannot be connected to any other network");
+	if (c->mode == NETMODE_NONE)
+		return xerr(x, "container cannot be connected to multiple networks with one of the networks in private (none) mode");
+	if (n->builtin && ipstr)
+		return xerr(x, "user specified IP address is supported on user defined networks only");
+	if (n->builtin && naliases)
+		return xerr(x, "network-scoped aliases are only supported for user-defined networks");
+	al = json_object_new_array();
+	for (int i = 0; i < naliases; i++)
+		json_object_array_add(al, json_object_new_string(aliases[i]));
+	rc = snprintf(e.aliases, sizeof(e.aliases), "%s", json_object_to_json_string_ext(al, JSON_C_TO_STRING_PLAIN));
+	json_object_put(al);
+	/* The endpoint row keeps them as a JSON array of bounded size: never store a cut one. */
+	if (rc >= (int)sizeof(e.aliases))
+		return xerr(x, "network-scoped aliases of %s on %s are too long: %d bytes as JSON, at most %zu",
+			    c->name, n->name, rc, sizeof(e.aliases) - 1);
+	st = store__prepare(&x->store, "SELECT count(*), coalesce(max(idx) + 1, 0), "
+			       "sum(network_id = ?2) FROM endpoints WHERE container_id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, n->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		existing = sqlite3_column_int(st, 0);
+		idx = sqlite3_column_int(st, 1);
+		if (sqlite3_column_int(st, 2) > 0) {
+			sqlite3_finalize(st);
+			return xerr(x, "endpoint with name %s already exists in network %s", c->name, n->name);
+		}
+	}
+	sqlite3_finalize(st);
+	if (ipstr) {
+		if (util__parse_ip(ipstr, &e.ip))
+			return xerr(x, "invalid IPv4 address: %s", ipstr);
+		if (ipam__check_user_ip(x, n, e.ip, ipstr))
+			return -1;
+		e.user_ip = true;
+	} else if (ipam__allocate(x, n, &e.ip)) {
+		return xerr(x, "no available IPv4 addresses on this network's address pools: %s", n->name);
+	}
+	util__random_id(e.id);
+	snprintf(e.container_id, sizeof(e.container_id), "%s", c->id);
+	snprintf(e.network_id, sizeof(e.network_id), "%s", n->id);
+	snprintf(e.ifname, sizeof(e.ifname), "eth%d", idx);
+	snprintf(e.host_ifname, sizeof(e.host_ifname), XNET_EP_PREFIX "%.11s", e.id);
+	e.idx = idx;
+
+	st = store__prepare(&x->store, "INSERT INTO endpoints (" ENDPOINT_COLS ") VALUES (?,?,?,?,?,?,?,?,?)");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, e.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, e.container_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, e.network_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, e.ifname, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, e.host_ifname, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, e.ip);
+	sqlite3_bind_int(st, 7, e.idx);
+	sqlite3_bind_int(st, 8, e.user_ip);
+	sqlite3_bind_text(st, 9, e.aliases, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	if (rc)
+		return xerr(x, "cannot record the endpoint of %s on %s: %s", c->name, n->name, store__errmsg(&x->store));
+	util__failpoint("connect-before-endpoint");
+	rc = endpoint__kernel_apply(x, c, &e, n, existing == 0);
+	if (rc)
+		return xerr(x, "cannot attach %s to network %s: %s", c->name, n->name, strerror(-rc));
+	/* The first endpoint is the backend of the sandbox's published ports. */
+	if (existing == 0) {
+		rc = ports__kernel_apply(x, c);
+		if (rc)
+			return xerr(x, "cannot publish the ports of %s on network %s: %s", c->name, n->name,
+				    strerror(-rc));
+	}
+	container__write_hosts(x, c);
+	rc = dns__sandbox_apply(x, c);
+	if (!rc && existing == 0)
+		rc = dns__write_resolv(x, c);
+	if (rc)
+		return xerr(x, "cannot register the names of %s on network %s: %s", c->name, n->name, strerror(-rc));
+	{
+		char ip[16];
+
+		util__ip_str(e.ip, ip);
+		log_info("connected %s to %s as %s (%s, host side %s)", c->name, n->name, e.ifname, ip, e.host_ifname);
+	}
+	return 0;
+}
+
+int container__disconnect(struct xnet *x, struct container *c, const struct network *n)
+{
+	struct endpoint *eps;
+	int neps, hit = -1, rc;
+	sqlite3_stmt *st;
+
+	if (!(driver__of(n)->caps & XNET_DRV_ENDPOINTS))
+		return xerr(x, "container cannot be disconnected from host network or connected to host network");
+	endpoint__list(x, c->id, &eps, &neps);
+	for (int i = 0; i < neps; i++)
+		if (!strcmp(eps[i].network_id, n->id))
+			hit = i;
+	if (hit < 0) {
+		free(eps);
+		return xerr(x, "container %s is not connected to network %s", c->name, n->name);
+	}
+	if (endpoint__kernel_remove(x, c, &eps[hit], n)) {
+		free(eps);
+		return xerr(x, "cannot detach %s from network %s", c->name, n->name);
+	}
+	st = store__prepare(&x->store, "DELETE FROM endpoints WHERE id = ?");
+	rc = -1;
+	if (st) {
+		sqlite3_bind_text(st, 1, eps[hit].id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+		sqlite3_finalize(st);
+	}
+	/* The default route went with eth of the lowest index: hand it to the next one. */
+	if (!rc && hit == 0 && neps > 1) {
+		struct network nn;
+		char path[PATH_MAX];
+
+		if (store__network_get_id(&x->store, eps[1].network_id, &nn) == 0) {
+			struct in_addr gw = { .s_addr = htonl(nn.gateway) };
+
+			container__netns_path(x, c, path, sizeof(path));
+			nl__sandbox_default_route(path, eps[1].ifname, gw);
+		}
+	}
+	/* Flows of the address that just left must not carry over to its next owner. */
+	if (!rc)
+		rc = dp__ct_flush_ip(x->dp, htonl(eps[hit].ip));
+	/* The backend of the published ports left: the next ethN takes over, or they go dark. */
+	if (!rc && hit == 0 && ports__kernel_apply(x, c))
+		rc = xerr(x, "cannot move the published ports of %s to its next network", c->name);
+	/* Its names there go; a new first network brings its own DNS address. */
+	if (!rc && dns__sandbox_left(x, c, n, eps[hit].aliases))
+		rc = xerr(x, "cannot remove the names of %s from network %s", c->name, n->name);
+	if (!rc && hit == 0)
+		dns__write_resolv(x, c);
+	if (!rc) {
+		container__write_hosts(x, c);
+		log_info("disconnected %s from %s (%s)", c->name, n->name, eps[hit].ifname);
+	}
+	free(eps);
+	return rc;
+}
+
+int container__remove(struct xnet *x, struct container *c, bool force)
+{
+	struct endpoint *eps;
+	char path[PATH_MAX];
+	int neps, rc = 0;
+	sqlite3_stmt *st;
+
+	if (container__running(c) && !force)
+		return xerr(x, "cannot remove container \"/%s\": container is running: stop the container before removing or force remove",
+			    c->name);
+	txn__kernel_touch(x);
+	stop_processes(x, c);
+	/* The host ports first, so that they can be published again at once (moby#20486). */
+	if (ports__release(x, c))
+		return xerr(x, "cannot release the published ports of %s", c->name);
+	/* Its names, before its addresses can go to someone else. */
+	if (dns__sandbox_forget(x, c))
+		return xerr(x, "cannot remove the names of %s", c->name);
+	endpoint__list(x, c->id, &eps, &neps);
+	for (int i = 0; i < neps; i++) {
+		struct network n;
+
+		if (store__network_get_id(&x->store, eps[i].network_id, &n) ||
+		    endpoint__kernel_remove(x, c, &eps[i], &n))
+			rc = -1;
+	}
+	free(eps);
+	if (rc)
+		return xerr(x, "cannot remove the endpoints of %s", c->name);
+	util__failpoint("rm-after-endpoints");
+	if (c->mode == NETMODE_DEFAULT || c->mode == NETMODE_NONE) {
+		container__netns_path(x, c, path, sizeof(path));
+		if (netns__delete(path))
+			return xerr(x, "cannot remove the namespace %s of %s", path, c->name);
+	}
+	container__dir(x, c->id, path, sizeof(path));
+	util__rm_rf(path);
+	st = store__prepare(&x->store, "DELETE FROM containers WHERE id = ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	if (!rc)
+		log_info("removed sandbox %s (%s)", c->name, c->id);
+	return rc;
+}
+
+/* ------------------------------------------------------------ run, exec */
+
+static char *json_strv(char *const *v, int n)
+{
+	struct json_object *a = json_object_new_array();
+	char *s;
+
+	for (int i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	s = strdup(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
+	json_object_put(a);
+	return s;
+}
+
+struct rm_on_exit { char root[PATH_MAX]; char id[XNET_ID_LEN + 1]; };
+
+/*
+ * Runs in the shim after a `run -d --rm` command exits: remove the sandbox.
+ * The shim was forked while its parent held the store's write lock, and
+ * SQLite's in-process lock bookkeeping came along with the fork (a new
+ * connection would wait forever on a lock that nobody holds). So the removal
+ * runs in a fresh xnet process: exec ourselves as `xnet rm -f ID`.
+ */
+static void auto_remove(void *arg)
+{
+	struct rm_on_exit *r = arg;
+	const char *lvl[] = { "debug", "info", "warn", "error", "fatal" };
+	char *const argv[] = { "xnet", "--root", r->root, "--log-level", (char *)lvl[log__level()], "rm", "-f",
+			       r->id, NULL };
+
+	execv("/proc/self/exe", argv);
+	log_error("xnet-shim: cannot run xnet rm -f %s: %s", r->id, strerror(errno));
+}
+
+static int record_exit(struct xnet *x, const char *id, int code)
+{
+	sqlite3_stmt *st;
+	char now[64];
+
+	if (txn__begin(x))
+		return -1;
+	util__now_rfc3339(now, sizeof(now));
+	st = store__prepare(&x->store, "UPDATE containers SET exit_code = ?, finished = ?, pid = 0 WHERE id = ?");
+	if (st) {
+		sqlite3_bind_int(st, 1, code);
+		sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	return txn__commit(x);
+}
+
+static void spec_for(struct xnet *x, const struct container *c, struct sandbox_spec *s, char *netns, char *hosts,
+		     char *resolv, char *hostname, size_t len)
+{
+	char dir[PATH_MAX];
+
+	memset(s, 0, sizeof(*s));
+	container__dir(x, c->id, dir, sizeof(dir));
+	if (c->mode == NETMODE_HOST)
+		return;
+	if (c->mode == NETMODE_CONTAINER) {
+		/* Share the other sandbox's network and its files, as Docker does. */
+		container__netns_path(x, c, netns, len);
+		container__dir(x, c->mode_target, dir, sizeof(dir));
+	} else {
+		container__netns_path(x, c, netns, len);
+	}
+	snprintf(hosts, len, "%s/hosts", dir);
+	snprintf(resolv, len, "%s/resolv.conf", dir);
+	snprintf(hostname, len, "%s/hostname", dir);
+	s->netns_path = netns;
+	s->hosts_path = hosts;
+	s->resolv_path = resolv;
+	s->hostname_path = hostname;
+	s->hostname = c->hostname;
+}
+
+/*
+ * The --network value as Docker reads it: "host" and "none" (the built-in
+ * networks' modes), "container:NAME", or the name of a network.
+ */
+static enum netmode flag_mode(const char *network)
+{
+	if (!strncmp(network, "container:", 10))
+		return NETMODE_CONTAINER;
+	if (!strcmp(network, "host"))
+		return NETMODE_HOST;
+	if (!strcmp(network, "none"))
+		return NETMODE_NONE;
+	return NETMODE_DEFAULT;
+}
+
+int sandbox__run(struct xnet *x, const struct sandbox_req *r, char id[XNET_ID_LEN + 1])
+{
+	struct container c = { 0 };
+	struct network n = { 0 };
+	struct container target = { 0 };
+	struct sandbox_spec spec;
+	char dir[PATH_MAX], path[PATH_MAX + 32], netns[PATH_MAX], hosts[PATH_MAX], resolv[PATH_MAX], hn[PATH_MAX];
+	const char *network = r->network ? r->network : "bridge";
+	enum netmode mode;
+	sqlite3_stmt *st;
+	int rc = 125, status;
+	pid_t pid, shim = 0;
+
+	id[0] = 0;
+	if (r->name && !util__valid_name(r->name[0] == '/' ? r->name + 1 : r->name)) {
+		xerr(x, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", r->name);
+		goto out;
+	}
+	mode = flag_mode(network);
+	if (mode != NETMODE_DEFAULT) {
+		if (r->ip || r->naliases) {
+			xerr(x, "%s", r->ip ? "user specified IP address is supported on user defined networks only"
+					   : "network-scoped aliases are only supported for user-defined networks");
+			goto out;
+		}
+		if (r->hostname && mode == NETMODE_CONTAINER) {
+			xerr(x, "conflicting options: hostname and the network mode");
+			goto out;
+		}
+		if (mode == NETMODE_CONTAINER && dns__req_any(&r->dns)) {
+			xerr(x, "conflicting options: %s and the network mode",
+			     r->dns.nlinks ? "container type network can't be used with links" : "dns");
+			goto out;
+		}
+		if (ports__check_netmode(x, &r->ports, network))
+			goto out;
+	}
+	if (txn__begin(x))
+		goto out;
+	if (r->name) {
+		struct container other;
+		const char *nm = r->name[0] == '/' ? r->name + 1 : r->name;
+
+		st = store__prepare(&x->store, "SELECT id FROM containers WHERE name = ?");
+		if (st) {
+			sqlite3_bind_text(st, 1, nm, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW) {
+				xerr(x, "Conflict. The container name \"/%s\" is already in use by container \"%s\". "
+					"You have to remove (or rename) that container to be able to reuse that name.",
+				     nm, (const char *)sqlite3_column_text(st, 0));
+				sqlite3_finalize(st);
+				goto rollback;
+			}
+			sqlite3_finalize(st);
+		}
+		(void)other;
+		snprintf(c.name, sizeof(c.name), "%s", nm);
+	} else {
+		/* Like Docker: draw again while the name is taken. */
+		for (int tries = 0; tries < 1000; tries++) {
+			int taken = 0;
+
+			util__random_name(c.name, sizeof(c.name));
+			st = store__prepare(&x->store, "SELECT 1 FROM containers WHERE name = ?");
+			if (!st)
+				goto rollback;
+			sqlite3_bind_text(st, 1, c.name, -1, SQLITE_STATIC);
+			taken = sqlite3_step(st) == SQLITE_ROW;
+			sqlite3_finalize(st);
+			if (!taken)
+				break;
+			if (tries == 999) {
+				xerr(x, "cannot find a free random container name: use --name");
+				goto rollback;
+			}
+		}
+	}
+	util__random_id(c.id);
+	util__now_rfc3339(c.created, sizeof(c.created));
+	snprintf(c.hostname, sizeof(c.hostname), "%.12s", r->hostname ? r->hostname : c.id);
+	if (r->hostname)
+		snprintf(c.hostname, sizeof(c.hostname), "%s", r->hostname);
+
+	if (mode == NETMODE_CONTAINER) {
+		if (store__container_get(&x->store, network + 10, &target)) {
+			xerr(x, "No such container: %s", network + 10);
+			goto rollback;
+		}
+		if (!container__running(&target)) {
+			xerr(x, "cannot join network namespace of a non running container: container %s is not running",
+			     target.name);
+			goto rollback;
+		}
+		/* Chains collapse to the namespace owner. */
+		if (target.mode == NETMODE_HOST)
+			sandbox__set_netmode(&c, NETMODE_HOST, NULL);
+		else
+			sandbox__set_netmode(&c, NETMODE_CONTAINER,
+					     target.mode == NETMODE_CONTAINER ? target.mode_target : target.id);
+		snprintf(c.hostname, sizeof(c.hostname), "%s", target.hostname);
+	} else {
+		const struct xnet_driver *d;
+
+		/* "host" and "none" are the built-in networks' names: their drivers give the mode. */
+		if (store__network_get(&x->store, network, &n)) {
+			xerr(x, "network %s not found", network);
+			goto rollback;
+		}
+		d = driver__of(&n);
+		if (!(d->caps & XNET_DRV_ENDPOINTS)) {
+			sandbox__set_netmode(&c, d->netmode, NULL);
+			n.id[0] = '\0';
+		} else {
+			sandbox__set_netmode(&c, NETMODE_DEFAULT, NULL);
+		}
+	}
+	c.auto_remove = r->rm;
+	c.cmd = json_strv(r->argv, r->argc);
+	c.env = json_strv(r->env, r->nenv);
+	st = store__prepare(&x->store, "INSERT INTO containers (id,name,hostname,netmode,cmd,env,created,auto_remove) VALUES (?,?,?,?,?,?,?,?)");
+	if (!st)
+		goto rollback;
+	sqlite3_bind_text(st, 1, c.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c.name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c.hostname, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c.netmode, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, c.cmd, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, c.env, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, c.created, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 8, c.auto_remove);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		xerr(x, "cannot record container %s: %s", c.name, store__errmsg(&x->store));
+		sqlite3_finalize(st);
+		goto rollback;
+	}
+	sqlite3_finalize(st);
+	/*
+	 * Ports before any kernel change: a taken port fails the run here, and
+	 * the rollback of the store is then all there is to undo.
+	 */
+	if (ports__record(x, &c, c.mode == NETMODE_DEFAULT ? &n : NULL, &r->ports))
+		goto rollback;
+	if (dns__record(x, &c, &r->dns))
+		goto rollback;
+
+	/* Kernel side: the sandbox's files, namespace and first endpoint (with its published ports). */
+	txn__kernel_touch(x);
+	container__dir(x, c.id, dir, sizeof(dir));
+	if (util__mkdir_p(dir)) {
+		xerr(x, "cannot create %s", dir);
+		goto rollback;
+	}
+	snprintf(path, sizeof(path), "%s/hostname", dir);
+	{
+		char hbuf[300];
+
+		snprintf(hbuf, sizeof(hbuf), "%s\n", c.hostname);
+		util__write_file(path, hbuf);
+	}
+	if (c.mode == NETMODE_DEFAULT || c.mode == NETMODE_NONE) {
+		container__netns_path(x, &c, netns, sizeof(netns));
+		util__failpoint("run-before-netns");
+		if (netns__create(netns)) {
+			xerr(x, "cannot create the network namespace of %s at %s", c.name, netns);
+			goto rollback;
+		}
+	}
+	if (container__write_hosts(x, &c)) {
+		xerr(x, "cannot write the hosts file of %s", c.name);
+		goto rollback;
+	}
+	if (c.mode == NETMODE_DEFAULT && container__connect(x, &c, &n, r->ip, r->aliases, r->naliases))
+		goto rollback;
+	/* resolv.conf follows the first endpoint (connect wrote it); the other modes get theirs here. */
+	if (c.mode != NETMODE_DEFAULT && dns__write_resolv(x, &c)) {
+		xerr(x, "cannot write the resolv.conf of %s", c.name);
+		goto rollback;
+	}
+
+	util__failpoint("run-after-endpoint");
+	spec_for(x, &c, &spec, netns, hosts, resolv, hn, PATH_MAX);
+	spec.argv = r->argv;
+	spec.env = r->env;
+	if (r->detach) {
+		struct rm_on_exit *ro = calloc(1, sizeof(*ro));
+		char logp[PATH_MAX + 16], exitp[PATH_MAX + 16], now[64];
+
+		if (!ro)
+			goto rollback;
+		snprintf(ro->root, sizeof(ro->root), "%s", x->root);
+		snprintf(ro->id, sizeof(ro->id), "%s", c.id);
+		snprintf(logp, sizeof(logp), "%s/log", dir);
+		snprintf(exitp, sizeof(exitp), "%s/exitcode", dir);
+		spec.log_path = logp;
+		spec.exit_path = exitp;
+		pid = process__start(&spec, r->rm ? auto_remove : NULL, ro, &shim);
+		free(ro);
+		if (pid < 0) {
+			/* Docker's words, e.g. exec: "x": executable file not found in $PATH */
+			xerr(x, "failed to create task for container: %s",
+			     process__error()[0] ? process__error() : strerror((int)-pid));
+			rc = process__error_code() ? process__error_code() : 125;
+			goto rollback;
+		}
+		util__now_rfc3339(now, sizeof(now));
+		st = store__prepare(&x->store, "UPDATE containers SET pid = ?, starttime = ?, shim_pid = ?, started = ? WHERE id = ?");
+		if (st) {
+			sqlite3_bind_int64(st, 1, pid);
+			sqlite3_bind_int64(st, 2, (sqlite3_int64)process__starttime(pid));
+			sqlite3_bind_int64(st, 3, shim);
+			sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 5, c.id, -1, SQLITE_STATIC);
+			sqlite3_step(st);
+			sqlite3_finalize(st);
+		}
+		if (txn__commit(x))
+			goto out;
+		snprintf(id, XNET_ID_LEN + 1, "%s", c.id);
+		rc = 0;
+		goto out;
+	}
+	/* Foreground: commit first (the command may run for days), then run and record. */
+	{
+		char now[64];
+
+		util__now_rfc3339(now, sizeof(now));
+		st = store__prepare(&x->store, "UPDATE containers SET started = ? WHERE id = ?");
+		if (st) {
+			sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, c.id, -1, SQLITE_STATIC);
+			sqlite3_step(st);
+			sqlite3_finalize(st);
+		}
+	}
+	if (txn__commit(x))
+		goto out;
+	status = process__run(&spec);
+	if (process__error_code())
+		xerr(x, "failed to create task for container: %s", process__error());
+	if (r->rm) {
+		struct container cur;
+
+		if (txn__begin(x) == 0) {
+			if (store__container_get(&x->store, c.id, &cur) == 0) {
+				if (container__remove(x, &cur, true) == 0)
+					txn__commit(x);
+				else
+					txn__rollback(x);
+				container__free(&cur);
+			} else {
+				txn__rollback(x);
+			}
+		}
+	} else {
+		record_exit(x, c.id, status);
+	}
+	rc = status;
+	goto out;
+rollback:
+	/* Published entries are not derived back from a rolled-back store: remove them first. */
+	if (x->kernel_touched)
+		ports__release(x, &c);
+	txn__rollback(x);
+out:
+	container__free(&c);
+	container__free(&target);
+	return rc;
+}
+
+
+int sandbox__exec(struct xnet *x, const char *name, char *const *argv, char *const *env)
+{
+	struct container c;
+	struct sandbox_spec spec;
+	char netns[PATH_MAX], hosts[PATH_MAX], resolv[PATH_MAX], hn[PATH_MAX];
+	int status;
+
+	if (store__container_get(&x->store, name, &c))
+		return xerr(x, "No such container: %s", name), 1;
+	if (!container__running(&c)) {
+		xerr(x, "container %s is not running", c.id);
+		container__free(&c);
+		return 1;
+	}
+	spec_for(x, &c, &spec, netns, hosts, resolv, hn, PATH_MAX);
+	spec.argv = argv;
+	spec.env = env;
+	status = process__run(&spec);
+	if (process__error_code())
+		xerr(x, "%s", process__error());
+	container__free(&c);
+	return status;
+}
