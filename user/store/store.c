@@ -12,63 +12,8 @@
 #include <unistd.h>
 #include "lib/log.h"
 #include "lib/util.h"
+#include "store/schema.h"
 #include "store/store.h"
-
-static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
-	"CREATE TABLE IF NOT EXISTS networks ("
-	" id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL, driver TEXT NOT NULL,"
-	" kidx INTEGER UNIQUE, subnet INTEGER, prefix INTEGER, gateway INTEGER,"
-	" range_start INTEGER, range_end INTEGER, ip_range TEXT NOT NULL DEFAULT '',"
-	" internal INTEGER NOT NULL DEFAULT 0, attachable INTEGER NOT NULL DEFAULT 0,"
-	" icc INTEGER NOT NULL DEFAULT 1, masq INTEGER NOT NULL DEFAULT 1,"
-	" builtin INTEGER NOT NULL DEFAULT 0, mtu INTEGER NOT NULL DEFAULT 1500,"
-	" created TEXT NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS network_labels (network_id TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,"
-	" key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (network_id, key));"
-	"CREATE TABLE IF NOT EXISTS network_options (network_id TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,"
-	" key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (network_id, key));"
-	"CREATE TABLE IF NOT EXISTS aux_addresses (network_id TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,"
-	" name TEXT NOT NULL, ip INTEGER NOT NULL, PRIMARY KEY (network_id, name));"
-	"CREATE TABLE IF NOT EXISTS containers ("
-	" id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL, hostname TEXT NOT NULL,"
-	" netmode TEXT NOT NULL, cmd TEXT NOT NULL, env TEXT NOT NULL, created TEXT NOT NULL,"
-	" started TEXT NOT NULL DEFAULT '', pid INTEGER NOT NULL DEFAULT 0,"
-	" starttime INTEGER NOT NULL DEFAULT 0, shim_pid INTEGER NOT NULL DEFAULT 0,"
-	" auto_remove INTEGER NOT NULL DEFAULT 0, exit_code INTEGER NOT NULL DEFAULT -1,"
-	" finished TEXT NOT NULL DEFAULT '');"
-	"CREATE TABLE IF NOT EXISTS endpoints ("
-	" id TEXT PRIMARY KEY, container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
-	" network_id TEXT NOT NULL REFERENCES networks(id), ifname TEXT NOT NULL,"
-	" host_ifname TEXT UNIQUE NOT NULL, ip INTEGER NOT NULL, idx INTEGER NOT NULL,"
-	" user_ip INTEGER NOT NULL DEFAULT 0, aliases TEXT NOT NULL DEFAULT '[]',"
-	" UNIQUE (container_id, network_id), UNIQUE (network_id, ip));"
-	/* The admin's policy for published ports (user/host.c): source CIDR, proto/port 0 = every port. */
-	"CREATE TABLE IF NOT EXISTS policy ("
-	" cidr TEXT NOT NULL, proto INTEGER NOT NULL, port INTEGER NOT NULL,"
-	" action TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY (cidr, proto, port));"
-	/* Port publishing (user/ports.c); ports as integers, proto as IPPROTO_TCP/UDP. */
-	"CREATE TABLE IF NOT EXISTS port_settings ("
-	" container_id TEXT PRIMARY KEY REFERENCES containers(id) ON DELETE CASCADE,"
-	" publish_all INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE IF NOT EXISTS port_bindings ("	/* -p as given: HostConfig.PortBindings */
-	" container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE, seq INTEGER NOT NULL,"
-	" port INTEGER NOT NULL, proto INTEGER NOT NULL, host_ip TEXT NOT NULL, host_port TEXT NOT NULL,"
-	" PRIMARY KEY (container_id, seq));"
-	"CREATE TABLE IF NOT EXISTS exposed_ports ("	/* --expose and -p ports: Config.ExposedPorts */
-	" container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
-	" port INTEGER NOT NULL, proto INTEGER NOT NULL, PRIMARY KEY (container_id, port, proto));"
-	/* What was allocated: a host (ip, port, proto) belongs to one sandbox at most. */
-	"CREATE TABLE IF NOT EXISTS published_ports ("
-	" host_ip INTEGER NOT NULL, host_port INTEGER NOT NULL, proto INTEGER NOT NULL,"
-	" container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
-	" port INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (host_ip, host_port, proto));"
-	"CREATE INDEX IF NOT EXISTS published_ports_by_container ON published_ports (container_id);"
-	/* What a sandbox's resolver sees (user/dns.c): --dns, --dns-search, --dns-option, --link [[id, alias]]. */
-	"CREATE TABLE IF NOT EXISTS container_dns ("
-	" container_id TEXT PRIMARY KEY REFERENCES containers(id) ON DELETE CASCADE,"
-	" servers TEXT NOT NULL DEFAULT '[]', search TEXT NOT NULL DEFAULT '[]',"
-	" options TEXT NOT NULL DEFAULT '[]', links TEXT NOT NULL DEFAULT '[]');";
 
 /* The built-in networks, as Docker creates them at daemon start. */
 static int store__seed(struct store *x)
@@ -123,6 +68,7 @@ static int store__seed(struct store *x)
 
 int store__open(struct store *x, const char *root, char *why, size_t whylen)
 {
+	char why[256];
 	int rc;
 
 	rc = util__mkdir_p(root);
@@ -144,7 +90,14 @@ int store__open(struct store *x, const char *root, char *why, size_t whylen)
 		snprintf(why, whylen, "cannot open database %s: %s", x->path, sqlite3_errmsg(x->db));
 		return -EIO;
 	}
-	if (store__exec(x, schema) || store__seed(x)) {
+	/* The tables of this build (store/schema.c); a root from a newer build is left as it is. */
+	rc = schema__migrate(x->db, w, sizeof(w));
+	if (rc) {
+		store__exec(x, "ROLLBACK");
+		snprintf(why, whylen, "state root %s %s", root, w);
+		return rc;
+	}
+	if (store__seed(x)) {
 		snprintf(why, whylen, "cannot set up database %s: %s", x->path, sqlite3_errmsg(x->db));
 		store__exec(x, "ROLLBACK");
 		return -EIO;
