@@ -68,7 +68,7 @@ static int store__seed(struct store *x)
 
 int store__open(struct store *x, const char *root, char *why, size_t whylen)
 {
-	char why[256];
+	char w[256];
 	int rc;
 
 	rc = util__mkdir_p(root);
