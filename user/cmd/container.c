@@ -17,11 +17,9 @@
 #include <unistd.h>
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
-#include "datapath/datapath.h"
 #include "core/dns.h"
 #include "lib/log.h"
 #include "kernel/netlink.h"
-#include "kernel/netns.h"
 #include "core/ports.h"
 #include "kernel/process.h"
 #include "core/xnet.h"

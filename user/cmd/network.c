@@ -18,7 +18,6 @@
 #include <json-c/json.h>
 #include "core/txn.h"
 #include "core/sandbox.h"
-#include "core/ipam.h"
 #include "lib/util.h"
 #include "lib/template.h"
 #include "store/store.h"

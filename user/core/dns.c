@@ -41,7 +41,6 @@
 #include <ldns/ldns.h>
 #include "datapath/datapath.h"
 #include "core/dns.h"
-#include "agents/dns/dns_helper.h"
 #include "lib/log.h"
 #include "kernel/netlink.h"
 #include "core/xnet.h"

@@ -11,12 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "datapath/datapath.h"
-#include "core/dns.h"
-#include "lib/log.h"
 #include "kernel/netlink.h"
 #include "core/xnet.h"
-#include "core/txn.h"
 #include "core/sandbox.h"
 #include "lib/util.h"
 #include "store/store.h"
@@ -59,7 +55,7 @@ int endpoint__kernel_apply(struct xnet *x, const struct container *c, const stru
 
 	if (!d->endpoint_create)
 		return 0;
-	txn__kernel_touch(x);
+	xnet__kernel_touch(x);
 	container__netns_path(x, c, key, sizeof(key));
 	rc = d->endpoint_create(&dc, n, e, key, default_route);
 	if (rc)
@@ -79,7 +75,7 @@ int endpoint__kernel_remove(struct xnet *x, const struct container *c, const str
 	char key[PATH_MAX];
 	int rc = 0;
 
-	txn__kernel_touch(x);
+	xnet__kernel_touch(x);
 	container__netns_path(x, c, key, sizeof(key));
 	if (d->leave)
 		rc = d->leave(&dc, n, e);

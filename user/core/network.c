@@ -36,7 +36,7 @@ int network__kernel_apply(struct xnet *x, const struct network *n)
 
 	if (!d->network_create)
 		return 0;
-	txn__kernel_touch(x);
+	xnet__kernel_touch(x);
 	return d->network_create(&c, n);
 }
 
@@ -47,7 +47,7 @@ int network__kernel_remove(struct xnet *x, const struct network *n)
 
 	if (!d->network_delete)
 		return 0;
-	txn__kernel_touch(x);
+	xnet__kernel_touch(x);
 	return d->network_delete(&c, n);
 }
 

@@ -33,7 +33,6 @@
 #include "core/ports.h"
 #include "core/xnet.h"
 #include <json-c/json.h>
-#include "core/txn.h"
 #include "core/endpoint.h"
 #include "lib/util.h"
 #include "store/store.h"
@@ -879,7 +878,7 @@ static int apply_one(struct xnet *x, const struct container *c, struct xnet_pub_
 	rc = pub_rows(x, c->id, &rows, &nrows);
 	if (rc || !nrows)
 		return rc;
-	txn__kernel_touch(x);
+	xnet__kernel_touch(x);
 	if (!strcmp(c->netmode, "default"))
 		endpoint__list(x, c->id, &eps, &neps);
 	if (neps && store__network_get_id(&x->store, eps[0].network_id, &n) == 0) {
@@ -953,7 +952,7 @@ int ports__release(struct xnet *x, const struct container *c)
 	if (rc)
 		return rc;
 	if (nrows)
-		txn__kernel_touch(x);
+		xnet__kernel_touch(x);
 	for (int i = 0; i < nrows; i++) {
 		struct xnet_pub_key k = pub_key(&rows[i]);
 

@@ -24,14 +24,12 @@
 #include "cmd/cli.h"
 #include "datapath/datapath.h"
 #include "core/dns.h"
-#include "agents/dns/dns_helper.h"
 #include "core/host.h"
 #include "lib/log.h"
 #include "kernel/netlink.h"
 #include "kernel/netns.h"
 #include "core/ports.h"
 #include "core/xnet.h"
-#include "core/txn.h"
 #include "core/endpoint.h"
 #include "core/sandbox.h"
 #include "lib/util.h"
@@ -126,9 +124,9 @@ int reconcile__all(struct xnet *x)
 	int nk = 0, ni = 0, cap_i = 0, nn = 0, rc = 0;
 	sqlite3_stmt *st;
 
-	if (!x->dp && txn__kernel(x))
+	if (!x->dp && xnet__datapath(x, NULL))
 		return -1;
-	txn__kernel_touch(x);
+	xnet__kernel_touch(x);
 
 	/* 1. Networks: each driver restores its devices and datapath entries. */
 	st = store__prepare(&x->store, "SELECT " NETWORK_COLS " FROM networks ORDER BY kidx");
@@ -170,7 +168,7 @@ int reconcile__all(struct xnet *x)
 		container__netns_path(x, &c, path, sizeof(path));
 		if (!netns__exists(path)) {
 			log_info("reconcile: recreating the namespace of %s", c.name);
-			if (netns__create(path)) {
+			if (netns__create(path) || nl__sandbox_link_up(path, "lo")) {
 				log_error("reconcile: cannot recreate the namespace of %s", c.name);
 				rc = -EIO;
 			}

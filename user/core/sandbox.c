@@ -365,7 +365,7 @@ int container__remove(struct xnet *x, struct container *c, bool force)
 	if (container__running(c) && !force)
 		return xerr(x, "cannot remove container \"/%s\": container is running: stop the container before removing or force remove",
 			    c->name);
-	txn__kernel_touch(x);
+	xnet__kernel_touch(x);
 	stop_processes(x, c);
 	/* The host ports first, so that they can be published again at once (moby#20486). */
 	if (ports__release(x, c))
@@ -643,7 +643,7 @@ int sandbox__run(struct xnet *x, const struct sandbox_req *r, char id[XNET_ID_LE
 		goto rollback;
 
 	/* Kernel side: the sandbox's files, namespace and first endpoint (with its published ports). */
-	txn__kernel_touch(x);
+	xnet__kernel_touch(x);
 	container__dir(x, c.id, dir, sizeof(dir));
 	if (util__mkdir_p(dir)) {
 		xerr(x, "cannot create %s", dir);
@@ -659,7 +659,7 @@ int sandbox__run(struct xnet *x, const struct sandbox_req *r, char id[XNET_ID_LE
 	if (c.mode == NETMODE_DEFAULT || c.mode == NETMODE_NONE) {
 		container__netns_path(x, &c, netns, sizeof(netns));
 		util__failpoint("run-before-netns");
-		if (netns__create(netns)) {
+		if (netns__create(netns) || nl__sandbox_link_up(netns, "lo")) {
 			xerr(x, "cannot create the network namespace of %s at %s", c.name, netns);
 			goto rollback;
 		}

@@ -44,7 +44,7 @@ int system__reload(struct xnet *x, struct dp_swap **sw, int *n)
 	if (txn__begin(x))
 		return -1;
 	/* A kill -9 half-way leaves the marker: the next command re-attaches the pinned programs everywhere. */
-	txn__kernel_touch(x);
+	xnet__kernel_touch(x);
 	rc = dp__reload(x->dp, sw, n, why, sizeof(why));
 	if (rc) {
 		txn__rollback(x);

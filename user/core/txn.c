@@ -21,88 +21,21 @@
 #include "core/reconcile.h"
 #include "core/txn.h"
 #include "core/xnet.h"
-#include "datapath/datapath.h"
-#include "kernel/netns.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "store/store.h"
 
-/*
- * Whose is this root? The host namespace recorded in xnet_meta (see gc.c),
- * which gc keeps when it removes the rest of a gone host's pins.
- */
-enum root_owner { OWNER_UNKNOWN, OWNER_SELF, OWNER_GONE, OWNER_ELSEWHERE };
-
-static enum root_owner root_owner(struct xnet *x)
-{
-	uint64_t have[NETNS_ID_WORDS], self[NETNS_ID_WORDS];
-	int alive;
-
-	if (dp__owner_read(x->bpf_dir, (__u64 *)have))
-		return OWNER_UNKNOWN;
-	if (!netns__self_id(self) && !memcmp(have, self, sizeof(have)))
-		return OWNER_SELF;
-	alive = netns__id_alive(have);
-	return alive == 0 ? OWNER_GONE : alive == 1 ? OWNER_ELSEWHERE : OWNER_UNKNOWN;
-}
-
 int txn__kernel(struct xnet *x)
 {
-	char probe[PATH_MAX + 64];
-	bool fresh, reloaded = false;
-	enum root_owner owner;
-	int rc;
+	const char *rebuild;
 
 	if (x->dp)
 		return 0;
-	rc = netns__mount_bpffs(x->bpf_dir);
-	if (rc)
-		return xerr(x, "cannot mount bpffs at %s: %s", x->bpf_dir, strerror(-rc));
-	rc = netns__prepare_dir(x->netns_dir);
-	if (rc)
-		return xerr(x, "cannot prepare %s for namespace mounts: %s", x->netns_dir, strerror(-rc));
-	util__mkdir_p(x->containers_dir);
-	/*
-	 * A command that changes things must run in the host's own namespace:
-	 * the uplink, the addresses and the hooks' cookie are taken from where
-	 * it runs, and it would attach this root's programs to another host's
-	 * devices. A root whose namespace is gone starts over here.
-	 */
-	owner = root_owner(x);
-	if (x->store.in_txn && owner == OWNER_ELSEWHERE)
-		return xerr(x, "the state root %s belongs to a host in another network namespace, which still "
-			       "exists: run xnet there (ip netns exec NAME xnet ...)", x->root);
-	/* No pinned maps on a non-empty store = the host rebooted (or someone unmounted us). */
-	snprintf(probe, sizeof(probe), "%s/maps/xnet_networks", x->bpf_dir);
-	fresh = access(probe, F_OK) != 0;
-	/* `system reload` swaps the programs itself: no implicit reload of another build first. */
-	rc = x->dp_as_pinned && !fresh ? dp__open_as_pinned(&x->dp, x->bpf_dir) : -ENOENT;
-	if (rc)
-		rc = dp__open(&x->dp, x->bpf_dir, &reloaded);
-	if (rc) {
-		x->dp = NULL;
-		return xerr(x, "cannot load the BPF datapath under %s: %s", x->bpf_dir, strerror(-rc));
-	}
-	if (fresh && x->teardown && owner == OWNER_GONE) {
-		/*
-		 * The host's namespace is gone, and gc removed its pins: nothing
-		 * of it is left in the kernel but the sandboxes' namespaces.
-		 * Rebuilding it here, in whatever namespace runs the teardown,
-		 * only to remove it again would attach its programs to this
-		 * namespace's devices: the teardown stops the sandboxes and
-		 * removes mounts and files.
-		 */
-		log_info("teardown: the network namespace of this host is gone: nothing to rebuild");
-		x->kernel_gone = true;
-	} else if (fresh || reloaded) {
-		if (x->store.in_txn) {
-			log_info("%s: reconciling the kernel to the store",
-				 fresh ? "no pinned datapath found" : "new BPF programs loaded");
-			return reconcile__all(x);
-		}
-		/* Not holding the lock: leave it to the next command that does. */
-		txn__kernel_touch(x);
-		x->kernel_touched = false;
+	if (xnet__datapath(x, &rebuild))
+		return -1;
+	if (rebuild) {
+		log_info("%s: reconciling the kernel to the store", rebuild);
+		return reconcile__all(x);
 	}
 	/* Addresses and routes change under us (DHCP, an admin): refresh them with every change. */
 	if (x->store.in_txn && !x->kernel_gone && host__apply(x))
@@ -145,20 +78,6 @@ int txn__begin(struct xnet *x)
 		x->kernel_touched = false;
 	}
 	return 0;
-}
-
-void txn__kernel_touch(struct xnet *x)
-{
-	int fd;
-
-	if (x->kernel_touched)
-		return;
-	fd = open(x->dirty_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	x->kernel_touched = true;
 }
 
 int txn__commit(struct xnet *x)

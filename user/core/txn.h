@@ -2,8 +2,8 @@
 /*
  * txn: a command's transaction over the store and the kernel together.
  * txn__begin takes the host-wide lock (BEGIN IMMEDIATE), opens the datapath
- * and repairs an interrupted command's kernel changes; txn__kernel_touch
- * marks the state root dirty before the first kernel change; txn__commit
+ * and repairs an interrupted command's kernel changes (xnet__kernel_touch
+ * marks the state root dirty before the first kernel change); txn__commit
  * commits and lets the agents follow; txn__rollback reconciles the kernel
  * back to the store when the command had already changed it.
  */
@@ -16,12 +16,10 @@ int txn__begin(struct xnet *x);
 int txn__commit(struct xnet *x);
 /* Roll back the store; if the kernel was touched, reconcile it back to the store. */
 void txn__rollback(struct xnet *x);
-/* Mark that the kernel is about to change (crash marker on disk). */
-void txn__kernel_touch(struct xnet *x);
 /*
- * Mount bpffs and the netns dir, open the datapath (x->dp). On a fresh
- * datapath (first use, reboot, new build) it reconciles fully, setting
- * x->reconciled.
+ * The datapath for this command (xnet__datapath); on a fresh one (first
+ * use, reboot, new build) inside the transaction, the kernel is reconciled
+ * to the store (x->reconciled), else the host settings are refreshed.
  */
 int txn__kernel(struct xnet *x);
 

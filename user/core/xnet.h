@@ -26,13 +26,13 @@ struct xnet {
 	char containers_dir[PATH_MAX + 16];
 	char dirty_path[PATH_MAX + 16];
 	struct store store;
-	struct xnet_dp *dp;	/* opened by txn__kernel() */
+	struct xnet_dp *dp;	/* opened by xnet__datapath() */
 	bool json;		/* --json */
 	bool kernel_touched;	/* this transaction changed the kernel */
 	bool reconciled;	/* reconcile__all() ran in this transaction */
 	bool teardown;		/* system teardown: a fresh datapath is not rebuilt first */
 	bool kernel_gone;	/* teardown found nothing of this host in the kernel (reboot, namespace gone) */
-	bool dp_as_pinned;	/* txn__kernel() opens the pinned build as it is (system reload) */
+	bool dp_as_pinned;	/* xnet__datapath() opens the pinned build as it is (system reload) */
 };
 
 /* Fill the paths of x from its root (absolute, already checked). */
@@ -42,6 +42,18 @@ void xnet__paths(struct xnet *x);
 int xerr(struct xnet *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print a JSON value (pretty) to stdout and free it. */
 void xnet__print_json(struct json_object *o);
+
+/*
+ * Mount bpffs and the netns dir and open the datapath (x->dp), refusing a
+ * root that belongs to a live host in another namespace. When the kernel
+ * must be rebuilt from the store (first use, reboot, a new build) and the
+ * caller holds the lock, *rebuild says why (the caller reconciles); without
+ * the lock (or rebuild NULL) the root is marked dirty for the next command
+ * that holds it. 0 or -1 after xerr.
+ */
+int xnet__datapath(struct xnet *x, const char **rebuild);
+/* Mark that the kernel is about to change: <root>/dirty, on disk before the change (crash marker). */
+void xnet__kernel_touch(struct xnet *x);
 
 /* Open the store of x (xerr on failure): 0 or -1. */
 int xnet__store_open(struct xnet *x);

@@ -188,6 +188,18 @@ static int ifindex_in(const char *netns_path, const char *ifname, int *ifindex)
 	return netns__leave(saved);
 }
 
+int nl__sandbox_link_up(const char *netns_path, const char *ifname)
+{
+	int saved, err, err2;
+
+	err = netns__enter(netns_path, &saved);
+	if (err)
+		return err;
+	err = nl__link_set_up(ifname);
+	err2 = netns__leave(saved);
+	return err ? err : err2;
+}
+
 static struct nl_addr *ip4_addr(struct in_addr a, int prefixlen)
 {
 	struct nl_addr *na = nl_addr_build(AF_INET, &a, sizeof(a));

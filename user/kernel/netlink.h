@@ -34,7 +34,7 @@ int nl__endpoint_create(const char *host_name, const char *netns_path,
 			struct in_addr addr, int prefixlen, struct in_addr gw,
 			int *host_ifindex);
 
-/* Bring a link up by name in the current namespace (netns__create uses it for lo). */
+/* Bring a link up by name in the current namespace. */
 int nl__link_set_up(const char *name);
 /* Delete a link by name in the current namespace; missing is not an error. */
 int nl__link_delete(const char *name);
@@ -48,6 +48,8 @@ int nl__link_index(const char *name);
 int nl__link_foreach_prefix(const char *prefix,
 			    int (*fn)(const char *name, int ifindex, void *arg), void *arg);
 
+/* Inside the sandbox namespace: bring interface ifname up (lo of a new namespace). */
+int nl__sandbox_link_up(const char *netns_path, const char *ifname);
 /* Inside the sandbox namespace: delete interface ifname (missing = 0). */
 int nl__sandbox_link_delete(const char *netns_path, const char *ifname);
 /* Inside the sandbox namespace: replace the default route (via gw on ifname); gw 0 = delete it. */

@@ -33,7 +33,6 @@
 #include <sys/wait.h>
 
 #include "lib/log.h"
-#include "kernel/netlink.h"
 #include "kernel/netns.h"
 #include "lib/util.h"
 
@@ -374,8 +373,9 @@ bool netns__exists(const char *path)
 }
 
 /*
- * A fresh namespace as Docker leaves it without --ipv6: lo up, IPv6 off.
- * Runs in the new namespace; /proc/sys/net follows the caller's netns.
+ * A fresh namespace as Docker leaves it without --ipv6: IPv6 off (the
+ * caller brings lo up, nl__sandbox_link_up). Runs in the new namespace;
+ * /proc/sys/net follows the caller's netns.
  */
 static int setup_new_netns(const char *path)
 {
@@ -392,10 +392,7 @@ static int setup_new_netns(const char *path)
 			return err;
 		}
 	}
-	err = nl__link_set_up("lo");
-	if (err)
-		log_error("netns %s: cannot bring lo up: %s", path, strerror(-err));
-	return err;
+	return 0;
 }
 
 static int do_create(struct mnt_ctx *ctx, void *arg)

@@ -38,7 +38,7 @@ int netns__join_host_mntns(void);
  */
 const char *netns__host_proc(void);
 
-/* Create a new network namespace held by a bind mount at path. -EEXIST if held already. */
+/* Create a new network namespace held by a bind mount at path, IPv6 off (lo is down). -EEXIST if held already. */
 int netns__create(const char *path);
 /* Unmount and remove path; missing is not an error. */
 int netns__delete(const char *path);
