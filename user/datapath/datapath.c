@@ -51,17 +51,9 @@
 #include "xnet_xdp.h"
 #include "lxc.skel.h"
 #include "gateway.skel.h"
-#if __has_include("uplink.skel.h")
 #include "uplink.skel.h"
-#define HAVE_UPLINK 1
-#endif
-#if __has_include("sock.skel.h")
-#include "sock.skel.h"
-#define HAVE_SOCK 1
-#endif
-#ifdef HAVE_UPLINK
 #include "uplink_xdp.skel.h"
-#endif
+#include "sock.skel.h"
 
 /* Maps by role. Order = index into dp->map_fd. */
 enum dp_map {
@@ -69,9 +61,7 @@ enum dp_map {
 	M_IFCACHE, M_MACCACHE, M_IPCACHE,
 	M_HOST, M_HOSTADDRS, M_PUBLISHED, M_POLICY, M_CT, M_CT_NEW, M_CT_BUDGET, M_FRAGS, M_SOCK_REV, M_SOCK_PEER,
 	M_DNS_NAMES, M_DNS_SCOPE, M_DNS_PTR,
-#ifdef HAVE_UPLINK
 	M_XDP_TX,
-#endif
 	M_MAX,
 };
 
@@ -85,9 +75,7 @@ static const char *const map_names[M_MAX] = {
 	[M_CT_BUDGET] = "xnet_ct_budget", [M_FRAGS] = "xnet_frags",
 	[M_SOCK_REV] = "xnet_sock_rev", [M_SOCK_PEER] = "xnet_sock_peer",
 	[M_DNS_NAMES] = "xnet_dns_names", [M_DNS_SCOPE] = "xnet_dns_scope", [M_DNS_PTR] = "xnet_dns_ptr",
-#ifdef HAVE_UPLINK
 	[M_XDP_TX] = XNET_XDP_TX_MAP,
-#endif
 };
 
 /* The embedded BPF objects (skeleton ELF bytes), loaded in this order: the first creates the maps. */
@@ -99,43 +87,31 @@ struct dp_object {
 static const struct dp_object dp_objects[] = {
 	{ "lxc", lxc__elf_bytes },
 	{ "gateway", gateway__elf_bytes },
-#ifdef HAVE_UPLINK
 	{ "uplink", uplink__elf_bytes },
 	{ "uplink_xdp", uplink_xdp__elf_bytes },
-#endif
-#ifdef HAVE_SOCK
 	{ "sock", sock__elf_bytes },
-#endif
 };
 #define DP_NOBJECTS	(sizeof(dp_objects) / sizeof(dp_objects[0]))
 
 /* Programs by role. Order = index into dp->prog_fd. */
 enum dp_prog {
 	P_LXC, P_GW,
-#ifdef HAVE_UPLINK
 	P_UPLINK_IN, P_UPLINK_EG, P_UPLINK_XDP,
-#endif
-#ifdef HAVE_SOCK
 	P_CONNECT4, P_SENDMSG4, P_RECVMSG4, P_GETPEERNAME4, P_BIND4,
 	P_CONNECT6, P_SENDMSG6, P_RECVMSG6, P_GETPEERNAME6, P_BIND6,
-#endif
 	P_MAX,
 };
 
 static const char *const prog_names[P_MAX] = {
 	[P_LXC] = "lxc_ingress", [P_GW] = "gateway_egress",
-#ifdef HAVE_UPLINK
 	[P_UPLINK_IN] = "uplink_ingress", [P_UPLINK_EG] = "uplink_egress",
 	[P_UPLINK_XDP] = "uplink_xdp",
-#endif
-#ifdef HAVE_SOCK
 	[P_CONNECT4] = "sock_connect4", [P_SENDMSG4] = "sock_sendmsg4",
 	[P_RECVMSG4] = "sock_recvmsg4", [P_GETPEERNAME4] = "sock_getpeername4",
 	[P_BIND4] = "sock_bind4",
 	[P_CONNECT6] = "sock_connect6", [P_SENDMSG6] = "sock_sendmsg6",
 	[P_RECVMSG6] = "sock_recvmsg6", [P_GETPEERNAME6] = "sock_getpeername6",
 	[P_BIND6] = "sock_bind6",
-#endif
 };
 
 #define META_NAME	"xnet_meta"
@@ -1075,9 +1051,7 @@ static int ep_ref_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-#ifdef HAVE_UPLINK
 static int xdp_tx_rebuild(struct xnet_dp *dp, const struct ep_ref *order, __u32 n_eps, __u32 *changed);
-#endif
 
 static int dp_cache_rebuild(struct xnet_dp *dp)
 {
@@ -1171,9 +1145,7 @@ static int dp_cache_rebuild(struct xnet_dp *dp)
 		keys = NULL;
 		dst_have = NULL;
 	}
-#ifdef HAVE_UPLINK
 	err = err ?: xdp_tx_rebuild(dp, order, n_eps, &changed);
-#endif
 	if (!err && changed)
 		log_info("datapath: rebuilt fast-path caches (%u entries changed)", changed);
 out:
@@ -1197,7 +1169,6 @@ out:
 
 /* ------------------------------------------------------------ xdp */
 
-#ifdef HAVE_UPLINK
 /*
  * The "netdev" generic netlink family (include/uapi/linux/netdev.h, kernel
  * 6.3+; Debian 12's headers and libbpf 1.1 predate it). A device's
@@ -1592,7 +1563,6 @@ static void xdp_detach_ours(__u32 ifindex)
 			 ifindex);
 	close(fd);
 }
-#endif /* HAVE_UPLINK */
 
 /* ------------------------------------------------------------ flood lists */
 
@@ -1857,12 +1827,10 @@ int dp__endpoint_set(struct xnet_dp *dp, const struct dp_endpoint *e)
 		log_info("datapath: endpoint %s (ifindex %u) = %s %s on network %u",
 			 ifname(e->ifindex, name), e->ifindex, ip_str(e->ip, ibuf), mac_str(e->mac, mbuf),
 			 e->net_id);
-#ifdef HAVE_UPLINK
 	/* After the ABI maps: a slot shared with a dead endpoint goes to this one. */
 	err = xdp_tx_set(dp, e->ifindex);
 	if (err)
 		return err;
-#endif
 	return tc_attach(e->ifindex, BPF_TC_INGRESS, dp->prog_fd[P_LXC], dp->prog_id[P_LXC], PROG_LXC);
 }
 
@@ -1891,9 +1859,7 @@ int dp__endpoint_del(struct xnet_dp *dp, __u32 ifindex)
 
 	/* The caches first, so the endpoint cannot send or be sent to while its entries go. */
 	err = ifc_clear(dp, ifindex, XNET_IFC_ENDPOINT, NULL);
-#ifdef HAVE_UPLINK
 	err = err ?: xdp_tx_clear(dp, ifindex);
-#endif
 	err = err ?: existed ? endpoint_unlink(dp, ifindex, &old, NULL) : 0;
 	err = err ?: ports_remove_everywhere(dp, ifindex);
 	/* Its DNS view and its PTR name go with it; its names are the caller's (dns.c). */
@@ -2142,7 +2108,6 @@ int dp__host_get(struct xnet_dp *dp, struct xnet_host *h)
 /* The uplink programs on ifindex (both directions), or off it. */
 static int uplink_attach(struct xnet_dp *dp, __u32 ifindex)
 {
-#ifdef HAVE_UPLINK
 	int err = tc_attach(ifindex, BPF_TC_INGRESS, dp->prog_fd[P_UPLINK_IN], dp->prog_id[P_UPLINK_IN],
 			    PROG_UPLINK_IN);
 
@@ -2152,18 +2117,11 @@ static int uplink_attach(struct xnet_dp *dp, __u32 ifindex)
 	if (!err)
 		xdp_attach(dp, ifindex);
 	return err;
-#else
-	(void)dp;
-	(void)ifindex;
-	return 0;
-#endif
 }
 
 static void uplink_detach(__u32 ifindex)
 {
-#ifdef HAVE_UPLINK
 	xdp_detach_ours(ifindex);
-#endif
 	tc_detach_ours(ifindex, BPF_TC_INGRESS, PROG_UPLINK_IN);
 	tc_detach_ours(ifindex, BPF_TC_EGRESS, PROG_UPLINK_EG);
 }
@@ -2471,7 +2429,6 @@ int dp__policy_sweep(struct xnet_dp *dp, const struct xnet_policy_key *keep, int
 
 /* ------------------------------------------------------------ sock hooks */
 
-#ifdef HAVE_SOCK
 static const struct {
 	enum dp_prog prog;
 	enum bpf_attach_type type;
@@ -2510,11 +2467,9 @@ static int link_pin(struct xnet_dp *dp, int fd, const char *name)
 	}
 	return 0;
 }
-#endif
 
 bool dp__sock_current(struct xnet_dp *dp)
 {
-#ifdef HAVE_SOCK
 	char path[PATH_MAX + 32];
 
 	for (size_t i = 0; i < sizeof(sock_hooks) / sizeof(sock_hooks[0]); i++) {
@@ -2533,14 +2488,11 @@ bool dp__sock_current(struct xnet_dp *dp)
 		if (!ok)
 			return false;
 	}
-#endif
-	(void)dp;
 	return true;
 }
 
 int dp__sock_attach(struct xnet_dp *dp, int cgroup_fd)
 {
-#ifdef HAVE_SOCK
 	char path[PATH_MAX + 32];
 	int err;
 
@@ -2584,11 +2536,6 @@ int dp__sock_attach(struct xnet_dp *dp, int cgroup_fd)
 		log_info("attached %s to the root cgroup", prog_names[p]);
 	}
 	return 0;
-#else
-	(void)dp;
-	(void)cgroup_fd;
-	return 0;
-#endif
 }
 
 int dp__host_teardown(struct xnet_dp *dp)
@@ -2802,7 +2749,6 @@ static int hooks_collect(struct xnet_dp *dp, struct dp_hooks *hs)
 	err = err ?: hooks_add_tc(dp, hs, M_ENDPOINTS, sizeof(struct xnet_endpoint), P_LXC, BPF_TC_INGRESS);
 	if (err)
 		return err;
-#ifdef HAVE_UPLINK
 	if (!dp__host_get(dp, &host) && host.uplink_ifindex) {
 		char name[IF_NAMESIZE];
 		__u32 cur = 0;
@@ -2838,10 +2784,6 @@ static int hooks_collect(struct xnet_dp *dp, struct dp_hooks *hs)
 			}
 		}
 	}
-#else
-	(void)host;
-#endif
-#ifdef HAVE_SOCK
 	for (size_t i = 0; i < sizeof(sock_hooks) / sizeof(sock_hooks[0]); i++) {
 		enum dp_prog p = sock_hooks[i].prog;
 		struct bpf_link_info info = {};
@@ -2865,7 +2807,6 @@ static int hooks_collect(struct xnet_dp *dp, struct dp_hooks *hs)
 			h->old_fd = bpf_prog_get_fd_by_id(info.prog_id);
 		}
 	}
-#endif
 	return 0;
 }
 
