@@ -107,7 +107,7 @@ $(BUILD)/xnet: $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 # BPF unit tests: the real program sources under BPF_PROG_RUN.
-# They also drive user/datapath.c (pinning, attach, flood lists, caches) in a private bpffs.
+# They also drive user/datapath/ (pinning, attach, flood lists, caches) in a private bpffs.
 $(BUILD)/test_bpf: $(UNIT_SRCS) $(TSKELS) $(wildcard selftests/bpf/*.h) $(DP_OBJS)
 	$(CC) $(CFLAGS) -Iselftests/bpf $(UNIT_SRCS) $(DP_OBJS) -o $@ $(LDLIBS)
 
@@ -143,7 +143,7 @@ $(BUILD)/test_pktgen: selftests/pktgen/test_packet.c tools/pktgen/packet.c $(PKT
 
 # A second build of the same programs (selftests/integration/test_upgrade.sh swaps the two under
 # traffic): every object carries one more read-only constant, so the embedded objects and the
-# build hash differ from build/xnet's as a new release's would. Only datapath.c embeds them.
+# build hash differ from build/xnet's as a new release's would. Only datapath/loader.c embeds them.
 ALT      := $(BUILD)/alt
 ALT_SKELS := $(patsubst bpf/%.bpf.c,$(ALT)/%.skel.h,$(BPF_SRCS))
 ALT_HDR  := selftests/integration/build_variant.bpf.h
@@ -157,12 +157,12 @@ $(ALT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(ALT_HDR) | $(ALT)
 $(ALT)/%.skel.h: $(ALT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(basename $(basename $(notdir $<))) > $@
 
-$(ALT)/datapath.o: user/datapath/datapath.c $(ALT_SKELS) | $(ALT)
+$(ALT)/loader.o: user/datapath/loader.c $(ALT_SKELS) | $(ALT)
 	$(CC) -I$(ALT) $(CFLAGS) -MMD -MP -c $< -o $@
 
--include $(ALT)/datapath.d
+-include $(ALT)/loader.d
 
-$(BUILD)/xnet-alt: $(filter-out $(BUILD)/user/datapath/datapath.o,$(USER_OBJS)) $(ALT)/datapath.o
+$(BUILD)/xnet-alt: $(filter-out $(BUILD)/user/datapath/loader.o,$(USER_OBJS)) $(ALT)/loader.o
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 test: $(BUILD)/xnet $(BUILD)/xnet-alt $(BUILD)/test_bpf $(BUILD)/xnet-pktgen $(BUILD)/test_pktgen $(BUILD)/fuzz_bpf \

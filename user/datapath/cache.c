@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * datapath caches: the array maps the programs try before the ABI hash maps
+ * (headers/xnet_cache.h says why), and xnet_xdp_tx, the endpoints an XDP
+ * redirect can reach. All of it is derived from the ABI maps: written beside
+ * them, and rebuilt from them after a reload and in the sweep.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/sockios.h>
+#include <unistd.h>
+
+#include "datapath/internal.h"
+#include "lib/log.h"
+
+/* ------------------------------------------------------------ caches */
+
+void ifc_from_network(struct xnet_if_cache *c, __u16 kind, __u32 net_id,
+		      const struct xnet_network *net)
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	c->net_flags = net->flags;
+	c->net_id = net_id;
+	memcpy(c->gw_mac, net->gw_mac, 6);
+	c->gw_ifindex = net->gw_ifindex;
+	c->subnet = net->subnet;
+	c->mask = net->mask;
+	c->gw_ip = net->gw_ip;
+}
+
+void ifc_from_endpoint(struct xnet_if_cache *c, const struct xnet_endpoint *ep,
+		       const struct xnet_network *net)
+{
+	ifc_from_network(c, XNET_IFC_ENDPOINT, ep->net_id, net);
+	c->ip = ep->ip;
+	memcpy(c->mac, ep->mac, 6);
+	c->ep_flags = ep->flags;
+}
+
+static void dst_from_endpoint(struct xnet_dst_cache *d, __u32 ifindex, const struct xnet_endpoint *ep)
+{
+	memset(d, 0, sizeof(*d));
+	memcpy(d->mac, ep->mac, 6);
+	d->valid = 1;
+	d->ip = ep->ip;
+	d->ifindex = ifindex;
+	d->net_id = ep->net_id;
+}
+
+/* The same loads the program does (lib/lookup.h dst_by_mac), done on our side. */
+__u32 mac_slot(const __u8 *mac)
+{
+	__u32 lo;
+	__u16 hi;
+
+	memcpy(&lo, mac + 2, 4);
+	memcpy(&hi, mac, 2);
+	return xnet_mac_slot(lo, hi);
+}
+
+/* Does the device a cache slot names still hold that role in the ABI maps? */
+static bool ifc_owner_alive(struct xnet_dp *dp, const struct xnet_if_cache *c)
+{
+	struct xnet_endpoint ep;
+	__u32 net_id;
+
+	if (c->kind == XNET_IFC_ENDPOINT)
+		return !map_lookup(dp, M_ENDPOINTS, &c->ifindex, &ep);
+	if (c->kind == XNET_IFC_GATEWAY)
+		return !map_lookup(dp, M_GATEWAYS, &c->ifindex, &net_id);
+	return false;
+}
+
+/* Describe ifindex in its slot, unless another live device holds the slot (it keeps it). */
+int ifc_set(struct xnet_dp *dp, __u32 ifindex, const struct xnet_if_cache *c)
+{
+	__u32 slot = xnet_if_slot(ifindex);
+	struct xnet_if_cache cur, want = *c;
+
+	want.ifindex = ifindex;
+	if (!map_lookup(dp, M_IFCACHE, &slot, &cur)) {
+		if (cur.kind != XNET_IFC_NONE && cur.ifindex != ifindex && ifc_owner_alive(dp, &cur)) {
+			log_debug("datapath: ifcache slot %u is taken by ifindex %u; ifindex %u uses the hash maps",
+				  slot, cur.ifindex, ifindex);
+			return 0;
+		}
+		if (!memcmp(&cur, &want, sizeof(want)))
+			return 0;
+	}
+	return map_update(dp, M_IFCACHE, &slot, &want);
+}
+
+/* Clear ifindex's cache entry if it is of this kind (and network, unless net_id is NULL). */
+int ifc_clear(struct xnet_dp *dp, __u32 ifindex, __u16 kind, const __u32 *net_id)
+{
+	__u32 slot = xnet_if_slot(ifindex);
+	struct xnet_if_cache c, zero = {};
+
+	if (map_lookup(dp, M_IFCACHE, &slot, &c) || c.ifindex != ifindex)
+		return 0;
+	if (c.kind != kind || (net_id && c.net_id != *net_id))
+		return 0;
+	return map_update(dp, M_IFCACHE, &slot, &zero);
+}
+
+/* Claim the slot for ep unless another live endpoint holds it (that one keeps it: first come). */
+int dst_claim(struct xnet_dp *dp, enum dp_map m, __u32 slot, __u32 ifindex,
+	      const struct xnet_endpoint *ep)
+{
+	struct xnet_dst_cache cur, want;
+	struct xnet_endpoint owner;
+
+	dst_from_endpoint(&want, ifindex, ep);
+	if (!map_lookup(dp, m, &slot, &cur) && cur.valid && cur.ifindex != ifindex &&
+	    !map_lookup(dp, M_ENDPOINTS, &cur.ifindex, &owner) &&
+	    (m == M_MACCACHE ? !memcmp(owner.mac, cur.mac, 6) : owner.ip == cur.ip)) {
+		log_debug("datapath: %s slot %u is taken by ifindex %u; ifindex %u uses the hash maps",
+			  map_names[m], slot, cur.ifindex, ifindex);
+		return 0;
+	}
+	if (!memcmp(&cur, &want, sizeof(want)))
+		return 0;
+	return map_update(dp, m, &slot, &want);
+}
+
+/* Release ifindex's slot and hand it to another endpoint that hashes there, if any. */
+int dst_release(struct xnet_dp *dp, enum dp_map m, __u32 slot, __u32 ifindex)
+{
+	struct xnet_dst_cache cur, zero = {};
+	struct xnet_endpoint *eps;
+	__u32 *keys, n;
+	int err;
+
+	if (map_lookup(dp, m, &slot, &cur) || !cur.valid || cur.ifindex != ifindex)
+		return 0;
+	err = map_update(dp, m, &slot, &zero);
+	if (err)
+		return err;
+	if (map_dump(dp->map_fd[M_ENDPOINTS], sizeof(__u32), sizeof(*eps), (void **)&keys,
+		     (void **)&eps, &n))
+		return 0;	/* the slot stays empty: slower, still right */
+	for (__u32 i = 0; i < n; i++) {
+		__u32 s = m == M_MACCACHE ? mac_slot(eps[i].mac) : xnet_ip_slot(eps[i].ip);
+
+		if (keys[i] != ifindex && s == slot) {
+			err = dst_claim(dp, m, slot, keys[i], &eps[i]);
+			break;
+		}
+	}
+	free(keys);
+	free(eps);
+	return err;
+}
+
+/* Rewrite the cache entries of every endpoint of net_id (network facts changed). */
+int ifc_refresh_network(struct xnet_dp *dp, __u32 net_id, const struct xnet_network *net)
+{
+	struct xnet_endpoint *eps;
+	__u32 *keys, n;
+	int err = map_dump(dp->map_fd[M_ENDPOINTS], sizeof(__u32), sizeof(*eps), (void **)&keys,
+			   (void **)&eps, &n);
+
+	for (__u32 i = 0; !err && i < n; i++) {
+		struct xnet_if_cache c;
+
+		if (eps[i].net_id != net_id)
+			continue;
+		if (net) {
+			ifc_from_endpoint(&c, &eps[i], net);
+			err = ifc_set(dp, keys[i], &c);
+		} else {
+			err = ifc_clear(dp, keys[i], XNET_IFC_ENDPOINT, &net_id);
+		}
+	}
+	free(keys);
+	free(eps);
+	return err;
+}
+
+/*
+ * Recompute all three caches from the ABI maps and write the difference
+ * (after a reload, and in the sweep): whatever happened before, afterwards
+ * every cache entry says what the ABI maps say.
+ */
+struct ep_ref {
+	__u32 ifindex;
+	const struct xnet_endpoint *ep;
+};
+
+static int ep_ref_cmp(const void *a, const void *b)
+{
+	__u32 x = ((const struct ep_ref *)a)->ifindex, y = ((const struct ep_ref *)b)->ifindex;
+
+	return x < y ? -1 : x > y;
+}
+
+static int xdp_tx_rebuild(struct xnet_dp *dp, const struct ep_ref *order, __u32 n_eps, __u32 *changed);
+
+int dp_cache_rebuild(struct xnet_dp *dp)
+{
+	struct ep_ref *order = NULL;
+	struct xnet_if_cache *ifc_want = NULL, *ifc_have = NULL;
+	struct xnet_dst_cache *mac_want = NULL, *ip_want = NULL, *dst_have = NULL;
+	struct xnet_network *nets = NULL;
+	struct xnet_endpoint *eps = NULL;
+	__u32 *net_keys = NULL, *ep_keys = NULL, *gw_keys = NULL, *gw_vals = NULL, *keys = NULL;
+	__u32 n_nets, n_eps, n_gws, n, changed = 0;
+	int err;
+
+	ifc_want = calloc(XNET_IFCACHE_SLOTS, sizeof(*ifc_want));
+	mac_want = calloc(XNET_DST_CACHE_SLOTS, sizeof(*mac_want));
+	ip_want = calloc(XNET_DST_CACHE_SLOTS, sizeof(*ip_want));
+	if (!ifc_want || !mac_want || !ip_want) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = map_dump(dp->map_fd[M_NETWORKS], sizeof(__u32), sizeof(*nets), (void **)&net_keys,
+		       (void **)&nets, &n_nets);
+	err = err ?: map_dump(dp->map_fd[M_ENDPOINTS], sizeof(__u32), sizeof(*eps), (void **)&ep_keys,
+			      (void **)&eps, &n_eps);
+	err = err ?: map_dump(dp->map_fd[M_GATEWAYS], sizeof(__u32), sizeof(__u32), (void **)&gw_keys,
+			      (void **)&gw_vals, &n_gws);
+	if (err)
+		goto out;
+
+	/* Gateways first (few, and every packet from the host passes one). */
+	for (__u32 g = 0; g < n_gws; g++) {
+		struct xnet_if_cache *w = &ifc_want[xnet_if_slot(gw_keys[g])];
+
+		for (__u32 i = 0; i < n_nets && w->kind == XNET_IFC_NONE; i++)
+			if (net_keys[i] == gw_vals[g]) {
+				ifc_from_network(w, XNET_IFC_GATEWAY, net_keys[i], &nets[i]);
+				w->ifindex = gw_keys[g];
+			}
+	}
+	/* Lowest ifindex first, so that who owns a contended slot does not depend on hash order. */
+	order = calloc(n_eps ? n_eps : 1, sizeof(*order));
+	if (!order) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (__u32 i = 0; i < n_eps; i++)
+		order[i] = (struct ep_ref){ ep_keys[i], &eps[i] };
+	qsort(order, n_eps, sizeof(*order), ep_ref_cmp);
+	for (__u32 o = 0; o < n_eps; o++) {
+		__u32 ifindex = order[o].ifindex, ms, is;
+		const struct xnet_endpoint *ep = order[o].ep;
+		struct xnet_if_cache *w = &ifc_want[xnet_if_slot(ifindex)];
+
+		for (__u32 i = 0; i < n_nets && w->kind == XNET_IFC_NONE; i++)
+			if (net_keys[i] == ep->net_id) {
+				ifc_from_endpoint(w, ep, &nets[i]);
+				w->ifindex = ifindex;
+			}
+		ms = mac_slot(ep->mac);
+		is = xnet_ip_slot(ep->ip);
+		if (!mac_want[ms].valid)
+			dst_from_endpoint(&mac_want[ms], ifindex, ep);
+		if (!ip_want[is].valid)
+			dst_from_endpoint(&ip_want[is], ifindex, ep);
+	}
+
+	/* Write the differences. */
+	err = map_dump(dp->map_fd[M_IFCACHE], sizeof(__u32), sizeof(*ifc_have), (void **)&keys,
+		       (void **)&ifc_have, &n);
+	for (__u32 i = 0; !err && i < n; i++) {
+		if (keys[i] >= XNET_IFCACHE_SLOTS || !memcmp(&ifc_have[i], &ifc_want[keys[i]], sizeof(*ifc_have)))
+			continue;
+		err = map_update(dp, M_IFCACHE, &keys[i], &ifc_want[keys[i]]);
+		changed++;
+	}
+	free(keys);
+	keys = NULL;
+	for (int m = M_MACCACHE; !err && m <= M_IPCACHE; m++) {
+		struct xnet_dst_cache *want = m == M_MACCACHE ? mac_want : ip_want;
+
+		err = map_dump(dp->map_fd[m], sizeof(__u32), sizeof(*dst_have), (void **)&keys,
+			       (void **)&dst_have, &n);
+		for (__u32 i = 0; !err && i < n; i++) {
+			if (keys[i] >= XNET_DST_CACHE_SLOTS ||
+			    !memcmp(&dst_have[i], &want[keys[i]], sizeof(*dst_have)))
+				continue;
+			err = map_update(dp, (enum dp_map)m, &keys[i], &want[keys[i]]);
+			changed++;
+		}
+		free(keys);
+		free(dst_have);
+		keys = NULL;
+		dst_have = NULL;
+	}
+	err = err ?: xdp_tx_rebuild(dp, order, n_eps, &changed);
+	if (!err && changed)
+		log_info("datapath: rebuilt fast-path caches (%u entries changed)", changed);
+out:
+	free(order);
+	free(ifc_want);
+	free(ifc_have);
+	free(mac_want);
+	free(ip_want);
+	free(dst_have);
+	free(net_keys);
+	free(nets);
+	free(ep_keys);
+	free(eps);
+	free(gw_keys);
+	free(gw_vals);
+	free(keys);
+	if (err)
+		log_error("cannot rebuild the datapath caches: %s", strerror(-err));
+	return err;
+}
+
+/* ------------------------------------------------------------ xdp_tx */
+
+/*
+ * The "netdev" generic netlink family (include/uapi/linux/netdev.h, kernel
+ * 6.3+; Debian 12's headers and libbpf 1.1 predate it). A device's
+ * xdp_features say whether an XDP redirect to it can be transmitted: for a
+ * veth, NDO_XMIT is set while its peer has NAPI (GRO on, or XDP).
+ */
+#define NETDEV_GENL_NAME		"netdev"
+
+#define NETDEV_CMD_DEV_GET		1
+
+#define NETDEV_A_DEV_IFINDEX		1
+
+#define NETDEV_A_DEV_XDP_FEATURES	3
+
+#define NETDEV_XDP_ACT_NDO_XMIT		(1ULL << 2)
+
+struct genl_req {
+	struct nlmsghdr nh;
+	struct genlmsghdr gh;
+	char attrs[64];
+};
+
+/* Append one attribute to req (the caller sized attrs for it). */
+static void genl_put(struct genl_req *req, __u16 type, const void *data, __u16 len)
+{
+	struct nlattr *a = (struct nlattr *)((char *)req + NLMSG_ALIGN(req->nh.nlmsg_len));
+
+	a->nla_type = type;
+	a->nla_len = NLA_HDRLEN + len;
+	memcpy((char *)a + NLA_HDRLEN, data, len);
+	req->nh.nlmsg_len = NLMSG_ALIGN(req->nh.nlmsg_len) + NLA_ALIGN(a->nla_len);
+}
+
+/*
+ * One request, one answer: the payload of attribute @want (up to @len
+ * bytes) copied to @out. 0, or a negative errno (the kernel's, or -ENOENT
+ * when the answer lacks the attribute).
+ */
+static int genl_ask(int fd, struct genl_req *req, __u16 want, void *out, size_t len)
+{
+	char buf[8192];
+	ssize_t n;
+
+	if (send(fd, req, req->nh.nlmsg_len, 0) < 0)
+		return -errno;
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n < 0)
+		return -errno;
+	for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n); nh = NLMSG_NEXT(nh, n)) {
+		struct nlattr *a;
+		int rest;
+
+		if (nh->nlmsg_type == NLMSG_ERROR) {
+			int err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+
+			return err ? err : -ENOENT;
+		}
+		a = (struct nlattr *)((char *)NLMSG_DATA(nh) + GENL_HDRLEN);
+		rest = (int)nh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+		for (; rest >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rest;
+		     rest -= NLA_ALIGN(a->nla_len), a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len))) {
+			if ((a->nla_type & NLA_TYPE_MASK) != want)
+				continue;
+			size_t have = (size_t)(a->nla_len - NLA_HDRLEN);
+
+			memcpy(out, (char *)a + NLA_HDRLEN, have < len ? have : len);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static void genl_init(struct genl_req *req, __u16 family, __u8 cmd)
+{
+	memset(req, 0, sizeof(*req));
+	req->nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
+	req->nh.nlmsg_type = family;
+	req->nh.nlmsg_flags = NLM_F_REQUEST;
+	req->gh.cmd = cmd;
+	req->gh.version = 1;
+}
+
+/* A socket asking the netdev family, with its id in *family; -errno when the kernel has none. */
+static int netdev_genl_open(__u16 *family)
+{
+	struct genl_req req;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC), err;
+
+	if (fd < 0)
+		return -errno;
+	genl_init(&req, GENL_ID_CTRL, CTRL_CMD_GETFAMILY);
+	genl_put(&req, CTRL_ATTR_FAMILY_NAME, NETDEV_GENL_NAME, sizeof(NETDEV_GENL_NAME));
+	*family = 0;
+	err = genl_ask(fd, &req, CTRL_ATTR_FAMILY_ID, family, sizeof(*family));
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* The xdp_features (NETDEV_XDP_ACT_*) of ifindex. */
+static int netdev_xdp_features(int fd, __u16 family, __u32 ifindex, __u64 *features)
+{
+	struct genl_req req;
+
+	genl_init(&req, family, NETDEV_CMD_DEV_GET);
+	genl_put(&req, NETDEV_A_DEV_IFINDEX, &ifindex, sizeof(ifindex));
+	*features = 0;
+	return genl_ask(fd, &req, NETDEV_A_DEV_XDP_FEATURES, features, sizeof(*features));
+}
+
+static int if_mtu(__u32 ifindex, __u32 *mtu)
+{
+	struct ifreq ifr = { 0 };
+	int fd, err = 0;
+
+	if (!if_indextoname(ifindex, ifr.ifr_name))
+		return -errno;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, SIOCGIFMTU, &ifr))
+		err = -errno;
+	else
+		*mtu = (__u32)ifr.ifr_mtu;
+	close(fd);
+	return err;
+}
+
+/*
+ * What xnet_xdp_tx should say about endpoint ifindex: filled in *tx when an
+ * XDP redirect to it reaches the sandbox, zeroed (with the reason in why)
+ * otherwise. gfd/family: an open netdev_genl_open() socket, or gfd < 0.
+ */
+static void xdp_tx_probe(int gfd, __u16 family, __u32 ifindex, struct xnet_xdp_tx *tx,
+			 const char **why)
+{
+	__u64 features = 0;
+	__u32 mtu = 0;
+
+	memset(tx, 0, sizeof(*tx));
+	if (gfd < 0) {
+		*why = "the kernel does not report XDP features (netdev genetlink family)";
+	} else if (netdev_xdp_features(gfd, family, ifindex, &features)) {
+		*why = "its XDP features cannot be read";
+	} else if (!(features & NETDEV_XDP_ACT_NDO_XMIT)) {
+		*why = "its peer in the sandbox has no NAPI (GRO off)";
+	} else if (if_mtu(ifindex, &mtu)) {
+		*why = "its MTU cannot be read";
+	} else {
+		tx->ifindex = ifindex;
+		tx->mtu = mtu;
+		*why = NULL;
+	}
+}
+
+/* Does another endpoint, still in xnet_endpoints, own this xnet_xdp_tx slot? */
+static bool xdp_tx_taken(struct xnet_dp *dp, __u32 slot, __u32 ifindex)
+{
+	struct xnet_endpoint ep;
+	struct xnet_xdp_tx cur;
+
+	return !map_lookup(dp, M_XDP_TX, &slot, &cur) && cur.ifindex && cur.ifindex != ifindex &&
+	       !map_lookup(dp, M_ENDPOINTS, &cur.ifindex, &ep);
+}
+
+/* Probe endpoint ifindex and write its xnet_xdp_tx slot (first come keeps a shared slot). */
+int xdp_tx_set(struct xnet_dp *dp, __u32 ifindex)
+{
+	__u32 slot = xnet_if_slot(ifindex);
+	struct xnet_xdp_tx want, cur = { 0 };
+	char name[IF_NAMESIZE];
+	const char *why;
+	__u16 family;
+	int gfd = netdev_genl_open(&family);
+
+	xdp_tx_probe(gfd, family, ifindex, &want, &why);
+	if (gfd >= 0)
+		close(gfd);
+	if (xdp_tx_taken(dp, slot, ifindex))
+		return 0;
+	map_lookup(dp, M_XDP_TX, &slot, &cur);
+	if (!memcmp(&cur, &want, sizeof(want)) || (!want.ifindex && cur.ifindex != ifindex))
+		return 0;
+	if (why)
+		log_info("datapath: endpoint %s (ifindex %u) takes published traffic through tc only: %s",
+			 ifname(ifindex, name), ifindex, why);
+	else
+		log_debug("datapath: endpoint %s (ifindex %u) on the XDP fast path (MTU %u)",
+			  ifname(ifindex, name), ifindex, want.mtu);
+	return map_update(dp, M_XDP_TX, &slot, &want);
+}
+
+int xdp_tx_clear(struct xnet_dp *dp, __u32 ifindex)
+{
+	__u32 slot = xnet_if_slot(ifindex);
+	struct xnet_xdp_tx cur, zero = { 0 };
+
+	if (map_lookup(dp, M_XDP_TX, &slot, &cur) || cur.ifindex != ifindex)
+		return 0;
+	return map_update(dp, M_XDP_TX, &slot, &zero);
+}
+
+/*
+ * The whole xnet_xdp_tx from the endpoints (lowest ifindex first, as the
+ * caches), written where it differs. Part of dp_cache_rebuild.
+ */
+static int xdp_tx_rebuild(struct xnet_dp *dp, const struct ep_ref *order, __u32 n_eps, __u32 *changed)
+{
+	struct xnet_xdp_tx *want = calloc(XNET_IFCACHE_SLOTS, sizeof(*want)), *have = NULL;
+	__u32 *keys = NULL, n;
+	__u16 family;
+	int gfd, err;
+
+	if (!want)
+		return -ENOMEM;
+	gfd = netdev_genl_open(&family);
+	for (__u32 o = 0; o < n_eps; o++) {
+		struct xnet_xdp_tx *w = &want[xnet_if_slot(order[o].ifindex)];
+		const char *why;
+
+		if (!w->ifindex)
+			xdp_tx_probe(gfd, family, order[o].ifindex, w, &why);
+	}
+	if (gfd >= 0)
+		close(gfd);
+	err = map_dump(dp->map_fd[M_XDP_TX], sizeof(__u32), sizeof(*have), (void **)&keys, (void **)&have, &n);
+	for (__u32 i = 0; !err && i < n; i++) {
+		if (keys[i] >= XNET_IFCACHE_SLOTS || !memcmp(&have[i], &want[keys[i]], sizeof(*have)))
+			continue;
+		err = map_update(dp, M_XDP_TX, &keys[i], &want[keys[i]]);
+		(*changed)++;
+	}
+	free(keys);
+	free(have);
+	free(want);
+	return err;
+}
