@@ -27,8 +27,8 @@ static const char *tc_where(enum bpf_tc_attach_point where)
 }
 
 /* Attach prog (pinned fd) to tc ingress/egress of ifindex; no-op when it is there already. */
-int tc_attach(__u32 ifindex, enum bpf_tc_attach_point where, int prog_fd, __u32 id,
-	      const char *what)
+int dp_tc_attach(__u32 ifindex, enum bpf_tc_attach_point where, int prog_fd, __u32 id,
+		 const char *what)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex, .attach_point = where);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
@@ -40,7 +40,7 @@ int tc_attach(__u32 ifindex, enum bpf_tc_attach_point where, int prog_fd, __u32 
 	err = bpf_tc_hook_create(&hook);
 	if (err && err != -EEXIST) {
 		log_error("cannot add a clsact qdisc to %s (ifindex %u): %s",
-			  ifname(ifindex, name), ifindex, strerror(-err));
+			  dp_ifname(ifindex, name), ifindex, strerror(-err));
 		return err;
 	}
 	opts.prog_fd = prog_fd;
@@ -49,11 +49,11 @@ int tc_attach(__u32 ifindex, enum bpf_tc_attach_point where, int prog_fd, __u32 
 	err = bpf_tc_attach(&hook, &opts);
 	if (err) {
 		log_error("cannot attach BPF program %s to tc %s of %s (ifindex %u): %s", what,
-			  tc_where(where), ifname(ifindex, name), ifindex, strerror(-err));
+			  tc_where(where), dp_ifname(ifindex, name), ifindex, strerror(-err));
 		return err;
 	}
 	log_info("attached %s to tc %s of %s (ifindex %u)", what, tc_where(where),
-		 ifname(ifindex, name), ifindex);
+		 dp_ifname(ifindex, name), ifindex);
 	return 0;
 }
 
@@ -61,7 +61,7 @@ int tc_attach(__u32 ifindex, enum bpf_tc_attach_point where, int prog_fd, __u32 
  * Detach our filter from ifindex, only if what sits there is one of our
  * programs (any build): the ifindex may already belong to someone else.
  */
-void tc_detach_ours(__u32 ifindex, enum bpf_tc_attach_point where, const char *what)
+void dp_tc_detach_ours(__u32 ifindex, enum bpf_tc_attach_point where, const char *what)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex, .attach_point = where);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
@@ -85,13 +85,13 @@ void tc_detach_ours(__u32 ifindex, enum bpf_tc_attach_point where, const char *w
 	opts.flags = 0;
 	if (!bpf_tc_detach(&hook, &opts))
 		log_info("detached %s from tc %s of %s (ifindex %u)", what, tc_where(where),
-			 ifname(ifindex, name), ifindex);
+			 dp_ifname(ifindex, name), ifindex);
 }
 
 /* ------------------------------------------------------------ xdp */
 
 /* Is the program with this id one of ours called what (any build)? */
-bool prog_id_named(__u32 id, const char *what)
+bool dp_prog_id_named(__u32 id, const char *what)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
@@ -163,7 +163,7 @@ static bool xdp_wanted(const struct xnet_dp *dp, __u32 ifindex)
 	if (strcmp(drv, "veth"))
 		return true;
 	log_debug("uplink %s (ifindex %u) is a veth: no XDP fast path there (--uplink-xdp on forces it)",
-		  ifname(ifindex, name), ifindex);
+		  dp_ifname(ifindex, name), ifindex);
 	return false;
 }
 
@@ -197,14 +197,14 @@ static void xdp_attach(struct xnet_dp *dp, __u32 ifindex)
 	err = bpf_xdp_query_id((int)ifindex, XDP_FLAGS_DRV_MODE, &cur);
 	if (err) {
 		log_info("cannot query XDP programs of %s (ifindex %u): %s; published ports use tc only",
-			 ifname(ifindex, name), ifindex, strerror(-err));
+			 dp_ifname(ifindex, name), ifindex, strerror(-err));
 		return;
 	}
 	if (cur && cur == dp->prog_id[P_UPLINK_XDP])
 		return;
-	if (cur && !prog_id_named(cur, PROG_UPLINK_XDP)) {
+	if (cur && !dp_prog_id_named(cur, PROG_UPLINK_XDP)) {
 		log_info("%s (ifindex %u) already runs XDP program id %u, not ours: leaving it there; "
-			 "published ports use tc only", ifname(ifindex, name), ifindex, cur);
+			 "published ports use tc only", dp_ifname(ifindex, name), ifindex, cur);
 		return;
 	}
 	if (cur) {
@@ -221,10 +221,10 @@ static void xdp_attach(struct xnet_dp *dp, __u32 ifindex)
 		close(old_fd);
 	if (err)
 		log_info("cannot attach %s to %s (ifindex %u) in native XDP mode: %s; published ports "
-			 "use tc only", PROG_UPLINK_XDP, ifname(ifindex, name), ifindex, strerror(-err));
+			 "use tc only", PROG_UPLINK_XDP, dp_ifname(ifindex, name), ifindex, strerror(-err));
 	else
 		log_info("attached %s to XDP (native) of %s (ifindex %u)", PROG_UPLINK_XDP,
-			 ifname(ifindex, name), ifindex);
+			 dp_ifname(ifindex, name), ifindex);
 }
 
 /* Detach uplink_xdp (any build) from ifindex; someone else's program stays. */
@@ -236,7 +236,7 @@ static void xdp_detach_ours(__u32 ifindex)
 	int fd;
 
 	if (bpf_xdp_query_id((int)ifindex, XDP_FLAGS_DRV_MODE, &cur) || !cur ||
-	    !prog_id_named(cur, PROG_UPLINK_XDP))
+	    !dp_prog_id_named(cur, PROG_UPLINK_XDP))
 		return;
 	fd = bpf_prog_get_fd_by_id(cur);
 	if (fd < 0)
@@ -244,7 +244,7 @@ static void xdp_detach_ours(__u32 ifindex)
 	/* REPLACE with the expected program: whatever got attached meanwhile is not ours to remove. */
 	opts.old_prog_fd = fd;
 	if (!bpf_xdp_detach((int)ifindex, XDP_FLAGS_DRV_MODE | XDP_FLAGS_REPLACE, &opts))
-		log_info("detached %s from XDP of %s (ifindex %u)", PROG_UPLINK_XDP, ifname(ifindex, name),
+		log_info("detached %s from XDP of %s (ifindex %u)", PROG_UPLINK_XDP, dp_ifname(ifindex, name),
 			 ifindex);
 	close(fd);
 }
@@ -252,29 +252,29 @@ static void xdp_detach_ours(__u32 ifindex)
 /* ------------------------------------------------------------ uplink */
 
 /* The uplink programs on ifindex (both directions), or off it. */
-int uplink_attach(struct xnet_dp *dp, __u32 ifindex)
+int dp_uplink_attach(struct xnet_dp *dp, __u32 ifindex)
 {
-	int err = tc_attach(ifindex, BPF_TC_INGRESS, dp->prog_fd[P_UPLINK_IN], dp->prog_id[P_UPLINK_IN],
-			    PROG_UPLINK_IN);
+	int err = dp_tc_attach(ifindex, BPF_TC_INGRESS, dp->prog_fd[P_UPLINK_IN], dp->prog_id[P_UPLINK_IN],
+			       PROG_UPLINK_IN);
 
-	err = err ?: tc_attach(ifindex, BPF_TC_EGRESS, dp->prog_fd[P_UPLINK_EG],
-			       dp->prog_id[P_UPLINK_EG], PROG_UPLINK_EG);
+	err = err ?: dp_tc_attach(ifindex, BPF_TC_EGRESS, dp->prog_fd[P_UPLINK_EG],
+				  dp->prog_id[P_UPLINK_EG], PROG_UPLINK_EG);
 	/* XDP last, in front of a tc path that is already complete: it may only ever take less. */
 	if (!err)
 		xdp_attach(dp, ifindex);
 	return err;
 }
 
-void uplink_detach(__u32 ifindex)
+void dp_uplink_detach(__u32 ifindex)
 {
 	xdp_detach_ours(ifindex);
-	tc_detach_ours(ifindex, BPF_TC_INGRESS, PROG_UPLINK_IN);
-	tc_detach_ours(ifindex, BPF_TC_EGRESS, PROG_UPLINK_EG);
+	dp_tc_detach_ours(ifindex, BPF_TC_INGRESS, PROG_UPLINK_IN);
+	dp_tc_detach_ours(ifindex, BPF_TC_EGRESS, PROG_UPLINK_EG);
 }
 
 /* ------------------------------------------------------------ sock hooks */
 
-const struct dp_sock_hook sock_hooks[] = {
+const struct dp_sock_hook dp_sock_hooks[] = {
 	{ P_CONNECT4, BPF_CGROUP_INET4_CONNECT },
 	{ P_SENDMSG4, BPF_CGROUP_UDP4_SENDMSG },
 	{ P_RECVMSG4, BPF_CGROUP_UDP4_RECVMSG },
@@ -314,14 +314,14 @@ bool dp__sock_current(struct xnet_dp *dp)
 {
 	char path[PATH_MAX + 32];
 
-	for (size_t i = 0; i < sizeof(sock_hooks) / sizeof(sock_hooks[0]); i++) {
-		enum dp_prog p = sock_hooks[i].prog;
+	for (size_t i = 0; i < sizeof(dp_sock_hooks) / sizeof(dp_sock_hooks[0]); i++) {
+		enum dp_prog p = dp_sock_hooks[i].prog;
 		struct bpf_link_info info = {};
 		__u32 len = sizeof(info);
 		bool ok;
 		int fd;
 
-		dp_path(dp, path, sizeof(path), LINKS_DIR, prog_names[p]);
+		dp_path(dp, path, sizeof(path), LINKS_DIR, dp_prog_names[p]);
 		fd = bpf_obj_get(path);
 		if (fd < 0)
 			return false;
@@ -339,16 +339,16 @@ int dp__sock_attach(struct xnet_dp *dp, int cgroup_fd)
 	int err;
 
 	snprintf(path, sizeof(path), "%s/%s", dp->dir, LINKS_DIR);
-	err = mkdir_ok(path);
+	err = dp_mkdir(path);
 	if (err)
 		return err;
-	for (size_t i = 0; i < sizeof(sock_hooks) / sizeof(sock_hooks[0]); i++) {
-		enum dp_prog p = sock_hooks[i].prog;
+	for (size_t i = 0; i < sizeof(dp_sock_hooks) / sizeof(dp_sock_hooks[0]); i++) {
+		enum dp_prog p = dp_sock_hooks[i].prog;
 		struct bpf_link_info info = {};
 		__u32 len = sizeof(info);
 		int fd;
 
-		dp_path(dp, path, sizeof(path), LINKS_DIR, prog_names[p]);
+		dp_path(dp, path, sizeof(path), LINKS_DIR, dp_prog_names[p]);
 		fd = bpf_obj_get(path);
 		if (fd >= 0) {
 			/* Attached already: swap in this build's program if it is another. */
@@ -359,23 +359,23 @@ int dp__sock_attach(struct xnet_dp *dp, int cgroup_fd)
 			err = bpf_link_update(fd, dp->prog_fd[p], NULL) ? -errno : 0;
 			close(fd);
 			if (err) {
-				log_error("cannot update the cgroup link of %s: %s", prog_names[p], strerror(-err));
+				log_error("cannot update the cgroup link of %s: %s", dp_prog_names[p], strerror(-err));
 				return err;
 			}
-			log_info("updated cgroup hook %s to the new build", prog_names[p]);
+			log_info("updated cgroup hook %s to the new build", dp_prog_names[p]);
 			continue;
 		}
-		fd = bpf_link_create(dp->prog_fd[p], cgroup_fd, sock_hooks[i].type, NULL);
+		fd = bpf_link_create(dp->prog_fd[p], cgroup_fd, dp_sock_hooks[i].type, NULL);
 		if (fd < 0) {
 			err = -errno;
-			log_error("cannot attach %s to the root cgroup: %s", prog_names[p], strerror(-err));
+			log_error("cannot attach %s to the root cgroup: %s", dp_prog_names[p], strerror(-err));
 			return err;
 		}
-		err = link_pin(dp, fd, prog_names[p]);
+		err = link_pin(dp, fd, dp_prog_names[p]);
 		close(fd);
 		if (err)
 			return err;
-		log_info("attached %s to the root cgroup", prog_names[p]);
+		log_info("attached %s to the root cgroup", dp_prog_names[p]);
 	}
 	return 0;
 }
@@ -387,16 +387,16 @@ int dp__host_teardown(struct xnet_dp *dp)
 	__u32 zero = 0;
 
 	if (!dp__host_get(dp, &h) && h.uplink_ifindex)
-		uplink_detach(h.uplink_ifindex);
+		dp_uplink_detach(h.uplink_ifindex);
 	memset(&h, 0, sizeof(h));
 	map_update(dp, M_HOST, &zero, &h);
 	/* Unpinning a link that no one else holds detaches it. */
 	for (int p = 0; p < P_MAX; p++) {
-		if (strncmp(prog_names[p], "sock_", 5))
+		if (strncmp(dp_prog_names[p], "sock_", 5))
 			continue;
-		dp_path(dp, path, sizeof(path), LINKS_DIR, prog_names[p]);
+		dp_path(dp, path, sizeof(path), LINKS_DIR, dp_prog_names[p]);
 		if (!unlink(path))
-			log_info("detached %s from the root cgroup", prog_names[p]);
+			log_info("detached %s from the root cgroup", dp_prog_names[p]);
 	}
 	snprintf(path, sizeof(path), "%s/%s", dp->dir, LINKS_DIR);
 	rmdir(path);
@@ -411,8 +411,8 @@ int dp__owner_set(struct xnet_dp *dp, const __u64 id[DP_OWNER_WORDS])
 	int err = 0;
 
 	for (int i = 0; i < DP_OWNER_WORDS && !err; i++)
-		if (meta_get(dp->meta_fd, owner_keys[i], &have) || have != id[i])
-			err = meta_set(dp->meta_fd, owner_keys[i], id[i]);
+		if (map_meta_get(dp->meta_fd, owner_keys[i], &have) || have != id[i])
+			err = map_meta_set(dp->meta_fd, owner_keys[i], id[i]);
 	if (err)
 		log_error("cannot record the owner of the socket hooks in %s: %s", META_NAME, strerror(-err));
 	return err;
@@ -428,7 +428,7 @@ int dp__owner_read(const char *bpf_dir, __u64 id[DP_OWNER_WORDS])
 	if (fd < 0)
 		return errno == ENOENT ? -ENOENT : -errno;
 	for (int i = 0; i < DP_OWNER_WORDS && !err; i++)
-		err = meta_get(fd, owner_keys[i], &id[i]);
+		err = map_meta_get(fd, owner_keys[i], &id[i]);
 	close(fd);
 	return err;
 }

@@ -21,8 +21,8 @@
 
 /* ------------------------------------------------------------ caches */
 
-void ifc_from_network(struct xnet_if_cache *c, __u16 kind, __u32 net_id,
-		      const struct xnet_network *net)
+void dp_ifc_from_network(struct xnet_if_cache *c, __u16 kind, __u32 net_id,
+			 const struct xnet_network *net)
 {
 	memset(c, 0, sizeof(*c));
 	c->kind = kind;
@@ -35,10 +35,10 @@ void ifc_from_network(struct xnet_if_cache *c, __u16 kind, __u32 net_id,
 	c->gw_ip = net->gw_ip;
 }
 
-void ifc_from_endpoint(struct xnet_if_cache *c, const struct xnet_endpoint *ep,
-		       const struct xnet_network *net)
+void dp_ifc_from_endpoint(struct xnet_if_cache *c, const struct xnet_endpoint *ep,
+			  const struct xnet_network *net)
 {
-	ifc_from_network(c, XNET_IFC_ENDPOINT, ep->net_id, net);
+	dp_ifc_from_network(c, XNET_IFC_ENDPOINT, ep->net_id, net);
 	c->ip = ep->ip;
 	memcpy(c->mac, ep->mac, 6);
 	c->ep_flags = ep->flags;
@@ -55,7 +55,7 @@ static void dst_from_endpoint(struct xnet_dst_cache *d, __u32 ifindex, const str
 }
 
 /* The same loads the program does (lib/lookup.h dst_by_mac), done on our side. */
-__u32 mac_slot(const __u8 *mac)
+__u32 dp_mac_slot(const __u8 *mac)
 {
 	__u32 lo;
 	__u16 hi;
@@ -79,7 +79,7 @@ static bool ifc_owner_alive(struct xnet_dp *dp, const struct xnet_if_cache *c)
 }
 
 /* Describe ifindex in its slot, unless another live device holds the slot (it keeps it). */
-int ifc_set(struct xnet_dp *dp, __u32 ifindex, const struct xnet_if_cache *c)
+int dp_ifc_set(struct xnet_dp *dp, __u32 ifindex, const struct xnet_if_cache *c)
 {
 	__u32 slot = xnet_if_slot(ifindex);
 	struct xnet_if_cache cur, want = *c;
@@ -98,7 +98,7 @@ int ifc_set(struct xnet_dp *dp, __u32 ifindex, const struct xnet_if_cache *c)
 }
 
 /* Clear ifindex's cache entry if it is of this kind (and network, unless net_id is NULL). */
-int ifc_clear(struct xnet_dp *dp, __u32 ifindex, __u16 kind, const __u32 *net_id)
+int dp_ifc_clear(struct xnet_dp *dp, __u32 ifindex, __u16 kind, const __u32 *net_id)
 {
 	__u32 slot = xnet_if_slot(ifindex);
 	struct xnet_if_cache c, zero = {};
@@ -111,8 +111,8 @@ int ifc_clear(struct xnet_dp *dp, __u32 ifindex, __u16 kind, const __u32 *net_id
 }
 
 /* Claim the slot for ep unless another live endpoint holds it (that one keeps it: first come). */
-int dst_claim(struct xnet_dp *dp, enum dp_map m, __u32 slot, __u32 ifindex,
-	      const struct xnet_endpoint *ep)
+int dp_dst_claim(struct xnet_dp *dp, enum dp_map m, __u32 slot, __u32 ifindex,
+		 const struct xnet_endpoint *ep)
 {
 	struct xnet_dst_cache cur, want;
 	struct xnet_endpoint owner;
@@ -131,7 +131,7 @@ int dst_claim(struct xnet_dp *dp, enum dp_map m, __u32 slot, __u32 ifindex,
 }
 
 /* Release ifindex's slot and hand it to another endpoint that hashes there, if any. */
-int dst_release(struct xnet_dp *dp, enum dp_map m, __u32 slot, __u32 ifindex)
+int dp_dst_release(struct xnet_dp *dp, enum dp_map m, __u32 slot, __u32 ifindex)
 {
 	struct xnet_dst_cache cur, zero = {};
 	struct xnet_endpoint *eps;
@@ -147,10 +147,10 @@ int dst_release(struct xnet_dp *dp, enum dp_map m, __u32 slot, __u32 ifindex)
 		     (void **)&eps, &n))
 		return 0;	/* the slot stays empty: slower, still right */
 	for (__u32 i = 0; i < n; i++) {
-		__u32 s = m == M_MACCACHE ? mac_slot(eps[i].mac) : xnet_ip_slot(eps[i].ip);
+		__u32 s = m == M_MACCACHE ? dp_mac_slot(eps[i].mac) : xnet_ip_slot(eps[i].ip);
 
 		if (keys[i] != ifindex && s == slot) {
-			err = dst_claim(dp, m, slot, keys[i], &eps[i]);
+			err = dp_dst_claim(dp, m, slot, keys[i], &eps[i]);
 			break;
 		}
 	}
@@ -160,7 +160,7 @@ int dst_release(struct xnet_dp *dp, enum dp_map m, __u32 slot, __u32 ifindex)
 }
 
 /* Rewrite the cache entries of every endpoint of net_id (network facts changed). */
-int ifc_refresh_network(struct xnet_dp *dp, __u32 net_id, const struct xnet_network *net)
+int dp_ifc_refresh_network(struct xnet_dp *dp, __u32 net_id, const struct xnet_network *net)
 {
 	struct xnet_endpoint *eps;
 	__u32 *keys, n;
@@ -173,10 +173,10 @@ int ifc_refresh_network(struct xnet_dp *dp, __u32 net_id, const struct xnet_netw
 		if (eps[i].net_id != net_id)
 			continue;
 		if (net) {
-			ifc_from_endpoint(&c, &eps[i], net);
-			err = ifc_set(dp, keys[i], &c);
+			dp_ifc_from_endpoint(&c, &eps[i], net);
+			err = dp_ifc_set(dp, keys[i], &c);
 		} else {
-			err = ifc_clear(dp, keys[i], XNET_IFC_ENDPOINT, &net_id);
+			err = dp_ifc_clear(dp, keys[i], XNET_IFC_ENDPOINT, &net_id);
 		}
 	}
 	free(keys);
@@ -236,7 +236,7 @@ int dp_cache_rebuild(struct xnet_dp *dp)
 
 		for (__u32 i = 0; i < n_nets && w->kind == XNET_IFC_NONE; i++)
 			if (net_keys[i] == gw_vals[g]) {
-				ifc_from_network(w, XNET_IFC_GATEWAY, net_keys[i], &nets[i]);
+				dp_ifc_from_network(w, XNET_IFC_GATEWAY, net_keys[i], &nets[i]);
 				w->ifindex = gw_keys[g];
 			}
 	}
@@ -256,10 +256,10 @@ int dp_cache_rebuild(struct xnet_dp *dp)
 
 		for (__u32 i = 0; i < n_nets && w->kind == XNET_IFC_NONE; i++)
 			if (net_keys[i] == ep->net_id) {
-				ifc_from_endpoint(w, ep, &nets[i]);
+				dp_ifc_from_endpoint(w, ep, &nets[i]);
 				w->ifindex = ifindex;
 			}
-		ms = mac_slot(ep->mac);
+		ms = dp_mac_slot(ep->mac);
 		is = xnet_ip_slot(ep->ip);
 		if (!mac_want[ms].valid)
 			dst_from_endpoint(&mac_want[ms], ifindex, ep);
@@ -487,7 +487,7 @@ static bool xdp_tx_taken(struct xnet_dp *dp, __u32 slot, __u32 ifindex)
 }
 
 /* Probe endpoint ifindex and write its xnet_xdp_tx slot (first come keeps a shared slot). */
-int xdp_tx_set(struct xnet_dp *dp, __u32 ifindex)
+int dp_xdp_tx_set(struct xnet_dp *dp, __u32 ifindex)
 {
 	__u32 slot = xnet_if_slot(ifindex);
 	struct xnet_xdp_tx want, cur = { 0 };
@@ -506,14 +506,14 @@ int xdp_tx_set(struct xnet_dp *dp, __u32 ifindex)
 		return 0;
 	if (why)
 		log_info("datapath: endpoint %s (ifindex %u) takes published traffic through tc only: %s",
-			 ifname(ifindex, name), ifindex, why);
+			 dp_ifname(ifindex, name), ifindex, why);
 	else
 		log_debug("datapath: endpoint %s (ifindex %u) on the XDP fast path (MTU %u)",
-			  ifname(ifindex, name), ifindex, want.mtu);
+			  dp_ifname(ifindex, name), ifindex, want.mtu);
 	return map_update(dp, M_XDP_TX, &slot, &want);
 }
 
-int xdp_tx_clear(struct xnet_dp *dp, __u32 ifindex)
+int dp_xdp_tx_clear(struct xnet_dp *dp, __u32 ifindex)
 {
 	__u32 slot = xnet_if_slot(ifindex);
 	struct xnet_xdp_tx cur, zero = { 0 };

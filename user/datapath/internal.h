@@ -7,7 +7,7 @@
  *   maps/<name>      every map of bpf/lib/maps.h, shared by all objects
  *   maps/xnet_meta   our own bookkeeping: build hash and per-map layout
  *                    signatures (HASH, char[16] name -> __u64)
- *   progs/<name>     every program of the embedded objects (prog_names[])
+ *   progs/<name>     every program of the embedded objects (dp_prog_names[])
  *   links/<name>     the cgroup links of the sock_* programs (root cgroup)
  *
  * The files:
@@ -59,7 +59,7 @@ enum dp_prog {
 };
 
 extern const char *const map_names[M_MAX];
-extern const char *const prog_names[P_MAX];
+extern const char *const dp_prog_names[P_MAX];
 
 #define META_NAME	"xnet_meta"
 #define META_KEY_LEN	16		/* map names are at most 15 characters */
@@ -80,58 +80,72 @@ struct xnet_dp {
 	char xdp_mode[8];	/* dp__uplink_xdp_mode(): "on", "off", "auto" ("" = auto) */
 };
 
-/* maps.c */
+/* maps.c: names, map access, xnet_meta, layout signatures */
+/* <dir>/<sub>/<name>: sub is XNET_PIN_MAPS_DIR, XNET_PIN_PROGS_DIR or LINKS_DIR. */
 void dp_path(const struct xnet_dp *dp, char *buf, size_t len, const char *sub, const char *name);
-const char *ifname(__u32 ifindex, char buf[IF_NAMESIZE]);
-const char *ip_str(__be32 ip, char buf[INET_ADDRSTRLEN]);
-const char *mac_str(const __u8 *m, char buf[18]);
-__u64 fnv(__u64 h, const void *data, size_t len);
+/* For log lines: the device's name ("?" when it is gone), an address, a MAC. */
+const char *dp_ifname(__u32 ifindex, char buf[IF_NAMESIZE]);
+const char *dp_ip_str(__be32 ip, char buf[INET_ADDRSTRLEN]);
+const char *dp_mac_str(const __u8 *m, char buf[18]);
+__u64 dp_fnv(__u64 h, const void *data, size_t len);
 #define FNV_SEED	0xcbf29ce484222325ULL
+/* 0 or -errno; update and delete log their failure, a missing key is no error for delete. */
 int map_lookup(struct xnet_dp *dp, enum dp_map m, const void *key, void *val);
 int map_update(struct xnet_dp *dp, enum dp_map m, const void *key, const void *val);
 int map_delete(struct xnet_dp *dp, enum dp_map m, const void *key);
+/* Every key and value of the map fd into *keys and *vals (caller frees both). */
 int map_dump(int fd, __u32 ksz, __u32 vsz, void **keys, void **vals, __u32 *n);
+/* What must not change for a pinned map to be reused (geometry, BTF layouts). */
 __u64 map_signature(const struct btf *btf, const struct bpf_map *map);
-int meta_get(int fd, const char *name, __u64 *val);
-int meta_set(int fd, const char *name, __u64 val);
+/* xnet_meta entries: a name (a map's, META_BUILD, an owner word) -> __u64. */
+int map_meta_get(int fd, const char *name, __u64 *val);
+int map_meta_set(int fd, const char *name, __u64 val);
 
-/* loader.c */
-struct dp_build;
-__u64 build_hash(void);
+/* loader.c: the embedded objects, the pins */
+struct dp_build;	/* one build of the programs, loaded over the pinned maps */
+__u64 dp_build_hash(void);
 void dp_close_fds(struct xnet_dp *dp);
-__u32 prog_id(int fd);
+__u32 dp_prog_id(int fd);
+/* The pins of this build (any build with any_build): -ESTALE another build, -ENOENT missing. */
 int dp_open_pinned(struct xnet_dp *dp, __u64 build, bool any_build);
-int mkdir_ok(const char *path);
-void dp_build_close(struct dp_build *b);
+int dp_mkdir(const char *path);
 int dp_build_load(struct xnet_dp *dp, struct dp_build **out);
 int dp_build_prog_fd(const struct dp_build *b, const char *name);
 int dp_build_pin(struct xnet_dp *dp, struct dp_build *b, __u64 build);
+void dp_build_close(struct dp_build *b);
 
-/* attach.c */
-int tc_attach(__u32 ifindex, enum bpf_tc_attach_point where, int prog_fd, __u32 id, const char *what);
-void tc_detach_ours(__u32 ifindex, enum bpf_tc_attach_point where, const char *what);
-bool prog_id_named(__u32 id, const char *what);
-int uplink_attach(struct xnet_dp *dp, __u32 ifindex);
-void uplink_detach(__u32 ifindex);
+/* attach.c: tc, XDP, cgroup hooks; only our own programs are ever replaced or detached */
+int dp_tc_attach(__u32 ifindex, enum bpf_tc_attach_point where, int prog_fd, __u32 id,
+		 const char *what);
+void dp_tc_detach_ours(__u32 ifindex, enum bpf_tc_attach_point where, const char *what);
+/* Is the program with this id one of ours called what (any build)? */
+bool dp_prog_id_named(__u32 id, const char *what);
+/* The uplink programs (tc both ways, then XDP where it belongs) on ifindex, or off it. */
+int dp_uplink_attach(struct xnet_dp *dp, __u32 ifindex);
+void dp_uplink_detach(__u32 ifindex);
 /* The cgroup hook of each sock_* program. */
 #define DP_NSOCK_HOOKS	(P_BIND6 - P_CONNECT4 + 1)
 struct dp_sock_hook {
 	enum dp_prog prog;
 	enum bpf_attach_type type;
 };
-extern const struct dp_sock_hook sock_hooks[DP_NSOCK_HOOKS];
+extern const struct dp_sock_hook dp_sock_hooks[DP_NSOCK_HOOKS];
 
-/* cache.c */
-void ifc_from_network(struct xnet_if_cache *c, __u16 kind, __u32 net_id, const struct xnet_network *net);
-void ifc_from_endpoint(struct xnet_if_cache *c, const struct xnet_endpoint *ep, const struct xnet_network *net);
-__u32 mac_slot(const __u8 *mac);
-int ifc_set(struct xnet_dp *dp, __u32 ifindex, const struct xnet_if_cache *c);
-int ifc_clear(struct xnet_dp *dp, __u32 ifindex, __u16 kind, const __u32 *net_id);
-int dst_claim(struct xnet_dp *dp, enum dp_map m, __u32 slot, __u32 ifindex, const struct xnet_endpoint *ep);
-int dst_release(struct xnet_dp *dp, enum dp_map m, __u32 slot, __u32 ifindex);
-int ifc_refresh_network(struct xnet_dp *dp, __u32 net_id, const struct xnet_network *net);
+/* cache.c: ifcache, maccache, ipcache and xnet_xdp_tx, derived from the ABI maps */
+void dp_ifc_from_network(struct xnet_if_cache *c, __u16 kind, __u32 net_id,
+			 const struct xnet_network *net);
+void dp_ifc_from_endpoint(struct xnet_if_cache *c, const struct xnet_endpoint *ep,
+			  const struct xnet_network *net);
+__u32 dp_mac_slot(const __u8 *mac);
+int dp_ifc_set(struct xnet_dp *dp, __u32 ifindex, const struct xnet_if_cache *c);
+int dp_ifc_clear(struct xnet_dp *dp, __u32 ifindex, __u16 kind, const __u32 *net_id);
+int dp_ifc_refresh_network(struct xnet_dp *dp, __u32 net_id, const struct xnet_network *net);
+int dp_dst_claim(struct xnet_dp *dp, enum dp_map m, __u32 slot, __u32 ifindex,
+		 const struct xnet_endpoint *ep);
+int dp_dst_release(struct xnet_dp *dp, enum dp_map m, __u32 slot, __u32 ifindex);
+int dp_xdp_tx_set(struct xnet_dp *dp, __u32 ifindex);
+int dp_xdp_tx_clear(struct xnet_dp *dp, __u32 ifindex);
+/* Every cache entry recomputed from the ABI maps, the differences written. */
 int dp_cache_rebuild(struct xnet_dp *dp);
-int xdp_tx_set(struct xnet_dp *dp, __u32 ifindex);
-int xdp_tx_clear(struct xnet_dp *dp, __u32 ifindex);
 
 #endif /* XNET_DATAPATH_INTERNAL_H */

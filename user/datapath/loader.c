@@ -70,7 +70,7 @@ static bool is_cache_map(const char *name)
 	       !strcmp(name, "xnet_dns_buf");	/* per-CPU scratch of lib/dns.h: holds nothing between packets */
 }
 
-__u64 build_hash(void)
+__u64 dp_build_hash(void)
 {
 	__u64 h = FNV_SEED;
 
@@ -78,7 +78,7 @@ __u64 build_hash(void)
 		size_t sz;
 		const void *elf = dp_objects[i].elf(&sz);
 
-		h = fnv(h, elf, sz);
+		h = dp_fnv(h, elf, sz);
 	}
 	return h;
 }
@@ -100,7 +100,7 @@ void dp_close_fds(struct xnet_dp *dp)
 	dp->meta_fd = -1;
 }
 
-__u32 prog_id(int fd)
+__u32 dp_prog_id(int fd)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
@@ -122,7 +122,7 @@ int dp_open_pinned(struct xnet_dp *dp, __u64 build, bool any_build)
 	dp->meta_fd = bpf_obj_get(path);
 	if (dp->meta_fd < 0)
 		goto fail;
-	if (meta_get(dp->meta_fd, META_BUILD, &pinned) || (pinned != build && !any_build)) {
+	if (map_meta_get(dp->meta_fd, META_BUILD, &pinned) || (pinned != build && !any_build)) {
 		dp_close_fds(dp);
 		return -ESTALE;
 	}
@@ -133,11 +133,11 @@ int dp_open_pinned(struct xnet_dp *dp, __u64 build, bool any_build)
 			goto fail;
 	}
 	for (int i = 0; i < P_MAX; i++) {
-		dp_path(dp, path, sizeof(path), XNET_PIN_PROGS_DIR, prog_names[i]);
+		dp_path(dp, path, sizeof(path), XNET_PIN_PROGS_DIR, dp_prog_names[i]);
 		dp->prog_fd[i] = bpf_obj_get(path);
 		if (dp->prog_fd[i] < 0)
 			goto fail;
-		dp->prog_id[i] = prog_id(dp->prog_fd[i]);
+		dp->prog_id[i] = dp_prog_id(dp->prog_fd[i]);
 	}
 	return 0;
 fail:
@@ -186,7 +186,7 @@ static int dp_check_pins(struct xnet_dp *dp, struct bpf_object *obj, int meta_fd
 		} else if (info.map_flags != bpf_map__map_flags(map)) {
 			snprintf(why, sizeof(why), "flags %#x, this build needs %#x",
 				 info.map_flags, bpf_map__map_flags(map));
-		} else if (meta_fd >= 0 && !meta_get(meta_fd, name, &have) && have != want) {
+		} else if (meta_fd >= 0 && !map_meta_get(meta_fd, name, &have) && have != want) {
 			snprintf(why, sizeof(why), "its key/value layout differs from this build's");
 		}
 		close(fd);
@@ -274,7 +274,7 @@ static int meta_open_or_create(struct xnet_dp *dp)
 	return fd;
 }
 
-int mkdir_ok(const char *path)
+int dp_mkdir(const char *path)
 {
 	if (mkdir(path, 0700) && errno != EEXIST) {
 		log_error("cannot create %s: %s", path, strerror(errno));
@@ -319,9 +319,9 @@ int dp_build_load(struct xnet_dp *dp, struct dp_build **out)
 	if (!b)
 		return -ENOMEM;
 	snprintf(path, sizeof(path), "%s/%s", dp->dir, XNET_PIN_MAPS_DIR);
-	err = mkdir_ok(path);
+	err = dp_mkdir(path);
 	snprintf(path, sizeof(path), "%s/%s", dp->dir, XNET_PIN_PROGS_DIR);
-	err = err ?: mkdir_ok(path);
+	err = err ?: dp_mkdir(path);
 	if (err)
 		goto out;
 	dp_path(dp, path, sizeof(path), XNET_PIN_MAPS_DIR, META_NAME);
@@ -400,8 +400,8 @@ int dp_build_pin(struct xnet_dp *dp, struct dp_build *b, __u64 build)
 	if (meta_fd < 0)
 		return meta_fd;
 	for (size_t i = 0; i < b->nsigs; i++)
-		err = err ?: meta_set(meta_fd, b->sigs[i].name, b->sigs[i].sig);
-	err = err ?: meta_set(meta_fd, META_BUILD, build);
+		err = err ?: map_meta_set(meta_fd, b->sigs[i].name, b->sigs[i].sig);
+	err = err ?: map_meta_set(meta_fd, META_BUILD, build);
 	close(meta_fd);
 	if (err)
 		log_error("cannot record the datapath build in %s: %s", META_NAME, strerror(-err));
@@ -454,7 +454,7 @@ int dp__open(struct xnet_dp **dpp, const char *bpf_dir, bool *reloaded)
 	if (!dp)
 		return -ENOMEM;
 
-	build = build_hash();
+	build = dp_build_hash();
 	err = dp_open_pinned(dp, build, false);
 	if (!err)
 		goto done;

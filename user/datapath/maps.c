@@ -25,7 +25,7 @@ const char *const map_names[M_MAX] = {
 	[M_XDP_TX] = XNET_XDP_TX_MAP,
 };
 
-const char *const prog_names[P_MAX] = {
+const char *const dp_prog_names[P_MAX] = {
 	[P_LXC] = "lxc_ingress", [P_GW] = "gateway_egress",
 	[P_UPLINK_IN] = "uplink_ingress", [P_UPLINK_EG] = "uplink_egress",
 	[P_UPLINK_XDP] = "uplink_xdp",
@@ -42,26 +42,26 @@ void dp_path(const struct xnet_dp *dp, char *buf, size_t len, const char *sub, c
 	snprintf(buf, len, "%s/%s/%s", dp->dir, sub, name);
 }
 
-const char *ifname(__u32 ifindex, char buf[IF_NAMESIZE])
+const char *dp_ifname(__u32 ifindex, char buf[IF_NAMESIZE])
 {
 	if (!if_indextoname(ifindex, buf))
 		snprintf(buf, IF_NAMESIZE, "?");
 	return buf;
 }
 
-const char *ip_str(__be32 ip, char buf[INET_ADDRSTRLEN])
+const char *dp_ip_str(__be32 ip, char buf[INET_ADDRSTRLEN])
 {
 	return inet_ntop(AF_INET, &ip, buf, INET_ADDRSTRLEN);
 }
 
-const char *mac_str(const __u8 *m, char buf[18])
+const char *dp_mac_str(const __u8 *m, char buf[18])
 {
 	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 	return buf;
 }
 
 /* 64-bit FNV-1a: cheap, and plenty to tell two builds apart. */
-__u64 fnv(__u64 h, const void *data, size_t len)
+__u64 dp_fnv(__u64 h, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 
@@ -169,30 +169,30 @@ static __u64 btf_layout(const struct btf *btf, __u32 id, __u64 h, int depth)
 	resolved = btf__resolve_type(btf, id);
 	t = btf__type_by_id(btf, resolved > 0 ? (__u32)resolved : id);
 	if (!t)
-		return fnv(h, "?", 1);
-	h = fnv(h, &t->info, sizeof(t->info));
+		return dp_fnv(h, "?", 1);
+	h = dp_fnv(h, &t->info, sizeof(t->info));
 	switch (btf_kind(t)) {
 	case BTF_KIND_INT:
 	case BTF_KIND_ENUM:
 	case BTF_KIND_ENUM64:
 	case BTF_KIND_FLOAT:
-		return fnv(h, &t->size, sizeof(t->size));
+		return dp_fnv(h, &t->size, sizeof(t->size));
 	case BTF_KIND_ARRAY: {
 		const struct btf_array *a = btf_array(t);
 
-		h = fnv(h, &a->nelems, sizeof(a->nelems));
+		h = dp_fnv(h, &a->nelems, sizeof(a->nelems));
 		return btf_layout(btf, a->type, h, depth + 1);
 	}
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION: {
 		const struct btf_member *m = btf_members(t);
 
-		h = fnv(h, &t->size, sizeof(t->size));
+		h = dp_fnv(h, &t->size, sizeof(t->size));
 		for (__u16 i = 0; i < btf_vlen(t); i++, m++) {
 			const char *name = btf__name_by_offset(btf, m->name_off);
 
-			h = fnv(h, name, strlen(name) + 1);
-			h = fnv(h, &m->offset, sizeof(m->offset));
+			h = dp_fnv(h, name, strlen(name) + 1);
+			h = dp_fnv(h, &m->offset, sizeof(m->offset));
 			h = btf_layout(btf, m->type, h, depth + 1);
 		}
 		return h;
@@ -209,7 +209,7 @@ __u64 map_signature(const struct btf *btf, const struct bpf_map *map)
 		bpf_map__type(map), bpf_map__key_size(map), bpf_map__value_size(map),
 		bpf_map__max_entries(map), bpf_map__map_flags(map),
 	};
-	__u64 h = fnv(FNV_SEED, geo, sizeof(geo));
+	__u64 h = dp_fnv(FNV_SEED, geo, sizeof(geo));
 
 	if (btf && bpf_map__btf_key_type_id(map))
 		h = btf_layout(btf, bpf_map__btf_key_type_id(map), h, 0);
@@ -218,7 +218,7 @@ __u64 map_signature(const struct btf *btf, const struct bpf_map *map)
 	return h;
 }
 
-int meta_get(int fd, const char *name, __u64 *val)
+int map_meta_get(int fd, const char *name, __u64 *val)
 {
 	char key[META_KEY_LEN] = {};
 
@@ -226,7 +226,7 @@ int meta_get(int fd, const char *name, __u64 *val)
 	return bpf_map_lookup_elem(fd, key, val) ? -errno : 0;
 }
 
-int meta_set(int fd, const char *name, __u64 val)
+int map_meta_set(int fd, const char *name, __u64 val)
 {
 	char key[META_KEY_LEN] = {};
 

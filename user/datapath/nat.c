@@ -37,7 +37,7 @@ int dp__host_set(struct xnet_dp *dp, const struct xnet_host *h)
 	dp__host_get(dp, &old);
 	/* Attach first: a failed attach leaves the old settings in force. */
 	if (h->uplink_ifindex) {
-		err = uplink_attach(dp, h->uplink_ifindex);
+		err = dp_uplink_attach(dp, h->uplink_ifindex);
 		if (err)
 			return err;
 	}
@@ -45,11 +45,11 @@ int dp__host_set(struct xnet_dp *dp, const struct xnet_host *h)
 	if (err)
 		return err;
 	if (old.uplink_ifindex && old.uplink_ifindex != h->uplink_ifindex)
-		uplink_detach(old.uplink_ifindex);
+		dp_uplink_detach(old.uplink_ifindex);
 	if (memcmp(&old, h, sizeof(old)))
 		log_info("datapath: host uplink %s (ifindex %u) address %s, NAT ports %u-%u%s",
-			 h->uplink_ifindex ? ifname(h->uplink_ifindex, name) : "none", h->uplink_ifindex,
-			 ip_str(h->uplink_ip, ibuf), h->nat_port_min, h->nat_port_max,
+			 h->uplink_ifindex ? dp_ifname(h->uplink_ifindex, name) : "none", h->uplink_ifindex,
+			 dp_ip_str(h->uplink_ip, ibuf), h->nat_port_min, h->nat_port_max,
 			 h->flags & XNET_HOST_POLICY ? ", policy on" : "");
 	return 0;
 }
@@ -167,8 +167,8 @@ int dp__published_set(struct xnet_dp *dp, const struct xnet_pub_key *k, const st
 	err = map_update(dp, M_PUBLISHED, k, v);
 	if (!err)
 		log_info("datapath: published %s:%u/%s -> %s:%u (ifindex %u, network %u)",
-			 ip_str(k->host_ip, ibuf), ntohs(k->port), proto_str(k->proto),
-			 ip_str(v->backend_ip, bbuf), ntohs(v->backend_port), v->ifindex, v->net_id);
+			 dp_ip_str(k->host_ip, ibuf), ntohs(k->port), proto_str(k->proto),
+			 dp_ip_str(v->backend_ip, bbuf), ntohs(v->backend_port), v->ifindex, v->net_id);
 	return err;
 }
 
@@ -188,7 +188,7 @@ int dp__published_del(struct xnet_dp *dp, const struct xnet_pub_key *k)
 	err = ct_flush(dp, ct_match_pub, &m);
 	if (err < 0)
 		return err;
-	log_info("datapath: unpublished %s:%u/%s (%d conntrack entries removed)", ip_str(k->host_ip, ibuf),
+	log_info("datapath: unpublished %s:%u/%s (%d conntrack entries removed)", dp_ip_str(k->host_ip, ibuf),
 		 ntohs(k->port), proto_str(k->proto), err);
 	return 0;
 }
@@ -230,7 +230,7 @@ int dp__ct_flush_ip(struct xnet_dp *dp, __be32 ip)
 	int n = ct_flush(dp, ct_match_ip, &ip);
 
 	if (n > 0)
-		log_info("datapath: removed %d conntrack entries of %s", n, ip_str(ip, ibuf));
+		log_info("datapath: removed %d conntrack entries of %s", n, dp_ip_str(ip, ibuf));
 	return n < 0 ? n : 0;
 }
 

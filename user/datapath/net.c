@@ -129,23 +129,23 @@ int dp__network_set(struct xnet_dp *dp, const struct dp_network *n)
 	err = err ?: drop_by_value(dp, M_GATEWAYS, sizeof(__u32), n->net_id, &n->gw_ifindex);
 	err = err ?: map_update(dp, M_GATEWAYS, &n->gw_ifindex, &n->net_id);
 	if (!err && existed && old.gw_ifindex != n->gw_ifindex) {
-		err = ifc_clear(dp, old.gw_ifindex, XNET_IFC_GATEWAY, &n->net_id);
-		tc_detach_ours(old.gw_ifindex, BPF_TC_EGRESS, PROG_GW);
+		err = dp_ifc_clear(dp, old.gw_ifindex, XNET_IFC_GATEWAY, &n->net_id);
+		dp_tc_detach_ours(old.gw_ifindex, BPF_TC_EGRESS, PROG_GW);
 	}
-	ifc_from_network(&c, XNET_IFC_GATEWAY, n->net_id, &net);
-	err = err ?: ifc_set(dp, n->gw_ifindex, &c);
+	dp_ifc_from_network(&c, XNET_IFC_GATEWAY, n->net_id, &net);
+	err = err ?: dp_ifc_set(dp, n->gw_ifindex, &c);
 	if (!err && (!existed || memcmp(&old, &net, sizeof(net))))
-		err = ifc_refresh_network(dp, n->net_id, &net);
+		err = dp_ifc_refresh_network(dp, n->net_id, &net);
 	if (err) {
 		log_error("cannot write network %u into the datapath maps: %s", n->net_id, strerror(-err));
 		return err;
 	}
 	if (!existed || memcmp(&old, &net, sizeof(net)))
 		log_info("datapath: network %u = %s/%u, gateway %s on %s (ifindex %u)%s", n->net_id,
-			 ip_str(net.subnet, sbuf), n->prefixlen, ip_str(net.gw_ip, gbuf),
-			 ifname(n->gw_ifindex, name), n->gw_ifindex,
+			 dp_ip_str(net.subnet, sbuf), n->prefixlen, dp_ip_str(net.gw_ip, gbuf),
+			 dp_ifname(n->gw_ifindex, name), n->gw_ifindex,
 			 net.flags & XNET_NET_ICC ? "" : ", inter-container traffic off");
-	return tc_attach(n->gw_ifindex, BPF_TC_EGRESS, dp->prog_fd[P_GW], dp->prog_id[P_GW], PROG_GW);
+	return dp_tc_attach(n->gw_ifindex, BPF_TC_EGRESS, dp->prog_fd[P_GW], dp->prog_id[P_GW], PROG_GW);
 }
 
 /* Every embedded-DNS name of a network (it is going away). */
@@ -176,8 +176,8 @@ int dp__network_del(struct xnet_dp *dp, __u32 net_id)
 	int err;
 
 	/* Caches first: from here on the programs ask the ABI maps, which we then empty. */
-	err = existed ? ifc_clear(dp, net.gw_ifindex, XNET_IFC_GATEWAY, &net_id) : 0;
-	err = err ?: ifc_refresh_network(dp, net_id, NULL);
+	err = existed ? dp_ifc_clear(dp, net.gw_ifindex, XNET_IFC_GATEWAY, &net_id) : 0;
+	err = err ?: dp_ifc_refresh_network(dp, net_id, NULL);
 	err = err ?: map_delete(dp, M_NETWORKS, &net_id);
 	err = err ?: drop_by_value(dp, M_SUBNETS, sizeof(struct xnet_subnet_key), net_id, NULL);
 	err = err ?: drop_by_value(dp, M_GATEWAYS, sizeof(__u32), net_id, NULL);
@@ -195,7 +195,7 @@ int dp__network_del(struct xnet_dp *dp, __u32 net_id)
 		return err;
 	}
 	if (existed) {
-		tc_detach_ours(net.gw_ifindex, BPF_TC_EGRESS, PROG_GW);
+		dp_tc_detach_ours(net.gw_ifindex, BPF_TC_EGRESS, PROG_GW);
 		log_info("datapath: network %u removed", net_id);
 	}
 	return 0;
@@ -213,12 +213,12 @@ static int endpoint_unlink(struct xnet_dp *dp, __u32 ifindex, const struct xnet_
 
 	memcpy(mk.mac, old->mac, 6);
 	if (!new || memcmp(old->mac, new->mac, 6)) {
-		err = dst_release(dp, M_MACCACHE, mac_slot(old->mac), ifindex);
+		err = dp_dst_release(dp, M_MACCACHE, dp_mac_slot(old->mac), ifindex);
 		if (!err && !map_lookup(dp, M_FDB, &mk, &owner) && owner == ifindex)
 			err = map_delete(dp, M_FDB, &mk);
 	}
 	if (!err && (!new || old->ip != new->ip)) {
-		err = dst_release(dp, M_IPCACHE, xnet_ip_slot(old->ip), ifindex);
+		err = dp_dst_release(dp, M_IPCACHE, xnet_ip_slot(old->ip), ifindex);
 		if (!err && !map_lookup(dp, M_IP2EP, &old->ip, &owner) && owner == ifindex)
 			err = map_delete(dp, M_IP2EP, &old->ip);
 	}
@@ -244,7 +244,7 @@ int dp__endpoint_set(struct xnet_dp *dp, const struct dp_endpoint *e)
 	}
 	if (map_lookup(dp, M_NETWORKS, &e->net_id, &net)) {
 		log_error("endpoint on %s (ifindex %u): network %u is not in the datapath; "
-			  "set the network first", ifname(e->ifindex, name), e->ifindex, e->net_id);
+			  "set the network first", dp_ifname(e->ifindex, name), e->ifindex, e->net_id);
 		return -ENOENT;
 	}
 	memcpy(ep.mac, e->mac, 6);
@@ -263,24 +263,24 @@ int dp__endpoint_set(struct xnet_dp *dp, const struct dp_endpoint *e)
 	err = err ?: map_update(dp, M_ENDPOINTS, &e->ifindex, &ep);
 	err = err ?: map_update(dp, M_FDB, &mk, &e->ifindex);
 	err = err ?: map_update(dp, M_IP2EP, &e->ip, &e->ifindex);
-	ifc_from_endpoint(&c, &ep, &net);
-	err = err ?: ifc_set(dp, e->ifindex, &c);
-	err = err ?: dst_claim(dp, M_MACCACHE, mac_slot(e->mac), e->ifindex, &ep);
-	err = err ?: dst_claim(dp, M_IPCACHE, xnet_ip_slot(e->ip), e->ifindex, &ep);
+	dp_ifc_from_endpoint(&c, &ep, &net);
+	err = err ?: dp_ifc_set(dp, e->ifindex, &c);
+	err = err ?: dp_dst_claim(dp, M_MACCACHE, dp_mac_slot(e->mac), e->ifindex, &ep);
+	err = err ?: dp_dst_claim(dp, M_IPCACHE, xnet_ip_slot(e->ip), e->ifindex, &ep);
 	if (err) {
 		log_error("cannot write endpoint %s (ifindex %u) into the datapath maps: %s",
-			  ifname(e->ifindex, name), e->ifindex, strerror(-err));
+			  dp_ifname(e->ifindex, name), e->ifindex, strerror(-err));
 		return err;
 	}
 	if (changed)
 		log_info("datapath: endpoint %s (ifindex %u) = %s %s on network %u",
-			 ifname(e->ifindex, name), e->ifindex, ip_str(e->ip, ibuf), mac_str(e->mac, mbuf),
+			 dp_ifname(e->ifindex, name), e->ifindex, dp_ip_str(e->ip, ibuf), dp_mac_str(e->mac, mbuf),
 			 e->net_id);
 	/* After the ABI maps: a slot shared with a dead endpoint goes to this one. */
-	err = xdp_tx_set(dp, e->ifindex);
+	err = dp_xdp_tx_set(dp, e->ifindex);
 	if (err)
 		return err;
-	return tc_attach(e->ifindex, BPF_TC_INGRESS, dp->prog_fd[P_LXC], dp->prog_id[P_LXC], PROG_LXC);
+	return dp_tc_attach(e->ifindex, BPF_TC_INGRESS, dp->prog_fd[P_LXC], dp->prog_id[P_LXC], PROG_LXC);
 }
 
 /* Every flood list holding ifindex (an endpoint entry may already be gone). */
@@ -307,8 +307,8 @@ int dp__endpoint_del(struct xnet_dp *dp, __u32 ifindex)
 	int err;
 
 	/* The caches first, so the endpoint cannot send or be sent to while its entries go. */
-	err = ifc_clear(dp, ifindex, XNET_IFC_ENDPOINT, NULL);
-	err = err ?: xdp_tx_clear(dp, ifindex);
+	err = dp_ifc_clear(dp, ifindex, XNET_IFC_ENDPOINT, NULL);
+	err = err ?: dp_xdp_tx_clear(dp, ifindex);
 	err = err ?: existed ? endpoint_unlink(dp, ifindex, &old, NULL) : 0;
 	err = err ?: ports_remove_everywhere(dp, ifindex);
 	/* Its DNS view and its PTR name go with it; its names are the caller's (dns.c). */
@@ -321,8 +321,8 @@ int dp__endpoint_del(struct xnet_dp *dp, __u32 ifindex)
 		return err;
 	}
 	if (existed) {
-		tc_detach_ours(ifindex, BPF_TC_INGRESS, PROG_LXC);
-		log_info("datapath: endpoint %s (ifindex %u) removed", ifname(ifindex, name), ifindex);
+		dp_tc_detach_ours(ifindex, BPF_TC_INGRESS, PROG_LXC);
+		log_info("datapath: endpoint %s (ifindex %u) removed", dp_ifname(ifindex, name), ifindex);
 	}
 	return 0;
 }

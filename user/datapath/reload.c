@@ -125,7 +125,7 @@ static int hooks_collect(struct xnet_dp *dp, struct dp_hooks *hs)
 			}
 			/* XDP only where ours runs: whether it belongs there is the next dp__host_set's call. */
 			if (!bpf_xdp_query_id((int)host.uplink_ifindex, XDP_FLAGS_DRV_MODE, &cur) && cur &&
-			    prog_id_named(cur, PROG_UPLINK_XDP)) {
+			    dp_prog_id_named(cur, PROG_UPLINK_XDP)) {
 				struct dp_hook *h = hooks_add(hs, P_UPLINK_XDP, HOOK_XDP);
 
 				if (!h)
@@ -138,15 +138,15 @@ static int hooks_collect(struct xnet_dp *dp, struct dp_hooks *hs)
 			}
 		}
 	}
-	for (size_t i = 0; i < sizeof(sock_hooks) / sizeof(sock_hooks[0]); i++) {
-		enum dp_prog p = sock_hooks[i].prog;
+	for (size_t i = 0; i < sizeof(dp_sock_hooks) / sizeof(dp_sock_hooks[0]); i++) {
+		enum dp_prog p = dp_sock_hooks[i].prog;
 		struct bpf_link_info info = {};
 		__u32 len = sizeof(info);
 		char path[PATH_MAX + 32];
 		struct dp_hook *h;
 		int fd;
 
-		dp_path(dp, path, sizeof(path), LINKS_DIR, prog_names[p]);
+		dp_path(dp, path, sizeof(path), LINKS_DIR, dp_prog_names[p]);
 		fd = bpf_obj_get(path);
 		if (fd < 0)
 			continue;	/* not attached (no published port machinery yet) */
@@ -215,7 +215,7 @@ static int hook_set(const struct dp_hook *h, int fd, int expect_fd)
 
 static void swap_fill(struct dp_swap *s, const struct dp_hook *h, __u32 new_id)
 {
-	snprintf(s->prog, sizeof(s->prog), "%s", prog_names[h->prog]);
+	snprintf(s->prog, sizeof(s->prog), "%s", dp_prog_names[h->prog]);
 	snprintf(s->hook, sizeof(s->hook), "%s", hook_where(h));
 	s->dev[0] = '\0';
 	if (h->kind != HOOK_CGROUP && !if_indextoname(h->ifindex, s->dev))
@@ -231,7 +231,7 @@ int dp__reload(struct xnet_dp *dp, struct dp_swap **out, int *nout, char *why, s
 	struct dp_hooks hs = { 0 };
 	struct dp_swap *sw = NULL;
 	struct dp_build *b = NULL;
-	__u64 build = build_hash();
+	__u64 build = dp_build_hash();
 	int i = 0, err, back_failed = 0;
 
 	*out = NULL;
@@ -257,7 +257,7 @@ int dp__reload(struct xnet_dp *dp, struct dp_swap **out, int *nout, char *why, s
 	}
 	for (i = 0; i < hs.n; i++) {
 		const struct dp_hook *h = &hs.v[i];
-		int fd = dp_build_prog_fd(b, prog_names[h->prog]);
+		int fd = dp_build_prog_fd(b, dp_prog_names[h->prog]);
 
 		if (fd < 0) {
 			err = -ENOENT;
@@ -267,7 +267,7 @@ int dp__reload(struct xnet_dp *dp, struct dp_swap **out, int *nout, char *why, s
 			raise(SIGKILL);
 		} else if (fp && !strcmp(fp, "reload-swap") && i == hs.n - 1) {
 			/* Tests: the kernel refusing the last swap, once every other one is done. */
-			log_warn("failpoint reload-swap: failing the swap of %s", prog_names[h->prog]);
+			log_warn("failpoint reload-swap: failing the swap of %s", dp_prog_names[h->prog]);
 			err = -EIO;
 		} else {
 			err = hook_set(h, fd, h->old_fd);
@@ -277,11 +277,11 @@ int dp__reload(struct xnet_dp *dp, struct dp_swap **out, int *nout, char *why, s
 
 			if (h->kind != HOOK_CGROUP && !if_indextoname(h->ifindex, dev))
 				snprintf(dev, sizeof(dev), "%u", h->ifindex);
-			snprintf(why, why_len, "cannot put the new %s on %s%s%s: %s", prog_names[h->prog],
+			snprintf(why, why_len, "cannot put the new %s on %s%s%s: %s", dp_prog_names[h->prog],
 				 hook_where(h), dev[0] ? " of " : "", dev, strerror(-err));
 			break;
 		}
-		swap_fill(&sw[i], h, prog_id(fd));
+		swap_fill(&sw[i], h, dp_prog_id(fd));
 		log_info("reload: %s on %s %s: program %u -> %u", sw[i].prog, sw[i].hook, sw[i].dev,
 			 sw[i].old_id, sw[i].new_id);
 	}
@@ -289,7 +289,7 @@ int dp__reload(struct xnet_dp *dp, struct dp_swap **out, int *nout, char *why, s
 		/* Back, newest first: every hook runs the programs it ran before, the pins still name them. */
 		for (int j = i - 1; j >= 0; j--) {
 			int e = hs.v[j].old_id && hs.v[j].old_fd < 0 ? -EBADF :
-				hook_set(&hs.v[j], hs.v[j].old_fd, dp_build_prog_fd(b, prog_names[hs.v[j].prog]));
+				hook_set(&hs.v[j], hs.v[j].old_fd, dp_build_prog_fd(b, dp_prog_names[hs.v[j].prog]));
 
 			if (e) {
 				back_failed++;
