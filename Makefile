@@ -28,7 +28,7 @@ PREFIX   ?= /usr/local
 BUILD    := build
 
 ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine)
-PKGS     := libnl-3.0 libnl-route-3.0 json-c sqlite3 libbpf ldns
+PKGS     := libnl-3.0 libnl-route-3.0 libnl-genl-3.0 json-c sqlite3 libbpf ldns
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -70,8 +70,10 @@ TSKELS    := $(patsubst bpf/%.bpf.c,$(BUILD)/%.test.skel.h,$(BPF_SRCS))
 # -MMD writes each object's header dependencies next to it.
 USER_SRCS := $(wildcard user/*/*.c user/*/*/*.c)
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
-# The datapath objects: linked alone into the BPF unit tests and the fuzzer.
-DP_OBJS   := $(patsubst user/%.c,$(BUILD)/user/%.o,$(wildcard user/datapath/*.c)) $(BUILD)/user/lib/log.o
+# The datapath objects: linked alone into the BPF unit tests and the fuzzer (with the
+# kernel plumbing they ask: device facts).
+DP_OBJS   := $(patsubst user/%.c,$(BUILD)/user/%.o,$(wildcard user/datapath/*.c)) \
+	     $(BUILD)/user/kernel/netdev.o $(BUILD)/user/lib/log.o
 
 # Unit test binaries: every selftests/bpf/test_*.c links the datapath-free parts it needs.
 UNIT_SRCS := $(wildcard selftests/bpf/*.c)
@@ -135,8 +137,11 @@ $(BUILD)/pktgen.bpf.o: tools/pktgen/pktgen.bpf.c | $(BUILD)
 $(BUILD)/sink.bpf.o: tools/pktgen/sink.bpf.c | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/xnet-pktgen: tools/pktgen/pktgen.c tools/pktgen/packet.c $(PKTGEN_HDRS) $(BUILD)/pktgen.skel.h $(BUILD)/sink.skel.h
-	$(CC) $(CFLAGS) -Itools/pktgen tools/pktgen/pktgen.c tools/pktgen/packet.c -o $@ $(LDLIBS) -lpthread -lm
+# It asks kernel/netdev.c for a device's XDP features, as the datapath does.
+$(BUILD)/xnet-pktgen: tools/pktgen/pktgen.c tools/pktgen/packet.c $(PKTGEN_HDRS) $(BUILD)/pktgen.skel.h $(BUILD)/sink.skel.h \
+		      $(BUILD)/user/kernel/netdev.o
+	$(CC) $(CFLAGS) -Itools/pktgen tools/pktgen/pktgen.c tools/pktgen/packet.c $(BUILD)/user/kernel/netdev.o \
+		-o $@ $(LDLIBS) -lpthread -lm
 
 $(BUILD)/test_pktgen: selftests/pktgen/test_packet.c tools/pktgen/packet.c $(PKTGEN_HDRS) $(BUILD)/pktgen.skel.h $(BUILD)/sink.bpf.o
 	$(CC) $(CFLAGS) -Itools/pktgen selftests/pktgen/test_packet.c tools/pktgen/packet.c -o $@ $(LDLIBS)

@@ -9,14 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <linux/ethtool.h>
 #include <linux/if_link.h>
-#include <linux/sockios.h>
 #include <unistd.h>
 
 #include "datapath/internal.h"
+#include "kernel/netdev.h"
 #include "lib/log.h"
 
 /* ------------------------------------------------------------ tc */
@@ -105,24 +102,6 @@ bool dp_prog_id_named(__u32 id, const char *what)
 	return ours;
 }
 
-/* The uplink's driver name (ETHTOOL_GDRVINFO), "" when it cannot be read. */
-static void if_driver(__u32 ifindex, char *buf, size_t len)
-{
-	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
-	struct ifreq ifr = { .ifr_data = (void *)&info };
-	int fd;
-
-	buf[0] = '\0';
-	if (!if_indextoname(ifindex, ifr.ifr_name))
-		return;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	if (!ioctl(fd, SIOCETHTOOL, &ifr))
-		snprintf(buf, len, "%.*s", (int)sizeof(info.driver), info.driver);
-	close(fd);
-}
-
 int dp__uplink_xdp_mode(struct xnet_dp *dp, const char *mode)
 {
 	if (mode && *mode && strcmp(mode, "on") && strcmp(mode, "off") && strcmp(mode, "auto"))
@@ -159,7 +138,7 @@ static bool xdp_wanted(const struct xnet_dp *dp, __u32 ifindex)
 		return false;
 	if (mode && *mode && strcmp(mode, "auto"))
 		log_warn("uplink XDP mode \"%s\" is not one of on, off, auto: using auto", mode);
-	if_driver(ifindex, drv, sizeof(drv));
+	netdev__driver(ifindex, drv, sizeof(drv));
 	if (strcmp(drv, "veth"))
 		return true;
 	log_debug("uplink %s (ifindex %u) is a veth: no XDP fast path there (--uplink-xdp on forces it)",

@@ -9,14 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <linux/genetlink.h>
-#include <linux/netlink.h>
-#include <linux/sockios.h>
-#include <unistd.h>
 
 #include "datapath/internal.h"
+#include "kernel/netdev.h"
 #include "lib/log.h"
 
 /* ------------------------------------------------------------ caches */
@@ -320,154 +315,24 @@ out:
 /* ------------------------------------------------------------ xdp_tx */
 
 /*
- * The "netdev" generic netlink family (include/uapi/linux/netdev.h, kernel
- * 6.3+; Debian 12's headers and libbpf 1.1 predate it). A device's
- * xdp_features say whether an XDP redirect to it can be transmitted: for a
- * veth, NDO_XMIT is set while its peer has NAPI (GRO on, or XDP).
- */
-#define NETDEV_GENL_NAME		"netdev"
-
-#define NETDEV_CMD_DEV_GET		1
-
-#define NETDEV_A_DEV_IFINDEX		1
-
-#define NETDEV_A_DEV_XDP_FEATURES	3
-
-#define NETDEV_XDP_ACT_NDO_XMIT		(1ULL << 2)
-
-struct genl_req {
-	struct nlmsghdr nh;
-	struct genlmsghdr gh;
-	char attrs[64];
-};
-
-/* Append one attribute to req (the caller sized attrs for it). */
-static void genl_put(struct genl_req *req, __u16 type, const void *data, __u16 len)
-{
-	struct nlattr *a = (struct nlattr *)((char *)req + NLMSG_ALIGN(req->nh.nlmsg_len));
-
-	a->nla_type = type;
-	a->nla_len = NLA_HDRLEN + len;
-	memcpy((char *)a + NLA_HDRLEN, data, len);
-	req->nh.nlmsg_len = NLMSG_ALIGN(req->nh.nlmsg_len) + NLA_ALIGN(a->nla_len);
-}
-
-/*
- * One request, one answer: the payload of attribute @want (up to @len
- * bytes) copied to @out. 0, or a negative errno (the kernel's, or -ENOENT
- * when the answer lacks the attribute).
- */
-static int genl_ask(int fd, struct genl_req *req, __u16 want, void *out, size_t len)
-{
-	char buf[8192];
-	ssize_t n;
-
-	if (send(fd, req, req->nh.nlmsg_len, 0) < 0)
-		return -errno;
-	n = recv(fd, buf, sizeof(buf), 0);
-	if (n < 0)
-		return -errno;
-	for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n); nh = NLMSG_NEXT(nh, n)) {
-		struct nlattr *a;
-		int rest;
-
-		if (nh->nlmsg_type == NLMSG_ERROR) {
-			int err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
-
-			return err ? err : -ENOENT;
-		}
-		a = (struct nlattr *)((char *)NLMSG_DATA(nh) + GENL_HDRLEN);
-		rest = (int)nh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
-		for (; rest >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rest;
-		     rest -= NLA_ALIGN(a->nla_len), a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len))) {
-			if ((a->nla_type & NLA_TYPE_MASK) != want)
-				continue;
-			size_t have = (size_t)(a->nla_len - NLA_HDRLEN);
-
-			memcpy(out, (char *)a + NLA_HDRLEN, have < len ? have : len);
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-static void genl_init(struct genl_req *req, __u16 family, __u8 cmd)
-{
-	memset(req, 0, sizeof(*req));
-	req->nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
-	req->nh.nlmsg_type = family;
-	req->nh.nlmsg_flags = NLM_F_REQUEST;
-	req->gh.cmd = cmd;
-	req->gh.version = 1;
-}
-
-/* A socket asking the netdev family, with its id in *family; -errno when the kernel has none. */
-static int netdev_genl_open(__u16 *family)
-{
-	struct genl_req req;
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC), err;
-
-	if (fd < 0)
-		return -errno;
-	genl_init(&req, GENL_ID_CTRL, CTRL_CMD_GETFAMILY);
-	genl_put(&req, CTRL_ATTR_FAMILY_NAME, NETDEV_GENL_NAME, sizeof(NETDEV_GENL_NAME));
-	*family = 0;
-	err = genl_ask(fd, &req, CTRL_ATTR_FAMILY_ID, family, sizeof(*family));
-	if (err) {
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-/* The xdp_features (NETDEV_XDP_ACT_*) of ifindex. */
-static int netdev_xdp_features(int fd, __u16 family, __u32 ifindex, __u64 *features)
-{
-	struct genl_req req;
-
-	genl_init(&req, family, NETDEV_CMD_DEV_GET);
-	genl_put(&req, NETDEV_A_DEV_IFINDEX, &ifindex, sizeof(ifindex));
-	*features = 0;
-	return genl_ask(fd, &req, NETDEV_A_DEV_XDP_FEATURES, features, sizeof(*features));
-}
-
-static int if_mtu(__u32 ifindex, __u32 *mtu)
-{
-	struct ifreq ifr = { 0 };
-	int fd, err = 0;
-
-	if (!if_indextoname(ifindex, ifr.ifr_name))
-		return -errno;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, SIOCGIFMTU, &ifr))
-		err = -errno;
-	else
-		*mtu = (__u32)ifr.ifr_mtu;
-	close(fd);
-	return err;
-}
-
-/*
  * What xnet_xdp_tx should say about endpoint ifindex: filled in *tx when an
  * XDP redirect to it reaches the sandbox, zeroed (with the reason in why)
- * otherwise. gfd/family: an open netdev_genl_open() socket, or gfd < 0.
+ * otherwise. ns: an open netdev__open() socket, or NULL when the kernel has
+ * no netdev family (or it could not be opened).
  */
-static void xdp_tx_probe(int gfd, __u16 family, __u32 ifindex, struct xnet_xdp_tx *tx,
-			 const char **why)
+static void xdp_tx_probe(struct netdev_sock *ns, __u32 ifindex, struct xnet_xdp_tx *tx, const char **why)
 {
-	__u64 features = 0;
-	__u32 mtu = 0;
+	uint64_t features = 0;
+	uint32_t mtu = 0;
 
 	memset(tx, 0, sizeof(*tx));
-	if (gfd < 0) {
+	if (!ns) {
 		*why = "the kernel does not report XDP features (netdev genetlink family)";
-	} else if (netdev_xdp_features(gfd, family, ifindex, &features)) {
+	} else if (netdev__xdp_features(ns, ifindex, &features)) {
 		*why = "its XDP features cannot be read";
-	} else if (!(features & NETDEV_XDP_ACT_NDO_XMIT)) {
+	} else if (!(features & NETDEV_XDP_NDO_XMIT)) {
 		*why = "its peer in the sandbox has no NAPI (GRO off)";
-	} else if (if_mtu(ifindex, &mtu)) {
+	} else if (netdev__mtu(ifindex, &mtu)) {
 		*why = "its MTU cannot be read";
 	} else {
 		tx->ifindex = ifindex;
@@ -492,13 +357,12 @@ int dp_xdp_tx_set(struct xnet_dp *dp, __u32 ifindex)
 	__u32 slot = xnet_if_slot(ifindex);
 	struct xnet_xdp_tx want, cur = { 0 };
 	char name[IF_NAMESIZE];
+	struct netdev_sock *ns;
 	const char *why;
-	__u16 family;
-	int gfd = netdev_genl_open(&family);
 
-	xdp_tx_probe(gfd, family, ifindex, &want, &why);
-	if (gfd >= 0)
-		close(gfd);
+	netdev__open(&ns);	/* NULL when it cannot: the probe says why */
+	xdp_tx_probe(ns, ifindex, &want, &why);
+	netdev__close(ns);
 	if (xdp_tx_taken(dp, slot, ifindex))
 		return 0;
 	map_lookup(dp, M_XDP_TX, &slot, &cur);
@@ -530,22 +394,21 @@ int dp_xdp_tx_clear(struct xnet_dp *dp, __u32 ifindex)
 static int xdp_tx_rebuild(struct xnet_dp *dp, const struct ep_ref *order, __u32 n_eps, __u32 *changed)
 {
 	struct xnet_xdp_tx *want = calloc(XNET_IFCACHE_SLOTS, sizeof(*want)), *have = NULL;
+	struct netdev_sock *ns;
 	__u32 *keys = NULL, n;
-	__u16 family;
-	int gfd, err;
+	int err;
 
 	if (!want)
 		return -ENOMEM;
-	gfd = netdev_genl_open(&family);
+	netdev__open(&ns);
 	for (__u32 o = 0; o < n_eps; o++) {
 		struct xnet_xdp_tx *w = &want[xnet_if_slot(order[o].ifindex)];
 		const char *why;
 
 		if (!w->ifindex)
-			xdp_tx_probe(gfd, family, order[o].ifindex, w, &why);
+			xdp_tx_probe(ns, order[o].ifindex, w, &why);
 	}
-	if (gfd >= 0)
-		close(gfd);
+	netdev__close(ns);
 	err = map_dump(dp->map_fd[M_XDP_TX], sizeof(__u32), sizeof(*have), (void **)&keys, (void **)&have, &n);
 	for (__u32 i = 0; !err && i < n; i++) {
 		if (keys[i] >= XNET_IFCACHE_SLOTS || !memcmp(&have[i], &want[keys[i]], sizeof(*have)))
