@@ -81,14 +81,152 @@ out:
 	return err;
 }
 
+/* Stray fdb entries: a MAC whose endpoint is gone or has another MAC now. */
+static int sweep_fdb(struct xnet_dp *dp, __u32 *removed)
+{
+	void *keys = NULL, *vals = NULL;
+	__u32 n;
+	int err = map_dump(dp->map_fd[M_FDB], sizeof(struct xnet_mac_key), sizeof(__u32), &keys, &vals, &n);
+
+	for (__u32 i = 0; !err && i < n; i++) {
+		struct xnet_mac_key *k = (struct xnet_mac_key *)keys + i;
+		struct xnet_endpoint ep;
+		__u32 v = ((__u32 *)vals)[i];
+
+		if (map_lookup(dp, M_ENDPOINTS, &v, &ep) || memcmp(ep.mac, k->mac, 6)) {
+			err = map_delete(dp, M_FDB, k);
+			(*removed)++;
+		}
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/* Stray ip2ep entries: an address whose endpoint is gone or has another address now. */
+static int sweep_ip2ep(struct xnet_dp *dp, __u32 *removed)
+{
+	void *keys = NULL, *vals = NULL;
+	__u32 n;
+	int err = map_dump(dp->map_fd[M_IP2EP], sizeof(__be32), sizeof(__u32), &keys, &vals, &n);
+
+	for (__u32 i = 0; !err && i < n; i++) {
+		__be32 ip = ((__be32 *)keys)[i];
+		__u32 v = ((__u32 *)vals)[i];
+		struct xnet_endpoint ep;
+
+		if (map_lookup(dp, M_ENDPOINTS, &v, &ep) || ep.ip != ip) {
+			err = map_delete(dp, M_IP2EP, &ip);
+			(*removed)++;
+		}
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/* Subnets and gateways of networks the store does not keep. */
+static int sweep_net_values(struct xnet_dp *dp, const __u32 *net_ids, int n_nets, __u32 *removed)
+{
+	void *keys = NULL, *vals = NULL;
+	__u32 n;
+	int err = 0;
+
+	for (int m = M_SUBNETS; !err && m <= M_GATEWAYS; m++) {
+		__u32 ksz = m == M_SUBNETS ? sizeof(struct xnet_subnet_key) : sizeof(__u32);
+
+		err = map_dump(dp->map_fd[m], ksz, sizeof(__u32), &keys, &vals, &n);
+		for (__u32 i = 0; !err && i < n; i++)
+			if (!in_list(net_ids, n_nets, ((__u32 *)vals)[i])) {
+				err = map_delete(dp, (enum dp_map)m, (char *)keys + (size_t)i * ksz);
+				(*removed)++;
+			}
+		free(keys);
+		free(vals);
+		keys = vals = NULL;
+	}
+	return err;
+}
+
+/* Flood-list slots of networks that are gone, or beyond their network's count. */
+static int sweep_ports(struct xnet_dp *dp, __u32 *removed)
+{
+	void *keys = NULL, *vals = NULL;
+	__u32 n;
+	int err = map_dump(dp->map_fd[M_PORTS], sizeof(struct xnet_port_key), sizeof(__u32), &keys, &vals, &n);
+
+	for (__u32 i = 0; !err && i < n; i++) {
+		struct xnet_port_key *k = (struct xnet_port_key *)keys + i;
+		struct xnet_network net;
+
+		if (map_lookup(dp, M_NETWORKS, &k->net_id, &net) || k->idx >= net.nports) {
+			err = map_delete(dp, M_PORTS, k);
+			(*removed)++;
+		}
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/*
+ * Embedded DNS: views of endpoints that are gone, PTR names of addresses
+ * nobody holds, names of networks that are gone (the names of kept networks
+ * are core/dns.c's to rebuild).
+ */
+static int sweep_dns(struct xnet_dp *dp, const __u32 *net_ids, int n_nets, const __u32 *ep_keys,
+		     __u32 n_ep_keys, __u32 *removed)
+{
+	void *keys = NULL, *vals = NULL;
+	__u32 n;
+	int err;
+
+	if (!(err = map_dump(dp->map_fd[M_DNS_SCOPE], sizeof(__u32), sizeof(struct xnet_dns_scope),
+			     &keys, &vals, &n))) {
+		for (__u32 i = 0; !err && i < n; i++)
+			if (!in_list(ep_keys, (int)n_ep_keys, ((__u32 *)keys)[i])) {
+				err = map_delete(dp, M_DNS_SCOPE, (__u32 *)keys + i);
+				(*removed)++;
+			}
+		free(keys);
+		free(vals);
+		keys = vals = NULL;
+	}
+	if (!err && !(err = map_dump(dp->map_fd[M_DNS_PTR], sizeof(__be32), sizeof(struct xnet_dns_ptr),
+				     &keys, &vals, &n))) {
+		for (__u32 i = 0; !err && i < n; i++) {
+			__u32 owner;
+
+			if (map_lookup(dp, M_IP2EP, (__be32 *)keys + i, &owner)) {
+				err = map_delete(dp, M_DNS_PTR, (__be32 *)keys + i);
+				(*removed)++;
+			}
+		}
+		free(keys);
+		free(vals);
+		keys = vals = NULL;
+	}
+	if (!err && !(err = map_dump(dp->map_fd[M_DNS_NAMES], sizeof(struct xnet_dns_key),
+				     sizeof(struct xnet_dns_rrset), &keys, &vals, &n))) {
+		struct xnet_dns_key *dk = keys;
+
+		for (__u32 i = 0; !err && i < n; i++)
+			if (!in_list(net_ids, n_nets, dk[i].net_id)) {
+				err = map_delete(dp, M_DNS_NAMES, &dk[i]);
+				(*removed)++;
+			}
+		free(keys);
+		free(vals);
+	}
+	return err;
+}
+
 int dp__sweep(struct xnet_dp *dp, const __u32 *net_ids, int n_nets,
 	      const __u32 *ep_ifindexes, int n_eps)
 {
 	struct xnet_endpoint *eps = NULL;
 	struct xnet_network *nets = NULL;
 	__u32 *net_keys = NULL, *ep_keys = NULL, n_net_keys = 0, n_ep_keys = 0, removed = 0;
-	void *keys = NULL, *vals = NULL;
-	__u32 n;
 	int err;
 
 	/* 1. Whole networks and endpoints the store does not know. */
@@ -113,108 +251,14 @@ int dp__sweep(struct xnet_dp *dp, const __u32 *net_ids, int n_nets,
 	/* 2. Stray entries: what is left must agree with the kept endpoints. */
 	err = err ?: map_dump(dp->map_fd[M_ENDPOINTS], sizeof(__u32), sizeof(*eps), (void **)&ep_keys,
 			      (void **)&eps, &n_ep_keys);
-	if (!err && !(err = map_dump(dp->map_fd[M_FDB], sizeof(struct xnet_mac_key), sizeof(__u32),
-				     &keys, &vals, &n))) {
-		for (__u32 i = 0; !err && i < n; i++) {
-			struct xnet_mac_key *k = (struct xnet_mac_key *)keys + i;
-			struct xnet_endpoint ep;
-			__u32 v = ((__u32 *)vals)[i];
-
-			if (map_lookup(dp, M_ENDPOINTS, &v, &ep) || memcmp(ep.mac, k->mac, 6)) {
-				err = map_delete(dp, M_FDB, k);
-				removed++;
-			}
-		}
-		free(keys);
-		free(vals);
-		keys = vals = NULL;
-	}
-	if (!err && !(err = map_dump(dp->map_fd[M_IP2EP], sizeof(__be32), sizeof(__u32), &keys, &vals, &n))) {
-		for (__u32 i = 0; !err && i < n; i++) {
-			__be32 ip = ((__be32 *)keys)[i];
-			__u32 v = ((__u32 *)vals)[i];
-			struct xnet_endpoint ep;
-
-			if (map_lookup(dp, M_ENDPOINTS, &v, &ep) || ep.ip != ip) {
-				err = map_delete(dp, M_IP2EP, &ip);
-				removed++;
-			}
-		}
-		free(keys);
-		free(vals);
-		keys = vals = NULL;
-	}
-	for (int m = M_SUBNETS; !err && m <= M_GATEWAYS; m++) {
-		__u32 ksz = m == M_SUBNETS ? sizeof(struct xnet_subnet_key) : sizeof(__u32);
-
-		err = map_dump(dp->map_fd[m], ksz, sizeof(__u32), &keys, &vals, &n);
-		for (__u32 i = 0; !err && i < n; i++)
-			if (!in_list(net_ids, n_nets, ((__u32 *)vals)[i])) {
-				err = map_delete(dp, (enum dp_map)m, (char *)keys + (size_t)i * ksz);
-				removed++;
-			}
-		free(keys);
-		free(vals);
-		keys = vals = NULL;
-	}
+	err = err ?: sweep_fdb(dp, &removed);
+	err = err ?: sweep_ip2ep(dp, &removed);
+	err = err ?: sweep_net_values(dp, net_ids, n_nets, &removed);
 	/* 3. Flood lists: exactly the kept endpoints of each kept network. */
-	if (!err && !(err = map_dump(dp->map_fd[M_PORTS], sizeof(struct xnet_port_key), sizeof(__u32),
-				     &keys, &vals, &n))) {
-		for (__u32 i = 0; !err && i < n; i++) {
-			struct xnet_port_key *k = (struct xnet_port_key *)keys + i;
-			struct xnet_network net;
-
-			if (map_lookup(dp, M_NETWORKS, &k->net_id, &net) || k->idx >= net.nports) {
-				err = map_delete(dp, M_PORTS, k);
-				removed++;
-			}
-		}
-		free(keys);
-		free(vals);
-		keys = vals = NULL;
-	}
+	err = err ?: sweep_ports(dp, &removed);
 	for (int i = 0; !err && i < n_nets; i++)
 		err = ports_rebuild(dp, net_ids[i], ep_keys, eps, n_ep_keys, &removed);
-	/* Embedded DNS: views of endpoints that are gone, PTR names of addresses nobody holds. */
-	if (!err && !(err = map_dump(dp->map_fd[M_DNS_SCOPE], sizeof(__u32), sizeof(struct xnet_dns_scope),
-				     &keys, &vals, &n))) {
-		for (__u32 i = 0; !err && i < n; i++)
-			if (!in_list(ep_keys, (int)n_ep_keys, ((__u32 *)keys)[i])) {
-				err = map_delete(dp, M_DNS_SCOPE, (__u32 *)keys + i);
-				removed++;
-			}
-		free(keys);
-		free(vals);
-		keys = vals = NULL;
-	}
-	if (!err && !(err = map_dump(dp->map_fd[M_DNS_PTR], sizeof(__be32), sizeof(struct xnet_dns_ptr),
-				     &keys, &vals, &n))) {
-		for (__u32 i = 0; !err && i < n; i++) {
-			__u32 owner;
-
-			if (map_lookup(dp, M_IP2EP, (__be32 *)keys + i, &owner)) {
-				err = map_delete(dp, M_DNS_PTR, (__be32 *)keys + i);
-				removed++;
-			}
-		}
-		free(keys);
-		free(vals);
-		keys = vals = NULL;
-	}
-	/* Names of networks that are gone (the names of kept networks are dns.c's to rebuild). */
-	if (!err && !(err = map_dump(dp->map_fd[M_DNS_NAMES], sizeof(struct xnet_dns_key),
-				     sizeof(struct xnet_dns_rrset), &keys, &vals, &n))) {
-		struct xnet_dns_key *dk = keys;
-
-		for (__u32 i = 0; !err && i < n; i++)
-			if (!in_list(net_ids, n_nets, dk[i].net_id)) {
-				err = map_delete(dp, M_DNS_NAMES, &dk[i]);
-				removed++;
-			}
-		free(keys);
-		free(vals);
-		keys = vals = NULL;
-	}
+	err = err ?: sweep_dns(dp, net_ids, n_nets, ep_keys, n_ep_keys, &removed);
 	/* 4. The caches, from what is now the truth. */
 	err = err ?: dp_cache_rebuild(dp);
 	if (err)
