@@ -59,9 +59,27 @@ static void hooks_free(struct dp_hooks *hs)
 	free(hs->v);
 }
 
+/* The tc hook of prog on ifindex, with what runs there now (for a rollback). */
+static int hooks_add_tc(struct dp_hooks *hs, enum dp_prog prog, __u32 ifindex, enum bpf_tc_attach_point where)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex, .attach_point = where);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
+	struct dp_hook *h = hooks_add(hs, prog, HOOK_TC);
+
+	if (!h)
+		return -ENOMEM;
+	h->ifindex = ifindex;
+	h->where = where;
+	if (!bpf_tc_query(&hook, &opts) && opts.prog_id) {
+		h->old_id = opts.prog_id;
+		h->old_fd = bpf_prog_get_fd_by_id(opts.prog_id);
+	}
+	return 0;
+}
+
 /* A tc hook of prog on every device in the keys of map m (__u32 ifindexes) that still exists. */
-static int hooks_add_tc(struct xnet_dp *dp, struct dp_hooks *hs, enum dp_map m, __u32 vsz, enum dp_prog prog,
-			enum bpf_tc_attach_point where)
+static int hooks_add_tc_map(struct xnet_dp *dp, struct dp_hooks *hs, enum dp_map m, __u32 vsz, enum dp_prog prog,
+			    enum bpf_tc_attach_point where)
 {
 	void *keys, *vals;
 	__u32 n;
@@ -69,75 +87,50 @@ static int hooks_add_tc(struct xnet_dp *dp, struct dp_hooks *hs, enum dp_map m, 
 
 	for (__u32 i = 0; !err && i < n; i++) {
 		__u32 ifindex = ((__u32 *)keys)[i];
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex, .attach_point = where);
-		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
 		char name[IF_NAMESIZE];
-		struct dp_hook *h;
 
 		if (!if_indextoname(ifindex, name))
 			continue;	/* a stale entry of a device that is gone: the sweep's business */
-		h = hooks_add(hs, prog, HOOK_TC);
-		if (!h) {
-			err = -ENOMEM;
-			break;
-		}
-		h->ifindex = ifindex;
-		h->where = where;
-		if (!bpf_tc_query(&hook, &opts) && opts.prog_id) {
-			h->old_id = opts.prog_id;
-			h->old_fd = bpf_prog_get_fd_by_id(opts.prog_id);
-		}
+		err = hooks_add_tc(hs, prog, ifindex, where);
 	}
 	free(keys);
 	free(vals);
 	return err;
 }
 
-/* Every attachment a reload swaps: gateways, endpoints, the uplink (tc, XDP), the cgroup links. */
-static int hooks_collect(struct xnet_dp *dp, struct dp_hooks *hs)
+/* The uplink's tc hooks, and its XDP hook where ours runs. */
+static int hooks_add_uplink(struct xnet_dp *dp, struct dp_hooks *hs)
 {
 	struct xnet_host host = { 0 };
+	char name[IF_NAMESIZE];
+	struct dp_hook *h;
+	__u32 cur = 0;
 	int err;
 
-	err = hooks_add_tc(dp, hs, M_GATEWAYS, sizeof(__u32), P_GW, BPF_TC_EGRESS);
-	err = err ?: hooks_add_tc(dp, hs, M_ENDPOINTS, sizeof(struct xnet_endpoint), P_LXC, BPF_TC_INGRESS);
+	if (dp__host_get(dp, &host) || !host.uplink_ifindex || !if_indextoname(host.uplink_ifindex, name))
+		return 0;
+	err = hooks_add_tc(hs, P_UPLINK_IN, host.uplink_ifindex, BPF_TC_INGRESS);
+	err = err ?: hooks_add_tc(hs, P_UPLINK_EG, host.uplink_ifindex, BPF_TC_EGRESS);
 	if (err)
 		return err;
-	if (!dp__host_get(dp, &host) && host.uplink_ifindex) {
-		char name[IF_NAMESIZE];
-		__u32 cur = 0;
+	/* XDP only where ours runs: whether it belongs there is the next dp__host_set's call. */
+	if (bpf_xdp_query_id((int)host.uplink_ifindex, XDP_FLAGS_DRV_MODE, &cur) || !cur ||
+	    !dp_prog_id_named(cur, PROG_UPLINK_XDP))
+		return 0;
+	h = hooks_add(hs, P_UPLINK_XDP, HOOK_XDP);
+	if (!h)
+		return -ENOMEM;
+	h->ifindex = host.uplink_ifindex;
+	h->old_id = cur;
+	h->old_fd = bpf_prog_get_fd_by_id(cur);
+	if (h->old_fd < 0)
+		hs->n--;	/* detached meanwhile */
+	return 0;
+}
 
-		if (if_indextoname(host.uplink_ifindex, name)) {
-			for (int d = 0; d < 2; d++) {
-				LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)host.uplink_ifindex,
-					    .attach_point = d ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-				LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
-				struct dp_hook *h = hooks_add(hs, d ? P_UPLINK_EG : P_UPLINK_IN, HOOK_TC);
-
-				if (!h)
-					return -ENOMEM;
-				h->ifindex = host.uplink_ifindex;
-				h->where = hook.attach_point;
-				if (!bpf_tc_query(&hook, &opts) && opts.prog_id) {
-					h->old_id = opts.prog_id;
-					h->old_fd = bpf_prog_get_fd_by_id(opts.prog_id);
-				}
-			}
-			/* XDP only where ours runs: whether it belongs there is the next dp__host_set's call. */
-			if (!bpf_xdp_query_id((int)host.uplink_ifindex, XDP_FLAGS_DRV_MODE, &cur) && cur &&
-			    dp_prog_id_named(cur, PROG_UPLINK_XDP)) {
-				struct dp_hook *h = hooks_add(hs, P_UPLINK_XDP, HOOK_XDP);
-
-				if (!h)
-					return -ENOMEM;
-				h->ifindex = host.uplink_ifindex;
-				h->old_id = cur;
-				h->old_fd = bpf_prog_get_fd_by_id(cur);
-				if (h->old_fd < 0)
-					hs->n--;	/* detached meanwhile */
-			}
-		}
-	}
+/* The pinned cgroup links of the sock_* programs. */
+static int hooks_add_cgroup(struct xnet_dp *dp, struct dp_hooks *hs)
+{
 	for (size_t i = 0; i < sizeof(dp_sock_hooks) / sizeof(dp_sock_hooks[0]); i++) {
 		enum dp_prog p = dp_sock_hooks[i].prog;
 		struct bpf_link_info info = {};
@@ -162,6 +155,16 @@ static int hooks_collect(struct xnet_dp *dp, struct dp_hooks *hs)
 		}
 	}
 	return 0;
+}
+
+/* Every attachment a reload swaps: gateways, endpoints, the uplink (tc, XDP), the cgroup links. */
+static int hooks_collect(struct xnet_dp *dp, struct dp_hooks *hs)
+{
+	int err = hooks_add_tc_map(dp, hs, M_GATEWAYS, sizeof(__u32), P_GW, BPF_TC_EGRESS);
+
+	err = err ?: hooks_add_tc_map(dp, hs, M_ENDPOINTS, sizeof(struct xnet_endpoint), P_LXC, BPF_TC_INGRESS);
+	err = err ?: hooks_add_uplink(dp, hs);
+	return err ?: hooks_add_cgroup(dp, hs);
 }
 
 static const char *hook_where(const struct dp_hook *h)
