@@ -28,7 +28,7 @@ PREFIX   ?= /usr/local
 BUILD    := build
 
 ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine)
-PKGS     := libnl-3.0 libnl-route-3.0 json-c sqlite3 libbpf ldns
+PKGS     := libnl-3.0 libnl-route-3.0 libnl-genl-3.0 json-c sqlite3 libbpf ldns
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -70,8 +70,10 @@ TSKELS    := $(patsubst bpf/%.bpf.c,$(BUILD)/%.test.skel.h,$(BPF_SRCS))
 # -MMD writes each object's header dependencies next to it.
 USER_SRCS := $(wildcard user/*/*.c user/*/*/*.c)
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
-# The datapath objects: linked alone into the BPF unit tests and the fuzzer.
-DP_OBJS   := $(patsubst user/%.c,$(BUILD)/user/%.o,$(wildcard user/datapath/*.c)) $(BUILD)/user/lib/log.o
+# The datapath objects: linked alone into the BPF unit tests and the fuzzer (with the
+# kernel plumbing they ask: device facts).
+DP_OBJS   := $(patsubst user/%.c,$(BUILD)/user/%.o,$(wildcard user/datapath/*.c)) \
+	     $(BUILD)/user/kernel/netdev.o $(BUILD)/user/lib/log.o
 
 # Unit test binaries: every selftests/bpf/test_*.c links the datapath-free parts it needs.
 UNIT_SRCS := $(wildcard selftests/bpf/*.c)
@@ -107,7 +109,7 @@ $(BUILD)/xnet: $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 # BPF unit tests: the real program sources under BPF_PROG_RUN.
-# They also drive user/datapath.c (pinning, attach, flood lists, caches) in a private bpffs.
+# They also drive user/datapath/ (pinning, attach, flood lists, caches) in a private bpffs.
 $(BUILD)/test_bpf: $(UNIT_SRCS) $(TSKELS) $(wildcard selftests/bpf/*.h) $(DP_OBJS)
 	$(CC) $(CFLAGS) -Iselftests/bpf $(UNIT_SRCS) $(DP_OBJS) -o $@ $(LDLIBS)
 
@@ -135,15 +137,18 @@ $(BUILD)/pktgen.bpf.o: tools/pktgen/pktgen.bpf.c | $(BUILD)
 $(BUILD)/sink.bpf.o: tools/pktgen/sink.bpf.c | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/xnet-pktgen: tools/pktgen/pktgen.c tools/pktgen/packet.c $(PKTGEN_HDRS) $(BUILD)/pktgen.skel.h $(BUILD)/sink.skel.h
-	$(CC) $(CFLAGS) -Itools/pktgen tools/pktgen/pktgen.c tools/pktgen/packet.c -o $@ $(LDLIBS) -lpthread -lm
+# It asks kernel/netdev.c for a device's XDP features, as the datapath does.
+$(BUILD)/xnet-pktgen: tools/pktgen/pktgen.c tools/pktgen/packet.c $(PKTGEN_HDRS) $(BUILD)/pktgen.skel.h $(BUILD)/sink.skel.h \
+		      $(BUILD)/user/kernel/netdev.o
+	$(CC) $(CFLAGS) -Itools/pktgen tools/pktgen/pktgen.c tools/pktgen/packet.c $(BUILD)/user/kernel/netdev.o \
+		-o $@ $(LDLIBS) -lpthread -lm
 
 $(BUILD)/test_pktgen: selftests/pktgen/test_packet.c tools/pktgen/packet.c $(PKTGEN_HDRS) $(BUILD)/pktgen.skel.h $(BUILD)/sink.bpf.o
 	$(CC) $(CFLAGS) -Itools/pktgen selftests/pktgen/test_packet.c tools/pktgen/packet.c -o $@ $(LDLIBS)
 
 # A second build of the same programs (selftests/integration/test_upgrade.sh swaps the two under
 # traffic): every object carries one more read-only constant, so the embedded objects and the
-# build hash differ from build/xnet's as a new release's would. Only datapath.c embeds them.
+# build hash differ from build/xnet's as a new release's would. Only datapath/loader.c embeds them.
 ALT      := $(BUILD)/alt
 ALT_SKELS := $(patsubst bpf/%.bpf.c,$(ALT)/%.skel.h,$(BPF_SRCS))
 ALT_HDR  := selftests/integration/build_variant.bpf.h
@@ -157,12 +162,12 @@ $(ALT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(ALT_HDR) | $(ALT)
 $(ALT)/%.skel.h: $(ALT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(basename $(basename $(notdir $<))) > $@
 
-$(ALT)/datapath.o: user/datapath/datapath.c $(ALT_SKELS) | $(ALT)
+$(ALT)/loader.o: user/datapath/loader.c $(ALT_SKELS) | $(ALT)
 	$(CC) -I$(ALT) $(CFLAGS) -MMD -MP -c $< -o $@
 
--include $(ALT)/datapath.d
+-include $(ALT)/loader.d
 
-$(BUILD)/xnet-alt: $(filter-out $(BUILD)/user/datapath/datapath.o,$(USER_OBJS)) $(ALT)/datapath.o
+$(BUILD)/xnet-alt: $(filter-out $(BUILD)/user/datapath/loader.o,$(USER_OBJS)) $(ALT)/loader.o
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 test: $(BUILD)/xnet $(BUILD)/xnet-alt $(BUILD)/test_bpf $(BUILD)/xnet-pktgen $(BUILD)/test_pktgen $(BUILD)/fuzz_bpf \

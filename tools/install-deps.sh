@@ -7,7 +7,7 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS="
   make gcc clang llvm pkg-config libclang-rt-14-dev
   libbpf-dev bpftool libxdp-dev xdp-tools libelf-dev zlib1g-dev
-  libnl-3-dev libnl-route-3-dev libjson-c-dev libsqlite3-dev sqlite3 libldns-dev
+  libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libjson-c-dev libsqlite3-dev sqlite3 libldns-dev
   iproute2 iputils-ping procps psmisc util-linux kmod ethtool
   dnsutils curl python3 dnsmasq-base
   python3-flask python3-redis redis-server

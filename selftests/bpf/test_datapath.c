@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * test_datapath: user/datapath.c against the kernel: pinning and reuse,
+ * test_datapath: user/datapath/ against the kernel: pinning and reuse,
  * reload on a new build, map ABI checks, tc attachment, flood-list
  * maintenance, the caches, the sweep; then real traffic between sandboxes
  * (network namespaces) through the attached programs. Everything happens

@@ -10,7 +10,7 @@
 # our program.
 #
 # On a veth uplink xnet leaves XDP off by default (slower there than tc
-# alone, see xdp_wanted in user/datapath.c); these tests ask for it with the
+# alone, see xdp_wanted in user/datapath/attach.c); these tests ask for it with the
 # environment override (the host setting is `system config --uplink-xdp`).
 export XNET_UPLINK_XDP=on
 

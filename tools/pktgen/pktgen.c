@@ -29,14 +29,13 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/genetlink.h>
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/if_packet.h>
-#include <linux/netlink.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
+#include "kernel/netdev.h"
 #include "packet.h"
 #include "pktgen.skel.h"
 #include "sink.skel.h"
@@ -159,99 +158,6 @@ static int check_dev(const char *dev, int need_up, unsigned *ifindex, uint8_t ma
 	}
 	close(fd);
 	return 0;
-}
-
-/*
- * The XDP features of an interface from the "netdev" generic netlink family
- * (Linux 6.3+). Returns 0 and sets *feat, or -1 if the kernel cannot tell.
- * Constants from linux/netdev.h, which Debian 12's headers predate.
- */
-#define NETDEV_CMD_DEV_GET		1
-#define NETDEV_A_DEV_IFINDEX		1
-#define NETDEV_A_DEV_XDP_FEATURES	3
-#define NETDEV_XDP_ACT_NDO_XMIT		(1ull << 2)
-
-struct nlreq {
-	struct nlmsghdr nh;
-	struct genlmsghdr gh;
-	char buf[256];
-};
-
-static void nl_put(struct nlreq *r, unsigned short type, const void *data, unsigned len)
-{
-	struct nlattr *a = (struct nlattr *)((char *)r + NLMSG_ALIGN(r->nh.nlmsg_len));
-
-	a->nla_type = type;
-	a->nla_len = NLA_HDRLEN + len;
-	memcpy((char *)a + NLA_HDRLEN, data, len);
-	r->nh.nlmsg_len = NLMSG_ALIGN(r->nh.nlmsg_len) + NLA_ALIGN(a->nla_len);
-}
-
-/* Send r, receive one reply; returns the attribute `want` or NULL. */
-static const struct nlattr *nl_talk(int fd, struct nlreq *r, char *rbuf, size_t rlen, unsigned short want)
-{
-	struct nlmsghdr *nh = (struct nlmsghdr *)rbuf;
-	ssize_t n;
-
-	if (send(fd, r, r->nh.nlmsg_len, 0) < 0)
-		return NULL;
-	n = recv(fd, rbuf, rlen, 0);
-	if (n < (ssize_t)NLMSG_HDRLEN || !NLMSG_OK(nh, n) || nh->nlmsg_type == NLMSG_ERROR)
-		return NULL;
-	char *p = (char *)NLMSG_DATA(nh) + GENL_HDRLEN, *end = (char *)nh + nh->nlmsg_len;
-	while (p + NLA_HDRLEN <= end) {
-		const struct nlattr *a = (const struct nlattr *)p;
-
-		if (a->nla_len < NLA_HDRLEN || p + a->nla_len > end)
-			break;
-		if ((a->nla_type & NLA_TYPE_MASK) == want)
-			return a;
-		p += NLA_ALIGN(a->nla_len);
-	}
-	return NULL;
-}
-
-static int xdp_features(unsigned ifindex, uint64_t *feat)
-{
-	struct nlreq r;
-	char rbuf[8192];
-	const struct nlattr *a;
-	uint16_t family;
-	int fd, ret = -1;
-
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (fd < 0)
-		return -1;
-	struct timeval tv = { .tv_sec = 2 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-
-	memset(&r, 0, sizeof(r));
-	r.nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
-	r.nh.nlmsg_type = GENL_ID_CTRL;
-	r.nh.nlmsg_flags = NLM_F_REQUEST;
-	r.gh.cmd = CTRL_CMD_GETFAMILY;
-	r.gh.version = 1;
-	nl_put(&r, CTRL_ATTR_FAMILY_NAME, "netdev", 7);
-	a = nl_talk(fd, &r, rbuf, sizeof(rbuf), CTRL_ATTR_FAMILY_ID);
-	if (!a)
-		goto out;
-	memcpy(&family, (const char *)a + NLA_HDRLEN, 2);
-
-	memset(&r, 0, sizeof(r));
-	r.nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
-	r.nh.nlmsg_type = family;
-	r.nh.nlmsg_flags = NLM_F_REQUEST;
-	r.gh.cmd = NETDEV_CMD_DEV_GET;
-	r.gh.version = 1;
-	nl_put(&r, NETDEV_A_DEV_IFINDEX, &ifindex, 4);
-	a = nl_talk(fd, &r, rbuf, sizeof(rbuf), NETDEV_A_DEV_XDP_FEATURES);
-	if (!a || a->nla_len < NLA_HDRLEN + 8)
-		goto out;
-	memcpy(feat, (const char *)a + NLA_HDRLEN, 8);
-	ret = 0;
-out:
-	close(fd);
-	return ret;
 }
 
 /* ------------------------------------------------------------ reporting */
@@ -542,7 +448,8 @@ static struct pktgen *live_open(const struct pg_opts *o, unsigned ifindex, const
 	long ncpu;
 	int err;
 
-	if (xdp_features(ifindex, &feat) == 0 && !(feat & NETDEV_XDP_ACT_NDO_XMIT)) {
+	/* A kernel that cannot tell (no netdev genetlink family): try all the same. */
+	if (netdev__xdp_features(NULL, ifindex, &feat) == 0 && !(feat & NETDEV_XDP_NDO_XMIT)) {
 		snprintf(why, whylen, "%s does not accept redirected XDP frames (no ndo_xdp_xmit; for a veth, "
 			 "attach an XDP program to its peer, e.g. " PROG " sink --dev PEER)", o->dev);
 		return NULL;

@@ -275,7 +275,7 @@ static void link_set_big_tcp(struct nl_sock *sk, int ifindex, const char *name)
  * merging TCP segments, it gives that end NAPI, which is what lets the
  * uplink's XDP program redirect frames into the sandbox (veth_xdp_xmit
  * needs the peer's NAPI). The kernel marks the host end as a redirect
- * target (NETDEV_XDP_ACT_NDO_XMIT, which datapath.c checks) only when GRO
+ * target (NETDEV_XDP_ACT_NDO_XMIT, see netdev.h) only when GRO
  * changes on a running device (veth_set_features), not when a device comes
  * up with GRO already on: hence off, then on. Failure only costs the XDP
  * fast path.
