@@ -19,9 +19,7 @@
 #include "cmd/cmds.h"
 #include "core/dns.h"
 #include "lib/log.h"
-#include "kernel/netlink.h"
 #include "core/ports.h"
-#include "kernel/process.h"
 #include "core/xnet.h"
 #include <json-c/json.h>
 #include "core/txn.h"

@@ -16,7 +16,6 @@
 #include "core/host.h"
 #include "core/system.h"
 #include "core/xnet.h"
-#include "datapath/datapath.h"
 #include "xnet_abi.h"
 
 static int system_reconcile(struct xnet *x, int argc, char **argv)

@@ -36,7 +36,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
-#include "cmd/cli.h"
 #include "datapath/datapath.h"
 #include "lib/log.h"
 #include "kernel/netns.h"

@@ -21,7 +21,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "cmd/cli.h"
 #include "datapath/datapath.h"
 #include "core/dns.h"
 #include "core/host.h"
