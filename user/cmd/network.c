@@ -158,7 +158,7 @@ struct json_object *network__inspect_json(struct xnet *x, const struct network *
 	json_object_object_add(ipam, "Driver", json_object_new_string("default"));
 	json_object_object_add(ipam, "Options", json_object_new_object());
 	cfgs = json_object_new_array();
-	if (!strcmp(n->driver, "bridge")) {
+	if (network__has_endpoints(n)) {
 		cfg = json_object_new_object();
 		util__ip_str(n->subnet, ip);
 		snprintf(buf, sizeof(buf), "%s/%d", ip, n->prefix);

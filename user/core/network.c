@@ -22,6 +22,11 @@
 #include "lib/util.h"
 #include "store/store.h"
 
+bool network__has_endpoints(const struct network *n)
+{
+	return driver__of(n)->caps & XNET_DRV_ENDPOINTS;
+}
+
 struct xnet_driver_ctx network__driver_ctx(struct xnet *x, char *why, size_t whylen)
 {
 	if (whylen)

@@ -42,6 +42,8 @@ int network__remove(struct xnet *x, const char *name, bool force);
 /* Remove one custom network without endpoints; the caller holds the transaction. 0 or -1 after xerr. */
 int network__remove_one(struct xnet *x, const struct network *n);
 
+/* Do sandboxes join it with endpoints (and so it has a subnet and IPAM), or is it a netmode (host, none)? */
+bool network__has_endpoints(const struct network *n);
 /* A driver context for this command (its datapath; why for a refusal). */
 struct xnet_driver_ctx network__driver_ctx(struct xnet *x, char *why, size_t whylen);
 /* The network's devices and datapath entries (idempotent: reconcile calls it too). 0 or -errno (logged). */
