@@ -282,6 +282,31 @@ test_run_detached_rm() {
 	assert_no_leftovers
 }
 
+# rm -f stops the sandbox's own shim and no other: a stale shim pid in the
+# store (after a reboot or a pid wrap) that names another sandbox's live shim
+# is left alone (the shim started before its command; that one started later).
+test_rm_stale_shim_pid() {
+	local shim
+	need_cmd sqlite3
+	run_d s1 bridge
+	run_d s2 bridge
+	shim=$(sqlite3 "$ROOT/xnet.db" "SELECT shim_pid FROM containers WHERE name = 's2'")
+	[ "${shim:-0}" -gt 1 ] || fail "no shim pid recorded for s2: '$shim'"
+	sqlite3 "$ROOT/xnet.db" "UPDATE containers SET shim_pid = $shim WHERE name = 's1'" ||
+		fail "cannot point s1's shim pid at s2's shim"
+	xok rm -f s1
+	sleep 0.2
+	# A killed shim may linger as a zombie until its parent reaps it: its state says.
+	case $(awk '{ print $3 }' "/proc/$shim/stat" 2>/dev/null) in
+	''|Z|X) fail "rm -f s1 killed s2's shim (pid $shim)" ;;
+	esac
+	assert_eq "$(cat "/proc/$shim/comm" 2>/dev/null)" xnet-shim "the process at s2's shim pid"
+	xok ps
+	assert_contains "$OUT" " s2" "ps after rm -f s1"
+	rm_all
+	assert_no_leftovers
+}
+
 test_network_none() {
 	xok run --rm --network none ip -o link show
 	assert_eq "$(printf '%s\n' "$OUT" | wc -l)" 1 "links with --network none"

@@ -38,9 +38,10 @@ db_unchanged() {
 # Its pids are those of the world that made it: the sandboxes' processes
 # (pid + start time) no longer exist, so xnet reports them exited with 137
 # (killed, no exit code recorded), and reconcile rebuilds their namespaces
-# and endpoints as after a reboot. The shims' pids are cleared here: xnet
-# kills a stale shim_pid that names any live xnet-shim, and on this machine
-# that may be the shim of another test running in parallel.
+# and endpoints as after a reboot. The shims' pids are cleared here all the
+# same: they may name live shims of other tests running in parallel (xnet
+# leaves those alone, test_rm_stale_shim_pid, but this test is about the
+# store).
 test_store_previous_release() {
 	local latest names js l
 	need_cmd sqlite3

@@ -158,18 +158,26 @@ int container__kill_netns(struct xnet *x, const char *netns_path, int sig)
 	return n;
 }
 
-static bool is_our_shim(long pid)
+/*
+ * Is the recorded shim pid still c's shim? Its name, and its start time: the
+ * shim forks the command, so it started no later than the command did; a
+ * process that got the pid after the shim was gone (another sandbox's shim,
+ * after a reboot or a pid wrap) started later.
+ */
+static bool is_our_shim(const struct container *c)
 {
+	unsigned long long st;
 	char p[64], *comm;
 	bool yes;
 
-	if (pid <= 1)
+	if (c->shim_pid <= 1 || !c->starttime)
 		return false;
-	snprintf(p, sizeof(p), "/proc/%ld/comm", pid);
+	snprintf(p, sizeof(p), "/proc/%ld/comm", c->shim_pid);
 	comm = util__read_file(p);
 	yes = comm && !strncmp(comm, "xnet-shim", 9);
 	free(comm);
-	return yes;
+	st = yes ? process__starttime((pid_t)c->shim_pid) : 0;
+	return st && st <= c->starttime;
 }
 
 static void stop_processes(struct xnet *x, const struct container *c)
@@ -177,7 +185,7 @@ static void stop_processes(struct xnet *x, const struct container *c)
 	char path[PATH_MAX];
 
 	/* The shim first, so it neither records an exit nor runs --rm behind our back. */
-	if (is_our_shim(c->shim_pid))
+	if (is_our_shim(c))
 		kill((pid_t)c->shim_pid, SIGKILL);
 	if (container__running(c)) {
 		/* The command leads its own process group: what it spawned goes too (--network host has no netns to sweep). */
