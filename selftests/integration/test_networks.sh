@@ -25,6 +25,24 @@ test_builtin_networks() {
 	assert_eq "$(net_json none | jget 'd[0]["Driver"]')" null "none Driver"
 }
 
+# Drivers (user/drivers/): bridge is the default; host and null have their
+# one built-in network; any other name is an unknown plugin, in Docker's words.
+# A refused create changes nothing.
+test_network_drivers() {
+	xok network create -d bridge --subnet 10.36.0.0/24 explicit
+	assert_eq "$(net_json explicit | jget 'd[0]["Driver"]')" bridge "Driver of -d bridge"
+	xfail 1 'plugin "foo" not found' network create -d foo n1
+	assert_eq "$ERR" 'Error: plugin "foo" not found' "stderr of -d foo"
+	xfail 1 'only one instance of "null" network is allowed' network create -d null n2
+	xfail 1 'only one instance of "host" network is allowed' network create -d host n3
+	xfail 1 'unknown bridge option "com.docker.network.bridge.nope"' network create \
+		-o com.docker.network.bridge.nope=1 n4
+	xfail 1 'invalid MTU "9x"' network create -o com.docker.network.driver.mtu=9x n5
+	xok network ls --format '{{.Name}}'
+	assert_eq "$(printf '%s\n' "$OUT" | sort | tr '\n' ' ')" "bridge explicit host none " "networks after the refusals"
+	assert_eq "$(links xnbr- | wc -l)" 4 "gateway devices (and peers) of bridge and explicit after the refusals"
+}
+
 test_network_create_inspect() {
 	local id gw js
 	xok network create -d bridge --subnet 192.168.0.0/16 --gateway 192.168.0.1 \
