@@ -42,11 +42,12 @@ int store__dns_get(struct store *s, const char *container_id, struct store_dns *
 	return rc;
 }
 
-int store__dns_insert(struct store *s, const char *container_id, const struct store_dns *d)
+int store__dns_insert(struct store *s, const char *container_id, const char *servers, const char *search,
+		      const char *options, const char *links)
 {
 	sqlite3_stmt *st = store__prepare(s, "INSERT INTO container_dns (container_id, servers, search, options, links) "
 					     "VALUES (?,?,?,?,?)");
-	const char *col[4] = { d->servers, d->search, d->options, d->links };
+	const char *col[4] = { servers, search, options, links };
 
 	if (!st)
 		return -EIO;
