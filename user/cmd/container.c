@@ -238,16 +238,15 @@ int cmd_ps(struct xnet *x, int argc, char **argv)
 {
 	struct ps_args a = { 0 };
 	struct json_object *arr = json_object_new_array();
-	sqlite3_stmt *st;
-	int i;
+	struct container *ctrs;
+	int i, nc;
 
 	i = cli__parse(x, cli__current, argv[0], argc, argv, ps_opt, &a);
 	if (i < 0) {
 		json_object_put(arr);
 		return CLI_EXIT(i);
 	}
-	st = store__prepare(&x->store, "SELECT " CONTAINER_COLS " FROM containers ORDER BY created DESC");
-	if (!st) {
+	if (store__containers_list(&x->store, STORE_CONTAINERS_BY_CREATED_DESC, &ctrs, &nc)) {
 		json_object_put(arr);
 		return 1;
 	}
@@ -257,16 +256,13 @@ int cmd_ps(struct xnet *x, int argc, char **argv)
 		tab = cli__table_new(6);
 		cli__table_row(tab, "CONTAINER ID", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES");
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct container c;
+	for (int ci = 0; ci < nc; ci++) {
+		struct container c = ctrs[ci];
 		char status[96], created[64];
 		struct strbuf cmd = { 0 };
 
-		store__container_row(st, &c);
-		if (!a.all && !container__running(&c)) {
-			container__free(&c);
+		if (!a.all && !container__running(&c))
 			continue;
-		}
 		if (a.quiet) {
 			printf("%.*s\n", a.notrunc ? 64 : 12, c.id);
 		} else if (x->json || a.format) {
@@ -320,9 +316,8 @@ int cmd_ps(struct xnet *x, int argc, char **argv)
 			util__sb_free(&ports);
 		}
 		util__sb_free(&cmd);
-		container__free(&c);
 	}
-	sqlite3_finalize(st);
+	store__containers_free(ctrs, nc);
 	cli__table_print(tab);
 	if (!a.quiet && (x->json || a.format))
 		return inspect__print(x, arr, a.format) ? 1 : 0;

@@ -117,22 +117,17 @@ out:
 
 /* --------------------------------------------------------------- inspect */
 
-static struct json_object *kv_json(struct xnet *x, const char *table, const char *id)
+static void kv_add(void *ctx, const char *key, const char *value)
 {
-	char sql[128];
-	struct json_object *o = json_object_new_object();
-	sqlite3_stmt *st;
+	json_object_object_add(ctx, key, json_object_new_string(value));
+}
 
-	snprintf(sql, sizeof(sql), "SELECT key, value FROM %s WHERE network_id = ? ORDER BY key", table);
-	st = store__prepare(&x->store, sql);
-	if (!st)
-		return o;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_object_object_add(o, (const char *)sqlite3_column_text(st, 0),
-				       json_object_new_string((const char *)sqlite3_column_text(st, 1)));
-	sqlite3_finalize(st);
-	return o;
+static void aux_add(void *ctx, const char *name, uint32_t ip)
+{
+	char s[16];
+
+	util__ip_str(ip, s);
+	json_object_object_add(ctx, name, json_object_new_string(s));
 }
 
 static const char *scope_of(const struct network *n)
@@ -145,7 +140,8 @@ struct json_object *network__inspect_json(struct xnet *x, const struct network *
 {
 	struct json_object *o = json_object_new_object(), *ipam, *cfgs, *cfg, *ctrs;
 	char buf[64], ip[16];
-	sqlite3_stmt *st;
+	struct store_member *m;
+	int nm;
 
 	json_object_object_add(o, "Name", json_object_new_string(n->name));
 	json_object_object_add(o, "Id", json_object_new_string(n->id));
@@ -167,20 +163,10 @@ struct json_object *network__inspect_json(struct xnet *x, const struct network *
 			json_object_object_add(cfg, "IPRange", json_object_new_string(n->ip_range));
 		util__ip_str(n->gateway, ip);
 		json_object_object_add(cfg, "Gateway", json_object_new_string(ip));
-		st = store__prepare(&x->store, "SELECT name, ip FROM aux_addresses WHERE network_id = ? ORDER BY name");
-		if (st) {
+		{
 			struct json_object *aux = json_object_new_object();
-			int naux = 0;
 
-			sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
-			while (sqlite3_step(st) == SQLITE_ROW) {
-				util__ip_str((uint32_t)sqlite3_column_int64(st, 1), ip);
-				json_object_object_add(aux, (const char *)sqlite3_column_text(st, 0),
-						       json_object_new_string(ip));
-				naux++;
-			}
-			sqlite3_finalize(st);
-			if (naux)
+			if (store__network_aux_each(&x->store, n->id, aux_add, aux) == 0 && json_object_object_length(aux))
 				json_object_object_add(cfg, "AuxiliaryAddresses", aux);
 			else
 				json_object_put(aux);
@@ -200,32 +186,34 @@ struct json_object *network__inspect_json(struct xnet *x, const struct network *
 	}
 	json_object_object_add(o, "ConfigOnly", json_object_new_boolean(0));
 	ctrs = json_object_new_object();
-	st = store__prepare(&x->store, "SELECT c.id, c.name, e.id, e.ip FROM endpoints e JOIN containers c ON c.id = e.container_id "
-			       "WHERE e.network_id = ? ORDER BY c.name");
-	if (st) {
-		sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			struct json_object *c = json_object_new_object();
-			uint32_t eip = (uint32_t)sqlite3_column_int64(st, 3);
-			uint8_t mac[6];
-			char macs[18];
+	store__network_members(&x->store, n->id, STORE_MEMBERS_BY_NAME, &m, &nm);
+	for (int i = 0; i < nm; i++) {
+		struct json_object *c = json_object_new_object();
+		uint32_t eip = m[i].ep.ip;
+		uint8_t mac[6];
+		char macs[18];
 
-			util__ip_str(eip, ip);
-			util__mac_from_ip(eip, mac);
-			util__mac_str(mac, macs);
-			snprintf(buf, sizeof(buf), "%s/%d", ip, n->prefix);
-			json_object_object_add(c, "Name", json_object_new_string((const char *)sqlite3_column_text(st, 1)));
-			json_object_object_add(c, "EndpointID", json_object_new_string((const char *)sqlite3_column_text(st, 2)));
-			json_object_object_add(c, "MacAddress", json_object_new_string(macs));
-			json_object_object_add(c, "IPv4Address", json_object_new_string(buf));
-			json_object_object_add(c, "IPv6Address", json_object_new_string(""));
-			json_object_object_add(ctrs, (const char *)sqlite3_column_text(st, 0), c);
-		}
-		sqlite3_finalize(st);
+		util__ip_str(eip, ip);
+		util__mac_from_ip(eip, mac);
+		util__mac_str(mac, macs);
+		snprintf(buf, sizeof(buf), "%s/%d", ip, n->prefix);
+		json_object_object_add(c, "Name", json_object_new_string(m[i].name));
+		json_object_object_add(c, "EndpointID", json_object_new_string(m[i].ep.id));
+		json_object_object_add(c, "MacAddress", json_object_new_string(macs));
+		json_object_object_add(c, "IPv4Address", json_object_new_string(buf));
+		json_object_object_add(c, "IPv6Address", json_object_new_string(""));
+		json_object_object_add(ctrs, m[i].ep.container_id, c);
 	}
+	free(m);
 	json_object_object_add(o, "Containers", ctrs);
-	json_object_object_add(o, "Options", kv_json(x, "network_options", n->id));
-	json_object_object_add(o, "Labels", kv_json(x, "network_labels", n->id));
+	{
+		struct json_object *opts = json_object_new_object(), *labels = json_object_new_object();
+
+		store__network_options_each(&x->store, n->id, kv_add, opts);
+		store__network_labels_each(&x->store, n->id, kv_add, labels);
+		json_object_object_add(o, "Options", opts);
+		json_object_object_add(o, "Labels", labels);
+	}
 	return o;
 }
 
@@ -381,19 +369,12 @@ static int ls_opt(void *ctx, int idx, const char *arg)
 static bool label_match(struct xnet *x, const char *id, const char *want)
 {
 	const char *eq = strchr(want, '=');
-	sqlite3_stmt *st = store__prepare(&x->store, "SELECT value FROM network_labels WHERE network_id = ? AND key = ?");
+	char *value;
 	bool hit = false;
 
-	if (!st)
-		return false;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (eq)
-		sqlite3_bind_text(st, 2, want, (int)(eq - want), SQLITE_STATIC);
-	else
-		sqlite3_bind_text(st, 2, want, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		hit = !eq || !strcmp((const char *)sqlite3_column_text(st, 0), eq + 1);
-	sqlite3_finalize(st);
+	if (store__network_label_get(&x->store, id, want, eq ? (size_t)(eq - want) : strlen(want), &value) == 0)
+		hit = !eq || !strcmp(value, eq + 1);
+	free(value);
 	return hit;
 }
 
@@ -422,15 +403,9 @@ static bool filters_match(struct xnet *x, const struct ls_args *a, const struct 
 			case 4: hit |= !strcmp(scope_of(n), v); break;
 			case 5: hit |= !strcmp(v, n->builtin ? "builtin" : "custom"); break;
 			case 6: {
-				sqlite3_stmt *st = store__prepare(&x->store, "SELECT count(*) FROM endpoints WHERE network_id = ?");
 				int cnt = 0;
 
-				if (st) {
-					sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
-					if (sqlite3_step(st) == SQLITE_ROW)
-						cnt = sqlite3_column_int(st, 0);
-					sqlite3_finalize(st);
-				}
+				store__endpoints_count_on(&x->store, n->id, &cnt);
 				hit |= (!strcmp(v, "true") || !strcmp(v, "1")) ? (!n->builtin && cnt == 0)
 									   : (n->builtin || cnt > 0);
 				break;
@@ -447,14 +422,13 @@ static int network_ls(struct xnet *x, int argc, char **argv)
 {
 	struct ls_args a = { .x = x };
 	struct json_object *arr;
-	sqlite3_stmt *st;
-	int i;
+	struct network *nets;
+	int i, nn;
 
 	i = cli__parse(x, cli__current, argv[0], argc, argv, ls_opt, &a);
 	if (i < 0)
 		return CLI_EXIT(i);
-	st = store__prepare(&x->store, "SELECT " NETWORK_COLS " FROM networks ORDER BY name");
-	if (!st)
+	if (store__networks_list(&x->store, STORE_NETWORKS_BY_NAME, &nets, &nn))
 		return 1;
 	arr = json_object_new_array();
 	struct cli_table *tab = NULL;
@@ -463,10 +437,9 @@ static int network_ls(struct xnet *x, int argc, char **argv)
 		tab = cli__table_new(4);
 		cli__table_row(tab, "NETWORK ID", "NAME", "DRIVER", "SCOPE");
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct network n;
+	for (int ni = 0; ni < nn; ni++) {
+		const struct network n = nets[ni];
 
-		store__network_row(st, &n);
 		if (!filters_match(x, &a, &n))
 			continue;
 		if (a.quiet)
@@ -502,7 +475,7 @@ static int network_ls(struct xnet *x, int argc, char **argv)
 			cli__table_row(tab, idb, n.name, n.driver, scope_of(&n));
 		}
 	}
-	sqlite3_finalize(st);
+	free(nets);
 	cli__table_print(tab);
 	for (int k = 0; k < a.nfilters; k++)
 		free(a.filters[k].k), free(a.filters[k].v);
@@ -577,7 +550,6 @@ static int network_prune(struct xnet *x, int argc, char **argv)
 	struct prune_args a = { .x = x };
 	struct network *list = NULL;
 	int i, nl = 0, rc = 0, deleted = 0;
-	sqlite3_stmt *st;
 
 	i = cli__parse(x, cli__current, argv[0], argc, argv, prune_opt, &a);
 	if (i < 0)
@@ -593,21 +565,10 @@ static int network_prune(struct xnet *x, int argc, char **argv)
 	}
 	if (txn__begin(x))
 		return 1;
-	st = store__prepare(&x->store, "SELECT " NETWORK_COLS " FROM networks n WHERE builtin = 0 AND NOT EXISTS "
-			       "(SELECT 1 FROM endpoints e WHERE e.network_id = n.id) ORDER BY name");
-	if (!st) {
+	if (store__networks_list(&x->store, STORE_NETWORKS_UNUSED, &list, &nl)) {
 		txn__rollback(x);
 		return 1;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct network *nn = realloc(list, sizeof(*list) * (size_t)(nl + 1));
-
-		if (!nn)
-			break;
-		list = nn;
-		store__network_row(st, &list[nl++]);
-	}
-	sqlite3_finalize(st);
 	for (int k = 0; k < nl; k++) {
 		struct ls_args la = { .x = x, .nfilters = a.nfilters };
 

@@ -140,17 +140,14 @@ void agents__dns_sync(struct xnet *x)
 	uint32_t gws[256];	/* the addresses waited for (the helper itself reads every network) */
 	int ngw = 0, missing;
 	pid_t pid;
-	sqlite3_stmt *st = store__prepare(&x->store, "SELECT " NETWORK_COLS " FROM networks WHERE builtin = 0");
+	struct network *nets;
+	int nn;
 
-	while (st && sqlite3_step(st) == SQLITE_ROW && ngw < 256) {
-		struct network n;
-
-		store__network_row(st, &n);
-		if (driver__network_has_dns(&n))
-			gws[ngw++] = n.gateway;
-	}
-	if (st)
-		sqlite3_finalize(st);
+	store__networks_list(&x->store, STORE_NETWORKS_CUSTOM, &nets, &nn);
+	for (int i = 0; i < nn && ngw < 256; i++)
+		if (driver__network_has_dns(&nets[i]))
+			gws[ngw++] = nets[i].gateway;
+	free(nets);
 	pid = helper_pid(x);
 	if (!ngw) {
 		/* No DNS network left: the helper is stopped and waited for, so nothing lingers. */

@@ -156,9 +156,9 @@ static void settings_free(struct dns_settings *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static struct json_object *parse_array(const unsigned char *t)
+static struct json_object *parse_array(const char *t)
 {
-	struct json_object *o = t ? json_tokener_parse((const char *)t) : NULL;
+	struct json_object *o = t ? json_tokener_parse(t) : NULL;
 
 	if (!o || !json_object_is_type(o, json_type_array)) {
 		json_object_put(o);
@@ -170,22 +170,14 @@ static struct json_object *parse_array(const unsigned char *t)
 /* A sandbox without a row has none of the settings (all arrays empty). */
 static void settings_load(struct xnet *x, const char *id, struct dns_settings *s)
 {
-	sqlite3_stmt *st = store__prepare(&x->store, "SELECT servers, search, options, links FROM container_dns "
-					     "WHERE container_id = ?");
-	const unsigned char *t[4] = { 0 };
+	struct store_dns d;
 
-	if (st) {
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			for (int i = 0; i < 4; i++)
-				t[i] = sqlite3_column_text(st, i);
-	}
-	s->servers = parse_array(t[0]);
-	s->search = parse_array(t[1]);
-	s->options = parse_array(t[2]);
-	s->links = parse_array(t[3]);
-	if (st)
-		sqlite3_finalize(st);
+	store__dns_get(&x->store, id, &d);
+	s->servers = parse_array(d.servers);
+	s->search = parse_array(d.search);
+	s->options = parse_array(d.options);
+	s->links = parse_array(d.links);
+	store__dns_free(&d);
 }
 
 static struct json_object *strv_array(const char *const *v, int n)
@@ -201,8 +193,6 @@ int dns__record(struct xnet *x, const struct container *c, const struct dns_req 
 {
 	struct json_object *links = json_object_new_array();
 	struct dns_settings s = { 0 };
-	const char *cols[4];
-	sqlite3_stmt *st;
 	int rc = 0;
 
 	if (!dns__req_any(r)) {
@@ -244,21 +234,13 @@ int dns__record(struct xnet *x, const struct container *c, const struct dns_req 
 	s.search = strv_array(r->search, r->nsearch);
 	s.options = strv_array(r->options, r->noptions);
 	s.links = links;
-	cols[0] = json_object_to_json_string_ext(s.servers, JSON_C_TO_STRING_PLAIN);
-	cols[1] = json_object_to_json_string_ext(s.search, JSON_C_TO_STRING_PLAIN);
-	cols[2] = json_object_to_json_string_ext(s.options, JSON_C_TO_STRING_PLAIN);
-	cols[3] = json_object_to_json_string_ext(s.links, JSON_C_TO_STRING_PLAIN);
-	st = store__prepare(&x->store, "INSERT INTO container_dns (container_id, servers, search, options, links) "
-			       "VALUES (?,?,?,?,?)");
-	rc = -1;
-	if (st) {
-		sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
-		for (int i = 0; i < 4; i++)
-			sqlite3_bind_text(st, i + 2, cols[i], -1, SQLITE_STATIC);
-		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-		if (rc)
-			xerr(x, "cannot record the DNS settings of %s: %s", c->name, store__errmsg(&x->store));
-		sqlite3_finalize(st);
+	rc = store__dns_insert(&x->store, c->id, json_object_to_json_string_ext(s.servers, JSON_C_TO_STRING_PLAIN),
+			       json_object_to_json_string_ext(s.search, JSON_C_TO_STRING_PLAIN),
+			       json_object_to_json_string_ext(s.options, JSON_C_TO_STRING_PLAIN),
+			       json_object_to_json_string_ext(s.links, JSON_C_TO_STRING_PLAIN));
+	if (rc) {
+		xerr(x, "cannot record the DNS settings of %s: %s", c->name, store__errmsg(&x->store));
+		rc = -1;
 	}
 	settings_free(&s);
 	return rc;
@@ -387,26 +369,23 @@ static int pair_cmp(const void *a, const void *b)
 /* Every (name, address) of network n from the store, sorted by name then endpoint order. */
 static int network_pairs(struct xnet *x, const struct network *n, const char *exclude_id, struct pairs *p)
 {
-	sqlite3_stmt *st = store__prepare(&x->store, "SELECT c.id, c.name, c.hostname, e.aliases, e.ip FROM endpoints e "
-					     "JOIN containers c ON c.id = e.container_id "
-					     "WHERE e.network_id = ? ORDER BY e.rowid");
 	static char forms[MAX_FORMS][256];
+	struct store_member *m;
 	unsigned seq = 0;
-	int rc = 0;
+	int nm, rc;
 
-	if (!st)
-		return -EIO;
-	sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		__be32 ip = htonl((uint32_t)sqlite3_column_int64(st, 4));
+	rc = store__network_members(&x->store, n->id, STORE_MEMBERS_BY_AGE, &m, &nm);
+	if (rc)
+		return rc;
+	for (int i = 0; !rc && i < nm; i++) {
+		const char *id = m[i].ep.container_id;
+		__be32 ip = htonl(m[i].ep.ip);
 		int nf;
 
 		seq++;
 		if (exclude_id && !strcmp(id, exclude_id))
 			continue;
-		nf = endpoint_forms((const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
-				    id, (const char *)sqlite3_column_text(st, 3), forms);
+		nf = endpoint_forms(m[i].name, m[i].hostname, id, m[i].ep.aliases, forms);
 		for (int f = 0; !rc && f < nf; f++) {
 			struct xnet_dns_key k[2];
 			int nk = form_keys(n, forms[f], k);
@@ -415,7 +394,7 @@ static int network_pairs(struct xnet *x, const struct network *n, const char *ex
 				rc = pairs_add(p, &k[j], ip, seq);
 		}
 	}
-	sqlite3_finalize(st);
+	free(m);
 	if (!rc && p->n)
 		qsort(p->v, (size_t)p->n, sizeof(*p->v), pair_cmp);
 	return rc;
@@ -559,21 +538,20 @@ int dns__sandbox_left(struct xnet *x, const struct container *c, const struct ne
 int dns__reconcile(struct xnet *x)
 {
 	struct xnet_dns_key *keep = NULL;
-	int nkeep = 0, cap = 0, rc = 0;
-	sqlite3_stmt *st;
+	int nkeep = 0, cap = 0, nn, nc, rc = 0;
+	struct network *nets;
+	struct container *ctrs;
 
 	/* Names, network by network; everything not written is swept. */
-	st = store__prepare(&x->store, "SELECT " NETWORK_COLS " FROM networks WHERE builtin = 0");
-	if (!st)
+	if (store__networks_list(&x->store, STORE_NETWORKS_CUSTOM, &nets, &nn))
 		return -EIO;
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		struct network n;
+	for (int ni = 0; !rc && ni < nn; ni++) {
+		const struct network *n = &nets[ni];
 		struct pairs p = { 0 };
 
-		store__network_row(st, &n);
-		if (!driver__network_has_dns(&n))
+		if (!driver__network_has_dns(n))
 			continue;
-		rc = network_pairs(x, &n, NULL, &p);
+		rc = network_pairs(x, n, NULL, &p);
 		for (int i = 0; !rc && i < p.n; i++) {
 			if (i && !memcmp(&p.v[i].k, &p.v[i - 1].k, sizeof(p.v[i].k)))
 				continue;
@@ -593,25 +571,20 @@ int dns__reconcile(struct xnet *x)
 		}
 		free(p.v);
 	}
-	sqlite3_finalize(st);
+	free(nets);
 	rc = rc ?: dp__dns_names_sweep(x->dp, keep, nkeep);
 	free(keep);
 	if (rc)
 		return rc;
 	/* Every sandbox's view and PTR names (dp__sweep removed those of endpoints that are gone). */
-	st = store__prepare(&x->store, "SELECT " CONTAINER_COLS " FROM containers WHERE netmode = 'default'");
-	if (!st)
+	if (store__containers_list(&x->store, STORE_CONTAINERS_DEFAULT_MODE, &ctrs, &nc))
 		return -EIO;
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		struct container c;
-
-		store__container_row(st, &c);
-		rc = dns__sandbox_apply(x, &c);
+	for (int ci = 0; !rc && ci < nc; ci++) {
+		rc = dns__sandbox_apply(x, &ctrs[ci]);
 		if (!rc)
-			dns__write_resolv(x, &c);
-		container__free(&c);
+			dns__write_resolv(x, &ctrs[ci]);
 	}
-	sqlite3_finalize(st);
+	store__containers_free(ctrs, nc);
 	return rc;
 }
 

@@ -22,27 +22,7 @@
 
 int endpoint__list(struct xnet *x, const char *container_id, struct endpoint **out, int *n)
 {
-	sqlite3_stmt *st = store__prepare(&x->store, "SELECT " ENDPOINT_COLS " FROM endpoints WHERE container_id = ? ORDER BY idx");
-	struct endpoint *v = NULL;
-	int cnt = 0;
-
-	*out = NULL;
-	*n = 0;
-	if (!st)
-		return -EIO;
-	sqlite3_bind_text(st, 1, container_id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct endpoint *nv = realloc(v, sizeof(*v) * (size_t)(cnt + 1));
-
-		if (!nv)
-			break;
-		v = nv;
-		store__endpoint_row(st, &v[cnt++]);
-	}
-	sqlite3_finalize(st);
-	*out = v;
-	*n = cnt;
-	return 0;
+	return store__endpoints_of(&x->store, container_id, out, n);
 }
 
 int endpoint__kernel_apply(struct xnet *x, const struct container *c, const struct endpoint *e,

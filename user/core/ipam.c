@@ -38,24 +38,25 @@ static bool overlap(uint32_t a, int ap, uint32_t b, int bp)
 
 bool ipam__overlaps(struct xnet *x, uint32_t subnet, int prefix, char *who, size_t wholen)
 {
-	sqlite3_stmt *st = store__prepare(&x->store, "SELECT name, subnet, prefix FROM networks WHERE subnet IS NOT NULL");
+	struct network *nets;
 	bool hit = false;
+	int nn;
 
-	if (!st)
+	if (store__networks_list(&x->store, STORE_NETWORKS_ADDRESSED, &nets, &nn))
 		return true;
-	while (!hit && sqlite3_step(st) == SQLITE_ROW) {
-		uint32_t s = (uint32_t)sqlite3_column_int64(st, 1);
-		int p = sqlite3_column_int(st, 2);
+	for (int i = 0; !hit && i < nn; i++) {
+		uint32_t s = nets[i].subnet;
+		int p = nets[i].prefix;
 
 		if (overlap(subnet, prefix, s, p)) {
 			char ip[16];
 
 			util__ip_str(s, ip);
-			snprintf(who, wholen, "network %s (%s/%d)", (const char *)sqlite3_column_text(st, 0), ip, p);
+			snprintf(who, wholen, "network %s (%s/%d)", nets[i].name, ip, p);
 			hit = true;
 		}
 	}
-	sqlite3_finalize(st);
+	free(nets);
 	return hit;
 }
 
@@ -214,45 +215,25 @@ int ipam__pick_pool(struct xnet *x, uint32_t *subnet, int *prefix)
 static int ip_state(struct xnet *x, const struct network *n, uint32_t ip)
 {
 	uint32_t mask = util__mask(n->prefix);
-	sqlite3_stmt *st;
-	int used = 0;
 
 	if (ip == n->subnet || ip == (n->subnet | ~mask) || ip == n->gateway)
 		return 1;
-	st = store__prepare(&x->store, "SELECT 1 FROM aux_addresses WHERE network_id = ?1 AND ip = ?2 "
-			       "UNION ALL SELECT 2 FROM endpoints WHERE network_id = ?1 AND ip = ?2");
-	if (!st)
-		return -EIO;
-	sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, ip);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		used = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return used;
+	return store__network_ip_user(&x->store, n->id, ip);
 }
 
 int ipam__allocate(struct xnet *x, const struct network *n, uint32_t *out)
 {
 	uint32_t mask = util__mask(n->prefix);
 	uint32_t lo = n->range_start, hi = n->range_end;
-	sqlite3_stmt *st;
-	uint32_t cand;
+	uint32_t cand, *taken;
+	int ntaken;
 
 	/* Walk the used addresses in order and take the first gap: O(endpoints). */
-	st = store__prepare(&x->store, "SELECT ip FROM endpoints WHERE network_id = ?1 AND ip BETWEEN ?2 AND ?3 "
-			       "UNION SELECT ip FROM aux_addresses WHERE network_id = ?1 AND ip BETWEEN ?2 AND ?3 "
-			       "UNION SELECT ?4 UNION SELECT ?5 UNION SELECT ?6 ORDER BY 1");
-	if (!st)
+	if (store__network_ips_taken(&x->store, n, &taken, &ntaken))
 		return -EIO;
-	sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, lo);
-	sqlite3_bind_int64(st, 3, hi);
-	sqlite3_bind_int64(st, 4, n->gateway);
-	sqlite3_bind_int64(st, 5, n->subnet);
-	sqlite3_bind_int64(st, 6, n->subnet | ~mask);
 	cand = lo;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		uint32_t used = (uint32_t)sqlite3_column_int64(st, 0);
+	for (int i = 0; i < ntaken; i++) {
+		uint32_t used = taken[i];
 
 		if (used < cand)
 			continue;
@@ -260,7 +241,7 @@ int ipam__allocate(struct xnet *x, const struct network *n, uint32_t *out)
 			break;
 		cand = used + 1;
 	}
-	sqlite3_finalize(st);
+	free(taken);
 	if (cand > hi || cand < lo || cand == (n->subnet | ~mask))
 		return -ENOSPC;
 	*out = cand;
@@ -284,19 +265,18 @@ int ipam__check_user_ip(struct xnet *x, const struct network *n, uint32_t ip, co
 
 int ipam__alloc_kidx(struct xnet *x)
 {
-	sqlite3_stmt *st = store__prepare(&x->store, "SELECT kidx FROM networks WHERE kidx IS NOT NULL ORDER BY kidx");
-	int cand = 1;
+	int *used, nused, cand = 1;
 
-	if (!st)
+	if (store__network_kidx_list(&x->store, &used, &nused))
 		return -EIO;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int k = sqlite3_column_int(st, 0);
+	for (int i = 0; i < nused; i++) {
+		int k = used[i];
 
 		if (k == cand)
 			cand++;
 		else if (k > cand)
 			break;
 	}
-	sqlite3_finalize(st);
+	free(used);
 	return cand < XNET_MAX_NETWORKS ? cand : -ENOSPC;
 }

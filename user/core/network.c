@@ -58,25 +58,12 @@ int network__kernel_remove(struct xnet *x, const struct network *n)
 
 /* ------------------------------------------------------------ create */
 
-static int insert_kv(struct xnet *x, const char *table, const char *id, const struct network_kv *kv, int n)
+static int insert_kv(struct xnet *x, int (*insert)(struct store *, const char *, const char *, const char *),
+		     const char *id, const struct network_kv *kv, int n)
 {
-	char sql[128];
-
-	snprintf(sql, sizeof(sql), "INSERT INTO %s (network_id, key, value) VALUES (?,?,?)", table);
-	for (int i = 0; i < n; i++) {
-		sqlite3_stmt *st = store__prepare(&x->store, sql);
-		int ok;
-
-		if (!st)
+	for (int i = 0; i < n; i++)
+		if (insert(&x->store, id, kv[i].k, kv[i].v))
 			return -EIO;
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, kv[i].k, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, kv[i].v, -1, SQLITE_STATIC);
-		ok = sqlite3_step(st) == SQLITE_DONE;
-		sqlite3_finalize(st);
-		if (!ok)
-			return -EIO;
-	}
 	return 0;
 }
 
@@ -214,7 +201,6 @@ int network__create(struct xnet *x, const struct network_req *a, struct network 
 	uint32_t aux_ips[NETWORK_MAX_MULTI];
 	struct network n, existing;
 	int rc = 1;
-	sqlite3_stmt *st;
 
 	if (txn__begin(x))
 		return -1;
@@ -231,43 +217,13 @@ int network__create(struct xnet *x, const struct network_req *a, struct network 
 		xerr(x, "too many networks on this host (at most %d)", XNET_MAX_NETWORKS - 1);
 		goto out_rollback;
 	}
-	st = store__prepare(&x->store, "INSERT INTO networks (" NETWORK_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?)");
-	if (!st)
-		goto out_rollback;
-	sqlite3_bind_text(st, 1, n.id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, n.name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, n.driver, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, n.kidx);
-	sqlite3_bind_int64(st, 5, n.subnet);
-	sqlite3_bind_int(st, 6, n.prefix);
-	sqlite3_bind_int64(st, 7, n.gateway);
-	sqlite3_bind_int64(st, 8, n.range_start);
-	sqlite3_bind_int64(st, 9, n.range_end);
-	sqlite3_bind_text(st, 10, n.ip_range, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 11, n.internal);
-	sqlite3_bind_int(st, 12, n.attachable);
-	sqlite3_bind_int(st, 13, n.icc);
-	sqlite3_bind_int(st, 14, n.masq);
-	sqlite3_bind_int(st, 15, n.mtu);
-	sqlite3_bind_text(st, 16, n.created, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-	sqlite3_finalize(st);
+	rc = store__network_insert(&x->store, &n);
 	if (!rc)
-		rc = insert_kv(x, "network_labels", n.id, a->labels, a->nlabels);
+		rc = insert_kv(x, store__network_label_insert, n.id, a->labels, a->nlabels);
 	if (!rc)
-		rc = insert_kv(x, "network_options", n.id, a->opts, a->nopts);
-	for (int k = 0; !rc && k < a->naux; k++) {
-		st = store__prepare(&x->store, "INSERT INTO aux_addresses (network_id, name, ip) VALUES (?,?,?)");
-		if (!st) {
-			rc = -EIO;
-			break;
-		}
-		sqlite3_bind_text(st, 1, n.id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, a->aux[k].k, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, aux_ips[k]);
-		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-		sqlite3_finalize(st);
-	}
+		rc = insert_kv(x, store__network_option_insert, n.id, a->opts, a->nopts);
+	for (int k = 0; !rc && k < a->naux; k++)
+		rc = store__network_aux_insert(&x->store, n.id, a->aux[k].k, aux_ips[k]);
 	if (rc) {
 		xerr(x, "cannot record network %s in %s", n.name, x->store.path);
 		rc = 1;
@@ -300,18 +256,14 @@ void network__req_free(struct network_req *r)
 
 static int endpoint_names(struct xnet *x, const struct network *n, struct strbuf *out)
 {
-	sqlite3_stmt *st = store__prepare(&x->store, "SELECT c.name FROM endpoints e JOIN containers c ON c.id = e.container_id "
-				       "WHERE e.network_id = ? ORDER BY c.name");
-	int cnt = 0;
+	struct store_member *m;
+	int cnt;
 
-	if (!st)
+	if (store__network_members(&x->store, n->id, STORE_MEMBERS_BY_NAME, &m, &cnt))
 		return -1;
-	sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		util__sb_add(out, ", ", "%s", (const char *)sqlite3_column_text(st, 0));
-		cnt++;
-	}
-	sqlite3_finalize(st);
+	for (int i = 0; i < cnt; i++)
+		util__sb_add(out, ", ", "%s", m[i].name);
+	free(m);
 	/* Sandboxes in "container:" mode of a member count as users too, but have no endpoint. */
 	return cnt;
 }
@@ -319,17 +271,11 @@ static int endpoint_names(struct xnet *x, const struct network *n, struct strbuf
 /* Remove one custom network without endpoints; the caller holds the transaction. */
 int network__remove_one(struct xnet *x, const struct network *n)
 {
-	sqlite3_stmt *st;
 	int rc;
 
 	if (network__kernel_remove(x, n))
 		return xerr(x, "cannot remove the datapath of network %s", n->name);
-	st = store__prepare(&x->store, "DELETE FROM networks WHERE id = ?");
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-	sqlite3_finalize(st);
+	rc = store__network_delete(&x->store, n->id) ? -1 : 0;
 	if (!rc)
 		log_info("removed network %s (%s)", n->name, n->id);
 	return rc;

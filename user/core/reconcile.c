@@ -119,51 +119,45 @@ int reconcile__all(struct xnet *x)
 {
 	struct names links = { 0 }, ids = { 0 };
 	struct network *nets = NULL;
+	struct container *ctrs;
 	__u32 *kidx = NULL, *ifx = NULL;
-	int nk = 0, ni = 0, cap_i = 0, nn = 0, rc = 0;
-	sqlite3_stmt *st;
+	int nk = 0, ni = 0, cap_i = 0, nn = 0, nc, rc = 0;
 
 	if (!x->dp && xnet__datapath(x, NULL))
 		return -1;
 	xnet__kernel_touch(x);
 
 	/* 1. Networks: each driver restores its devices and datapath entries. */
-	st = store__prepare(&x->store, "SELECT " NETWORK_COLS " FROM networks ORDER BY kidx");
-	if (!st)
+	if (store__networks_list(&x->store, STORE_NETWORKS_BY_KIDX, &nets, &nn))
 		return -EIO;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct network n;
+	for (int i = 0; i < nn; i++) {
+		const struct network *n = &nets[i];
 
-		store__network_row(st, &n);
-		nets = realloc(nets, sizeof(*nets) * (size_t)(nn + 1));
-		nets[nn++] = n;
-		if (!driver__of(&n)->network_create)
+		if (!driver__of(n)->network_create)
 			continue;
-		if (network__kernel_apply(x, &n)) {
-			log_error("reconcile: cannot restore network %s", n.name);
+		if (network__kernel_apply(x, n)) {
+			log_error("reconcile: cannot restore network %s", n->name);
 			rc = -EIO;
 		}
 		kidx = realloc(kidx, sizeof(*kidx) * (size_t)(nk + 1));
-		kidx[nk++] = (__u32)n.kidx;
+		kidx[nk++] = (__u32)n->kidx;
 	}
-	sqlite3_finalize(st);
 
 	/* 2. Sandboxes: namespaces and endpoints. */
-	st = store__prepare(&x->store, "SELECT " CONTAINER_COLS " FROM containers ORDER BY created");
-	if (!st)
+	if (store__containers_list(&x->store, STORE_CONTAINERS_BY_CREATED, &ctrs, &nc)) {
+		free(nets);
+		free(kidx);
 		return -EIO;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct container c;
+	}
+	for (int ci = 0; ci < nc; ci++) {
+		struct container c = ctrs[ci];
 		struct endpoint *eps = NULL;
 		char path[PATH_MAX];
 		int neps = 0;
 
-		store__container_row(st, &c);
 		names_add(&ids, c.id);
-		if (c.mode != NETMODE_DEFAULT && c.mode != NETMODE_NONE) {
-			container__free(&c);
+		if (c.mode != NETMODE_DEFAULT && c.mode != NETMODE_NONE)
 			continue;
-		}
 		container__netns_path(x, &c, path, sizeof(path));
 		if (!netns__exists(path)) {
 			log_info("reconcile: recreating the namespace of %s", c.name);
@@ -203,9 +197,8 @@ int reconcile__all(struct xnet *x)
 			ifx[ni++] = (__u32)ifindex;
 		}
 		free(eps);
-		container__free(&c);
 	}
-	sqlite3_finalize(st);
+	store__containers_free(ctrs, nc);
 
 	/* Published ports: entries (and XNET_EP_PUBLISHED) from the store, leftovers removed. */
 	if (ports__reconcile(x))

@@ -208,7 +208,7 @@ int container__connect(struct xnet *x, struct container *c, const struct network
 	const struct xnet_driver *d = driver__of(n);
 	struct endpoint e = { 0 };
 	struct json_object *al;
-	sqlite3_stmt *st;
+	bool on_network;
 	int rc, idx = 0, existing = 0;
 
 	if (!(d->caps & XNET_DRV_ENDPOINTS) && d->netmode == NETMODE_HOST)
@@ -232,21 +232,10 @@ int container__connect(struct xnet *x, struct container *c, const struct network
 	if (rc >= (int)sizeof(e.aliases))
 		return xerr(x, "network-scoped aliases of %s on %s are too long: %d bytes as JSON, at most %zu",
 			    c->name, n->name, rc, sizeof(e.aliases) - 1);
-	st = store__prepare(&x->store, "SELECT count(*), coalesce(max(idx) + 1, 0), "
-			       "sum(network_id = ?2) FROM endpoints WHERE container_id = ?1");
-	if (!st)
+	if (store__endpoints_summary(&x->store, c->id, n->id, &existing, &idx, &on_network))
 		return -1;
-	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, n->id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		existing = sqlite3_column_int(st, 0);
-		idx = sqlite3_column_int(st, 1);
-		if (sqlite3_column_int(st, 2) > 0) {
-			sqlite3_finalize(st);
-			return xerr(x, "endpoint with name %s already exists in network %s", c->name, n->name);
-		}
-	}
-	sqlite3_finalize(st);
+	if (on_network)
+		return xerr(x, "endpoint with name %s already exists in network %s", c->name, n->name);
 	if (ipstr) {
 		if (util__parse_ip(ipstr, &e.ip))
 			return xerr(x, "invalid IPv4 address: %s", ipstr);
@@ -263,20 +252,7 @@ int container__connect(struct xnet *x, struct container *c, const struct network
 	snprintf(e.host_ifname, sizeof(e.host_ifname), XNET_EP_PREFIX "%.11s", e.id);
 	e.idx = idx;
 
-	st = store__prepare(&x->store, "INSERT INTO endpoints (" ENDPOINT_COLS ") VALUES (?,?,?,?,?,?,?,?,?)");
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, e.id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, e.container_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, e.network_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, e.ifname, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, e.host_ifname, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, e.ip);
-	sqlite3_bind_int(st, 7, e.idx);
-	sqlite3_bind_int(st, 8, e.user_ip);
-	sqlite3_bind_text(st, 9, e.aliases, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-	sqlite3_finalize(st);
+	rc = store__endpoint_insert(&x->store, &e);
 	if (rc)
 		return xerr(x, "cannot record the endpoint of %s on %s: %s", c->name, n->name, store__errmsg(&x->store));
 	util__failpoint("connect-before-endpoint");
@@ -309,7 +285,6 @@ int container__disconnect(struct xnet *x, struct container *c, const struct netw
 {
 	struct endpoint *eps;
 	int neps, hit = -1, rc;
-	sqlite3_stmt *st;
 
 	if (!(driver__of(n)->caps & XNET_DRV_ENDPOINTS))
 		return xerr(x, "container cannot be disconnected from host network or connected to host network");
@@ -325,13 +300,7 @@ int container__disconnect(struct xnet *x, struct container *c, const struct netw
 		free(eps);
 		return xerr(x, "cannot detach %s from network %s", c->name, n->name);
 	}
-	st = store__prepare(&x->store, "DELETE FROM endpoints WHERE id = ?");
-	rc = -1;
-	if (st) {
-		sqlite3_bind_text(st, 1, eps[hit].id, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-		sqlite3_finalize(st);
-	}
+	rc = store__endpoint_delete(&x->store, eps[hit].id) ? -1 : 0;
 	/* The default route went with eth of the lowest index: hand it to the next one. */
 	if (!rc && hit == 0 && neps > 1) {
 		struct network nn;
@@ -368,7 +337,6 @@ int container__remove(struct xnet *x, struct container *c, bool force)
 	struct endpoint *eps;
 	char path[PATH_MAX];
 	int neps, rc = 0;
-	sqlite3_stmt *st;
 
 	if (container__running(c) && !force)
 		return xerr(x, "cannot remove container \"/%s\": container is running: stop the container before removing or force remove",
@@ -400,12 +368,7 @@ int container__remove(struct xnet *x, struct container *c, bool force)
 	}
 	container__dir(x, c->id, path, sizeof(path));
 	util__rm_rf(path);
-	st = store__prepare(&x->store, "DELETE FROM containers WHERE id = ?");
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-	sqlite3_finalize(st);
+	rc = store__container_delete(&x->store, c->id) ? -1 : 0;
 	if (!rc)
 		log_info("removed sandbox %s (%s)", c->name, c->id);
 	return rc;
@@ -447,20 +410,12 @@ static void auto_remove(void *arg)
 
 static int record_exit(struct xnet *x, const char *id, int code)
 {
-	sqlite3_stmt *st;
 	char now[64];
 
 	if (txn__begin(x))
 		return -1;
 	util__now_rfc3339(now, sizeof(now));
-	st = store__prepare(&x->store, "UPDATE containers SET exit_code = ?, finished = ?, pid = 0 WHERE id = ?");
-	if (st) {
-		sqlite3_bind_int(st, 1, code);
-		sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
-		sqlite3_step(st);
-		sqlite3_finalize(st);
-	}
+	store__container_set_exited(&x->store, id, code, now);
 	return txn__commit(x);
 }
 
@@ -514,7 +469,6 @@ int sandbox__run(struct xnet *x, const struct sandbox_req *r, char id[XNET_ID_LE
 	char dir[PATH_MAX], path[PATH_MAX + 32], netns[PATH_MAX], hosts[PATH_MAX], resolv[PATH_MAX], hn[PATH_MAX];
 	const char *network = r->network ? r->network : "bridge";
 	enum netmode mode;
-	sqlite3_stmt *st;
 	int rc = 125, status;
 	pid_t pid, shim = 0;
 
@@ -545,36 +499,27 @@ int sandbox__run(struct xnet *x, const struct sandbox_req *r, char id[XNET_ID_LE
 	if (txn__begin(x))
 		goto out;
 	if (r->name) {
-		struct container other;
 		const char *nm = r->name[0] == '/' ? r->name + 1 : r->name;
+		char other[XNET_ID_LEN + 1];
 
-		st = store__prepare(&x->store, "SELECT id FROM containers WHERE name = ?");
-		if (st) {
-			sqlite3_bind_text(st, 1, nm, -1, SQLITE_STATIC);
-			if (sqlite3_step(st) == SQLITE_ROW) {
-				xerr(x, "Conflict. The container name \"/%s\" is already in use by container \"%s\". "
-					"You have to remove (or rename) that container to be able to reuse that name.",
-				     nm, (const char *)sqlite3_column_text(st, 0));
-				sqlite3_finalize(st);
-				goto rollback;
-			}
-			sqlite3_finalize(st);
+		if (store__container_id_by_name(&x->store, nm, other) == 0) {
+			xerr(x, "Conflict. The container name \"/%s\" is already in use by container \"%s\". "
+				"You have to remove (or rename) that container to be able to reuse that name.",
+			     nm, other);
+			goto rollback;
 		}
-		(void)other;
 		snprintf(c.name, sizeof(c.name), "%s", nm);
 	} else {
 		/* Like Docker: draw again while the name is taken. */
 		for (int tries = 0; tries < 1000; tries++) {
-			int taken = 0;
+			char other[XNET_ID_LEN + 1];
+			int taken;
 
 			util__random_name(c.name, sizeof(c.name));
-			st = store__prepare(&x->store, "SELECT 1 FROM containers WHERE name = ?");
-			if (!st)
+			taken = store__container_id_by_name(&x->store, c.name, other);
+			if (taken == -EIO)
 				goto rollback;
-			sqlite3_bind_text(st, 1, c.name, -1, SQLITE_STATIC);
-			taken = sqlite3_step(st) == SQLITE_ROW;
-			sqlite3_finalize(st);
-			if (!taken)
+			if (taken == -ENOENT)
 				break;
 			if (tries == 999) {
 				xerr(x, "cannot find a free random container name: use --name");
@@ -624,23 +569,10 @@ int sandbox__run(struct xnet *x, const struct sandbox_req *r, char id[XNET_ID_LE
 	c.auto_remove = r->rm;
 	c.cmd = json_strv(r->argv, r->argc);
 	c.env = json_strv(r->env, r->nenv);
-	st = store__prepare(&x->store, "INSERT INTO containers (id,name,hostname,netmode,cmd,env,created,auto_remove) VALUES (?,?,?,?,?,?,?,?)");
-	if (!st)
-		goto rollback;
-	sqlite3_bind_text(st, 1, c.id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, c.name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, c.hostname, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, c.netmode, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, c.cmd, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, c.env, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, c.created, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 8, c.auto_remove);
-	if (sqlite3_step(st) != SQLITE_DONE) {
+	if (store__container_insert(&x->store, &c)) {
 		xerr(x, "cannot record container %s: %s", c.name, store__errmsg(&x->store));
-		sqlite3_finalize(st);
 		goto rollback;
 	}
-	sqlite3_finalize(st);
 	/*
 	 * Ports before any kernel change: a taken port fails the run here, and
 	 * the rollback of the store is then all there is to undo.
@@ -710,16 +642,7 @@ int sandbox__run(struct xnet *x, const struct sandbox_req *r, char id[XNET_ID_LE
 			goto rollback;
 		}
 		util__now_rfc3339(now, sizeof(now));
-		st = store__prepare(&x->store, "UPDATE containers SET pid = ?, starttime = ?, shim_pid = ?, started = ? WHERE id = ?");
-		if (st) {
-			sqlite3_bind_int64(st, 1, pid);
-			sqlite3_bind_int64(st, 2, (sqlite3_int64)process__starttime(pid));
-			sqlite3_bind_int64(st, 3, shim);
-			sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 5, c.id, -1, SQLITE_STATIC);
-			sqlite3_step(st);
-			sqlite3_finalize(st);
-		}
+		store__container_set_running(&x->store, c.id, pid, process__starttime(pid), shim, now);
 		if (txn__commit(x))
 			goto out;
 		snprintf(id, XNET_ID_LEN + 1, "%s", c.id);
@@ -731,13 +654,7 @@ int sandbox__run(struct xnet *x, const struct sandbox_req *r, char id[XNET_ID_LE
 		char now[64];
 
 		util__now_rfc3339(now, sizeof(now));
-		st = store__prepare(&x->store, "UPDATE containers SET started = ? WHERE id = ?");
-		if (st) {
-			sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 2, c.id, -1, SQLITE_STATIC);
-			sqlite3_step(st);
-			sqlite3_finalize(st);
-		}
+		store__container_set_started(&x->store, c.id, now);
 	}
 	if (txn__commit(x))
 		goto out;

@@ -67,8 +67,8 @@ int system__drops(struct xnet *x, struct xnet_drop_counter c[XNET_DROP_MAX])
 
 int system__teardown(struct xnet *x)
 {
-	sqlite3_stmt *st;
-	int rc = 0;
+	struct network *nets;
+	int nn, rc = 0;
 
 	x->teardown = true;
 	if (txn__begin(x))
@@ -76,17 +76,8 @@ int system__teardown(struct xnet *x)
 	/* Sandboxes first (their endpoints hold the networks), then networks. */
 	for (;;) {
 		struct container c;
-		int got = 0;
 
-		st = store__prepare(&x->store, "SELECT " CONTAINER_COLS " FROM containers ORDER BY netmode LIKE 'container:%' DESC LIMIT 1");
-		if (!st)
-			break;
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			store__container_row(st, &c);
-			got = 1;
-		}
-		sqlite3_finalize(st);
-		if (!got)
+		if (store__container_first(&x->store, &c))
 			break;
 		if (container__remove(x, &c, true)) {
 			container__free(&c);
@@ -95,21 +86,16 @@ int system__teardown(struct xnet *x)
 		}
 		container__free(&c);
 	}
-	st = store__prepare(&x->store, "SELECT " NETWORK_COLS " FROM networks");
-	while (!rc && st && sqlite3_step(st) == SQLITE_ROW) {
-		struct network n;
-
-		store__network_row(st, &n);
-		if (network__kernel_remove(x, &n))
+	store__networks_list(&x->store, STORE_NETWORKS_ALL, &nets, &nn);
+	for (int i = 0; !rc && i < nn; i++)
+		if (network__kernel_remove(x, &nets[i]))
 			rc = 1;
-	}
-	if (st)
-		sqlite3_finalize(st);
+	free(nets);
 	if (rc) {
 		txn__rollback(x);
 		return xerr(x, "teardown failed (see the log above)");
 	}
-	store__exec(&x->store, "DELETE FROM endpoints; DELETE FROM containers; DELETE FROM networks;");
+	store__clear(&x->store);
 	txn__commit(x);
 	agents__dns_stop(x);
 	/* Then the mounts and files under the root. */

@@ -175,6 +175,16 @@ sqlite3_stmt *store__prepare(struct store *x, const char *sql)
 	return st;
 }
 
+int store__done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return (rc & 0xff) == SQLITE_CONSTRAINT ? -EEXIST : -EIO;
+}
+
 int store__meta_get(struct store *x, const char *key, char *out, size_t len)
 {
 	sqlite3_stmt *st = store__prepare(x, "SELECT value FROM meta WHERE key = ?");

@@ -41,6 +41,8 @@ int store__changes(struct store *s);
 
 int store__exec(struct store *s, const char *sql);
 sqlite3_stmt *store__prepare(struct store *s, const char *sql);
+/* Step a write statement and finalize it: 0, -EEXIST (a constraint), -EIO. */
+int store__done(sqlite3_stmt *st);
 /* The meta table (settings, counters): 0, -ENOENT (out = ""), -EIO. */
 int store__meta_get(struct store *s, const char *key, char *out, size_t len);
 int store__meta_set(struct store *s, const char *key, const char *value);
@@ -58,5 +60,11 @@ void container__free(struct container *c);
 
 void store__endpoint_row(sqlite3_stmt *st, struct endpoint *e);
 #define ENDPOINT_COLS "id,container_id,network_id,ifname,host_ifname,ip,idx,user_ip,aliases"
+
+/* The statements of each table (the only SQL outside this file and schema.c). */
+#include "store/networks.h"
+#include "store/sandboxes.h"
+#include "store/endpoints.h"
+#include "store/dns.h"
 
 #endif /* XNET_STORE_H */
