@@ -27,6 +27,7 @@
 #include "core/sandbox.h"
 #include "lib/util.h"
 #include "store/store.h"
+#include "store/sandboxes.h"
 
 #define MAX_MULTI 64
 

@@ -21,6 +21,8 @@
 #include "lib/util.h"
 #include "lib/template.h"
 #include "store/store.h"
+#include "store/networks.h"
+#include "store/endpoints.h"
 
 #define MAX_MULTI NETWORK_MAX_MULTI
 

@@ -27,6 +27,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "store/store.h"
+#include "store/networks.h"
 
 static void lock_path(struct xnet *x, char *out, size_t len)
 {

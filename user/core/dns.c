@@ -50,6 +50,10 @@
 #include "store/store.h"
 #include "xnet_abi.h"
 #include "drivers/driver.h"
+#include "store/networks.h"
+#include "store/sandboxes.h"
+#include "store/endpoints.h"
+#include "store/dns.h"
 
 /* ------------------------------------------------------------ options */
 

@@ -19,6 +19,7 @@
 #include "drivers/driver.h"
 #include "xnet_abi.h"
 #include "core/network.h"
+#include "store/endpoints.h"
 
 int endpoint__list(struct xnet *x, const char *container_id, struct endpoint **out, int *n)
 {

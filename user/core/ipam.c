@@ -17,6 +17,7 @@
 #include "xnet_abi.h"
 #include "lib/util.h"
 #include "store/store.h"
+#include "store/networks.h"
 
 /* Docker's default address pools, in order (daemon/config defaults). */
 static const struct { uint32_t base; int prefix; int size; } pools[] = {

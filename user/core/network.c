@@ -21,6 +21,8 @@
 #include "core/ipam.h"
 #include "lib/util.h"
 #include "store/store.h"
+#include "store/networks.h"
+#include "store/endpoints.h"
 
 bool network__has_endpoints(const struct network *n)
 {

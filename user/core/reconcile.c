@@ -36,6 +36,8 @@
 #include "xnet_abi.h"
 #include "drivers/driver.h"
 #include "core/network.h"
+#include "store/networks.h"
+#include "store/sandboxes.h"
 
 /* ------------------------------------------------------------- the sweep */
 

@@ -36,6 +36,8 @@
 #include "store/store.h"
 #include "drivers/driver.h"
 #include "xnet_abi.h"
+#include "store/sandboxes.h"
+#include "store/endpoints.h"
 
 /* ------------------------------------------------------------ paths */
 

@@ -23,6 +23,8 @@
 #include "store/store.h"
 #include "xnet_abi.h"
 #include "core/network.h"
+#include "store/networks.h"
+#include "store/sandboxes.h"
 
 int system__reconcile(struct xnet *x)
 {

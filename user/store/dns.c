@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "store/store.h"
+#include "store/dns.h"
 
 void store__dns_free(struct store_dns *d)
 {

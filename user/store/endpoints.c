@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "store/store.h"
+#include "store/endpoints.h"
 
 int store__endpoints_of(struct store *s, const char *container_id, struct endpoint **out, int *n)
 {

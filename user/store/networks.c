@@ -8,6 +8,7 @@
 #include <string.h>
 #include "lib/util.h"
 #include "store/store.h"
+#include "store/networks.h"
 
 static const char *const list_sql[] = {
 	[STORE_NETWORKS_ALL] = "SELECT " NETWORK_COLS " FROM networks",

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "store/store.h"
+#include "store/sandboxes.h"
 
 static const char *const list_sql[] = {
 	[STORE_CONTAINERS_BY_CREATED] = "SELECT " CONTAINER_COLS " FROM containers ORDER BY created",

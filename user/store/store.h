@@ -61,10 +61,10 @@ void container__free(struct container *c);
 void store__endpoint_row(sqlite3_stmt *st, struct endpoint *e);
 #define ENDPOINT_COLS "id,container_id,network_id,ifname,host_ifname,ip,idx,user_ip,aliases"
 
-/* The statements of each table (the only SQL outside this file and schema.c). */
-#include "store/networks.h"
-#include "store/sandboxes.h"
-#include "store/endpoints.h"
-#include "store/dns.h"
+/*
+ * The statements of each table group have a header each (the only SQL
+ * outside this file and schema.c): store/networks.h, store/sandboxes.h,
+ * store/endpoints.h, store/dns.h.
+ */
 
 #endif /* XNET_STORE_H */
