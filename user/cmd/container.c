@@ -17,12 +17,12 @@
 #include <unistd.h>
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
+#include "core/api.h"
 #include "core/dns.h"
 #include "lib/log.h"
 #include "core/ports.h"
 #include "core/xnet.h"
 #include <json-c/json.h>
-#include "core/txn.h"
 #include "core/endpoint.h"
 #include "core/sandbox.h"
 #include "lib/util.h"
@@ -133,7 +133,7 @@ int cmd_run(struct xnet *x, int argc, char **argv)
 	a.req.env[a.req.nenv] = NULL;
 	a.req.argv = argv + i;
 	a.req.argc = argc - i;
-	rc = sandbox__run(x, &a.req, id);
+	rc = api__run(x, &a.req, id);
 	if (id[0])
 		printf("%s\n", id);
 out:
@@ -167,7 +167,7 @@ int cmd_exec(struct xnet *x, int argc, char **argv)
 	if (i < 0)
 		return i == -2 ? 0 : 1;
 	a.req.env[a.req.nenv] = NULL;
-	status = sandbox__exec(x, argv[i], argv + i + 1, a.req.env);
+	status = api__exec(x, argv[i], argv + i + 1, a.req.env);
 	for (int k = 0; k < a.req.nenv; k++)
 		free(a.req.env[k]);
 	return status;
@@ -342,23 +342,10 @@ int cmd_rm(struct xnet *x, int argc, char **argv)
 	if (i < 0)
 		return CLI_EXIT(i);
 	for (; i < argc; i++) {
-		struct container c;
-
-		if (txn__begin(x))
-			return 1;
-		if (store__container_get(&x->store, argv[i], &c)) {
-			txn__rollback(x);
-			xerr(x, "No such container: %s", argv[i]);
+		if (api__rm(x, argv[i], force))
 			rc = 1;
-			continue;
-		}
-		if (container__remove(x, &c, force) || txn__commit(x)) {
-			txn__rollback(x);
-			rc = 1;
-		} else {
+		else
 			printf("%s\n", argv[i]);
-		}
-		container__free(&c);
 	}
 	return rc;
 }

@@ -17,6 +17,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include <json-c/json.h>
+#include "core/txn.h"
 
 static int cmd_version(struct xnet *x, int argc, char **argv)
 {
@@ -154,6 +155,6 @@ int main(int argc, char **argv)
 	cli__prepare = prepare;
 	rc = cli__dispatch(&x, top_cmds, "xnet", "Docker-style container networking with an eBPF datapath",
 			   argc - optind, argv + optind);
-	xnet__close(&x);
+	txn__close(&x);
 	return rc;
 }

@@ -10,14 +10,13 @@
 #include <string.h>
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
+#include "core/api.h"
 #include "core/network.h"
 #include "lib/log.h"
 #include <unistd.h>
 #include "core/xnet.h"
 #include "xnet_abi.h"
 #include <json-c/json.h>
-#include "core/txn.h"
-#include "core/sandbox.h"
 #include "lib/util.h"
 #include "lib/template.h"
 #include "store/store.h"
@@ -108,7 +107,7 @@ static int network_create(struct xnet *x, int argc, char **argv)
 		goto out;
 	}
 	a.req.name = argv[i];
-	if (network__create(x, &a.req, &n))
+	if (api__network_create(x, &a.req, &n))
 		goto out;
 	printf("%s\n", n.id);
 	rc = 0;
@@ -509,7 +508,7 @@ static int network_rm(struct xnet *x, int argc, char **argv)
 		return CLI_EXIT(i);
 	/* Each name is its own transaction: Docker goes on past failures and reports each. */
 	for (; i < argc; i++) {
-		int r = network__remove(x, argv[i], force);
+		int r = api__network_remove(x, argv[i], force);
 
 		if (r < 0)
 			rc = 1;
@@ -527,7 +526,7 @@ static const struct cli_opt prune_opts[] = {
 	{ 0 }
 };
 
-struct prune_args { struct xnet *x; bool force; struct network_kv filters[MAX_MULTI]; int nfilters; };
+struct prune_args { struct xnet *x; bool force; struct network_kv filters[MAX_MULTI]; int nfilters, deleted; };
 
 static int prune_opt(void *ctx, int idx, const char *arg)
 {
@@ -547,11 +546,28 @@ static int prune_opt(void *ctx, int idx, const char *arg)
 	return 0;
 }
 
+static bool prune_wanted(struct xnet *x, const struct network *n, void *ctx)
+{
+	const struct prune_args *a = ctx;
+	struct ls_args la = { .x = x, .nfilters = a->nfilters };
+
+	memcpy(la.filters, a->filters, sizeof(a->filters));
+	return filters_match(x, &la, n);
+}
+
+static void prune_removed(const struct network *n, void *ctx)
+{
+	struct prune_args *a = ctx;
+
+	if (!a->deleted++)
+		printf("Deleted Networks:\n");
+	printf("%s\n", n->name);
+}
+
 static int network_prune(struct xnet *x, int argc, char **argv)
 {
 	struct prune_args a = { .x = x };
-	struct network *list = NULL;
-	int i, nl = 0, rc = 0, deleted = 0;
+	int i, rc;
 
 	i = cli__parse(x, cli__current, argv[0], argc, argv, prune_opt, &a);
 	if (i < 0)
@@ -565,31 +581,7 @@ static int network_prune(struct xnet *x, int argc, char **argv)
 		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y'))
 			return 0;
 	}
-	if (txn__begin(x))
-		return 1;
-	if (store__networks_list(&x->store, STORE_NETWORKS_UNUSED, &list, &nl)) {
-		txn__rollback(x);
-		return 1;
-	}
-	for (int k = 0; k < nl; k++) {
-		struct ls_args la = { .x = x, .nfilters = a.nfilters };
-
-		memcpy(la.filters, a.filters, sizeof(a.filters));
-		if (!filters_match(x, &la, &list[k]))
-			continue;
-		if (network__remove_one(x, &list[k])) {
-			rc = 1;
-			break;
-		}
-		if (!deleted++)
-			printf("Deleted Networks:\n");
-		printf("%s\n", list[k].name);
-	}
-	if (rc || txn__commit(x)) {
-		txn__rollback(x);
-		rc = 1;
-	}
-	free(list);
+	rc = api__network_prune(x, prune_wanted, prune_removed, &a) ? 1 : 0;
 	for (int k = 0; k < a.nfilters; k++)
 		free(a.filters[k].k), free(a.filters[k].v);
 	return rc;
@@ -622,65 +614,24 @@ static int connect_opt(void *ctx, int idx, const char *arg)
 	return 0;
 }
 
-/*
- * connect/disconnect: parse, then within one transaction resolve NETWORK and
- * CONTAINER and apply op; any failure rolls everything back.
- */
-static int network_endpoint_cmd(struct xnet *x, int argc, char **argv,
-				int (*on_opt)(void *ctx, int idx, const char *arg), void *ctx,
-				int (*op)(struct xnet *x, struct container *c, const struct network *n, void *ctx))
-{
-	struct network n;
-	struct container c;
-	int i, rc;
-
-	i = cli__parse(x, cli__current, argv[0], argc, argv, on_opt, ctx);
-	if (i < 0)
-		return CLI_EXIT(i);
-	if (txn__begin(x))
-		return 1;
-	if (store__network_get(&x->store, argv[i], &n)) {
-		txn__rollback(x);
-		return xerr(x, "network %s not found", argv[i]), 1;
-	}
-	if (store__container_get(&x->store, argv[i + 1], &c)) {
-		txn__rollback(x);
-		return xerr(x, "No such container: %s", argv[i + 1]), 1;
-	}
-	rc = op(x, &c, &n, ctx);
-	if (rc || txn__commit(x)) {
-		txn__rollback(x);
-		rc = 1;
-	}
-	container__free(&c);
-	return rc;
-}
-
-static int connect_op(struct xnet *x, struct container *c, const struct network *n, void *ctx)
-{
-	struct connect_args *a = ctx;
-
-	return container__connect(x, c, n, a->ip, a->aliases, a->naliases);
-}
-
-static int disconnect_op(struct xnet *x, struct container *c, const struct network *n, void *ctx)
-{
-	(void)ctx;
-	return container__disconnect(x, c, n);
-}
-
 static int network_connect(struct xnet *x, int argc, char **argv)
 {
 	struct connect_args a = { .x = x };
+	int i = cli__parse(x, cli__current, argv[0], argc, argv, connect_opt, &a);
 
-	return network_endpoint_cmd(x, argc, argv, connect_opt, &a, connect_op);
+	if (i < 0)
+		return CLI_EXIT(i);
+	return api__network_connect(x, argv[i], argv[i + 1], a.ip, a.aliases, a.naliases) ? 1 : 0;
 }
 
 static int network_disconnect(struct xnet *x, int argc, char **argv)
 {
 	bool force = false;
+	int i = cli__parse(x, cli__current, argv[0], argc, argv, cli__flag_opt, &force);
 
-	return network_endpoint_cmd(x, argc, argv, cli__flag_opt, &force, disconnect_op);
+	if (i < 0)
+		return CLI_EXIT(i);
+	return api__network_disconnect(x, argv[i], argv[i + 1]) ? 1 : 0;
 }
 
 static const struct cli_cmd network_cmds[] = {

@@ -45,7 +45,6 @@
 #include "kernel/netlink.h"
 #include "core/xnet.h"
 #include "core/endpoint.h"
-#include "core/sandbox.h"
 #include "lib/util.h"
 #include "store/store.h"
 #include "xnet_abi.h"

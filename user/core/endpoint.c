@@ -13,7 +13,6 @@
 #include <unistd.h>
 #include "kernel/netlink.h"
 #include "core/xnet.h"
-#include "core/sandbox.h"
 #include "lib/util.h"
 #include "store/store.h"
 #include "drivers/driver.h"

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/network.h"
-#include "core/txn.h"
 #include "core/xnet.h"
 #include "lib/log.h"
 #include "drivers/driver.h"
@@ -198,26 +197,24 @@ static int create_validate(struct xnet *x, const struct network_req *a, const ch
 	return 0;
 }
 
-int network__create(struct xnet *x, const struct network_req *a, struct network *out)
+int network__add(struct xnet *x, const struct network_req *a, struct network *out)
 {
 	uint32_t aux_ips[NETWORK_MAX_MULTI];
 	struct network n, existing;
 	int rc = 1;
 
-	if (txn__begin(x))
-		return -1;
 	if (store__network_get(&x->store, a->name, &existing) == 0 && !strcmp(existing.name, a->name)) {
 		xerr(x, "network with name %s already exists", a->name);
-		goto out_rollback;
+		goto out_fail;
 	}
 	if (create_validate(x, a, a->name, &n, aux_ips))
-		goto out_rollback;
+		goto out_fail;
 	util__random_id(n.id);
 	util__now_rfc3339(n.created, sizeof(n.created));
 	n.kidx = ipam__alloc_kidx(x);
 	if (n.kidx < 0) {
 		xerr(x, "too many networks on this host (at most %d)", XNET_MAX_NETWORKS - 1);
-		goto out_rollback;
+		goto out_fail;
 	}
 	rc = store__network_insert(&x->store, &n);
 	if (!rc)
@@ -229,21 +226,18 @@ int network__create(struct xnet *x, const struct network_req *a, struct network 
 	if (rc) {
 		xerr(x, "cannot record network %s in %s", n.name, x->store.path);
 		rc = 1;
-		goto out_rollback;
+		goto out_fail;
 	}
 	util__failpoint("network-create-before-kernel");
 	if (network__kernel_apply(x, &n)) {
 		xerr(x, "cannot create the datapath of network %s (see the log above)", n.name);
 		rc = 1;
-		goto out_rollback;
+		goto out_fail;
 	}
-	if (txn__commit(x))
-		return -1;
 	log_info("created network %s (%s)", n.name, n.id);
 	*out = n;
 	return 0;
-out_rollback:
-	txn__rollback(x);
+out_fail:
 	return -1;
 }
 
@@ -283,36 +277,19 @@ int network__remove_one(struct xnet *x, const struct network *n)
 	return rc;
 }
 
-int network__remove(struct xnet *x, const char *name, bool force)
+int network__delete(struct xnet *x, const struct network *n)
 {
-	struct network n;
 	struct strbuf names = { 0 };
-	int r, cnt;
+	int cnt;
 
-	if (txn__begin(x))
-		return -1;
-	r = store__network_get(&x->store, name, &n);
-	if (r) {
-		txn__rollback(x);
-		if (force && r == -ENOENT)
-			return 1;
-		return xerr(x, r == -EINVAL ? "network %s is ambiguous" : "network %s not found", name);
-	}
-	if (n.builtin) {
-		txn__rollback(x);
-		return xerr(x, "%s is a pre-defined network and cannot be removed", n.name);
-	}
-	cnt = endpoint_names(x, &n, &names);
+	if (n->builtin)
+		return xerr(x, "%s is a pre-defined network and cannot be removed", n->name);
+	cnt = endpoint_names(x, n, &names);
 	if (cnt != 0) {
-		txn__rollback(x);
-		xerr(x, "error while removing network: network %s has active endpoints (%s)", n.name,
+		xerr(x, "error while removing network: network %s has active endpoints (%s)", n->name,
 		     util__sb_str(&names));
 		util__sb_free(&names);
 		return -1;
 	}
-	if (network__remove_one(x, &n) || txn__commit(x)) {
-		txn__rollback(x);
-		return -1;
-	}
-	return 0;
+	return network__remove_one(x, n);
 }

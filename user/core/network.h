@@ -28,17 +28,14 @@ struct network_req {
 void network__req_free(struct network_req *r);
 
 /*
- * `network create`, in a transaction of its own: Docker's checks and
+ * A new network, inside the caller's transaction: Docker's checks and
  * messages, the driver's options (unknown driver: `plugin "NAME" not
  * found`), IPAM, the rows, the driver's network. 0 (out filled) or -1
- * after xerr; a refusal changes nothing.
+ * after xerr.
  */
-int network__create(struct xnet *x, const struct network_req *r, struct network *out);
-/*
- * `network rm` of one name, in a transaction of its own: 0 removed, 1 not
- * found and force, -1 after xerr (not found, built-in, in use).
- */
-int network__remove(struct xnet *x, const char *name, bool force);
+int network__add(struct xnet *x, const struct network_req *r, struct network *out);
+/* Remove a custom network without endpoints, inside the caller's transaction: 0 or -1 after xerr. */
+int network__delete(struct xnet *x, const struct network *n);
 /* Remove one custom network without endpoints; the caller holds the transaction. 0 or -1 after xerr. */
 int network__remove_one(struct xnet *x, const struct network *n);
 

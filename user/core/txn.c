@@ -24,6 +24,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "store/store.h"
+#include "datapath/datapath.h"
 
 int txn__kernel(struct xnet *x)
 {
@@ -116,3 +117,13 @@ void txn__rollback(struct xnet *x)
 	x->kernel_touched = false;
 }
 
+void txn__close(struct xnet *x)
+{
+	/* A command that returned inside its transaction: undo the store, and the kernel with it. */
+	txn__rollback(x);
+	store__close(&x->store);
+	if (x->dp) {
+		dp__close(x->dp);
+		x->dp = NULL;
+	}
+}

@@ -13,6 +13,8 @@
 struct xnet;
 
 int txn__begin(struct xnet *x);
+/* The end of a command: a transaction left open is rolled back, the store and datapath closed. */
+void txn__close(struct xnet *x);
 int txn__commit(struct xnet *x);
 /* Roll back the store; if the kernel was touched, reconcile it back to the store. */
 void txn__rollback(struct xnet *x);

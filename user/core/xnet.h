@@ -10,6 +10,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include "model/model.h"
 #include "store/store.h"
 
@@ -57,7 +58,16 @@ void xnet__kernel_touch(struct xnet *x);
 
 /* Open the store of x (xerr on failure): 0 or -1. */
 int xnet__store_open(struct xnet *x);
-/* The end of a command: a transaction left open is rolled back, the store and datapath closed. */
-void xnet__close(struct xnet *x);
+/* <root>/containers/<id>: a sandbox's hostname, hosts, resolv.conf, log. */
+void container__dir(struct xnet *x, const char *id, char *out, size_t len);
+/*
+ * The sandbox key: the network namespace a driver joins the sandbox's
+ * endpoints into (<root>/netns/<id>, or its target's for container:<id>).
+ */
+void container__netns_path(struct xnet *x, const struct container *c, char *out, size_t len);
+/* Whether its recorded process still runs (pid and start time match). */
+bool container__running(const struct container *c);
+/* Its command's exit code (recorded by its shim; 137 when it was killed with no shim left). */
+int container__exit_code(struct xnet *x, const struct container *c);
 
 #endif /* XNET_XNET_H */

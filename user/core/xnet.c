@@ -14,10 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <json-c/json.h>
-#include "core/txn.h"
 #include "core/xnet.h"
 #include "datapath/datapath.h"
 #include "kernel/netns.h"
+#include "kernel/process.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "store/store.h"
@@ -167,13 +167,41 @@ int xnet__store_open(struct xnet *x)
 	return 0;
 }
 
-void xnet__close(struct xnet *x)
+/* ------------------------------------------------------------ a sandbox's place */
+
+void container__dir(struct xnet *x, const char *id, char *out, size_t len)
 {
-	/* A command that returned inside its transaction: undo the store, and the kernel with it. */
-	txn__rollback(x);
-	store__close(&x->store);
-	if (x->dp) {
-		dp__close(x->dp);
-		x->dp = NULL;
+	snprintf(out, len, "%s/%s", x->containers_dir, id);
+}
+
+void container__netns_path(struct xnet *x, const struct container *c, char *out, size_t len)
+{
+	const char *id = c->id;
+
+	/* container:<id> shares the other sandbox's namespace. */
+	if (c->mode == NETMODE_CONTAINER)
+		id = c->mode_target;
+	snprintf(out, len, "%s/%s", x->netns_dir, id);
+}
+
+bool container__running(const struct container *c)
+{
+	return c->pid > 0 && process__alive((pid_t)c->pid, c->starttime);
+}
+
+int container__exit_code(struct xnet *x, const struct container *c)
+{
+	char path[PATH_MAX + 32], dir[PATH_MAX];
+	char *s;
+	int code = c->exit_code;
+
+	container__dir(x, c->id, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/exitcode", dir);
+	s = util__read_file(path);
+	if (s) {
+		code = atoi(s);
+		free(s);
 	}
+	/* No shim left to tell: it was killed with the command (rm -f, kill -9). */
+	return code < 0 ? 137 : code;
 }
