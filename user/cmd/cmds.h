@@ -26,7 +26,6 @@ int cmd_system_dns_helper(struct xnet *x, int argc, char **argv);
 /* Printers shared by the command files (cmd/network.c). */
 struct json_object;
 struct network;
-struct json_object *network__inspect_json(struct xnet *x, const struct network *n);
 /* inspect's output: the JSON array, or --format applied to each element. 0 or -1 after xerr. */
 int inspect__print(struct xnet *x, struct json_object *arr, const char *format);
 

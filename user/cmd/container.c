@@ -18,16 +18,14 @@
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
 #include "core/api.h"
+#include "core/views.h"
 #include "core/dns.h"
 #include "lib/log.h"
 #include "core/ports.h"
 #include "core/xnet.h"
 #include <json-c/json.h>
-#include "core/endpoint.h"
 #include "core/sandbox.h"
 #include "lib/util.h"
-#include "store/store.h"
-#include "store/sandboxes.h"
 
 #define MAX_MULTI 64
 
@@ -247,7 +245,7 @@ int cmd_ps(struct xnet *x, int argc, char **argv)
 		json_object_put(arr);
 		return CLI_EXIT(i);
 	}
-	if (store__containers_list(&x->store, STORE_CONTAINERS_BY_CREATED_DESC, &ctrs, &nc)) {
+	if (views__containers(x, &ctrs, &nc)) {
 		json_object_put(arr);
 		return 1;
 	}
@@ -269,27 +267,14 @@ int cmd_ps(struct xnet *x, int argc, char **argv)
 		} else if (x->json || a.format) {
 			/* Docker's `ps --format` row: ID, Names, Command, CreatedAt, RunningFor, Status, State, Ports, Networks */
 			struct json_object *row = json_object_new_object();
-			struct endpoint *eps;
 			struct strbuf nets = { 0 }, ports = { 0 };
 			char idb[XNET_ID_LEN + 1];
-			int neps;
 
 			status_str(x, &c, status, sizeof(status));
 			util__ago(c.created, created, sizeof(created));
 			command_str(&c, &cmd, a.notrunc);
 			snprintf(idb, sizeof(idb), "%.*s", a.notrunc ? 64 : 12, c.id);
-			endpoint__list(x, c.id, &eps, &neps);
-			for (int k = 0; k < neps; k++) {
-				struct network nn;
-
-				if (store__network_get_id(&x->store, eps[k].network_id, &nn) == 0)
-					util__sb_add(&nets, ",", "%s", nn.name);
-			}
-			free(eps);
-			if (c.mode == NETMODE_HOST || c.mode == NETMODE_NONE) {
-				util__sb_free(&nets);
-				util__sb_add(&nets, NULL, "%s", c.netmode);
-			}
+			views__container_networks(x, &c, &nets);
 			json_object_object_add(row, "ID", json_object_new_string(idb));
 			json_object_object_add(row, "Names", json_object_new_string(c.name));
 			json_object_object_add(row, "Command", json_object_new_string(util__sb_str(&cmd)));
@@ -318,7 +303,7 @@ int cmd_ps(struct xnet *x, int argc, char **argv)
 		}
 		util__sb_free(&cmd);
 	}
-	store__containers_free(ctrs, nc);
+	views__containers_free(ctrs, nc);
 	cli__table_print(tab);
 	if (!a.quiet && (x->json || a.format))
 		return inspect__print(x, arr, a.format) ? 1 : 0;
@@ -358,172 +343,6 @@ const struct cli_opt inspect_opts[] = {
 	{ 0 }
 };
 
-static struct json_object *jstr(const char *s)
-{
-	return json_object_new_string(s ? s : "");
-}
-
-static struct json_object *container__inspect_json(struct xnet *x, struct container *c)
-{
-	struct json_object *o = json_object_new_object(), *state, *cfg, *hc, *ns, *nets;
-	struct json_object *cmd = json_tokener_parse(c->cmd), *env = json_tokener_parse(c->env);
-	struct endpoint *eps;
-	char path[PATH_MAX], ip[16], gw[16], macs[18];
-	bool running = container__running(c);
-	int neps;
-
-	json_object_object_add(o, "Id", jstr(c->id));
-	json_object_object_add(o, "Created", jstr(c->created));
-	json_object_object_add(o, "Path", json_object_get(json_object_array_get_idx(cmd, 0)));
-	{
-		struct json_object *args = json_object_new_array();
-
-		for (size_t k = 1; cmd && k < json_object_array_length(cmd); k++)
-			json_object_array_add(args, json_object_get(json_object_array_get_idx(cmd, k)));
-		json_object_object_add(o, "Args", args);
-	}
-	state = json_object_new_object();
-	json_object_object_add(state, "Status", jstr(running ? "running" : c->started[0] ? "exited" : "created"));
-	json_object_object_add(state, "Running", json_object_new_boolean(running));
-	json_object_object_add(state, "Paused", json_object_new_boolean(0));
-	json_object_object_add(state, "Restarting", json_object_new_boolean(0));
-	json_object_object_add(state, "OOMKilled", json_object_new_boolean(0));
-	json_object_object_add(state, "Dead", json_object_new_boolean(0));
-	json_object_object_add(state, "Pid", json_object_new_int64(running ? c->pid : 0));
-	json_object_object_add(state, "ExitCode", json_object_new_int(running || !c->started[0] ? 0 : container__exit_code(x, c)));
-	json_object_object_add(state, "Error", jstr(""));
-	json_object_object_add(state, "StartedAt", jstr(c->started[0] ? c->started : "0001-01-01T00:00:00Z"));
-	json_object_object_add(state, "FinishedAt", jstr(c->finished[0] ? c->finished : "0001-01-01T00:00:00Z"));
-	json_object_object_add(o, "State", state);
-	json_object_object_add(o, "Name", json_object_new_string_len("/", 1));
-	{
-		char nm[300];
-
-		snprintf(nm, sizeof(nm), "/%s", c->name);
-		json_object_object_add(o, "Name", jstr(nm));
-	}
-	container__dir(x, c->id, path, sizeof(path));
-	{
-		char p[PATH_MAX + 32];
-
-		snprintf(p, sizeof(p), "%s/resolv.conf", path);
-		json_object_object_add(o, "ResolvConfPath", jstr(p));
-		snprintf(p, sizeof(p), "%s/hostname", path);
-		json_object_object_add(o, "HostnamePath", jstr(p));
-		snprintf(p, sizeof(p), "%s/hosts", path);
-		json_object_object_add(o, "HostsPath", jstr(p));
-		snprintf(p, sizeof(p), "%s/log", path);
-		json_object_object_add(o, "LogPath", jstr(p));
-	}
-	hc = json_object_new_object();
-	{
-		struct network first;
-		const char *mode = c->netmode;
-
-		endpoint__list(x, c->id, &eps, &neps);
-		if (c->mode == NETMODE_DEFAULT)
-			mode = neps && store__network_get_id(&x->store, eps[0].network_id, &first) == 0 ? first.name : "bridge";
-		json_object_object_add(hc, "NetworkMode", jstr(mode));
-		free(eps);
-	}
-	json_object_object_add(hc, "AutoRemove", json_object_new_boolean(c->auto_remove));
-	dns__inspect(x, c, hc);
-	json_object_object_add(o, "HostConfig", hc);
-	cfg = json_object_new_object();
-	json_object_object_add(cfg, "Hostname", jstr(c->hostname));
-	json_object_object_add(cfg, "Env", env ? env : json_object_new_array());
-	json_object_object_add(cfg, "Cmd", cmd ? cmd : json_object_new_array());
-	json_object_object_add(o, "Config", cfg);
-
-	ns = json_object_new_object();
-	container__netns_path(x, c, path, sizeof(path));
-	json_object_object_add(ns, "SandboxID", jstr(c->mode != NETMODE_HOST ? c->id : ""));
-	json_object_object_add(ns, "SandboxKey", jstr(c->mode != NETMODE_HOST ? path : ""));
-	ports__inspect(x, c, hc, cfg, ns);
-	/* Top-level fields describe the default bridge endpoint only (Docker's legacy fields). */
-	json_object_object_add(ns, "EndpointID", jstr(""));
-	json_object_object_add(ns, "Gateway", jstr(""));
-	json_object_object_add(ns, "IPAddress", jstr(""));
-	json_object_object_add(ns, "IPPrefixLen", json_object_new_int(0));
-	json_object_object_add(ns, "MacAddress", jstr(""));
-	nets = json_object_new_object();
-	endpoint__list(x, c->id, &eps, &neps);
-	for (int k = 0; k < neps; k++) {
-		struct network n;
-		struct json_object *e = json_object_new_object();
-		uint8_t mac[6];
-
-		if (store__network_get_id(&x->store, eps[k].network_id, &n)) {
-			json_object_put(e);
-			continue;
-		}
-		util__ip_str(eps[k].ip, ip);
-		util__ip_str(n.gateway, gw);
-		util__mac_from_ip(eps[k].ip, mac);
-		util__mac_str(mac, macs);
-		if (eps[k].user_ip) {
-			struct json_object *ic = json_object_new_object();
-
-			json_object_object_add(ic, "IPv4Address", jstr(ip));
-			json_object_object_add(e, "IPAMConfig", ic);
-		} else {
-			json_object_object_add(e, "IPAMConfig", NULL);
-		}
-		json_object_object_add(e, "Links", NULL);
-		json_object_object_add(e, "Aliases", json_tokener_parse(eps[k].aliases));
-		json_object_object_add(e, "MacAddress", jstr(macs));
-		json_object_object_add(e, "NetworkID", jstr(n.id));
-		json_object_object_add(e, "EndpointID", jstr(eps[k].id));
-		json_object_object_add(e, "Gateway", jstr(gw));
-		json_object_object_add(e, "IPAddress", jstr(ip));
-		json_object_object_add(e, "IPPrefixLen", json_object_new_int(n.prefix));
-		json_object_object_add(e, "IPv6Gateway", jstr(""));
-		json_object_object_add(e, "GlobalIPv6Address", jstr(""));
-		json_object_object_add(e, "GlobalIPv6PrefixLen", json_object_new_int(0));
-		{
-			struct json_object *dn = json_object_new_array();
-
-			if (!n.builtin) {
-				struct json_object *al = json_tokener_parse(eps[k].aliases);
-
-				json_object_array_add(dn, jstr(c->name));
-				json_object_array_add(dn, json_object_new_string_len(c->id, 12));
-				for (size_t z = 0; al && z < json_object_array_length(al); z++)
-					json_object_array_add(dn, json_object_get(json_object_array_get_idx(al, z)));
-				json_object_put(al);
-			}
-			json_object_object_add(e, "DNSNames", dn);
-		}
-		json_object_object_add(e, "HostIfName", jstr(eps[k].host_ifname));
-		json_object_object_add(e, "IfName", jstr(eps[k].ifname));
-		if (n.builtin && !strcmp(n.name, "bridge")) {
-			json_object_object_add(ns, "EndpointID", jstr(eps[k].id));
-			json_object_object_add(ns, "Gateway", jstr(gw));
-			json_object_object_add(ns, "IPAddress", jstr(ip));
-			json_object_object_add(ns, "IPPrefixLen", json_object_new_int(n.prefix));
-			json_object_object_add(ns, "MacAddress", jstr(macs));
-		}
-		json_object_object_add(nets, n.name, e);
-	}
-	free(eps);
-	if (c->mode == NETMODE_HOST || c->mode == NETMODE_NONE) {
-		struct network n;
-
-		if (store__network_get(&x->store, c->netmode, &n) == 0) {
-			struct json_object *e = json_object_new_object();
-
-			json_object_object_add(e, "NetworkID", jstr(n.id));
-			json_object_object_add(e, "IPAddress", jstr(""));
-			json_object_object_add(e, "Gateway", jstr(""));
-			json_object_object_add(e, "MacAddress", jstr(""));
-			json_object_object_add(nets, n.name, e);
-		}
-	}
-	json_object_object_add(ns, "Networks", nets);
-	json_object_object_add(o, "NetworkSettings", ns);
-	return o;
-}
-
 struct insp_args { const char *format, *type; };
 
 static int insp_opt(void *ctx, int idx, const char *arg)
@@ -553,11 +372,11 @@ int cmd_inspect(struct xnet *x, int argc, char **argv)
 		struct container c;
 		struct network n;
 
-		if ((!a.type || !strcmp(a.type, "container")) && store__container_get(&x->store, argv[i], &c) == 0) {
-			json_object_array_add(arr, container__inspect_json(x, &c));
+		if ((!a.type || !strcmp(a.type, "container")) && views__container_get(x, argv[i], &c) == 0) {
+			json_object_array_add(arr, views__container(x, &c));
 			container__free(&c);
-		} else if ((!a.type || !strcmp(a.type, "network")) && store__network_get(&x->store, argv[i], &n) == 0) {
-			json_object_array_add(arr, network__inspect_json(x, &n));
+		} else if ((!a.type || !strcmp(a.type, "network")) && views__network_get(x, argv[i], &n) == 0) {
+			json_object_array_add(arr, views__network(x, &n));
 		} else {
 			xerr(x, "No such object: %s", argv[i]);
 			rc = 1;

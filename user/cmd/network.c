@@ -11,6 +11,7 @@
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
 #include "core/api.h"
+#include "core/views.h"
 #include "core/network.h"
 #include "lib/log.h"
 #include <unistd.h>
@@ -19,9 +20,6 @@
 #include <json-c/json.h>
 #include "lib/util.h"
 #include "lib/template.h"
-#include "store/store.h"
-#include "store/networks.h"
-#include "store/endpoints.h"
 
 #define MAX_MULTI NETWORK_MAX_MULTI
 
@@ -118,106 +116,6 @@ out:
 
 /* --------------------------------------------------------------- inspect */
 
-static void kv_add(void *ctx, const char *key, const char *value)
-{
-	json_object_object_add(ctx, key, json_object_new_string(value));
-}
-
-static void aux_add(void *ctx, const char *name, uint32_t ip)
-{
-	char s[16];
-
-	util__ip_str(ip, s);
-	json_object_object_add(ctx, name, json_object_new_string(s));
-}
-
-static const char *scope_of(const struct network *n)
-{
-	(void)n;
-	return "local";
-}
-
-struct json_object *network__inspect_json(struct xnet *x, const struct network *n)
-{
-	struct json_object *o = json_object_new_object(), *ipam, *cfgs, *cfg, *ctrs;
-	char buf[64], ip[16];
-	struct store_member *m;
-	int nm;
-
-	json_object_object_add(o, "Name", json_object_new_string(n->name));
-	json_object_object_add(o, "Id", json_object_new_string(n->id));
-	json_object_object_add(o, "Created", json_object_new_string(n->created));
-	json_object_object_add(o, "Scope", json_object_new_string(scope_of(n)));
-	json_object_object_add(o, "Driver", json_object_new_string(n->driver));
-	json_object_object_add(o, "EnableIPv4", json_object_new_boolean(1));
-	json_object_object_add(o, "EnableIPv6", json_object_new_boolean(0));
-	ipam = json_object_new_object();
-	json_object_object_add(ipam, "Driver", json_object_new_string("default"));
-	json_object_object_add(ipam, "Options", json_object_new_object());
-	cfgs = json_object_new_array();
-	if (network__has_endpoints(n)) {
-		cfg = json_object_new_object();
-		util__ip_str(n->subnet, ip);
-		snprintf(buf, sizeof(buf), "%s/%d", ip, n->prefix);
-		json_object_object_add(cfg, "Subnet", json_object_new_string(buf));
-		if (n->ip_range[0])
-			json_object_object_add(cfg, "IPRange", json_object_new_string(n->ip_range));
-		util__ip_str(n->gateway, ip);
-		json_object_object_add(cfg, "Gateway", json_object_new_string(ip));
-		{
-			struct json_object *aux = json_object_new_object();
-
-			if (store__network_aux_each(&x->store, n->id, aux_add, aux) == 0 && json_object_object_length(aux))
-				json_object_object_add(cfg, "AuxiliaryAddresses", aux);
-			else
-				json_object_put(aux);
-		}
-		json_object_array_add(cfgs, cfg);
-	}
-	json_object_object_add(ipam, "Config", cfgs);
-	json_object_object_add(o, "IPAM", ipam);
-	json_object_object_add(o, "Internal", json_object_new_boolean(n->internal));
-	json_object_object_add(o, "Attachable", json_object_new_boolean(n->attachable));
-	json_object_object_add(o, "Ingress", json_object_new_boolean(0));
-	{
-		struct json_object *cf = json_object_new_object();
-
-		json_object_object_add(cf, "Network", json_object_new_string(""));
-		json_object_object_add(o, "ConfigFrom", cf);
-	}
-	json_object_object_add(o, "ConfigOnly", json_object_new_boolean(0));
-	ctrs = json_object_new_object();
-	store__network_members(&x->store, n->id, STORE_MEMBERS_BY_NAME, &m, &nm);
-	for (int i = 0; i < nm; i++) {
-		struct json_object *c = json_object_new_object();
-		uint32_t eip = m[i].ep.ip;
-		uint8_t mac[6];
-		char macs[18];
-
-		util__ip_str(eip, ip);
-		util__mac_from_ip(eip, mac);
-		util__mac_str(mac, macs);
-		snprintf(buf, sizeof(buf), "%s/%d", ip, n->prefix);
-		json_object_object_add(c, "Name", json_object_new_string(m[i].name));
-		json_object_object_add(c, "EndpointID", json_object_new_string(m[i].ep.id));
-		json_object_object_add(c, "MacAddress", json_object_new_string(macs));
-		json_object_object_add(c, "IPv4Address", json_object_new_string(buf));
-		json_object_object_add(c, "IPv6Address", json_object_new_string(""));
-		json_object_object_add(ctrs, m[i].ep.container_id, c);
-	}
-	free(m);
-	json_object_object_add(o, "Containers", ctrs);
-	{
-		struct json_object *opts = json_object_new_object(), *labels = json_object_new_object();
-
-		store__network_options_each(&x->store, n->id, kv_add, opts);
-		store__network_labels_each(&x->store, n->id, kv_add, labels);
-		json_object_object_add(o, "Options", opts);
-		json_object_object_add(o, "Labels", labels);
-	}
-	return o;
-}
-
 static const struct cli_opt inspect_opts_net[] = {
 	{ "format", 'f', "string", "Format output using a custom template ('json' or a Go template subset)" },
 	{ "verbose", 'v', NULL, "Verbose output for diagnostics" },
@@ -296,7 +194,7 @@ static int network_inspect(struct xnet *x, int argc, char **argv)
 	arr = json_object_new_array();
 	for (; i < argc; i++) {
 		struct network n;
-		int r = store__network_get(&x->store, argv[i], &n);
+		int r = views__network_get(x, argv[i], &n);
 
 		if (r) {
 			xerr(x, r == -EINVAL ? "network %s is ambiguous (matches more than one id)" : "network %s not found",
@@ -304,7 +202,7 @@ static int network_inspect(struct xnet *x, int argc, char **argv)
 			rc = 1;
 			continue;
 		}
-		json_object_array_add(arr, network__inspect_json(x, &n));
+		json_object_array_add(arr, views__network(x, &n));
 	}
 	if (json_object_array_length(arr) == 0 && rc) {
 		if (!a.format)
@@ -367,18 +265,6 @@ static int ls_opt(void *ctx, int idx, const char *arg)
 	return -1;
 }
 
-static bool label_match(struct xnet *x, const char *id, const char *want)
-{
-	const char *eq = strchr(want, '=');
-	char *value;
-	bool hit = false;
-
-	if (store__network_label_get(&x->store, id, want, eq ? (size_t)(eq - want) : strlen(want), &value) == 0)
-		hit = !eq || !strcmp(value, eq + 1);
-	free(value);
-	return hit;
-}
-
 /*
  * Docker's filter semantics: values of the same key are ORed, different keys
  * ANDed; name and id match substrings / prefixes.
@@ -400,13 +286,12 @@ static bool filters_match(struct xnet *x, const struct ls_args *a, const struct 
 			case 0: hit |= !strcmp(n->driver, v); break;
 			case 1: hit |= strstr(n->name, v) != NULL; break;
 			case 2: hit |= !strncmp(n->id, v, strlen(v)); break;
-			case 3: hit |= label_match(x, n->id, v); break;
-			case 4: hit |= !strcmp(scope_of(n), v); break;
+			case 3: hit |= views__network_label(x, n, v); break;
+			case 4: hit |= !strcmp(views__scope(n), v); break;
 			case 5: hit |= !strcmp(v, n->builtin ? "builtin" : "custom"); break;
 			case 6: {
-				int cnt = 0;
+				int cnt = views__network_endpoints(x, n);
 
-				store__endpoints_count_on(&x->store, n->id, &cnt);
 				hit |= (!strcmp(v, "true") || !strcmp(v, "1")) ? (!n->builtin && cnt == 0)
 									   : (n->builtin || cnt > 0);
 				break;
@@ -429,7 +314,7 @@ static int network_ls(struct xnet *x, int argc, char **argv)
 	i = cli__parse(x, cli__current, argv[0], argc, argv, ls_opt, &a);
 	if (i < 0)
 		return CLI_EXIT(i);
-	if (store__networks_list(&x->store, STORE_NETWORKS_BY_NAME, &nets, &nn))
+	if (views__networks(x, &nets, &nn))
 		return 1;
 	arr = json_object_new_array();
 	struct cli_table *tab = NULL;
@@ -447,14 +332,14 @@ static int network_ls(struct xnet *x, int argc, char **argv)
 			printf("%.*s\n", a.notrunc ? 64 : 12, n.id);
 		else if (x->json || a.format) {
 			/* Docker's `network ls --format` row. */
-			struct json_object *row = json_object_new_object(), *full = network__inspect_json(x, &n), *lab;
+			struct json_object *row = json_object_new_object(), *full = views__network(x, &n), *lab;
 			char idb[XNET_ID_LEN + 1];
 
 			snprintf(idb, sizeof(idb), "%.*s", a.notrunc ? 64 : 12, n.id);
 			json_object_object_add(row, "ID", json_object_new_string(idb));
 			json_object_object_add(row, "Name", json_object_new_string(n.name));
 			json_object_object_add(row, "Driver", json_object_new_string(n.driver));
-			json_object_object_add(row, "Scope", json_object_new_string(scope_of(&n)));
+			json_object_object_add(row, "Scope", json_object_new_string(views__scope(&n)));
 			json_object_object_add(row, "IPv6", json_object_new_string("false"));
 			json_object_object_add(row, "Internal", json_object_new_string(n.internal ? "true" : "false"));
 			json_object_object_add(row, "CreatedAt", json_object_new_string(n.created));
@@ -473,7 +358,7 @@ static int network_ls(struct xnet *x, int argc, char **argv)
 			char idb[XNET_ID_LEN + 1];
 
 			snprintf(idb, sizeof(idb), "%.*s", a.notrunc ? 64 : 12, n.id);
-			cli__table_row(tab, idb, n.name, n.driver, scope_of(&n));
+			cli__table_row(tab, idb, n.name, n.driver, views__scope(&n));
 		}
 	}
 	free(nets);
