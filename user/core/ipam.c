@@ -30,13 +30,6 @@ static const struct { uint32_t base; int prefix; int size; } pools[] = {
 	{ 0xc0a80000, 16, 20 },	/* 192.168.0.0/16 in /20s */
 };
 
-static bool overlap(uint32_t a, int ap, uint32_t b, int bp)
-{
-	int p = ap < bp ? ap : bp;
-
-	return (a & util__mask(p)) == (b & util__mask(p));
-}
-
 bool ipam__overlaps(struct xnet *x, uint32_t subnet, int prefix, char *who, size_t wholen)
 {
 	struct network *nets;
@@ -49,7 +42,7 @@ bool ipam__overlaps(struct xnet *x, uint32_t subnet, int prefix, char *who, size
 		uint32_t s = nets[i].subnet;
 		int p = nets[i].prefix;
 
-		if (overlap(subnet, prefix, s, p)) {
+		if (util__prefix_overlap(subnet, prefix, s, p)) {
 			char ip[16];
 
 			util__ip_str(s, ip);
@@ -59,29 +52,6 @@ bool ipam__overlaps(struct xnet *x, uint32_t subnet, int prefix, char *who, size
 	}
 	free(nets);
 	return hit;
-}
-
-/* Address blocks no network may take (RFC 6890's "forwardable: false" IPv4 blocks a host routes to itself or nowhere). */
-static const struct { uint32_t net; int prefix; const char *what; } reserved[] = {
-	{ 0xffffffff, 32, "limited broadcast" },
-	{ 0x00000000, 8, "\"this network\", RFC 1122" },
-	{ 0x7f000000, 8, "loopback" },
-	{ 0xe0000000, 4, "multicast" },
-	{ 0xf0000000, 4, "reserved, RFC 1112" },
-};
-
-bool ipam__reserved(uint32_t net, int prefix, char *why, size_t len)
-{
-	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
-		char ip[16];
-
-		if (!overlap(net, prefix, reserved[i].net, reserved[i].prefix))
-			continue;
-		util__ip_str(reserved[i].net, ip);
-		snprintf(why, len, "%s/%d (%s)", ip, reserved[i].prefix, reserved[i].what);
-		return true;
-	}
-	return false;
 }
 
 /* A prefix the host itself uses: an address of one of its devices, or a route. */
@@ -163,7 +133,7 @@ static int host_prefixes(struct host_prefix **out, int *n)
 static const struct host_prefix *host_hit(const struct host_prefix *v, int n, uint32_t subnet, int prefix)
 {
 	for (int i = 0; i < n; i++)
-		if (overlap(subnet, prefix, v[i].net, v[i].prefix))
+		if (util__prefix_overlap(subnet, prefix, v[i].net, v[i].prefix))
 			return &v[i];
 	return NULL;
 }
