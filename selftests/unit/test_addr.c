@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_addr: user/lib/addr.c, the one parser and formatter of IPv4
- * addresses, prefixes and MACs, in both byte orders; and the prefix rules
- * IPAM builds on (overlap, the reserved blocks).
+ * addresses, prefixes and MACs, in both byte orders; and the address rules
+ * IPAM builds on (prefix overlap, the reserved blocks, the lowest free
+ * address).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -211,5 +212,50 @@ XT_TEST(ipam_prefix_reserved)
 		ASSERT_EQ(util__prefix_reserved(net, prefix, why, sizeof(why)), reserved[i].why[0] != '\0',
 			  "reserved");
 		ASSERT_STREQ(why, reserved[i].why, "why");
+	}
+}
+
+/*
+ * IPAM's lowest free address of [lo, hi], given the addresses in use sorted
+ * (the store lists endpoints, aux addresses, the gateway, subnet and
+ * broadcast). "" = -ENOSPC.
+ */
+static const struct { const char *lo, *hi, *bcast, *taken[8], *out; } lowest[] = {
+	{ "10.0.0.1", "10.0.0.254", "10.0.0.255", { "10.0.0.0", "10.0.0.1", "10.0.0.255" }, "10.0.0.2" },
+	{ "10.0.0.1", "10.0.0.254", "10.0.0.255", { "10.0.0.0", "10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.255" },
+	  "10.0.0.4" },
+	{ "10.0.0.1", "10.0.0.254", "10.0.0.255", { "10.0.0.0", "10.0.0.1", "10.0.0.2", "10.0.0.4", "10.0.0.255" },
+	  "10.0.0.3" },	/* a freed address is reused */
+	{ "10.0.0.1", "10.0.0.254", "10.0.0.255", { 0 }, "10.0.0.1" },
+	{ "10.0.0.128", "10.0.0.191", "10.0.0.255", { "10.0.0.0", "10.0.0.1", "10.0.0.129", "10.0.0.255" },
+	  "10.0.0.128" },	/* --ip-range */
+	{ "10.0.0.128", "10.0.0.191", "10.0.0.255", { "10.0.0.0", "10.0.0.1", "10.0.0.5", "10.0.0.128", "10.0.0.255" },
+	  "10.0.0.129" },
+	{ "10.0.0.1", "10.0.0.2", "10.0.0.3", { "10.0.0.0", "10.0.0.1", "10.0.0.2", "10.0.0.3" }, "" },	/* a full /30 */
+	{ "10.0.0.1", "10.0.0.3", "10.0.0.3", { "10.0.0.0", "10.0.0.1", "10.0.0.2" }, "" },	/* never the broadcast */
+	{ "10.0.0.1", "10.0.0.3", "10.0.0.255", { "10.0.0.1", "10.0.0.2", "10.0.0.3" }, "" },	/* never past hi */
+	{ "255.255.255.254", "255.255.255.255", "10.0.0.255", { "255.255.255.254", "255.255.255.255" }, "" },
+};
+
+XT_TEST(ipam_lowest_free)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(lowest); i++) {
+		uint32_t lo, hi, bcast, taken[8], out = UNTOUCHED, want = UNTOUCHED;
+		char buf[ADDR_IP4_STRLEN];
+		int n = 0;
+
+		if (!xt__sub("%s-%s #%zu", lowest[i].lo, lowest[i].hi, i))
+			continue;
+		if (!ASSERT_OK(util__parse_ip(lowest[i].lo, &lo), "lo") ||
+		    !ASSERT_OK(util__parse_ip(lowest[i].hi, &hi), "hi") ||
+		    !ASSERT_OK(util__parse_ip(lowest[i].bcast, &bcast), "bcast"))
+			continue;
+		for (; n < 8 && lowest[i].taken[n]; n++)
+			ASSERT_OK(util__parse_ip(lowest[i].taken[n], &taken[n]), "taken");
+		if (lowest[i].out[0])
+			ASSERT_OK(util__parse_ip(lowest[i].out, &want), "out");
+		ASSERT_EQ(util__lowest_free(lo, hi, bcast, taken, n, &out), lowest[i].out[0] ? 0 : -ENOSPC, "rc");
+		ASSERT_STREQ(out == UNTOUCHED ? "" : util__ip_str(out, buf), lowest[i].out, "address");
+		ASSERT_EQ(out, want, "untouched on -ENOSPC");
 	}
 }

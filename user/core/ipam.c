@@ -194,29 +194,14 @@ static int ip_state(struct xnet *x, const struct network *n, uint32_t ip)
 
 int ipam__allocate(struct xnet *x, const struct network *n, uint32_t *out)
 {
-	uint32_t mask = util__mask(n->prefix);
-	uint32_t lo = n->range_start, hi = n->range_end;
-	uint32_t cand, *taken;
-	int ntaken;
+	uint32_t *taken;
+	int ntaken, rc;
 
-	/* Walk the used addresses in order and take the first gap: O(endpoints). */
 	if (store__network_ips_taken(&x->store, n, &taken, &ntaken))
 		return -EIO;
-	cand = lo;
-	for (int i = 0; i < ntaken; i++) {
-		uint32_t used = taken[i];
-
-		if (used < cand)
-			continue;
-		if (used > cand)
-			break;
-		cand = used + 1;
-	}
+	rc = util__lowest_free(n->range_start, n->range_end, n->subnet | ~util__mask(n->prefix), taken, ntaken, out);
 	free(taken);
-	if (cand > hi || cand < lo || cand == (n->subnet | ~mask))
-		return -ENOSPC;
-	*out = cand;
-	return 0;
+	return rc;
 }
 
 int ipam__check_user_ip(struct xnet *x, const struct network *n, uint32_t ip, const char *given)

@@ -103,6 +103,26 @@ bool util__prefix_reserved(uint32_t net, int prefix, char *why, size_t len)
 	return false;
 }
 
+int util__lowest_free(uint32_t lo, uint32_t hi, uint32_t bcast, const uint32_t *taken, int ntaken, uint32_t *out)
+{
+	uint32_t cand = lo;
+
+	/* Walk the used addresses in order and take the first gap: O(taken). */
+	for (int i = 0; i < ntaken; i++) {
+		uint32_t used = taken[i];
+
+		if (used < cand)
+			continue;
+		if (used > cand)
+			break;
+		cand = used + 1;
+	}
+	if (cand > hi || cand < lo || cand == bcast)
+		return -ENOSPC;
+	*out = cand;
+	return 0;
+}
+
 void util__mac_from_ip(uint32_t ip, uint8_t mac[6])
 {
 	mac[0] = 0x02;

@@ -46,6 +46,13 @@ bool util__prefix_overlap(uint32_t a, int ap, uint32_t b, int bp);
  */
 bool util__prefix_reserved(uint32_t net, int prefix, char *why, size_t len);
 
+/*
+ * IPAM's address search: the lowest address of [lo, hi] that is not in
+ * taken (sorted ascending, as the store lists the addresses in use) and is
+ * not bcast. 0 and *out, or -ENOSPC.
+ */
+int util__lowest_free(uint32_t lo, uint32_t hi, uint32_t bcast, const uint32_t *taken, int ntaken, uint32_t *out);
+
 /* Docker's MAC of an address: 02:42 and the four octets of ip (host order). */
 void util__mac_from_ip(uint32_t ip, uint8_t mac[6]);
 /* "02:42:0a:00:00:02"; out >= ADDR_MAC_STRLEN. Returns out. */
