@@ -2,13 +2,13 @@
 # xnet: Docker-style container networking with an eBPF datapath.
 #
 #   make            build build/xnet (BPF objects embedded as skeletons)
-#   make test       BPF unit tests, a short packet fuzz (50k frames per program), the
+#   make test       user-space and BPF unit tests, a short packet fuzz (50k frames per program), the
 #                   verifier budget check, integration tests (needs root), then the
 #                   sanitizer pass: build-san/test_bpf, and the integration tests
 #                   named by SAN_INTEGRATION run again with build-san/xnet
 #                   (default in selftests/run.sh: the CLI flag fuzz and the
 #                   listings; `make test SAN_INTEGRATION=` leaves them out)
-#   make sanitize   build-san/xnet and build-san/test_bpf with ASan + UBSan
+#   make sanitize   build-san/xnet, build-san/test_bpf and build-san/test_unit with ASan + UBSan
 #                   (also: make SANITIZE=1 TARGET); any report fails the test.
 #                   By hand: XNET=build-san/xnet ./selftests/run.sh FILE [TEST...]
 #                   or ./selftests/run.sh sanitize (only the sanitizer pass)
@@ -113,6 +113,14 @@ $(BUILD)/xnet: $(USER_OBJS)
 $(BUILD)/test_bpf: $(UNIT_SRCS) $(TSKELS) $(wildcard selftests/bpf/*.h) $(DP_OBJS)
 	$(CC) $(CFLAGS) -Iselftests/bpf $(UNIT_SRCS) $(DP_OBJS) -o $@ $(LDLIBS)
 
+# User-space unit tests (selftests/unit): the pure parts of user/lib, no root,
+# no BPF; linked with the objects they test and json-c alone. Table rows leave
+# the fields they do not need out (-Wno-missing-field-initializers).
+UUNIT_SRCS := $(wildcard selftests/unit/*.c)
+UUNIT_OBJS := $(patsubst %,$(BUILD)/user/lib/%.o,addr portspec template util log)
+$(BUILD)/test_unit: $(UUNIT_SRCS) $(wildcard selftests/unit/*.h) selftests/bpf/test_progs.h $(UUNIT_OBJS)
+	$(CC) $(CFLAGS) -Wno-missing-field-initializers -Iselftests/bpf $(UUNIT_SRCS) $(UUNIT_OBJS) -o $@ $(shell pkg-config --libs json-c)
+
 # Packet fuzzer: the unit tests' fixture and runner, every frame program under BPF_PROG_RUN.
 FUZZ_SRCS := selftests/fuzz/fuzz.c selftests/bpf/test_progs.c selftests/bpf/fixture.c selftests/bpf/pkt.c
 $(BUILD)/fuzz_bpf: $(FUZZ_SRCS) $(TSKELS) $(wildcard selftests/bpf/*.h) $(DP_OBJS)
@@ -170,14 +178,15 @@ $(ALT)/loader.o: user/datapath/loader.c $(ALT_SKELS) | $(ALT)
 $(BUILD)/xnet-alt: $(filter-out $(BUILD)/user/datapath/loader.o,$(USER_OBJS)) $(ALT)/loader.o
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-test: $(BUILD)/xnet $(BUILD)/xnet-alt $(BUILD)/test_bpf $(BUILD)/xnet-pktgen $(BUILD)/test_pktgen $(BUILD)/fuzz_bpf \
+test: $(BUILD)/xnet $(BUILD)/xnet-alt $(BUILD)/test_unit $(BUILD)/test_bpf $(BUILD)/xnet-pktgen $(BUILD)/test_pktgen $(BUILD)/fuzz_bpf \
 	$(BUILD)/verifier_stats sanitize
 	./selftests/run.sh
 
 sanitize:
-	$(MAKE) SANITIZE=1 build-san/xnet build-san/test_bpf
+	$(MAKE) SANITIZE=1 build-san/xnet build-san/test_bpf build-san/test_unit
 
-unit: $(BUILD)/test_bpf
+unit: $(BUILD)/test_unit $(BUILD)/test_bpf
+	./$(BUILD)/test_unit
 	./$(BUILD)/test_bpf
 
 # The unit tests' frames are the fuzzer's seeds (XT_CORPUS: every frame a test runs).

@@ -5,8 +5,9 @@
 #
 #   selftests/run.sh [-j N] [-k] [-v] [FILE|TEST [TEST...]]
 #
-# Without arguments: build/test_bpf (the BPF unit tests, whose own summary line
-# "N passed, N failed" is added to the totals), build/test_pktgen, a short run
+# Without arguments: build/test_unit (the user-space unit tests) and
+# build/test_bpf (the BPF unit tests), whose own summary lines "N passed,
+# N failed" are added to the totals, build/test_pktgen, a short run
 # of the packet fuzzer (build/fuzz_bpf, seeded with the frames test_bpf ran),
 # the verifier budget check (build/verifier_stats --check against
 # bench/results/verifier.json), then every test_* function of
@@ -17,6 +18,7 @@
 #   FILE TEST...    only those functions of FILE
 #   TEST            a function name alone is looked up in every file
 #   test_bpf        only the BPF unit tests
+#   test_unit       only the user-space unit tests
 #   -j N            run N integration tests at a time (default 1)
 #   -k              keep the world of failed tests (namespaces, state root)
 #   -v              print the output of passing tests too
@@ -31,8 +33,8 @@
 #                   or some of their tests (files that do not exist are left
 #                   out; empty: none). Default: $SAN_DEFAULT below.
 # Without arguments, after everything else comes the sanitizer pass, when
-# build-san/ is built: build-san/test_bpf, then the SAN_INTEGRATION tests
-# again with build-san/xnet (shown as "name [san]").
+# build-san/ is built: build-san/test_unit and build-san/test_bpf, then the
+# SAN_INTEGRATION tests again with build-san/xnet (shown as "name [san]").
 # With a sanitized xnet or unit-test binary, every report of any process
 # (also daemons it starts, and commands a test expects to fail) goes to a
 # file of the test's own; any such file fails the test and is printed.
@@ -72,7 +74,7 @@ while [ $# -gt 0 ]; do
 	-j*) jobs_max=${1#-j}; shift ;;
 	-k) keep=1; shift ;;
 	-v) verbose=1; shift ;;
-	-h|--help) sed -n '4,48p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,50p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -144,6 +146,7 @@ san_reports() {
 }
 
 run_bpf=1
+run_uunit=1
 run_san=0
 plan=()	# "file name tags..."
 plan_xnet=()	# the xnet of each plan entry ("" = $XNET)
@@ -154,12 +157,16 @@ if [ $# -eq 0 ]; then
 		while read -r line; do plan+=("$f $line"); done < <(tests_of "$f")
 	done
 elif [ "$1" = test_bpf ]; then
-	:
+	run_uunit=0
+elif [ "$1" = test_unit ]; then
+	run_bpf=0
 elif [ "$1" = sanitize ]; then
 	run_bpf=0
+	run_uunit=0
 	run_san=1
 elif f=$(resolve_file "$1"); then
 	run_bpf=0
+	run_uunit=0
 	shift
 	while read -r line; do
 		name=${line%% *}
@@ -172,6 +179,7 @@ elif f=$(resolve_file "$1"); then
 	[ ${#plan[@]} -gt 0 ] || { echo "run.sh: no such test in $f: $*" >&2; exit 2; }
 else
 	run_bpf=0
+	run_uunit=0
 	for want in "$@"; do
 		found=0
 		for f in "$IDIR"/test_*.sh; do
@@ -247,6 +255,7 @@ run_unit() {
 	fi
 }
 
+[ $run_uunit = 1 ] && run_unit "$TOP/build/test_unit"
 if [ $run_bpf = 1 ]; then
 	# The unit tests' frames (XT_CORPUS) seed the packet fuzzer's short run.
 	seeds=$TOP/build/fuzz-seeds.txt
@@ -256,6 +265,9 @@ if [ $run_bpf = 1 ]; then
 	run_unit "$TOP/build/test_pktgen"
 	FUZZ_SEEDS=$seeds run_unit "$TOP/build/fuzz_bpf"
 	run_unit "$TOP/build/verifier_stats" --check "$TOP/bench/results/verifier.json"
+fi
+if [ $run_san = 1 ] && [ -e "$SAN_BUILD/test_unit" ]; then
+	UNIT_NAME="test_unit [san]" UNIT_MAKE=sanitize run_unit "$SAN_BUILD/test_unit"
 fi
 if [ $run_san = 1 ] && [ -e "$SAN_BUILD/test_bpf" ]; then
 	UNIT_NAME="test_bpf [san]" UNIT_MAKE=sanitize run_unit "$SAN_BUILD/test_bpf"

@@ -135,7 +135,7 @@ int cmd_run(struct xnet *x, int argc, char **argv)
 	if (id[0])
 		printf("%s\n", id);
 out:
-	ports__req_free(&a.req.ports);
+	portspec__req_free(&a.req.ports);
 	for (int k = 0; k < a.req.nenv; k++)
 		free(a.req.env[k]);
 	return rc;

@@ -37,6 +37,7 @@
 #include "datapath/datapath.h"
 #include "core/host.h"
 #include "lib/log.h"
+#include "lib/portspec.h"
 #include "kernel/netlink.h"
 #include "kernel/netns.h"
 #include "core/xnet.h"
@@ -51,27 +52,15 @@
 
 /* ------------------------------------------------------------ settings */
 
-/* "LO-HI", 1 <= LO <= HI <= 65535. */
+/* "LO-HI", 1 <= LO <= HI <= 65535: a range of -p's grammar (lib/portspec.c), the dash required. */
 static int parse_port_range(const char *s, uint16_t *lo, uint16_t *hi)
 {
-	char *end;
-	unsigned long a, b;
+	uint16_t a, b;
 
-	/* Digits only: strtoul would take a sign and leading blanks. */
-	if (*s < '0' || *s > '9')
+	if (!strchr(s, '-') || portspec__parse_range(s, &a, &b) || !a)
 		return -EINVAL;
-	errno = 0;
-	a = strtoul(s, &end, 10);
-	if (end == s || *end != '-' || errno)
-		return -EINVAL;
-	s = end + 1;
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	b = strtoul(s, &end, 10);
-	if (end == s || *end || errno || !a || a > b || b > 65535)
-		return -EINVAL;
-	*lo = (uint16_t)a;
-	*hi = (uint16_t)b;
+	*lo = a;
+	*hi = b;
 	return 0;
 }
 
@@ -557,8 +546,8 @@ static int policy_opt(void *ctx, int idx, const char *arg)
 /* --port PORT[/tcp|/udp] */
 static int parse_policy_port(struct xnet *x, const char *s, struct policy_rule *r)
 {
-	char buf[32], *slash, *end;
-	unsigned long p;
+	char buf[32], *slash;
+	uint16_t p;
 
 	if (strlen(s) >= sizeof(buf))
 		return xerr(x, "invalid port \"%s\" in --port: want PORT[/PROTO], 1-65535", util__quote(s));
@@ -573,11 +562,9 @@ static int parse_policy_port(struct xnet *x, const char *s, struct policy_rule *
 			return xerr(x, "invalid protocol \"%s\" in --port %s: want tcp or udp", util__quote(slash),
 				    util__quote(s));
 	}
-	errno = 0;
-	p = strtoul(buf, &end, 10);
-	if (buf[0] < '0' || buf[0] > '9' || *end || errno || !p || p > 65535)
+	if (portspec__parse_port(buf, strlen(buf), &p) || !p)
 		return xerr(x, "invalid port \"%s\" in --port: want PORT[/PROTO], 1-65535", util__quote(s));
-	r->port = (uint16_t)p;
+	r->port = p;
 	return 0;
 }
 

@@ -30,13 +30,6 @@ static const struct { uint32_t base; int prefix; int size; } pools[] = {
 	{ 0xc0a80000, 16, 20 },	/* 192.168.0.0/16 in /20s */
 };
 
-static bool overlap(uint32_t a, int ap, uint32_t b, int bp)
-{
-	int p = ap < bp ? ap : bp;
-
-	return (a & util__mask(p)) == (b & util__mask(p));
-}
-
 bool ipam__overlaps(struct xnet *x, uint32_t subnet, int prefix, char *who, size_t wholen)
 {
 	struct network *nets;
@@ -49,7 +42,7 @@ bool ipam__overlaps(struct xnet *x, uint32_t subnet, int prefix, char *who, size
 		uint32_t s = nets[i].subnet;
 		int p = nets[i].prefix;
 
-		if (overlap(subnet, prefix, s, p)) {
+		if (util__prefix_overlap(subnet, prefix, s, p)) {
 			char ip[16];
 
 			util__ip_str(s, ip);
@@ -59,29 +52,6 @@ bool ipam__overlaps(struct xnet *x, uint32_t subnet, int prefix, char *who, size
 	}
 	free(nets);
 	return hit;
-}
-
-/* Address blocks no network may take (RFC 6890's "forwardable: false" IPv4 blocks a host routes to itself or nowhere). */
-static const struct { uint32_t net; int prefix; const char *what; } reserved[] = {
-	{ 0xffffffff, 32, "limited broadcast" },
-	{ 0x00000000, 8, "\"this network\", RFC 1122" },
-	{ 0x7f000000, 8, "loopback" },
-	{ 0xe0000000, 4, "multicast" },
-	{ 0xf0000000, 4, "reserved, RFC 1112" },
-};
-
-bool ipam__reserved(uint32_t net, int prefix, char *why, size_t len)
-{
-	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
-		char ip[16];
-
-		if (!overlap(net, prefix, reserved[i].net, reserved[i].prefix))
-			continue;
-		util__ip_str(reserved[i].net, ip);
-		snprintf(why, len, "%s/%d (%s)", ip, reserved[i].prefix, reserved[i].what);
-		return true;
-	}
-	return false;
 }
 
 /* A prefix the host itself uses: an address of one of its devices, or a route. */
@@ -163,7 +133,7 @@ static int host_prefixes(struct host_prefix **out, int *n)
 static const struct host_prefix *host_hit(const struct host_prefix *v, int n, uint32_t subnet, int prefix)
 {
 	for (int i = 0; i < n; i++)
-		if (overlap(subnet, prefix, v[i].net, v[i].prefix))
+		if (util__prefix_overlap(subnet, prefix, v[i].net, v[i].prefix))
 			return &v[i];
 	return NULL;
 }
@@ -224,29 +194,14 @@ static int ip_state(struct xnet *x, const struct network *n, uint32_t ip)
 
 int ipam__allocate(struct xnet *x, const struct network *n, uint32_t *out)
 {
-	uint32_t mask = util__mask(n->prefix);
-	uint32_t lo = n->range_start, hi = n->range_end;
-	uint32_t cand, *taken;
-	int ntaken;
+	uint32_t *taken;
+	int ntaken, rc;
 
-	/* Walk the used addresses in order and take the first gap: O(endpoints). */
 	if (store__network_ips_taken(&x->store, n, &taken, &ntaken))
 		return -EIO;
-	cand = lo;
-	for (int i = 0; i < ntaken; i++) {
-		uint32_t used = taken[i];
-
-		if (used < cand)
-			continue;
-		if (used > cand)
-			break;
-		cand = used + 1;
-	}
+	rc = util__lowest_free(n->range_start, n->range_end, n->subnet | ~util__mask(n->prefix), taken, ntaken, out);
 	free(taken);
-	if (cand > hi || cand < lo || cand == (n->subnet | ~mask))
-		return -ENOSPC;
-	*out = cand;
-	return 0;
+	return rc;
 }
 
 int ipam__check_user_ip(struct xnet *x, const struct network *n, uint32_t ip, const char *given)

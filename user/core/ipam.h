@@ -15,8 +15,6 @@ struct network;
 
 /* A default pool free in the store and on the host: 0, -ENOSPC, or -errno (netlink). */
 int ipam__pick_pool(struct xnet *x, uint32_t *subnet, int *prefix);
-/* Does net/prefix overlap a block no network may take? why gets "127.0.0.0/8 (loopback)". */
-bool ipam__reserved(uint32_t net, int prefix, char *why, size_t len);
 /* Does it overlap an address or route of the host (not our gateways)? 1 (who says which), 0, -errno. */
 int ipam__host_overlap(uint32_t subnet, int prefix, char *who, size_t wholen);
 bool ipam__overlaps(struct xnet *x, uint32_t subnet, int prefix, char *who, size_t wholen);

@@ -119,7 +119,7 @@ static int create_validate(struct xnet *x, const struct network_req *a, const ch
 			util__ip_str(n->subnet & mask, ipbuf);
 			return xerr(x, "invalid subnet %s: it should be %s/%d", a->subnet, ipbuf, n->prefix);
 		}
-		if (ipam__reserved(n->subnet, n->prefix, who, sizeof(who)))
+		if (util__prefix_reserved(n->subnet, n->prefix, who, sizeof(who)))
 			return xerr(x, "invalid subnet %s: it overlaps %s", a->subnet, who);
 		if (n->prefix > 30)
 			return xerr(x, "invalid subnet %s: prefix too long, a network needs room for a gateway and endpoints",
@@ -151,7 +151,7 @@ static int create_validate(struct xnet *x, const struct network_req *a, const ch
 
 		if (util__parse_cidr(a->ip_range, &r, &rp))
 			return xerr(x, "invalid CIDR address: %s", a->ip_range);
-		if (ipam__reserved(r, rp, who, sizeof(who)))
+		if (util__prefix_reserved(r, rp, who, sizeof(who)))
 			return xerr(x, "invalid ip-range %s: it overlaps %s", a->ip_range, who);
 		if (rp < n->prefix || (r & util__mask(n->prefix)) != n->subnet || (r & ~util__mask(rp)))
 			return xerr(x, "no matching subnet for range %s", a->ip_range);
@@ -164,7 +164,7 @@ static int create_validate(struct xnet *x, const struct network_req *a, const ch
 	for (int i = 0; i < a->naux; i++) {
 		if (util__parse_ip(a->aux[i].v, &aux_ips[i]))
 			return xerr(x, "invalid aux-address %s=%s: not an IPv4 address", a->aux[i].k, a->aux[i].v);
-		if (ipam__reserved(aux_ips[i], 32, who, sizeof(who)))
+		if (util__prefix_reserved(aux_ips[i], 32, who, sizeof(who)))
 			return xerr(x, "invalid aux-address %s=%s: it is in %s", a->aux[i].k, a->aux[i].v, who);
 		if ((aux_ips[i] & mask) != n->subnet)
 			return xerr(x, "no matching subnet for aux-address %s", a->aux[i].v);
@@ -172,7 +172,7 @@ static int create_validate(struct xnet *x, const struct network_req *a, const ch
 	if (a->gateway) {
 		if (util__parse_ip(a->gateway, &n->gateway))
 			return xerr(x, "invalid gateway address %s: not an IPv4 address", a->gateway);
-		if (ipam__reserved(n->gateway, 32, who, sizeof(who)))
+		if (util__prefix_reserved(n->gateway, 32, who, sizeof(who)))
 			return xerr(x, "invalid gateway address %s: it is in %s", a->gateway, who);
 		if ((n->gateway & mask) != n->subnet || n->gateway == n->subnet || n->gateway == bcast)
 			return xerr(x, "no matching subnet for gateway %s", a->gateway);

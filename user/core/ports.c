@@ -31,6 +31,7 @@
 #include "lib/log.h"
 #include "kernel/netlink.h"
 #include "core/ports.h"
+#include "lib/portspec.h"
 #include "core/xnet.h"
 #include <json-c/json.h>
 #include "core/endpoint.h"
@@ -42,240 +43,21 @@
 /* seq of bindings that -P adds for exposed ports with no -p (after every -p binding). */
 #define SEQ_PUBLISH_ALL 1000000
 
-static const char *proto_name(uint8_t proto)
-{
-	return proto == IPPROTO_UDP ? "udp" : proto == IPPROTO_SCTP ? "sctp" : "tcp";
-}
-
 /* ------------------------------------------------------------------ parsing */
 
-/* One port number, as Go's strconv.ParseUint(s, 10, 16): digits only. */
-static int parse_port(const char *s, size_t len, uint16_t *out)
-{
-	unsigned long v = 0;
-
-	if (!len || len > 5)
-		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -EINVAL;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (v > 65535)
-		return -EINVAL;
-	*out = (uint16_t)v;
-	return 0;
-}
-
-/* "80" or "80-90" (nat.ParsePortRange): start <= end. */
-static int parse_range(const char *s, uint16_t *start, uint16_t *end)
-{
-	const char *dash = strchr(s, '-');
-
-	if (!dash) {
-		if (parse_port(s, strlen(s), start))
-			return -EINVAL;
-		*end = *start;
-		return 0;
-	}
-	if (strchr(dash + 1, '-') || parse_port(s, (size_t)(dash - s), start) ||
-	    parse_port(dash + 1, strlen(dash + 1), end) || *end < *start)
-		return -EINVAL;
-	return 0;
-}
-
-/* "tcp", "udp" (any case). SCTP is valid Docker but the datapath carries TCP and UDP only. */
-static int parse_proto(struct xnet *x, const char *proto, const char *spec, uint8_t *out)
-{
-	if (!strcasecmp(proto, "tcp"))
-		*out = IPPROTO_TCP;
-	else if (!strcasecmp(proto, "udp"))
-		*out = IPPROTO_UDP;
-	else if (!strcasecmp(proto, "sctp"))
-		return xerr(x, "xnet does not publish or expose SCTP ports (\"%s\"): its datapath translates TCP and UDP only",
-			    spec);
-	else
-		return xerr(x, "invalid proto: %s", proto);
-	return 0;
-}
-
-static int add_exposed(struct ports_req *r, uint16_t port, uint8_t proto)
-{
-	struct port_key *v;
-
-	for (int i = 0; i < r->nexposed; i++)
-		if (r->exposed[i].port == port && r->exposed[i].proto == proto)
-			return 0;
-	v = realloc(r->exposed, sizeof(*v) * (size_t)(r->nexposed + 1));
-	if (!v)
-		return -ENOMEM;
-	r->exposed = v;
-	r->exposed[r->nexposed++] = (struct port_key){ port, proto };
-	return 0;
-}
-
-/*
- * The long syntax, "published=8080,target=80,protocol=udp", into the short
- * one ("8080:80/udp"), as docker/cli's convertToStandardNotation does. Its
- * keys are those of docker/cli's PortOpt (`--publish` of services), checked
- * as PortOpt checks them: `docker run` ignores unknown keys and any mode,
- * which turns a typo into a silently different publication. A sandbox's
- * port is published on this host either way: mode=host and mode=ingress
- * mean the same here.
- */
-static int long_syntax(struct xnet *x, const char *spec, char *out, size_t len)
-{
-	char buf[256], *save = NULL;
-	const char *published = "", *target = "", *protocol = "tcp";
-
-	if (strlen(spec) >= sizeof(buf))
-		return xerr(x, "invalid port specification: \"%.40s...\" is too long", spec);
-	strcpy(buf, spec);
-	for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(kv, '=');
-
-		if (!eq || eq == kv)
-			return xerr(x, "invalid publish opts format (should be name=value but got '%s')", kv);
-		*eq = '\0';
-		if (!strcmp(kv, "published"))
-			published = eq + 1;
-		else if (!strcmp(kv, "target"))
-			target = eq + 1;
-		else if (!strcmp(kv, "protocol"))
-			protocol = eq + 1;
-		else if (!strcmp(kv, "mode")) {
-			if (strcmp(eq + 1, "host") && strcmp(eq + 1, "ingress"))
-				return xerr(x, "invalid publish mode value (%s): must be either 'ingress' or 'host'",
-					    util__quote(eq + 1));
-		} else {
-			return xerr(x, "invalid field key %s", util__quote(kv));
-		}
-	}
-	snprintf(out, len, "%s:%s/%s", published, target, protocol);
-	return 0;
-}
-
+/* The grammar is lib/portspec.c; here its errors become the command's. */
 int ports__parse_publish(struct xnet *x, struct ports_req *r, const char *spec)
 {
-	char buf[256], *parts[64], *ip = NULL, *hp = NULL, *cp, *proto;
-	uint16_t cs, ce, hs = 0, he = 0;
-	uint32_t hip = 0;
-	uint8_t pr;
-	int n = 0;
+	char err[PORTSPEC_ERR_LEN];
 
-	if (strlen(spec) >= sizeof(buf))
-		return xerr(x, "invalid port specification: \"%.40s...\" is too long", spec);
-	if (strchr(spec, '=')) {
-		if (long_syntax(x, spec, buf, sizeof(buf)))
-			return -1;
-		spec = strdupa(buf);
-	}
-	strcpy(buf, spec);
-	/* nat.splitParts: the last two fields are ports, everything before them the IP. */
-	for (char *p = buf, *c; n < 64; p = c + 1) {
-		parts[n++] = p;
-		c = strchr(p, ':');
-		if (!c)
-			break;
-		*c = '\0';
-	}
-	cp = parts[n - 1];
-	if (n >= 2)
-		hp = parts[n - 2];
-	if (n >= 3) {
-		ip = parts[0];
-		for (int i = 1; i < n - 2; i++)
-			ip[strlen(ip)] = ':';	/* join back what splitting cut */
-	}
-	proto = strchr(cp, '/');
-	if (proto)
-		*proto++ = '\0';
-	if (!*cp)
-		return xerr(x, "no port specified: %s<empty>", spec);
-	if (parse_proto(x, proto && *proto ? proto : "tcp", spec, &pr))
-		return -1;
-	if (ip && *ip) {
-		if (ip[0] == '[' || strchr(ip, ':')) {
-			struct in6_addr a6;
-			char v6[64];
-
-			snprintf(v6, sizeof(v6), "%.*s", ip[0] == '[' ? (int)strcspn(ip + 1, "]") : 63,
-				 ip[0] == '[' ? ip + 1 : ip);
-			if (inet_pton(AF_INET6, v6, &a6) != 1)
-				return xerr(x, "invalid IP address: %s", ip);
-			return xerr(x, "xnet publishes ports on IPv4 host addresses only: %s in \"%s\" is IPv6", v6, spec);
-		}
-		if (util__parse_ip(ip, &hip))
-			return xerr(x, "invalid IP address: %s", ip);
-	}
-	if (parse_range(cp, &cs, &ce) || cs == 0)
-		return xerr(x, "invalid containerPort: %s", cp);
-	if (hp && *hp) {
-		if (parse_range(hp, &hs, &he))
-			return xerr(x, "invalid hostPort: %s", hp);
-		/* A host range for one container port is the range to pick one port from. */
-		if (ce - cs != he - hs && ce != cs)
-			return xerr(x, "invalid ranges specified for container and host Ports: %s and %s", cp, hp);
-	}
-	for (unsigned i = 0; i <= (unsigned)(ce - cs); i++) {
-		struct port_spec *v = realloc(r->binds, sizeof(*v) * (size_t)(r->nbinds + 1));
-		struct port_spec *s;
-
-		if (!v)
-			return xerr(x, "out of memory");
-		r->binds = v;
-		s = &r->binds[r->nbinds++];
-		memset(s, 0, sizeof(*s));
-		s->port = (uint16_t)(cs + i);
-		s->proto = pr;
-		s->has_ip = ip && *ip;
-		s->host_ip = hip;
-		snprintf(s->ip_str, sizeof(s->ip_str), "%s", s->has_ip ? ip : "");
-		if (hp && *hp) {
-			if (cs == ce) {
-				s->hp_start = hs;
-				s->hp_end = he;
-			} else {
-				s->hp_start = s->hp_end = (uint16_t)(hs + i);
-			}
-			if (s->hp_start == s->hp_end)
-				snprintf(s->hp_str, sizeof(s->hp_str), "%u", s->hp_start);
-			else
-				snprintf(s->hp_str, sizeof(s->hp_str), "%u-%u", s->hp_start, s->hp_end);
-		}
-		if (add_exposed(r, s->port, pr))
-			return xerr(x, "out of memory");
-	}
-	return 0;
+	return portspec__parse_publish(r, spec, err, sizeof(err)) ? xerr(x, "%s", err) : 0;
 }
 
 int ports__parse_expose(struct xnet *x, struct ports_req *r, const char *spec)
 {
-	char buf[64], *proto;
-	uint16_t s, e;
-	uint8_t pr;
+	char err[PORTSPEC_ERR_LEN];
 
-	if (strchr(spec, ':') || strlen(spec) >= sizeof(buf))
-		return xerr(x, "invalid port format for --expose: %s", spec);
-	strcpy(buf, spec);
-	proto = strchr(buf, '/');
-	if (proto)
-		*proto++ = '\0';
-	if (parse_proto(x, proto && *proto ? proto : "tcp", spec, &pr))
-		return -1;
-	if (parse_range(buf, &s, &e) || s == 0)
-		return xerr(x, "invalid range format for --expose: %s", spec);
-	for (unsigned p = s; p <= e; p++)
-		if (add_exposed(r, (uint16_t)p, pr))
-			return xerr(x, "out of memory");
-	return 0;
-}
-
-void ports__req_free(struct ports_req *r)
-{
-	free(r->binds);
-	free(r->exposed);
-	memset(r, 0, sizeof(*r));
+	return portspec__parse_expose(r, spec, err, sizeof(err)) ? xerr(x, "%s", err) : 0;
 }
 
 bool ports__req_publishes(const struct ports_req *r)
@@ -643,7 +425,7 @@ static int pick_port(struct xnet *x, const struct container *c, const struct por
 		if (!rs)
 			return xerr(x, "out of memory");
 		local_range(&lo, &hi);
-		snprintf(key, sizeof(key), "ports.last.%s", proto_name(s->proto));
+		snprintf(key, sizeof(key), "ports.last.%s", portspec__proto_name(s->proto));
 		p = (unsigned)meta_get_int(x, key, hi);
 		n = (unsigned)(hi - lo) + 1;
 		for (unsigned i = 0; i < n; i++) {
@@ -665,13 +447,13 @@ static int pick_port(struct xnet *x, const struct container *c, const struct por
 		free(rs);
 		return xerr(x, "driver failed programming external connectivity on endpoint %s: "
 			       "no free host port for %u/%s on %s in ip_local_port_range %u-%u: all ports are allocated",
-			    c->name, s->port, proto_name(s->proto), ipb, lo, hi);
+			    c->name, s->port, portspec__proto_name(s->proto), ipb, lo, hi);
 	}
 	if (w.in_use || w.other_errno) {
 		errno_words(w.in_use ? EADDRINUSE : w.other_errno, words, sizeof(words));
 		return xerr(x, "driver failed programming external connectivity on endpoint %s: "
 			       "failed to bind host port %s:%s/%s: %s",
-			    c->name, ipb, hps, proto_name(s->proto), words);
+			    c->name, ipb, hps, portspec__proto_name(s->proto), words);
 	}
 	return xerr(x, "driver failed programming external connectivity on endpoint %s: "
 		       "Bind for %s:%s failed: port is already allocated", c->name, ipb, hps);
@@ -904,7 +686,7 @@ static int apply_one(struct xnet *x, const struct container *c, struct xnet_pub_
 		int err = dp__published_set(x->dp, &k, &v);
 
 		if (err) {
-			log_error("ports: cannot publish %u/%s of %s: %s", rows[i].host_port, proto_name(rows[i].proto),
+			log_error("ports: cannot publish %u/%s of %s: %s", rows[i].host_port, portspec__proto_name(rows[i].proto),
 				  c->name, strerror(-err));
 			rc = err;
 			continue;
@@ -1026,7 +808,7 @@ static int view_cmp(const void *a, const void *b)
 		return d;
 	if (p->public_port != q->public_port)
 		return p->public_port < q->public_port ? -1 : 1;
-	return strcmp(proto_name(p->proto), proto_name(q->proto));
+	return strcmp(portspec__proto_name(p->proto), portspec__proto_name(q->proto));
 }
 
 /*
@@ -1075,7 +857,7 @@ static int port_views(struct xnet *x, const struct container *c, struct port_vie
 
 static void port_key_str(uint16_t port, uint8_t proto, char *out, size_t len)
 {
-	snprintf(out, len, "%u/%s", port, proto_name(proto));
+	snprintf(out, len, "%u/%s", port, portspec__proto_name(proto));
 }
 
 /* Docker's formGroup: "80/tcp", "80-82/tcp", "0.0.0.0:80-82->80-82/tcp". */
@@ -1088,8 +870,8 @@ static int form_group(char *out, size_t len, const char *ip, uint16_t first, uin
 	else
 		snprintf(g, sizeof(g), "%u-%u", first, last);
 	if (*ip)
-		return snprintf(out, len, "%s:%s->%s/%s", ip, g, g, proto_name(proto));
-	return snprintf(out, len, "%s/%s", g, proto_name(proto));
+		return snprintf(out, len, "%s:%s->%s/%s", ip, g, g, portspec__proto_name(proto));
+	return snprintf(out, len, "%s/%s", g, portspec__proto_name(proto));
 }
 
 void ports__display(struct xnet *x, const struct container *c, struct strbuf *out)
@@ -1112,7 +894,7 @@ void ports__display(struct xnet *x, const struct container *c, struct strbuf *ou
 
 		if (v[i].ip[0] && v[i].public_port != v[i].private_port) {
 			snprintf(buf, sizeof(buf), "%s:%u->%u/%s", v[i].ip, v[i].public_port, v[i].private_port,
-				 proto_name(v[i].proto));
+				 portspec__proto_name(v[i].proto));
 			util__sb_add(&hostmaps, ", ", "%s", buf);
 			continue;
 		}
@@ -1306,7 +1088,7 @@ int cmd_port(struct xnet *x, int argc, char **argv)
 		const char *arg = argv[i + 1], *slash = strchr(arg, '/');
 		uint16_t p;
 
-		if (parse_port(arg, slash ? (size_t)(slash - arg) : strlen(arg), &p))
+		if (portspec__parse_port(arg, slash ? (size_t)(slash - arg) : strlen(arg), &p))
 			return xerr(x, "invalid port (%.*s)", slash ? (int)(slash - arg) : (int)strlen(arg), arg), 1;
 		snprintf(want, sizeof(want), "%u/%s", p, slash && slash[1] ? slash + 1 : "tcp");
 	}

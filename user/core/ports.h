@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lib/portspec.h"
 
 struct xnet;
 struct container;
@@ -25,36 +26,10 @@ struct network;
 struct json_object;
 struct strbuf;
 
-/* One container port to publish, after ranges are expanded. */
-struct port_spec {
-	uint16_t port;		/* container port */
-	uint8_t proto;		/* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP */
-	bool has_ip;		/* an IP was given */
-	uint32_t host_ip;	/* host byte order, when has_ip */
-	uint16_t hp_start, hp_end;	/* host port or range; 0, 0 = a random port */
-	char ip_str[48];	/* HostIp as given ("" when none) */
-	char hp_str[16];	/* HostPort as given: "", "5000", "8000-8010" */
-};
-
-struct port_key {
-	uint16_t port;
-	uint8_t proto;
-};
-
-/* What one `run` asked for. */
-struct ports_req {
-	struct port_spec *binds;
-	int nbinds;
-	struct port_key *exposed;	/* Config.ExposedPorts */
-	int nexposed;
-	bool publish_all;		/* -P */
-};
-
-/* -p SPEC: Docker's grammar [ip:][hostPort[-end]:]containerPort[-end][/proto]. 0 or -1 after xerr. */
+/* -p SPEC (lib/portspec.h): Docker's grammar [ip:][hostPort[-end]:]containerPort[-end][/proto]. 0 or -1 after xerr. */
 int ports__parse_publish(struct xnet *x, struct ports_req *r, const char *spec);
 /* --expose PORT[-END][/PROTO]. 0 or -1 after xerr. */
 int ports__parse_expose(struct xnet *x, struct ports_req *r, const char *spec);
-void ports__req_free(struct ports_req *r);
 /* Whether the request publishes anything (-p, or -P with exposed ports). */
 bool ports__req_publishes(const struct ports_req *r);
 /*

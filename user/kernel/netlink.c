@@ -37,6 +37,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/route.h>
 
+#include "lib/addr.h"
 #include "lib/log.h"
 #include "kernel/netlink.h"
 #include "kernel/netns.h"
@@ -405,8 +406,8 @@ int nl__endpoint_create(const char *host_name, const char *netns_path,
 	int nsfd = -1, peer_idx = 0, err;
 	bool made = false;
 
-	inet_ntop(AF_INET, &addr, ip, sizeof(ip));
-	inet_ntop(AF_INET, &gw, gws, sizeof(gws));
+	util__ip_be_str(addr.s_addr, ip);
+	util__ip_be_str(gw.s_addr, gws);
 	if (strlen(host_name) >= IFNAMSIZ || strlen(peer_name) >= IFNAMSIZ) {
 		log_error("cannot create veth %s <-> %s: interface name too long", host_name, peer_name);
 		return -EINVAL;
@@ -687,7 +688,7 @@ int nl__gateway_ensure(const char *name, const uint8_t mac[6], uint32_t mtu,
 		return -EINVAL;
 	}
 	snprintf(peer_name, sizeof(peer_name), "%sp", name);
-	inet_ntop(AF_INET, &gw, ip, sizeof(ip));
+	util__ip_be_str(gw.s_addr, ip);
 	sk = nl_open(&err);
 	if (!sk)
 		return err;
@@ -957,7 +958,7 @@ int nl__sandbox_default_route(const char *netns_path, const char *ifname, struct
 	char gws[INET_ADDRSTRLEN];
 	int err, idx = 0;
 
-	inet_ntop(AF_INET, &gw, gws, sizeof(gws));
+	util__ip_be_str(gw.s_addr, gws);
 	if (ifname) {
 		err = ifindex_in(netns_path, ifname, &idx);
 		if (err)

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* util: ids, names, time, addresses and small file helpers. */
-#include <arpa/inet.h>
 #include <signal.h>
 #include <dirent.h>
 #include <errno.h>
@@ -194,71 +193,6 @@ const char *util__quote(const char *s)
 	}
 	b[o] = '\0';
 	return b;
-}
-
-void util__ip_str(uint32_t ip, char *out)
-{
-	struct in_addr a = { .s_addr = htonl(ip) };
-
-	inet_ntop(AF_INET, &a, out, INET_ADDRSTRLEN);
-}
-
-int util__parse_ip(const char *s, uint32_t *ip)
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		return -EINVAL;
-	*ip = ntohl(a.s_addr);
-	return 0;
-}
-
-uint32_t util__mask(int prefix)
-{
-	return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
-}
-
-/* As Go's netip.ParsePrefix: the length is 1 or 2 decimal digits, no sign, space or leading zero. */
-int util__parse_cidr(const char *s, uint32_t *net, int *prefix)
-{
-	char buf[64];
-	char *slash, *bits;
-	size_t nb;
-	long p;
-
-	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	slash = strchr(buf, '/');
-	if (!slash)
-		return -EINVAL;
-	*slash = '\0';
-	bits = slash + 1;
-	nb = strlen(bits);
-	if (nb < 1 || nb > 2 || strspn(bits, "0123456789") != nb || (nb == 2 && bits[0] == '0'))
-		return -EINVAL;
-	p = strtol(bits, NULL, 10);
-	if (p > 32)
-		return -EINVAL;
-	if (util__parse_ip(buf, net))
-		return -EINVAL;
-	*prefix = (int)p;
-	return 0;
-}
-
-void util__mac_from_ip(uint32_t ip, uint8_t mac[6])
-{
-	mac[0] = 0x02;
-	mac[1] = 0x42;
-	mac[2] = ip >> 24;
-	mac[3] = ip >> 16;
-	mac[4] = ip >> 8;
-	mac[5] = ip;
-}
-
-void util__mac_str(const uint8_t mac[6], char *out)
-{
-	sprintf(out, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 }
 
 int util__mkdir_p(const char *path)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * util: pure helpers (ids, names, time, addresses, files, growing strings).
+ * util: pure helpers (ids, names, time, files, growing strings; addresses
+ * are lib/addr.h, which this header includes).
  * Knows nothing of xnet's objects; unit-tested without root.
  */
 #ifndef XNET_UTIL_H
@@ -9,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lib/addr.h"	/* the address helpers, util__ip_str ... */
 
 /* The length of an object id (hex), as Docker's. */
 #define XNET_ID_LEN		64
@@ -29,12 +31,6 @@ bool util__valid_name(const char *s);
 const char *util__dns_name_error(const char *s, size_t max);
 /* s for an error message, Go's %q style: control characters, '"' and '\' escaped, cut after 128 bytes. */
 const char *util__quote(const char *s);
-void util__ip_str(uint32_t ip, char *out);	/* host order -> dotted, out >= 16 */
-int util__parse_ip(const char *s, uint32_t *ip);	/* dotted -> host order */
-int util__parse_cidr(const char *s, uint32_t *net, int *prefix); /* -EINVAL */
-uint32_t util__mask(int prefix);
-void util__mac_from_ip(uint32_t ip, uint8_t mac[6]);
-void util__mac_str(const uint8_t mac[6], char *out);	/* out >= 18 */
 int util__mkdir_p(const char *path);
 int util__write_file(const char *path, const char *content);
 int util__write_proc(const char *path, const char *value);	/* one write(), -errno */

@@ -53,6 +53,7 @@
 #include <ldns/ldns.h>
 #include "xnet_abi.h"
 #include "agents/dns/dns_helper.h"
+#include "lib/addr.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -251,11 +252,6 @@ static uint16_t random_id(void)
 	return v;
 }
 
-static const char *ip_str(__be32 ip, char buf[INET_ADDRSTRLEN])
-{
-	return inet_ntop(AF_INET, &ip, buf, INET_ADDRSTRLEN);
-}
-
 static const char *sa_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN] = "?";
@@ -384,7 +380,7 @@ static void refusal(enum dh_refusal why, __be32 addr)
 		return;
 	dh.refused_logged_ms[why] = now;
 	log_warn("dns-helper: %s (from %s; %llu so far; shares: %d forwards, %d connections per client, of %d and %d)",
-		 what[why], ip_str(addr, a), (unsigned long long)dh.refused[why], DH_FWD_PER_CLIENT,
+		 what[why], util__ip_be_str(addr, a), (unsigned long long)dh.refused[why], DH_FWD_PER_CLIENT,
 		 DH_CONNS_PER_CLIENT, DH_MAX_FWD, DH_MAX_CONNS);
 }
 
@@ -700,7 +696,7 @@ static ldns_pkt *answer_ptr(const ldns_pkt *q, const ldns_rr *qrr, const ldns_rd
 	if (ldns_wire2dname(&target, p.name, sizeof(p.name), &pos) != LDNS_STATUS_OK) {
 		char a[INET_ADDRSTRLEN];
 
-		log_warn("dns-helper: xnet_dns_ptr entry of %s holds no valid name", ip_str(ip, a));
+		log_warn("dns-helper: xnet_dns_ptr entry of %s holds no valid name", util__ip_be_str(ip, a));
 		return NULL;
 	}
 	*ours = true;
@@ -819,7 +815,7 @@ static void client_send(const struct dh_client *c, const uint8_t *msg, size_t le
 	if (sendto(c->l->udp.fd, msg, len, MSG_DONTWAIT, (const struct sockaddr *)&c->addr, sizeof(c->addr)) < 0) {
 		char a[INET_ADDRSTRLEN];
 
-		log_debug("dns-helper: answer to %s:%u: %s", ip_str(c->addr.sin_addr.s_addr, a),
+		log_debug("dns-helper: answer to %s:%u: %s", util__ip_be_str(c->addr.sin_addr.s_addr, a),
 			  ntohs(c->addr.sin_port), strerror(errno));
 	}
 }
@@ -1490,7 +1486,7 @@ static void listener_open(struct dh_listener *l)
 		if (io->fd < 0) {
 			log_error("dns-helper: cannot listen on %s:53 (%s): %s; names of this network still resolve "
 				  "in the datapath, other queries go unanswered",
-				  ip_str(l->gw_ip, a), i == 0 ? "udp" : "tcp", why);
+				  util__ip_be_str(l->gw_ip, a), i == 0 ? "udp" : "tcp", why);
 			continue;
 		}
 		if (ep_add(io, EPOLLIN)) {
@@ -1498,7 +1494,7 @@ static void listener_open(struct dh_listener *l)
 			io_close(io);
 			continue;
 		}
-		log_info("dns-helper: listening on %s:53 (%s)", ip_str(l->gw_ip, a), i == 0 ? "udp" : "tcp");
+		log_info("dns-helper: listening on %s:53 (%s)", util__ip_be_str(l->gw_ip, a), i == 0 ? "udp" : "tcp");
 	}
 }
 
@@ -1512,7 +1508,7 @@ static void listener_free(struct dh_listener *l)
 			dh.fwds[i].client.l = NULL;
 	io_close(&l->udp);
 	io_close(&l->tcp);
-	log_info("dns-helper: no longer listening on %s:53 (network %u is gone)", ip_str(l->gw_ip, a), l->net_id);
+	log_info("dns-helper: no longer listening on %s:53 (network %u is gone)", util__ip_be_str(l->gw_ip, a), l->net_id);
 	free(l);
 }
 
