@@ -6,7 +6,9 @@
 #ifndef XNET_HOST_H
 #define XNET_HOST_H
 
-#include "cmd/cli.h"
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 struct xnet;
 
@@ -26,9 +28,26 @@ int host__apply(struct xnet *x);
  */
 int host__addrs_refresh(struct xnet *x);
 
-/* `xnet system config` (its options: config_opts) and `xnet system policy`. */
-extern const struct cli_opt config_opts[];
-int host__cmd_config(struct xnet *x, int argc, char **argv);
-int host__cmd_policy(struct xnet *x, int argc, char **argv);
+/* "LO-HI", 1 <= LO <= HI <= 65535: a range of -p's grammar (lib/portspec.c), the dash required. 0 or -EINVAL. */
+int host__nat_range(const char *s, uint16_t *lo, uint16_t *hi);
+/* The kernel's ephemeral port range of this namespace (the default, 32768-60999, if unreadable). */
+void host__ephemeral_ports(unsigned *lo, unsigned *hi);
+
+/* What `system config` shows: the settings as recorded and as applied. */
+struct host_settings {
+	char uplink[IF_NAMESIZE + 8];	/* "auto" or a device name */
+	char xdp[8];			/* "on", "off", "auto" */
+	uint16_t nat_lo, nat_hi;
+	bool nat_default;
+	char uplink_dev[IF_NAMESIZE];	/* "" when there is no uplink */
+	char uplink_ip[16];
+	bool policy;			/* rules exist (XNET_HOST_POLICY) */
+};
+int host__settings(struct xnet *x, struct host_settings *out);
+/*
+ * Can the recorded uplink be used? 0, -EADDRNOTAVAIL (it has no IPv4
+ * address), or another -errno.
+ */
+int host__uplink_check(struct xnet *x);
 
 #endif /* XNET_HOST_H */

@@ -4,12 +4,16 @@
  * teardown); cmd/system.c parses and prints them.
  */
 #include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <string.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "agents/dns/dns_helper.h"
 #include "core/agents.h"
+#include "core/host.h"
 #include "core/reconcile.h"
 #include "core/sandbox.h"
 #include "core/system.h"
@@ -17,9 +21,11 @@
 #include "core/xnet.h"
 #include "datapath/datapath.h"
 #include "drivers/driver.h"
+#include "kernel/netlink.h"
 #include "kernel/netns.h"
 #include "lib/log.h"
 #include "lib/util.h"
+#include "store/host.h"
 #include "store/store.h"
 #include "xnet_abi.h"
 #include "core/network.h"
@@ -133,3 +139,134 @@ int system__teardown(struct xnet *x)
 	return 0;
 }
 
+/* ------------------------------------------------------------ config, policy */
+
+/*
+ * A NAT range the admin gives must keep what the default keeps: a translated
+ * flow never takes the tuple of a connection the host opens itself (the
+ * ephemeral range), nor a port a sandbox publishes.
+ */
+static int nat_ports_check(struct xnet *x, const char *spec, uint16_t lo, uint16_t hi)
+{
+	unsigned eph_lo, eph_hi;
+	char name[256];
+	uint16_t port;
+	uint8_t proto;
+	int rc;
+
+	host__ephemeral_ports(&eph_lo, &eph_hi);
+	if (lo <= eph_hi && hi >= eph_lo)
+		return xerr(x, "invalid NAT port range \"%s\": it overlaps the ephemeral port range %u-%u of the "
+			       "host's own connections (net.ipv4.ip_local_port_range)", spec, eph_lo, eph_hi);
+	rc = store__published_in_range(&x->store, lo, hi, &port, &proto, name, sizeof(name));
+	if (rc == -ENOENT)
+		return 0;
+	if (rc)
+		return -1;
+	return xerr(x, "invalid NAT port range \"%s\": it contains port %d/%s, published by sandbox %s", spec,
+		    port, proto == IPPROTO_UDP ? "udp" : "tcp", name);
+}
+
+int system__config(struct xnet *x, const char *uplink, const char *nat_ports, const char *xdp)
+{
+	uint16_t lo, hi;
+	int rc;
+
+	if (nat_ports && strcmp(nat_ports, "default")) {
+		if (host__nat_range(nat_ports, &lo, &hi))
+			return xerr(x, "invalid NAT port range \"%s\": want LO-HI with 1 <= LO <= HI <= 65535",
+				    util__quote(nat_ports));
+		if (nat_ports_check(x, nat_ports, lo, hi))
+			return -1;
+	}
+	if (xdp && strcmp(xdp, "on") && strcmp(xdp, "off") && strcmp(xdp, "auto"))
+		return xerr(x, "invalid uplink XDP mode \"%s\": want on, off or auto", xdp);
+	if (uplink && strcmp(uplink, "auto") &&
+	    (!uplink[0] || strlen(uplink) >= IF_NAMESIZE || !nl__link_index(uplink)))
+		return xerr(x, "uplink device \"%s\" not found", uplink);
+	if (txn__begin(x))
+		return -1;
+	if (txn__kernel(x))
+		goto fail;
+	if (uplink || nat_ports || xdp) {
+		if ((xdp && store__meta_set(&x->store, "host.uplink_xdp", xdp)) ||
+		    (uplink && store__meta_set(&x->store, "host.uplink", uplink)) ||
+		    (nat_ports && store__meta_set(&x->store, "host.nat_ports", strcmp(nat_ports, "default") ? nat_ports : "")))
+			goto fail;
+		rc = host__uplink_check(x);
+		if (rc == -EADDRNOTAVAIL) {
+			xerr(x, "uplink device \"%s\" has no IPv4 address", uplink);
+			goto fail;
+		}
+		if (rc) {
+			struct host_settings s;
+
+			host__settings(x, &s);
+			xerr(x, "cannot use uplink \"%s\": %s", s.uplink, strerror(-rc));
+			goto fail;
+		}
+		if (host__apply(x)) {
+			xerr(x, "cannot apply the host settings (see the log above)");
+			goto fail;
+		}
+	}
+	return txn__commit(x) ? -1 : 0;
+fail:
+	txn__rollback(x);
+	return -1;
+}
+
+int system__config_get(struct xnet *x, struct host_settings *s)
+{
+	if (txn__kernel(x) || host__settings(x, s))
+		return xerr(x, "cannot read the host settings under %s", x->bpf_dir);
+	return 0;
+}
+
+static int policy_change(struct xnet *x, const struct policy_rule *r, bool add, const char *port_given)
+{
+	char now[64];
+	int rc;
+
+	if (txn__begin(x))
+		return -1;
+	if (txn__kernel(x))
+		goto fail;
+	if (add) {
+		util__now_rfc3339(now, sizeof(now));
+		if (store__policy_put(&x->store, r, now))
+			goto fail;
+	} else {
+		rc = store__policy_delete(&x->store, r);
+		if (rc == -ENOENT) {
+			xerr(x, "no policy rule for %s%s%s", r->cidr, port_given ? " on port " : "",
+			     port_given ? port_given : "");
+			goto fail;
+		}
+		if (rc)
+			goto fail;
+	}
+	if (host__apply(x)) {
+		xerr(x, "cannot apply the policy (see the log above)");
+		goto fail;
+	}
+	return txn__commit(x) ? -1 : 0;
+fail:
+	txn__rollback(x);
+	return -1;
+}
+
+int system__policy_add(struct xnet *x, const struct policy_rule *r)
+{
+	return policy_change(x, r, true, NULL);
+}
+
+int system__policy_rm(struct xnet *x, const struct policy_rule *r, const char *port_given)
+{
+	return policy_change(x, r, false, port_given);
+}
+
+int system__policies(struct xnet *x, struct policy_rule **v, int *n)
+{
+	return store__policies_list(&x->store, true, v, n) ? -1 : 0;
+}

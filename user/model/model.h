@@ -73,4 +73,12 @@ struct container {
 	char finished[64];
 };
 
+/* One rule of `xnet system policy`: who may reach published ports. */
+struct policy_rule {
+	char cidr[32];		/* canonical: 10.0.0.0/8 */
+	uint8_t proto;		/* IPPROTO_TCP/UDP; 0 with port 0 = every published port */
+	uint16_t port;		/* published host port, 0 = every one */
+	char action[8];		/* "allow" or "deny" */
+};
+
 #endif /* XNET_MODEL_H */
