@@ -5,7 +5,9 @@
 #
 #   selftests/run.sh [-j N] [-k] [-v] [FILE|TEST [TEST...]]
 #
-# Without arguments: build/test_unit (the user-space unit tests) and
+# Without arguments: build/test_unit (the user-space unit tests),
+# tools/check-layers.sh (user/'s layers: include rules, no circle, SQL only
+# in store/), and
 # build/test_bpf (the BPF unit tests), whose own summary lines "N passed,
 # N failed" are added to the totals, build/test_pktgen, a short run
 # of the packet fuzzer (build/fuzz_bpf, seeded with the frames test_bpf ran),
@@ -18,7 +20,7 @@
 #   FILE TEST...    only those functions of FILE
 #   TEST            a function name alone is looked up in every file
 #   test_bpf        only the BPF unit tests
-#   test_unit       only the user-space unit tests
+#   test_unit       only the user-space unit tests and the layer check
 #   -j N            run N integration tests at a time (default 1)
 #   -k              keep the world of failed tests (namespaces, state root)
 #   -v              print the output of passing tests too
@@ -256,6 +258,8 @@ run_unit() {
 }
 
 [ $run_uunit = 1 ] && run_unit "$TOP/build/test_unit"
+# user/'s layers, module circles and SQL outside store/ (no build needed).
+[ $run_uunit = 1 ] && UNIT_NAME=check-layers run_unit "$TOP/tools/check-layers.sh" "$TOP"
 if [ $run_bpf = 1 ]; then
 	# The unit tests' frames (XT_CORPUS) seed the packet fuzzer's short run.
 	seeds=$TOP/build/fuzz-seeds.txt
