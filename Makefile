@@ -113,13 +113,17 @@ $(BUILD)/xnet: $(USER_OBJS)
 $(BUILD)/test_bpf: $(UNIT_SRCS) $(TSKELS) $(wildcard selftests/bpf/*.h) $(DP_OBJS)
 	$(CC) $(CFLAGS) -Iselftests/bpf $(UNIT_SRCS) $(DP_OBJS) -o $@ $(LDLIBS)
 
-# User-space unit tests (selftests/unit): the pure parts of user/lib, no root,
-# no BPF; linked with the objects they test and json-c alone. Table rows leave
-# the fields they do not need out (-Wno-missing-field-initializers).
+# User-space unit tests (selftests/unit): the pure parts of user/ (lib/, the
+# drivers' registry and option checks), no root, no BPF program run; linked
+# with the objects they test (the drivers bring the datapath and kernel/
+# objects, never called). Table rows leave the fields they do not need out
+# (-Wno-missing-field-initializers).
 UUNIT_SRCS := $(wildcard selftests/unit/*.c)
-UUNIT_OBJS := $(patsubst %,$(BUILD)/user/lib/%.o,addr portspec template util log)
+UUNIT_OBJS := $(sort $(patsubst %,$(BUILD)/user/lib/%.o,addr portspec template util log) \
+		$(patsubst user/%.c,$(BUILD)/user/%.o,$(wildcard user/drivers/*.c)) \
+		$(DP_OBJS) $(BUILD)/user/kernel/netlink.o $(BUILD)/user/kernel/netns.o)
 $(BUILD)/test_unit: $(UUNIT_SRCS) $(wildcard selftests/unit/*.h) selftests/bpf/test_progs.h $(UUNIT_OBJS)
-	$(CC) $(CFLAGS) -Wno-missing-field-initializers -Iselftests/bpf $(UUNIT_SRCS) $(UUNIT_OBJS) -o $@ $(shell pkg-config --libs json-c)
+	$(CC) $(CFLAGS) -Wno-missing-field-initializers -Iselftests/bpf $(UUNIT_SRCS) $(UUNIT_OBJS) -o $@ $(LDLIBS)
 
 # Packet fuzzer: the unit tests' fixture and runner, every frame program under BPF_PROG_RUN.
 FUZZ_SRCS := selftests/fuzz/fuzz.c selftests/bpf/test_progs.c selftests/bpf/fixture.c selftests/bpf/pkt.c
