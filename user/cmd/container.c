@@ -327,7 +327,11 @@ int cmd_rm(struct xnet *x, int argc, char **argv)
 	if (i < 0)
 		return CLI_EXIT(i);
 	for (; i < argc; i++) {
-		if (api__rm(x, argv[i], force))
+		int r = api__rm(x, argv[i], force);
+
+		if (r == -EIO)
+			return 1;	/* no lock: the other names would fail alike */
+		if (r)
 			rc = 1;
 		else
 			printf("%s\n", argv[i]);

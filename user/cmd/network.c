@@ -395,6 +395,8 @@ static int network_rm(struct xnet *x, int argc, char **argv)
 	for (; i < argc; i++) {
 		int r = api__network_remove(x, argv[i], force);
 
+		if (r == -EIO)
+			return 1;	/* no lock: the other names would fail alike */
 		if (r < 0)
 			rc = 1;
 		else if (r == 0)

@@ -42,7 +42,10 @@ int api__network_create(struct xnet *x, const struct network_req *r, struct netw
 		txn__rollback(x);
 		return -1;
 	}
-	return txn__commit(x) ? -1 : 0;
+	if (txn__commit(x))
+		return -1;
+	log_info("created network %s (%s)", out->name, out->id);
+	return 0;
 }
 
 int api__network_remove(struct xnet *x, const char *name, bool force)
@@ -51,7 +54,7 @@ int api__network_remove(struct xnet *x, const char *name, bool force)
 	int r;
 
 	if (txn__begin(x))
-		return -1;
+		return -EIO;
 	r = store__network_get(&x->store, name, &n);
 	if (r) {
 		txn__rollback(x);
@@ -142,7 +145,7 @@ int api__rm(struct xnet *x, const char *name, bool force)
 	int rc = 0;
 
 	if (txn__begin(x))
-		return -1;
+		return -EIO;
 	if (store__container_get(&x->store, name, &c)) {
 		txn__rollback(x);
 		return xerr(x, "No such container: %s", name);
@@ -339,7 +342,12 @@ int api__run(struct xnet *x, const struct sandbox_req *r, char id[XNET_ID_LEN + 
 			xerr(x, "network %s not found", network);
 			goto rollback;
 		}
-		d = driver__of(&n);
+		d = driver__get(n.driver);
+		if (!d) {
+			xerr(x, "network %s has driver \"%s\", which this build of xnet does not know: upgrade xnet",
+			     n.name, n.driver);
+			goto rollback;
+		}
 		if (!(d->caps & XNET_DRV_ENDPOINTS)) {
 			sandbox__set_netmode(&c, d->netmode, NULL);
 			n.id[0] = '\0';
@@ -380,7 +388,7 @@ int api__run(struct xnet *x, const struct sandbox_req *r, char id[XNET_ID_LEN + 
 	if (c.mode == NETMODE_DEFAULT || c.mode == NETMODE_NONE) {
 		container__netns_path(x, &c, netns, sizeof(netns));
 		util__failpoint("run-before-netns");
-		if (netns__create(netns) || nl__sandbox_link_up(netns, "lo")) {
+		if (sandbox__netns_create(netns)) {
 			xerr(x, "cannot create the network namespace of %s at %s", c.name, netns);
 			goto rollback;
 		}

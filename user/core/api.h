@@ -15,7 +15,10 @@ struct xnet;
 
 /* `network create`: out gets the new network. A refusal changes nothing. */
 int api__network_create(struct xnet *x, const struct network_req *r, struct network *out);
-/* `network rm` of one name: 0 removed, 1 not found and force, -1 after xerr (not found, built-in, in use). */
+/*
+ * `network rm` of one name: 0 removed, 1 not found and force, -1 after xerr
+ * (not found, built-in, in use), -EIO when the transaction could not start.
+ */
 int api__network_remove(struct xnet *x, const char *name, bool force);
 /*
  * `network prune`: every custom network without endpoints that want()
@@ -27,7 +30,7 @@ int api__network_connect(struct xnet *x, const char *network, const char *contai
 			 char *const *aliases, int naliases);
 int api__network_disconnect(struct xnet *x, const char *network, const char *container);
 
-/* `rm` of one sandbox (force: running ones too). */
+/* `rm` of one sandbox (force: running ones too); -EIO when the transaction could not start. */
 int api__rm(struct xnet *x, const char *name, bool force);
 /*
  * `run`: Docker's checks, the rows, the namespace, the first endpoint, then

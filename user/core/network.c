@@ -75,7 +75,7 @@ static int create_validate(struct xnet *x, const struct network_req *a, const ch
 	const struct xnet_driver *drv;
 	struct xnet_driver_opt opts[NETWORK_MAX_MULTI];
 	struct xnet_driver_ctx dc;
-	char who[300], ipbuf[16], why[512];
+	char who[300], ipbuf[16], why[8192];
 	uint32_t mask, bcast;
 
 	if (!util__valid_name(name))
@@ -234,7 +234,6 @@ int network__add(struct xnet *x, const struct network_req *a, struct network *ou
 		rc = 1;
 		goto out_fail;
 	}
-	log_info("created network %s (%s)", n.name, n.id);
 	*out = n;
 	return 0;
 out_fail:

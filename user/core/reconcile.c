@@ -163,7 +163,7 @@ int reconcile__all(struct xnet *x)
 		container__netns_path(x, &c, path, sizeof(path));
 		if (!netns__exists(path)) {
 			log_info("reconcile: recreating the namespace of %s", c.name);
-			if (netns__create(path) || nl__sandbox_link_up(path, "lo")) {
+			if (sandbox__netns_create(path)) {
 				log_error("reconcile: cannot recreate the namespace of %s", c.name);
 				rc = -EIO;
 			}

@@ -92,6 +92,21 @@ int container__write_hosts(struct xnet *x, const struct container *c)
 /* ------------------------------------------------------------ processes */
 
 /* Signal every process whose network namespace is the one at netns_path. */
+int sandbox__netns_create(const char *path)
+{
+	int rc = netns__create(path);
+
+	if (rc)
+		return rc;
+	/* As Docker leaves a sandbox without --ipv6: lo up (IPv6 off: netns__create). */
+	rc = nl__sandbox_link_up(path, "lo");
+	if (rc) {
+		log_error("netns %s: cannot bring lo up: %s", path, strerror(-rc));
+		netns__delete(path);
+	}
+	return rc;
+}
+
 int container__kill_netns(struct xnet *x, const char *netns_path, int sig)
 {
 	struct stat ns;
@@ -169,12 +184,15 @@ static void stop_processes(struct xnet *x, const struct container *c)
 int container__connect(struct xnet *x, struct container *c, const struct network *n,
 		       const char *ipstr, char *const *aliases, int naliases)
 {
-	const struct xnet_driver *d = driver__of(n);
+	const struct xnet_driver *d = driver__get(n->driver);
 	struct endpoint e = { 0 };
 	struct json_object *al;
 	bool on_network;
 	int rc, idx = 0, existing = 0;
 
+	if (!d)
+		return xerr(x, "network %s has driver \"%s\", which this build of xnet does not know: upgrade xnet",
+			    n->name, n->driver);
 	if (!(d->caps & XNET_DRV_ENDPOINTS) && d->netmode == NETMODE_HOST)
 		return xerr(x, "container cannot be disconnected from host network or connected to host network");
 	if (!(d->caps & XNET_DRV_ENDPOINTS))

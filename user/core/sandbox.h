@@ -38,6 +38,8 @@ struct sandbox_req {
 void sandbox__set_netmode(struct container *c, enum netmode mode, const char *target);
 /* Rewrite the sandbox's /etc/hosts from its endpoints. */
 int container__write_hosts(struct xnet *x, const struct container *c);
+/* A sandbox's network namespace at path, lo up; nothing is left when it fails. 0 or -errno. */
+int sandbox__netns_create(const char *path);
 /* Signal every process in a network namespace (by its path); how many were signalled. */
 int container__kill_netns(struct xnet *x, const char *netns_path, int sig);
 int container__connect(struct xnet *x, struct container *c, const struct network *n,
