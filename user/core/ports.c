@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include "cmd/cli.h"
 #include "datapath/datapath.h"
+#include "drivers/bridge.h"
 #include "lib/log.h"
 #include "kernel/netlink.h"
 #include "core/ports.h"
@@ -39,7 +40,6 @@
 #include "store/store.h"
 #include "xnet_abi.h"
 
-#define OPT_HOSTIP "com.docker.network.bridge.host_binding_ipv4"
 /* seq of bindings that -P adds for exposed ports with no -p (after every -p binding). */
 #define SEQ_PUBLISH_ALL 1000000
 
@@ -65,15 +65,15 @@ bool ports__req_publishes(const struct ports_req *r)
 	return r->nbinds > 0 || (r->publish_all && r->nexposed > 0);
 }
 
-int ports__check_netmode(struct xnet *x, const struct ports_req *r, const char *network)
+int ports__check_netmode(struct xnet *x, const struct ports_req *r, enum netmode mode)
 {
-	if (!strncmp(network, "container:", 10)) {
+	if (mode == NETMODE_CONTAINER) {
 		/* Docker's runconfig errors, in its order. */
 		if (r->nbinds || r->publish_all)
 			return xerr(x, "conflicting options: port publishing and the container type network mode");
 		if (r->nexposed)
 			return xerr(x, "conflicting options: port exposing and the container type network mode");
-	} else if (!strcmp(network, "host") && r->nbinds) {
+	} else if (mode == NETMODE_HOST && r->nbinds) {
 		fprintf(stderr, "WARNING: Published ports are discarded when using host network mode\n");
 	}
 	return 0;
@@ -468,7 +468,7 @@ static uint32_t default_host_ip(struct xnet *x, const struct network *n)
 	if (!st)
 		return 0;
 	sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, OPT_HOSTIP, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, BRIDGE_OPT_HOSTIP, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW && util__parse_ip((const char *)sqlite3_column_text(st, 0), &ip))
 		ip = 0;
 	sqlite3_finalize(st);
@@ -636,7 +636,7 @@ bool ports__endpoint_published(struct xnet *x, const struct container *c, const 
 	int neps, nrows;
 	bool yes;
 
-	if (strcmp(c->netmode, "default") || pub_rows(x, c->id, &rows, &nrows))
+	if (c->mode != NETMODE_DEFAULT || pub_rows(x, c->id, &rows, &nrows))
 		return false;
 	free(rows);
 	if (!nrows)
@@ -661,7 +661,7 @@ static int apply_one(struct xnet *x, const struct container *c, struct xnet_pub_
 	if (rc || !nrows)
 		return rc;
 	xnet__kernel_touch(x);
-	if (!strcmp(c->netmode, "default"))
+	if (c->mode == NETMODE_DEFAULT)
 		endpoint__list(x, c->id, &eps, &neps);
 	if (neps && store__network_get_id(&x->store, eps[0].network_id, &n) == 0) {
 		ifindex = nl__link_index(eps[0].host_ifname);
@@ -740,7 +740,7 @@ int ports__release(struct xnet *x, const struct container *c)
 
 		rc = dp__published_del(x->dp, &k) ?: rc;
 	}
-	if (nrows && !strcmp(c->netmode, "default")) {
+	if (nrows && c->mode == NETMODE_DEFAULT) {
 		/* Flows the backend still has (through the host port or hairpin) go with it. */
 		endpoint__list(x, c->id, &eps, &neps);
 		if (neps)
@@ -824,7 +824,7 @@ static int port_views(struct xnet *x, const struct container *c, struct port_vie
 
 	*out = NULL;
 	*n = 0;
-	if (strcmp(c->netmode, "default"))
+	if (c->mode != NETMODE_DEFAULT)
 		return 0;
 	st = store__prepare(&x->store, "SELECT e.port, e.proto, p.host_ip, p.host_port, coalesce(p.seq, -1)"
 			       " FROM exposed_ports e LEFT JOIN published_ports p"

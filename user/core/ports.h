@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "lib/portspec.h"
+#include "model/model.h"
 
 struct xnet;
 struct container;
@@ -33,11 +34,11 @@ int ports__parse_expose(struct xnet *x, struct ports_req *r, const char *spec);
 /* Whether the request publishes anything (-p, or -P with exposed ports). */
 bool ports__req_publishes(const struct ports_req *r);
 /*
- * Docker's rules between the request and the network mode (--network value):
+ * Docker's rules between the request and the network mode (of --network):
  * container:NAME refuses -p/-P/--expose, host prints Docker's warning that
  * published ports are discarded. 0 or -1 after xerr.
  */
-int ports__check_netmode(struct xnet *x, const struct ports_req *r, const char *network);
+int ports__check_netmode(struct xnet *x, const struct ports_req *r, enum netmode mode);
 
 /*
  * Record what a new sandbox asked for and allocate its host ports (store
