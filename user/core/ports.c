@@ -26,7 +26,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "cmd/cli.h"
 #include "datapath/datapath.h"
 #include "drivers/bridge.h"
 #include "lib/log.h"
@@ -667,14 +666,6 @@ int ports__reconcile(struct xnet *x)
 
 /* ------------------------------------------------------------------- views */
 
-/* One row of Docker's API port list (types.Port): ip "" = exposed only. */
-struct port_view {
-	char ip[16];
-	uint16_t private_port, public_port;
-	uint8_t proto;
-	int seq;
-};
-
 static int view_cmp(const void *a, const void *b)
 {
 	const struct port_view *p = a, *q = b;
@@ -691,12 +682,7 @@ static int view_cmp(const void *a, const void *b)
 	return strcmp(portspec__proto_name(p->proto), portspec__proto_name(q->proto));
 }
 
-/*
- * NetworkSettings.Ports of c as a flat list: every exposed port, with one
- * row per published binding, or one row with ip "" when it has none.
- * Only sandboxes with their own network stack ("default") have any.
- */
-static int port_views(struct xnet *x, const struct container *c, struct port_view **out, int *n)
+int ports__views(struct xnet *x, const struct container *c, struct port_view **out, int *n)
 {
 	struct published_port *rows;
 	struct port_view *v;
@@ -707,9 +693,9 @@ static int port_views(struct xnet *x, const struct container *c, struct port_vie
 	if (c->mode != NETMODE_DEFAULT)
 		return 0;
 	rc = store__exposed_published(&x->store, c->id, &rows, &cnt);
-	if (rc)
+	if (rc || !cnt)
 		return rc;
-	v = calloc((size_t)cnt + 1, sizeof(*v));
+	v = calloc((size_t)cnt, sizeof(*v));
 	if (!v) {
 		free(rows);
 		return -ENOMEM;
@@ -757,7 +743,7 @@ void ports__display(struct xnet *x, const struct container *c, struct strbuf *ou
 	char buf[96];
 	int n, ng = 0;
 
-	if (port_views(x, c, &v, &n) || !n)
+	if (ports__views(x, c, &v, &n) || !n)
 		return;
 	qsort(v, (size_t)n, sizeof(*v), view_cmp);
 	groups = calloc((size_t)n, sizeof(*groups));
@@ -845,7 +831,7 @@ static struct json_object *settings_ports(struct xnet *x, const struct container
 	struct port_view *v;
 	int n;
 
-	if (port_views(x, c, &v, &n))
+	if (ports__views(x, c, &v, &n))
 		return o;
 	for (int i = 0; i < n; i++) {
 		struct json_object *arr;
@@ -911,107 +897,4 @@ void ports__inspect(struct xnet *x, const struct container *c, struct json_objec
 		json_object_put(ex);
 	if (settings)
 		json_object_object_add(settings, "Ports", settings_ports(x, c));
-}
-
-/* --------------------------------------------------------------- xnet port */
-
-/* sortorder.NaturalLess: digit runs compare as numbers. */
-static int natural_cmp(const void *a, const void *b)
-{
-	const char *s = *(char *const *)a, *t = *(char *const *)b;
-
-	while (*s && *t) {
-		if (isdigit((unsigned char)*s) && isdigit((unsigned char)*t)) {
-			char *es, *et;
-			unsigned long u = strtoul(s, &es, 10), w = strtoul(t, &et, 10);
-
-			if (u != w)
-				return u < w ? -1 : 1;
-			s = es;
-			t = et;
-			continue;
-		}
-		if (*s != *t)
-			return (unsigned char)*s - (unsigned char)*t;
-		s++;
-		t++;
-	}
-	return (unsigned char)*s - (unsigned char)*t;
-}
-
-int cmd_port(struct xnet *x, int argc, char **argv)
-{
-	struct container c;
-	struct port_view *v = NULL;
-	struct json_object *js = NULL;
-	char **lines = NULL, want[32] = "";
-	int i, n = 0, nl = 0, rc = 0;
-
-	i = cli__parse(x, cli__current, argv[0], argc, argv, NULL, NULL);
-	if (i < 0)
-		return CLI_EXIT(i);
-	if (argc - i == 2) {
-		const char *arg = argv[i + 1], *slash = strchr(arg, '/');
-		uint16_t p;
-
-		if (portspec__parse_port(arg, slash ? (size_t)(slash - arg) : strlen(arg), &p))
-			return xerr(x, "invalid port (%.*s)", slash ? (int)(slash - arg) : (int)strlen(arg), arg), 1;
-		snprintf(want, sizeof(want), "%u/%s", p, slash && slash[1] ? slash + 1 : "tcp");
-	}
-	if (store__container_get(&x->store, argv[i], &c))
-		return xerr(x, "No such container: %s", argv[i]), 1;
-	if (port_views(x, &c, &v, &n)) {
-		container__free(&c);
-		return xerr(x, "cannot read the ports of %s from the store", argv[i]), 1;
-	}
-	lines = calloc((size_t)n + 1, sizeof(*lines));
-	if (x->json)
-		js = want[0] ? json_object_new_array() : json_object_new_object();
-	for (int k = 0; lines && k < n; k++) {
-		char key[32], hp[8];
-
-		if (!v[k].ip[0])
-			continue;
-		port_key_str(v[k].private_port, v[k].proto, key, sizeof(key));
-		if (want[0] && strcasecmp(key, want))
-			continue;
-		snprintf(hp, sizeof(hp), "%u", v[k].public_port);
-		if (js && want[0]) {
-			json_object_array_add(js, binding_json(v[k].ip, hp));
-		} else if (js) {
-			struct json_object *arr;
-
-			if (!json_object_object_get_ex(js, key, &arr)) {
-				arr = json_object_new_array();
-				json_object_object_add(js, key, arr);
-			}
-			json_object_array_add(arr, binding_json(v[k].ip, hp));
-		}
-		if (want[0])
-			rc = asprintf(&lines[nl], "%s:%s", v[k].ip, hp);
-		else
-			rc = asprintf(&lines[nl], "%s -> %s:%s", key, v[k].ip, hp);
-		nl += rc >= 0;
-	}
-	rc = 0;
-	if (want[0] && !nl) {
-		/* Docker quotes the port as the user typed it. */
-		xerr(x, "No public port '%s' published for %s", argv[i + 1], argv[i]);
-		rc = 1;
-	} else if (js) {
-		xnet__print_json(js);
-		js = NULL;
-	} else {
-		qsort(lines, (size_t)nl, sizeof(*lines), natural_cmp);
-		for (int k = 0; k < nl; k++)
-			printf("%s\n", lines[k]);
-	}
-	if (js)
-		json_object_put(js);
-	for (int k = 0; k < nl; k++)
-		free(lines[k]);
-	free(lines);
-	free(v);
-	container__free(&c);
-	return rc;
 }
