@@ -71,9 +71,10 @@ TSKELS    := $(patsubst bpf/%.bpf.c,$(BUILD)/%.test.skel.h,$(BPF_SRCS))
 USER_SRCS := $(wildcard user/*/*.c user/*/*/*.c)
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 # The datapath objects: linked alone into the BPF unit tests and the fuzzer (with the
-# kernel plumbing they ask: device facts).
+# kernel plumbing they ask: device facts, and lib/'s formatters of addresses and protocols).
 DP_OBJS   := $(patsubst user/%.c,$(BUILD)/user/%.o,$(wildcard user/datapath/*.c)) \
-	     $(BUILD)/user/kernel/netdev.o $(BUILD)/user/lib/log.o
+	     $(BUILD)/user/kernel/netdev.o $(BUILD)/user/lib/log.o $(BUILD)/user/lib/addr.o \
+	     $(BUILD)/user/lib/portspec.o $(BUILD)/user/lib/util.o
 
 # Unit test binaries: every selftests/bpf/test_*.c links the datapath-free parts it needs.
 UNIT_SRCS := $(wildcard selftests/bpf/*.c)

@@ -277,7 +277,7 @@ int api__run(struct xnet *x, const struct sandbox_req *r, char id[XNET_ID_LEN + 
 			     r->dns.nlinks ? "container type network can't be used with links" : "dns");
 			goto out;
 		}
-		if (ports__check_netmode(x, &r->ports, network))
+		if (ports__check_netmode(x, &r->ports, mode))
 			goto out;
 	}
 	if (txn__begin(x))

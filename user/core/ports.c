@@ -26,8 +26,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "cmd/cli.h"
 #include "datapath/datapath.h"
+#include "drivers/bridge.h"
 #include "lib/log.h"
 #include "kernel/netlink.h"
 #include "core/ports.h"
@@ -37,9 +37,11 @@
 #include "core/endpoint.h"
 #include "lib/util.h"
 #include "store/store.h"
+#include "store/networks.h"
+#include "store/ports.h"
+#include "store/sandboxes.h"
 #include "xnet_abi.h"
 
-#define OPT_HOSTIP "com.docker.network.bridge.host_binding_ipv4"
 /* seq of bindings that -P adds for exposed ports with no -p (after every -p binding). */
 #define SEQ_PUBLISH_ALL 1000000
 
@@ -65,15 +67,15 @@ bool ports__req_publishes(const struct ports_req *r)
 	return r->nbinds > 0 || (r->publish_all && r->nexposed > 0);
 }
 
-int ports__check_netmode(struct xnet *x, const struct ports_req *r, const char *network)
+int ports__check_netmode(struct xnet *x, const struct ports_req *r, enum netmode mode)
 {
-	if (!strncmp(network, "container:", 10)) {
+	if (mode == NETMODE_CONTAINER) {
 		/* Docker's runconfig errors, in its order. */
 		if (r->nbinds || r->publish_all)
 			return xerr(x, "conflicting options: port publishing and the container type network mode");
 		if (r->nexposed)
 			return xerr(x, "conflicting options: port exposing and the container type network mode");
-	} else if (!strcmp(network, "host") && r->nbinds) {
+	} else if (mode == NETMODE_HOST && r->nbinds) {
 		fprintf(stderr, "WARNING: Published ports are discarded when using host network mode\n");
 	}
 	return 0;
@@ -210,9 +212,9 @@ static void reserved_sync(struct xnet *x)
 	struct port_set *cur = reserved_read(), *prev = malloc(sizeof(*prev)), *want = calloc(1, sizeof(*want)),
 			*both = malloc(sizeof(*both));
 	char path[PATH_MAX + 32], *text = NULL, *old = NULL, *legacy = malloc(RESERVED_TEXT_MAX);
-	sqlite3_stmt *st = NULL;
+	uint16_t *ports = NULL;
 	bool changed = false;
-	int rc = -ENOMEM;
+	int rc = -ENOMEM, nports;
 
 	if (!cur || !prev || !want || !both || !legacy)
 		goto out;
@@ -231,12 +233,11 @@ static void reserved_sync(struct xnet *x)
 			prev->w[i] |= both->w[i];
 		store__meta_set(&x->store, "ports.reserved", "");
 	}
-	rc = -EIO;
-	st = store__prepare(&x->store, "SELECT DISTINCT host_port FROM published_ports");
-	if (!st)
+	rc = store__published_host_ports(&x->store, &ports, &nports);
+	if (rc)
 		goto out;
-	while (sqlite3_step(st) == SQLITE_ROW)
-		set_add(want, (unsigned)sqlite3_column_int(st, 0) & 0xffff);
+	for (int i = 0; i < nports; i++)
+		set_add(want, ports[i]);
 	/* ours = published and not the admin's (reserved now, and not by us). */
 	for (size_t i = 0; i < sizeof(want->w) / sizeof(want->w[0]); i++) {
 		uint64_t admin = cur->w[i] & ~prev->w[i], ours = want->w[i] & ~admin;
@@ -265,7 +266,7 @@ out:
 	if (rc)
 		log_warn("ports: cannot keep published ports out of %s (the kernel may hand one out "
 			 "for bind() to port 0): %s", RESERVED_PORTS, strerror(-rc));
-	sqlite3_finalize(st);
+	free(ports);
 	free(text);
 	free(old);
 	free(cur);
@@ -289,26 +290,6 @@ static void local_range(uint16_t *lo, uint16_t *hi)
 		*hi = 60999;
 	}
 	free(s);
-}
-
-/*
- * Another sandbox's binding on this host port: the same address, or one of
- * the two is 0.0.0.0 (it covers every address). Returns 1 when taken.
- */
-static int store_taken(struct xnet *x, uint32_t ip, uint16_t port, uint8_t proto)
-{
-	sqlite3_stmt *st = store__prepare(&x->store, "SELECT 1 FROM published_ports WHERE host_port = ?1 AND proto = ?2"
-					     " AND (host_ip = ?3 OR host_ip = 0 OR ?3 = 0) LIMIT 1");
-	int taken;
-
-	if (!st)
-		return -EIO;
-	sqlite3_bind_int(st, 1, port);
-	sqlite3_bind_int(st, 2, proto);
-	sqlite3_bind_int64(st, 3, ip);
-	taken = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return taken;
 }
 
 /*
@@ -354,7 +335,7 @@ struct pick_why { int allocated, in_use, other_errno; };
 /* Try one candidate port. 1 = usable, 0 = taken (reason counted), <0 = store error. */
 static int try_port(struct xnet *x, uint32_t ip, uint16_t port, uint8_t proto, struct pick_why *w)
 {
-	int rc = store_taken(x, ip, port, proto);
+	int rc = store__published_taken(&x->store, ip, port, proto);
 
 	if (rc < 0)
 		return rc;
@@ -462,16 +443,11 @@ static int pick_port(struct xnet *x, const struct container *c, const struct por
 /* The network's default host IP for bindings without one (host_binding_ipv4), host order. */
 static uint32_t default_host_ip(struct xnet *x, const struct network *n)
 {
-	sqlite3_stmt *st = store__prepare(&x->store, "SELECT value FROM network_options WHERE network_id = ? AND key = ?");
+	char v[64];
 	uint32_t ip = 0;
 
-	if (!st)
-		return 0;
-	sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, OPT_HOSTIP, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && util__parse_ip((const char *)sqlite3_column_text(st, 0), &ip))
+	if (!store__network_option_get(&x->store, n->id, BRIDGE_OPT_HOSTIP, v, sizeof(v)) && util__parse_ip(v, &ip))
 		ip = 0;
-	sqlite3_finalize(st);
 	return ip;
 }
 
@@ -486,78 +462,28 @@ static bool has_binding(const struct ports_req *r, const struct port_key *k)
 static int publish_one(struct xnet *x, const struct container *c, const struct network *n,
 		       const struct port_spec *s, int seq)
 {
-	uint32_t ip = s->has_ip ? s->host_ip : default_host_ip(x, n);
-	sqlite3_stmt *st;
-	uint16_t hp = 0;
-	int rc;
+	struct published_port p = {
+		.host_ip = s->has_ip ? s->host_ip : default_host_ip(x, n),
+		.proto = s->proto,
+		.port = s->port,
+		.seq = seq,
+	};
 
-	if (pick_port(x, c, s, ip, &hp))
+	if (pick_port(x, c, s, p.host_ip, &p.host_port))
 		return -1;
-	st = store__prepare(&x->store, "INSERT INTO published_ports (host_ip, host_port, proto, container_id, port, seq)"
-			       " VALUES (?,?,?,?,?,?)");
-	if (!st)
-		return xerr(x, "cannot record the published ports of %s", c->name);
-	sqlite3_bind_int64(st, 1, ip);
-	sqlite3_bind_int(st, 2, hp);
-	sqlite3_bind_int(st, 3, s->proto);
-	sqlite3_bind_text(st, 4, c->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, s->port);
-	sqlite3_bind_int(st, 6, seq);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-	sqlite3_finalize(st);
-	if (rc)
+	if (store__published_insert(&x->store, c->id, &p))
 		return xerr(x, "cannot record the published ports of %s: %s", c->name, store__errmsg(&x->store));
 	return 0;
 }
 
-/* Run one statement with the sandbox id as ?1 and up to two integers as ?2, ?3. */
-static int exec_ints(struct xnet *x, const char *sql, const char *id, int a, int b)
-{
-	sqlite3_stmt *st = store__prepare(&x->store, sql);
-	int rc;
-
-	if (!st)
-		return -EIO;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_bind_parameter_count(st) >= 2)
-		sqlite3_bind_int(st, 2, a);
-	if (sqlite3_bind_parameter_count(st) >= 3)
-		sqlite3_bind_int(st, 3, b);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* HostConfig.PortBindings: one row per -p binding, as given. */
-static int record_binding(struct xnet *x, const struct container *c, int seq, const struct port_spec *s)
-{
-	sqlite3_stmt *st = store__prepare(&x->store, "INSERT INTO port_bindings (container_id, seq, port, proto, host_ip, host_port)"
-					     " VALUES (?,?,?,?,?,?)");
-	int rc;
-
-	if (!st)
-		return -EIO;
-	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, seq);
-	sqlite3_bind_int(st, 3, s->port);
-	sqlite3_bind_int(st, 4, s->proto);
-	sqlite3_bind_text(st, 5, s->ip_str, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, s->hp_str, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-	sqlite3_finalize(st);
-	return rc;
-}
-
 int ports__record(struct xnet *x, const struct container *c, const struct network *n, const struct ports_req *r)
 {
-	int rc = exec_ints(x, "INSERT INTO port_settings (container_id, publish_all) VALUES (?, ?)", c->id,
-			   r->publish_all, 0);
+	int rc = store__port_settings_insert(&x->store, c->id, r->publish_all);
 
 	for (int i = 0; !rc && i < r->nexposed; i++)
-		rc = exec_ints(x, "INSERT OR IGNORE INTO exposed_ports (container_id, port, proto) VALUES (?, ?, ?)",
-			       c->id, r->exposed[i].port, r->exposed[i].proto);
+		rc = store__exposed_port_insert(&x->store, c->id, &r->exposed[i]);
 	for (int i = 0; !rc && i < r->nbinds; i++)
-		rc = record_binding(x, c, i, &r->binds[i]);
+		rc = store__port_binding_insert(&x->store, c->id, i, &r->binds[i]);
 	if (rc)
 		return xerr(x, "cannot record the ports of %s: %s", c->name, store__errmsg(&x->store));
 	if (!n || !ports__req_publishes(r))
@@ -581,50 +507,7 @@ int ports__record(struct xnet *x, const struct container *c, const struct networ
 
 /* ------------------------------------------------------------------ kernel */
 
-struct pub_row {
-	uint32_t host_ip;	/* host order */
-	uint16_t host_port, port;
-	uint8_t proto;
-	int seq;
-};
-
-/* c's published_ports rows, in binding order. */
-static int pub_rows(struct xnet *x, const char *cid, struct pub_row **out, int *n)
-{
-	sqlite3_stmt *st = store__prepare(&x->store, "SELECT host_ip, host_port, proto, port, seq FROM published_ports"
-					     " WHERE container_id = ? ORDER BY seq, host_port");
-	struct pub_row *v = NULL;
-	int cnt = 0;
-
-	*out = NULL;
-	*n = 0;
-	if (!st)
-		return -EIO;
-	sqlite3_bind_text(st, 1, cid, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct pub_row *nv = realloc(v, sizeof(*v) * (size_t)(cnt + 1));
-
-		if (!nv) {
-			sqlite3_finalize(st);
-			free(v);
-			return -ENOMEM;
-		}
-		v = nv;
-		v[cnt++] = (struct pub_row){
-			.host_ip = (uint32_t)sqlite3_column_int64(st, 0),
-			.host_port = (uint16_t)sqlite3_column_int(st, 1),
-			.proto = (uint8_t)sqlite3_column_int(st, 2),
-			.port = (uint16_t)sqlite3_column_int(st, 3),
-			.seq = sqlite3_column_int(st, 4),
-		};
-	}
-	sqlite3_finalize(st);
-	*out = v;
-	*n = cnt;
-	return 0;
-}
-
-static struct xnet_pub_key pub_key(const struct pub_row *p)
+static struct xnet_pub_key pub_key(const struct published_port *p)
 {
 	return (struct xnet_pub_key){ .host_ip = htonl(p->host_ip), .port = htons(p->host_port), .proto = p->proto };
 }
@@ -632,11 +515,11 @@ static struct xnet_pub_key pub_key(const struct pub_row *p)
 bool ports__endpoint_published(struct xnet *x, const struct container *c, const struct endpoint *e)
 {
 	struct endpoint *eps;
-	struct pub_row *rows;
+	struct published_port *rows;
 	int neps, nrows;
 	bool yes;
 
-	if (strcmp(c->netmode, "default") || pub_rows(x, c->id, &rows, &nrows))
+	if (c->mode != NETMODE_DEFAULT || store__published_list(&x->store, c->id, &rows, &nrows))
 		return false;
 	free(rows);
 	if (!nrows)
@@ -651,17 +534,17 @@ bool ports__endpoint_published(struct xnet *x, const struct container *c, const 
 /* Set (or, with no backend, delete) c's kernel entries; append the keys set to keep. */
 static int apply_one(struct xnet *x, const struct container *c, struct xnet_pub_key **keep, int *nkeep)
 {
-	struct pub_row *rows;
+	struct published_port *rows;
 	struct endpoint *eps = NULL;
 	struct network n;
 	int nrows, neps = 0, ifindex = 0, rc;
 	bool backend = false;
 
-	rc = pub_rows(x, c->id, &rows, &nrows);
+	rc = store__published_list(&x->store, c->id, &rows, &nrows);
 	if (rc || !nrows)
 		return rc;
 	xnet__kernel_touch(x);
-	if (!strcmp(c->netmode, "default"))
+	if (c->mode == NETMODE_DEFAULT)
 		endpoint__list(x, c->id, &eps, &neps);
 	if (neps && store__network_get_id(&x->store, eps[0].network_id, &n) == 0) {
 		ifindex = nl__link_index(eps[0].host_ifname);
@@ -726,11 +609,11 @@ int ports__kernel_apply(struct xnet *x, const struct container *c)
 
 int ports__release(struct xnet *x, const struct container *c)
 {
-	struct pub_row *rows;
+	struct published_port *rows;
 	struct endpoint *eps;
 	int nrows, neps, rc;
 
-	rc = pub_rows(x, c->id, &rows, &nrows);
+	rc = store__published_list(&x->store, c->id, &rows, &nrows);
 	if (rc)
 		return rc;
 	if (nrows)
@@ -740,7 +623,7 @@ int ports__release(struct xnet *x, const struct container *c)
 
 		rc = dp__published_del(x->dp, &k) ?: rc;
 	}
-	if (nrows && !strcmp(c->netmode, "default")) {
+	if (nrows && c->mode == NETMODE_DEFAULT) {
 		/* Flows the backend still has (through the host port or hairpin) go with it. */
 		endpoint__list(x, c->id, &eps, &neps);
 		if (neps)
@@ -751,7 +634,7 @@ int ports__release(struct xnet *x, const struct container *c)
 	if (rc)
 		return rc;
 	/* The rows go now, not with the sandbox's row: the port is free again within this transaction. */
-	rc = exec_ints(x, "DELETE FROM published_ports WHERE container_id = ?", c->id, 0, 0);
+	rc = store__published_delete(&x->store, c->id);
 	if (!rc && nrows)
 		reserved_sync(x);
 	return rc;
@@ -759,24 +642,20 @@ int ports__release(struct xnet *x, const struct container *c)
 
 int ports__reconcile(struct xnet *x)
 {
-	sqlite3_stmt *st = store__prepare(&x->store, "SELECT " CONTAINER_COLS " FROM containers WHERE id IN"
-					     " (SELECT container_id FROM published_ports)");
 	struct xnet_pub_key *keep = NULL;
-	int nkeep = 0, rc = 0;
+	struct container *cs;
+	int nkeep = 0, ncs, rc;
 
-	if (!st)
-		return -EIO;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct container c;
-
-		store__container_row(st, &c);
-		if (apply_one(x, &c, &keep, &nkeep)) {
-			log_error("reconcile: cannot restore the published ports of %s", c.name);
+	rc = store__containers_list(&x->store, STORE_CONTAINERS_PUBLISHED, &cs, &ncs);
+	if (rc)
+		return rc;
+	for (int i = 0; i < ncs; i++) {
+		if (apply_one(x, &cs[i], &keep, &nkeep)) {
+			log_error("reconcile: cannot restore the published ports of %s", cs[i].name);
 			rc = -EIO;
 		}
-		container__free(&c);
 	}
-	sqlite3_finalize(st);
+	store__containers_free(cs, ncs);
 	/* Entries of removed sandboxes (a command killed half-way) go. */
 	if (dp__published_sweep(x->dp, keep, nkeep))
 		rc = -EIO;
@@ -786,14 +665,6 @@ int ports__reconcile(struct xnet *x)
 }
 
 /* ------------------------------------------------------------------- views */
-
-/* One row of Docker's API port list (types.Port): ip "" = exposed only. */
-struct port_view {
-	char ip[16];
-	uint16_t private_port, public_port;
-	uint8_t proto;
-	int seq;
-};
 
 static int view_cmp(const void *a, const void *b)
 {
@@ -811,45 +682,34 @@ static int view_cmp(const void *a, const void *b)
 	return strcmp(portspec__proto_name(p->proto), portspec__proto_name(q->proto));
 }
 
-/*
- * NetworkSettings.Ports of c as a flat list: every exposed port, with one
- * row per published binding, or one row with ip "" when it has none.
- * Only sandboxes with their own network stack ("default") have any.
- */
-static int port_views(struct xnet *x, const struct container *c, struct port_view **out, int *n)
+int ports__views(struct xnet *x, const struct container *c, struct port_view **out, int *n)
 {
-	sqlite3_stmt *st;
-	struct port_view *v = NULL;
-	int cnt = 0;
+	struct published_port *rows;
+	struct port_view *v;
+	int cnt, rc;
 
 	*out = NULL;
 	*n = 0;
-	if (strcmp(c->netmode, "default"))
+	if (c->mode != NETMODE_DEFAULT)
 		return 0;
-	st = store__prepare(&x->store, "SELECT e.port, e.proto, p.host_ip, p.host_port, coalesce(p.seq, -1)"
-			       " FROM exposed_ports e LEFT JOIN published_ports p"
-			       " ON p.container_id = e.container_id AND p.port = e.port AND p.proto = e.proto"
-			       " WHERE e.container_id = ? ORDER BY e.port, e.proto, p.seq, p.host_port");
-	if (!st)
-		return -EIO;
-	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct port_view *nv = realloc(v, sizeof(*v) * (size_t)(cnt + 1));
-
-		if (!nv)
-			break;
-		v = nv;
-		memset(&v[cnt], 0, sizeof(v[cnt]));
-		v[cnt].private_port = (uint16_t)sqlite3_column_int(st, 0);
-		v[cnt].proto = (uint8_t)sqlite3_column_int(st, 1);
-		v[cnt].seq = sqlite3_column_int(st, 4);
-		if (v[cnt].seq >= 0) {
-			util__ip_str((uint32_t)sqlite3_column_int64(st, 2), v[cnt].ip);
-			v[cnt].public_port = (uint16_t)sqlite3_column_int(st, 3);
-		}
-		cnt++;
+	rc = store__exposed_published(&x->store, c->id, &rows, &cnt);
+	if (rc || !cnt)
+		return rc;
+	v = calloc((size_t)cnt, sizeof(*v));
+	if (!v) {
+		free(rows);
+		return -ENOMEM;
 	}
-	sqlite3_finalize(st);
+	for (int i = 0; i < cnt; i++) {
+		v[i].private_port = rows[i].port;
+		v[i].proto = rows[i].proto;
+		v[i].seq = rows[i].seq;
+		if (v[i].seq >= 0) {
+			util__ip_str(rows[i].host_ip, v[i].ip);
+			v[i].public_port = rows[i].host_port;
+		}
+	}
+	free(rows);
 	*out = v;
 	*n = cnt;
 	return 0;
@@ -883,7 +743,7 @@ void ports__display(struct xnet *x, const struct container *c, struct strbuf *ou
 	char buf[96];
 	int n, ng = 0;
 
-	if (port_views(x, c, &v, &n) || !n)
+	if (ports__views(x, c, &v, &n) || !n)
 		return;
 	qsort(v, (size_t)n, sizeof(*v), view_cmp);
 	groups = calloc((size_t)n, sizeof(*groups));
@@ -971,7 +831,7 @@ static struct json_object *settings_ports(struct xnet *x, const struct container
 	struct port_view *v;
 	int n;
 
-	if (port_views(x, c, &v, &n))
+	if (ports__views(x, c, &v, &n))
 		return o;
 	for (int i = 0; i < n; i++) {
 		struct json_object *arr;
@@ -997,41 +857,33 @@ void ports__inspect(struct xnet *x, const struct container *c, struct json_objec
 		    struct json_object *config, struct json_object *settings)
 {
 	struct json_object *pb = json_object_new_object(), *ex = json_object_new_object();
-	sqlite3_stmt *st;
+	struct port_binding *b = NULL;
+	struct port_key *e = NULL;
+	int nb = 0, ne = 0;
 	bool all = false;
 
-	st = store__prepare(&x->store, "SELECT port, proto, host_ip, host_port FROM port_bindings WHERE container_id = ? ORDER BY seq");
-	if (st)
-		sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
+	store__port_bindings_list(&x->store, c->id, &b, &nb);
+	for (int i = 0; i < nb; i++) {
 		struct json_object *arr;
 		char key[32];
 
-		port_key_str((uint16_t)sqlite3_column_int(st, 0), (uint8_t)sqlite3_column_int(st, 1), key, sizeof(key));
+		port_key_str(b[i].port, b[i].proto, key, sizeof(key));
 		if (!json_object_object_get_ex(pb, key, &arr)) {
 			arr = json_object_new_array();
 			json_object_object_add(pb, key, arr);
 		}
-		json_object_array_add(arr, binding_json((const char *)sqlite3_column_text(st, 2),
-							(const char *)sqlite3_column_text(st, 3)));
+		json_object_array_add(arr, binding_json(b[i].host_ip, b[i].host_port));
 	}
-	sqlite3_finalize(st);
-	st = store__prepare(&x->store, "SELECT port, proto FROM exposed_ports WHERE container_id = ?");
-	if (st)
-		sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
+	free(b);
+	store__exposed_ports_list(&x->store, c->id, &e, &ne);
+	for (int i = 0; i < ne; i++) {
 		char key[32];
 
-		port_key_str((uint16_t)sqlite3_column_int(st, 0), (uint8_t)sqlite3_column_int(st, 1), key, sizeof(key));
+		port_key_str(e[i].port, e[i].proto, key, sizeof(key));
 		json_object_object_add(ex, key, json_object_new_object());
 	}
-	sqlite3_finalize(st);
-	st = store__prepare(&x->store, "SELECT publish_all FROM port_settings WHERE container_id = ?");
-	if (st) {
-		sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
-		all = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
-		sqlite3_finalize(st);
-	}
+	free(e);
+	store__port_settings_publish_all(&x->store, c->id, &all);
 	if (hostconfig) {
 		json_object_object_add(hostconfig, "PortBindings", sorted_object(pb));
 		json_object_object_add(hostconfig, "PublishAllPorts", json_object_new_boolean(all));
@@ -1045,107 +897,4 @@ void ports__inspect(struct xnet *x, const struct container *c, struct json_objec
 		json_object_put(ex);
 	if (settings)
 		json_object_object_add(settings, "Ports", settings_ports(x, c));
-}
-
-/* --------------------------------------------------------------- xnet port */
-
-/* sortorder.NaturalLess: digit runs compare as numbers. */
-static int natural_cmp(const void *a, const void *b)
-{
-	const char *s = *(char *const *)a, *t = *(char *const *)b;
-
-	while (*s && *t) {
-		if (isdigit((unsigned char)*s) && isdigit((unsigned char)*t)) {
-			char *es, *et;
-			unsigned long u = strtoul(s, &es, 10), w = strtoul(t, &et, 10);
-
-			if (u != w)
-				return u < w ? -1 : 1;
-			s = es;
-			t = et;
-			continue;
-		}
-		if (*s != *t)
-			return (unsigned char)*s - (unsigned char)*t;
-		s++;
-		t++;
-	}
-	return (unsigned char)*s - (unsigned char)*t;
-}
-
-int cmd_port(struct xnet *x, int argc, char **argv)
-{
-	struct container c;
-	struct port_view *v = NULL;
-	struct json_object *js = NULL;
-	char **lines = NULL, want[32] = "";
-	int i, n = 0, nl = 0, rc = 0;
-
-	i = cli__parse(x, cli__current, argv[0], argc, argv, NULL, NULL);
-	if (i < 0)
-		return CLI_EXIT(i);
-	if (argc - i == 2) {
-		const char *arg = argv[i + 1], *slash = strchr(arg, '/');
-		uint16_t p;
-
-		if (portspec__parse_port(arg, slash ? (size_t)(slash - arg) : strlen(arg), &p))
-			return xerr(x, "invalid port (%.*s)", slash ? (int)(slash - arg) : (int)strlen(arg), arg), 1;
-		snprintf(want, sizeof(want), "%u/%s", p, slash && slash[1] ? slash + 1 : "tcp");
-	}
-	if (store__container_get(&x->store, argv[i], &c))
-		return xerr(x, "No such container: %s", argv[i]), 1;
-	if (port_views(x, &c, &v, &n)) {
-		container__free(&c);
-		return xerr(x, "cannot read the ports of %s from the store", argv[i]), 1;
-	}
-	lines = calloc((size_t)n + 1, sizeof(*lines));
-	if (x->json)
-		js = want[0] ? json_object_new_array() : json_object_new_object();
-	for (int k = 0; lines && k < n; k++) {
-		char key[32], hp[8];
-
-		if (!v[k].ip[0])
-			continue;
-		port_key_str(v[k].private_port, v[k].proto, key, sizeof(key));
-		if (want[0] && strcasecmp(key, want))
-			continue;
-		snprintf(hp, sizeof(hp), "%u", v[k].public_port);
-		if (js && want[0]) {
-			json_object_array_add(js, binding_json(v[k].ip, hp));
-		} else if (js) {
-			struct json_object *arr;
-
-			if (!json_object_object_get_ex(js, key, &arr)) {
-				arr = json_object_new_array();
-				json_object_object_add(js, key, arr);
-			}
-			json_object_array_add(arr, binding_json(v[k].ip, hp));
-		}
-		if (want[0])
-			rc = asprintf(&lines[nl], "%s:%s", v[k].ip, hp);
-		else
-			rc = asprintf(&lines[nl], "%s -> %s:%s", key, v[k].ip, hp);
-		nl += rc >= 0;
-	}
-	rc = 0;
-	if (want[0] && !nl) {
-		/* Docker quotes the port as the user typed it. */
-		xerr(x, "No public port '%s' published for %s", argv[i + 1], argv[i]);
-		rc = 1;
-	} else if (js) {
-		xnet__print_json(js);
-		js = NULL;
-	} else {
-		qsort(lines, (size_t)nl, sizeof(*lines), natural_cmp);
-		for (int k = 0; k < nl; k++)
-			printf("%s\n", lines[k]);
-	}
-	if (js)
-		json_object_put(js);
-	for (int k = 0; k < nl; k++)
-		free(lines[k]);
-	free(lines);
-	free(v);
-	container__free(&c);
-	return rc;
 }

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "lib/portspec.h"
+#include "model/model.h"
 
 struct xnet;
 struct container;
@@ -33,11 +34,11 @@ int ports__parse_expose(struct xnet *x, struct ports_req *r, const char *spec);
 /* Whether the request publishes anything (-p, or -P with exposed ports). */
 bool ports__req_publishes(const struct ports_req *r);
 /*
- * Docker's rules between the request and the network mode (--network value):
+ * Docker's rules between the request and the network mode (of --network):
  * container:NAME refuses -p/-P/--expose, host prints Docker's warning that
  * published ports are discarded. 0 or -1 after xerr.
  */
-int ports__check_netmode(struct xnet *x, const struct ports_req *r, const char *network);
+int ports__check_netmode(struct xnet *x, const struct ports_req *r, enum netmode mode);
 
 /*
  * Record what a new sandbox asked for and allocate its host ports (store
@@ -70,6 +71,21 @@ void ports__inspect(struct xnet *x, const struct container *c, struct json_objec
 /* ps PORTS column, Docker's format ("0.0.0.0:5000->80/tcp, 443/tcp"). */
 void ports__display(struct xnet *x, const struct container *c, struct strbuf *out);
 
-int cmd_port(struct xnet *x, int argc, char **argv);
+/* One row of Docker's API port list (types.Port): ip "" = exposed only. */
+struct port_view {
+	char ip[16];
+	uint16_t private_port, public_port;
+	uint8_t proto;
+	int seq;
+};
+
+/*
+ * NetworkSettings.Ports of c as a flat list (ps, inspect, `xnet port`):
+ * every exposed port by port and proto, with one row per published binding
+ * (in binding order), or one row with ip "" when it has none. Only
+ * sandboxes with their own network stack (NETMODE_DEFAULT) have any. A
+ * malloc'd array: 0, -ENOMEM, -EIO.
+ */
+int ports__views(struct xnet *x, const struct container *c, struct port_view **out, int *n);
 
 #endif /* XNET_PORTS_H */

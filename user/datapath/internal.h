@@ -83,10 +83,8 @@ struct xnet_dp {
 /* maps.c: names, map access, xnet_meta, layout signatures */
 /* <dir>/<sub>/<name>: sub is XNET_PIN_MAPS_DIR, XNET_PIN_PROGS_DIR or LINKS_DIR. */
 void dp_path(const struct xnet_dp *dp, char *buf, size_t len, const char *sub, const char *name);
-/* For log lines: the device's name ("?" when it is gone), an address, a MAC. */
+/* For log lines: the device's name ("?" when it is gone); addresses and MACs are lib/addr.h's. */
 const char *dp_ifname(__u32 ifindex, char buf[IF_NAMESIZE]);
-const char *dp_ip_str(__be32 ip, char buf[INET_ADDRSTRLEN]);
-const char *dp_mac_str(const __u8 *m, char buf[18]);
 __u64 dp_fnv(__u64 h, const void *data, size_t len);
 #define FNV_SEED	0xcbf29ce484222325ULL
 /* 0 or -errno; update and delete log their failure, a missing key is no error for delete. */

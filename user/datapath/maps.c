@@ -49,17 +49,6 @@ const char *dp_ifname(__u32 ifindex, char buf[IF_NAMESIZE])
 	return buf;
 }
 
-const char *dp_ip_str(__be32 ip, char buf[INET_ADDRSTRLEN])
-{
-	return inet_ntop(AF_INET, &ip, buf, INET_ADDRSTRLEN);
-}
-
-const char *dp_mac_str(const __u8 *m, char buf[18])
-{
-	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-	return buf;
-}
-
 /* 64-bit FNV-1a: cheap, and plenty to tell two builds apart. */
 __u64 dp_fnv(__u64 h, const void *data, size_t len)
 {

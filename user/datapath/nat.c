@@ -12,7 +12,9 @@
 #include <netinet/in.h>
 
 #include "datapath/internal.h"
+#include "lib/addr.h"
 #include "lib/log.h"
+#include "lib/portspec.h"
 
 /* ------------------------------------------------------------ host */
 
@@ -49,7 +51,7 @@ int dp__host_set(struct xnet_dp *dp, const struct xnet_host *h)
 	if (memcmp(&old, h, sizeof(old)))
 		log_info("datapath: host uplink %s (ifindex %u) address %s, NAT ports %u-%u%s",
 			 h->uplink_ifindex ? dp_ifname(h->uplink_ifindex, name) : "none", h->uplink_ifindex,
-			 dp_ip_str(h->uplink_ip, ibuf), h->nat_port_min, h->nat_port_max,
+			 util__ip_be_str(h->uplink_ip, ibuf), h->nat_port_min, h->nat_port_max,
 			 h->flags & XNET_HOST_POLICY ? ", policy on" : "");
 	return 0;
 }
@@ -83,11 +85,6 @@ int dp__hostaddrs_replace(struct xnet_dp *dp, const __be32 *addrs, const __u32 *
 }
 
 /* ------------------------------------------------------------ published ports */
-
-static const char *proto_str(__u8 proto)
-{
-	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : proto == IPPROTO_ICMP ? "icmp" : "?";
-}
 
 /*
  * Remove every conntrack entry for which match() says so, confirmed
@@ -167,8 +164,8 @@ int dp__published_set(struct xnet_dp *dp, const struct xnet_pub_key *k, const st
 	err = map_update(dp, M_PUBLISHED, k, v);
 	if (!err)
 		log_info("datapath: published %s:%u/%s -> %s:%u (ifindex %u, network %u)",
-			 dp_ip_str(k->host_ip, ibuf), ntohs(k->port), proto_str(k->proto),
-			 dp_ip_str(v->backend_ip, bbuf), ntohs(v->backend_port), v->ifindex, v->net_id);
+			 util__ip_be_str(k->host_ip, ibuf), ntohs(k->port), portspec__proto_name(k->proto),
+			 util__ip_be_str(v->backend_ip, bbuf), ntohs(v->backend_port), v->ifindex, v->net_id);
 	return err;
 }
 
@@ -188,8 +185,8 @@ int dp__published_del(struct xnet_dp *dp, const struct xnet_pub_key *k)
 	err = ct_flush(dp, ct_match_pub, &m);
 	if (err < 0)
 		return err;
-	log_info("datapath: unpublished %s:%u/%s (%d conntrack entries removed)", dp_ip_str(k->host_ip, ibuf),
-		 ntohs(k->port), proto_str(k->proto), err);
+	log_info("datapath: unpublished %s:%u/%s (%d conntrack entries removed)", util__ip_be_str(k->host_ip, ibuf),
+		 ntohs(k->port), portspec__proto_name(k->proto), err);
 	return 0;
 }
 
@@ -230,7 +227,7 @@ int dp__ct_flush_ip(struct xnet_dp *dp, __be32 ip)
 	int n = ct_flush(dp, ct_match_ip, &ip);
 
 	if (n > 0)
-		log_info("datapath: removed %d conntrack entries of %s", n, dp_ip_str(ip, ibuf));
+		log_info("datapath: removed %d conntrack entries of %s", n, util__ip_be_str(ip, ibuf));
 	return n < 0 ? n : 0;
 }
 

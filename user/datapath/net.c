@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "datapath/internal.h"
+#include "lib/addr.h"
 #include "lib/log.h"
 
 /* ------------------------------------------------------------ flood lists */
@@ -142,7 +143,7 @@ int dp__network_set(struct xnet_dp *dp, const struct dp_network *n)
 	}
 	if (!existed || memcmp(&old, &net, sizeof(net)))
 		log_info("datapath: network %u = %s/%u, gateway %s on %s (ifindex %u)%s", n->net_id,
-			 dp_ip_str(net.subnet, sbuf), n->prefixlen, dp_ip_str(net.gw_ip, gbuf),
+			 util__ip_be_str(net.subnet, sbuf), n->prefixlen, util__ip_be_str(net.gw_ip, gbuf),
 			 dp_ifname(n->gw_ifindex, name), n->gw_ifindex,
 			 net.flags & XNET_NET_ICC ? "" : ", inter-container traffic off");
 	return dp_tc_attach(n->gw_ifindex, BPF_TC_EGRESS, dp->prog_fd[P_GW], dp->prog_id[P_GW], PROG_GW);
@@ -234,7 +235,7 @@ int dp__endpoint_set(struct xnet_dp *dp, const struct dp_endpoint *e)
 	struct xnet_mac_key mk = {};
 	struct xnet_network net;
 	struct xnet_if_cache c;
-	char name[IF_NAMESIZE], ibuf[INET_ADDRSTRLEN], mbuf[18];
+	char name[IF_NAMESIZE], ibuf[INET_ADDRSTRLEN], mbuf[ADDR_MAC_STRLEN];
 	bool existed, changed;
 	int err;
 
@@ -274,7 +275,7 @@ int dp__endpoint_set(struct xnet_dp *dp, const struct dp_endpoint *e)
 	}
 	if (changed)
 		log_info("datapath: endpoint %s (ifindex %u) = %s %s on network %u",
-			 dp_ifname(e->ifindex, name), e->ifindex, dp_ip_str(e->ip, ibuf), dp_mac_str(e->mac, mbuf),
+			 dp_ifname(e->ifindex, name), e->ifindex, util__ip_be_str(e->ip, ibuf), util__mac_str(e->mac, mbuf),
 			 e->net_id);
 	/* After the ABI maps: a slot shared with a dead endpoint goes to this one. */
 	err = dp_xdp_tx_set(dp, e->ifindex);

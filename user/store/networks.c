@@ -4,6 +4,7 @@
  * indexes. See store/networks.h.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lib/util.h"
@@ -141,6 +142,26 @@ int store__network_labels_each(struct store *s, const char *network_id, store_kv
 int store__network_options_each(struct store *s, const char *network_id, store_kv_fn fn, void *ctx)
 {
 	return kv_each(s, "SELECT key, value FROM network_options WHERE network_id = ? ORDER BY key", network_id, fn, ctx);
+}
+
+int store__network_option_get(struct store *s, const char *network_id, const char *key, char *out, size_t len)
+{
+	sqlite3_stmt *st = store__prepare(s, "SELECT value FROM network_options WHERE network_id = ? AND key = ?");
+	int rc = -ENOENT;
+
+	out[0] = '\0';
+	if (!st)
+		return -EIO;
+	sqlite3_bind_text(st, 1, network_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+
+		snprintf(out, len, "%s", v ? v : "");
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
 }
 
 int store__network_label_get(struct store *s, const char *network_id, const char *key, size_t keylen, char **value)

@@ -38,6 +38,8 @@ int store__network_aux_insert(struct store *s, const char *network_id, const cha
 typedef void (*store_kv_fn)(void *ctx, const char *key, const char *value);
 int store__network_labels_each(struct store *s, const char *network_id, store_kv_fn fn, void *ctx);
 int store__network_options_each(struct store *s, const char *network_id, store_kv_fn fn, void *ctx);
+/* The option key: 0 and its value in out, -ENOENT (out = ""), -EIO. */
+int store__network_option_get(struct store *s, const char *network_id, const char *key, char *out, size_t len);
 /* The label key (its first keylen bytes): 0 and a malloc'd *value, -ENOENT, -EIO. */
 int store__network_label_get(struct store *s, const char *network_id, const char *key, size_t keylen, char **value);
 

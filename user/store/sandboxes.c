@@ -13,6 +13,8 @@ static const char *const list_sql[] = {
 	[STORE_CONTAINERS_BY_CREATED] = "SELECT " CONTAINER_COLS " FROM containers ORDER BY created",
 	[STORE_CONTAINERS_BY_CREATED_DESC] = "SELECT " CONTAINER_COLS " FROM containers ORDER BY created DESC",
 	[STORE_CONTAINERS_DEFAULT_MODE] = "SELECT " CONTAINER_COLS " FROM containers WHERE netmode = 'default'",
+	[STORE_CONTAINERS_PUBLISHED] = "SELECT " CONTAINER_COLS " FROM containers WHERE id IN"
+				       " (SELECT container_id FROM published_ports)",
 };
 
 void store__containers_free(struct container *v, int n)

@@ -15,6 +15,7 @@ enum store_containers {
 	STORE_CONTAINERS_BY_CREATED,		/* oldest first */
 	STORE_CONTAINERS_BY_CREATED_DESC,	/* newest first */
 	STORE_CONTAINERS_DEFAULT_MODE,		/* netmode "default", in the table's order */
+	STORE_CONTAINERS_PUBLISHED,		/* those with published ports, in the table's order */
 };
 
 /* A malloc'd array the caller frees with store__containers_free: 0 or -EIO. */

@@ -64,7 +64,7 @@ void store__endpoint_row(sqlite3_stmt *st, struct endpoint *e);
 /*
  * The statements of each table group have a header each (the only SQL
  * outside this file and schema.c): store/networks.h, store/sandboxes.h,
- * store/endpoints.h, store/dns.h.
+ * store/endpoints.h, store/dns.h, store/ports.h.
  */
 
 #endif /* XNET_STORE_H */
