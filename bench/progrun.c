@@ -97,7 +97,7 @@ static double now_ns(void)
 
 static bool no_cache;
 
-/* What user/datapath.c writes into the array caches for an endpoint. */
+/* What user/datapath/ writes into the array caches for an endpoint. */
 static int cache_endpoint(struct lxc *skel, const struct xnet_endpoint *ep,
 			  const struct xnet_network *net)
 {

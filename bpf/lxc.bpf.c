@@ -7,7 +7,7 @@
  *
  * The unicast path between endpoints is the one that must be short: two
  * array lookups (lib/lookup.h) and one helper call when the caches hold the
- * endpoints, which they do for everything user/datapath.c installed.
+ * endpoints, which they do for everything user/datapath/ installed.
  *
  * Port publishing without the host in the way (lib/nat.h):
  *  - hairpin: a sandbox calling a published port on a host address is

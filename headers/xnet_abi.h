@@ -37,7 +37,7 @@
  *   xnet_dns_names HASH      struct xnet_dns_key     -> struct xnet_dns_rrset
  *   xnet_dns_scope HASH      __u32 host veth ifindex -> struct xnet_dns_scope
  *   xnet_dns_ptr   HASH      __be32 endpoint ip      -> struct xnet_dns_ptr (read by the helper only)
- * Writer: the xnet CLI (user/datapath.c), unless noted. Readers: the programs
+ * Writer: the xnet CLI (user/datapath/), unless noted. Readers: the programs
  * under bpf/, bpftool.
  */
 

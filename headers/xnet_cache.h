@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * xnet_cache: the fast-path caches, shared by the programs and by
- * user/datapath.c (their only writer). Types and slot functions only.
+ * user/datapath/ (their only writer). Types and slot functions only.
  *
  * Why: on the target machine a BPF hash lookup costs ~33 ns (a call into
  * the kernel, with return thunks), an array lookup ~1 ns (the verifier

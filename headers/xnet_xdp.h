@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * xnet_xdp: the one map of the XDP fast path (bpf/uplink_xdp.bpf.c), shared
- * with user/datapath.c, its only writer. Types only, like xnet_abi.h.
+ * with user/datapath/, its only writer. Types only, like xnet_abi.h.
  *
  *   xnet_xdp_tx  ARRAY  xnet_if_slot(host veth ifindex) -> struct xnet_xdp_tx
  *

@@ -199,7 +199,7 @@ struct {
 
 /*
  * Fast-path caches (headers/xnet_cache.h): derived from the maps above by
- * user/datapath.c, read first by the programs, which fall back to the maps
+ * user/datapath/, read first by the programs, which fall back to the maps
  * above on a miss. Arrays, so the verifier inlines their lookups.
  */
 

@@ -67,7 +67,7 @@ int fx_setup_maps(struct bpf_object *obj);
 struct xnet_dp;
 
 /*
- * The same topology installed through user/datapath.c (dp__network_set,
+ * The same topology installed through user/datapath/ (dp__network_set,
  * dp__endpoint_set) into maps pinned under a private bpffs, so the programs
  * answer from the array caches. G and its gateway entry are written raw (a
  * network that does not exist cannot be set through the datapath).

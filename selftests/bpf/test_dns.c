@@ -1002,7 +1002,7 @@ XT_TEST(dns)
 	run_all(false);
 }
 
-/* Networks written by user/datapath.c: the sender's network flags come from the if-cache. */
+/* Networks written by user/datapath/: the sender's network flags come from the if-cache. */
 XT_TEST(dns_cached)
 {
 	run_all(true);

@@ -121,7 +121,7 @@ XT_TEST(gateway)
 	run_table(false);
 }
 
-/* Maps written by user/datapath.c: the same answers, from the array caches. */
+/* Maps written by user/datapath/: the same answers, from the array caches. */
 XT_TEST(gateway_cached)
 {
 	run_table(true);

@@ -147,7 +147,7 @@ XT_TEST(lxc)
 	run_table(false);
 }
 
-/* Maps written by user/datapath.c: the same answers, from the array caches. */
+/* Maps written by user/datapath/: the same answers, from the array caches. */
 XT_TEST(lxc_cached)
 {
 	run_table(true);

@@ -3,7 +3,7 @@
  * test_nat_lxc: the NAT parts of bpf/lxc.bpf.c under BPF_PROG_RUN. Hairpin
  * (a sandbox calling a published port on a host address, and the backend's
  * answer), answers to outside clients left to the normal path, --internal
- * networks. Run with the maps filled raw and by user/datapath.c (then the
+ * networks. Run with the maps filled raw and by user/datapath/ (then the
  * sender's XNET_EP_PUBLISHED comes from the array cache).
  */
 #include <arpa/inet.h>

@@ -49,7 +49,7 @@
  *
  * The maps are the programs' own (fx_setup_maps), with conntrack and
  * fragment tables shrunk so that restoring the base state is cheap; the
- * array caches of user/datapath.c are not used. sock.bpf.c's hooks take
+ * array caches of user/datapath/ are not used. sock.bpf.c's hooks take
  * addresses, not frames: test_sock covers them.
  */
 #include <arpa/inet.h>
