@@ -100,10 +100,8 @@ int sandbox__netns_create(const char *path)
 		return rc;
 	/* As Docker leaves a sandbox without --ipv6: lo up (IPv6 off: netns__create). */
 	rc = nl__sandbox_link_up(path, "lo");
-	if (rc) {
-		log_error("netns %s: cannot bring lo up: %s", path, strerror(-rc));
-		netns__delete(path);
-	}
+	if (rc)
+		netns__delete(path);	/* the reason is logged */
 	return rc;
 }
 

@@ -189,18 +189,6 @@ static int ifindex_in(const char *netns_path, const char *ifname, int *ifindex)
 	return netns__leave(saved);
 }
 
-int nl__sandbox_link_up(const char *netns_path, const char *ifname)
-{
-	int saved, err, err2;
-
-	err = netns__enter(netns_path, &saved);
-	if (err)
-		return err;
-	err = nl__link_set_up(ifname);
-	err2 = netns__leave(saved);
-	return err ? err : err2;
-}
-
 static struct nl_addr *ip4_addr(struct in_addr a, int prefixlen)
 {
 	struct nl_addr *na = nl_addr_build(AF_INET, &a, sizeof(a));
@@ -907,6 +895,21 @@ out:
 }
 
 /* ---- inside a sandbox ---- */
+
+int nl__sandbox_link_up(const char *netns_path, const char *ifname)
+{
+	struct nl_sock *sk;
+	int err;
+
+	sk = nl_open_in(netns_path, NULL, NULL, &err);
+	if (!sk)
+		return err;
+	err = link_set_flags(sk, 0, ifname, IFF_UP, IFF_UP);
+	if (err)
+		log_error("cannot bring %s up in %s: %s", ifname, netns_path, cause(err));
+	nl_socket_free(sk);
+	return err;
+}
 
 int nl__sandbox_link_delete(const char *netns_path, const char *ifname)
 {

@@ -117,18 +117,14 @@ int store__network_members(struct store *s, const char *network_id, enum store_m
 	sqlite3_bind_text(st, 1, network_id, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct store_member *nv = realloc(v, sizeof(*v) * (size_t)(cnt + 1));
-		const unsigned char *t;
-
 		if (!nv) {
 			rc = -ENOMEM;
 			break;
 		}
 		v = nv;
 		store__endpoint_row(st, &v[cnt].ep);
-		t = sqlite3_column_text(st, 9);
-		snprintf(v[cnt].name, sizeof(v[cnt].name), "%s", t ? (const char *)t : "");
-		t = sqlite3_column_text(st, 10);
-		snprintf(v[cnt].hostname, sizeof(v[cnt].hostname), "%s", t ? (const char *)t : "");
+		store__col_text(st, 9, v[cnt].name, sizeof(v[cnt].name));
+		store__col_text(st, 10, v[cnt].hostname, sizeof(v[cnt].hostname));
 		cnt++;
 	}
 	sqlite3_finalize(st);

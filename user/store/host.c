@@ -10,13 +10,6 @@
 #include "store/host.h"
 #include "store/store.h"
 
-static void col_copy(sqlite3_stmt *st, int i, char *out, size_t len)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	snprintf(out, len, "%s", t ? (const char *)t : "");
-}
-
 int store__policies_list(struct store *s, bool eval_order, struct policy_rule **out, int *n)
 {
 	sqlite3_stmt *st = store__prepare(s, eval_order ?
@@ -44,10 +37,10 @@ int store__policies_list(struct store *s, bool eval_order, struct policy_rule **
 			v = nv;
 		}
 		memset(&v[cnt], 0, sizeof(v[cnt]));
-		col_copy(st, 0, v[cnt].cidr, sizeof(v[cnt].cidr));
+		store__col_text(st, 0, v[cnt].cidr, sizeof(v[cnt].cidr));
 		v[cnt].proto = (uint8_t)sqlite3_column_int(st, 1);
 		v[cnt].port = (uint16_t)sqlite3_column_int(st, 2);
-		col_copy(st, 3, v[cnt].action, sizeof(v[cnt].action));
+		store__col_text(st, 3, v[cnt].action, sizeof(v[cnt].action));
 		cnt++;
 	}
 	sqlite3_finalize(st);
@@ -99,7 +92,7 @@ int store__published_in_range(struct store *s, uint16_t lo, uint16_t hi, uint16_
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*port = (uint16_t)sqlite3_column_int(st, 0);
 		*proto = (uint8_t)sqlite3_column_int(st, 1);
-		col_copy(st, 2, name, namelen);
+		store__col_text(st, 2, name, namelen);
 		rc = 0;
 	}
 	sqlite3_finalize(st);

@@ -216,7 +216,7 @@ int store__meta_set(struct store *x, const char *key, const char *value)
 	return rc;
 }
 
-static void col_text(sqlite3_stmt *st, int i, char *out, size_t len)
+void store__col_text(sqlite3_stmt *st, int i, char *out, size_t len)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 
@@ -226,23 +226,23 @@ static void col_text(sqlite3_stmt *st, int i, char *out, size_t len)
 void store__network_row(sqlite3_stmt *st, struct network *n)
 {
 	memset(n, 0, sizeof(*n));
-	col_text(st, 0, n->id, sizeof(n->id));
-	col_text(st, 1, n->name, sizeof(n->name));
-	col_text(st, 2, n->driver, sizeof(n->driver));
+	store__col_text(st, 0, n->id, sizeof(n->id));
+	store__col_text(st, 1, n->name, sizeof(n->name));
+	store__col_text(st, 2, n->driver, sizeof(n->driver));
 	n->kidx = sqlite3_column_int(st, 3);
 	n->subnet = (uint32_t)sqlite3_column_int64(st, 4);
 	n->prefix = sqlite3_column_int(st, 5);
 	n->gateway = (uint32_t)sqlite3_column_int64(st, 6);
 	n->range_start = (uint32_t)sqlite3_column_int64(st, 7);
 	n->range_end = (uint32_t)sqlite3_column_int64(st, 8);
-	col_text(st, 9, n->ip_range, sizeof(n->ip_range));
+	store__col_text(st, 9, n->ip_range, sizeof(n->ip_range));
 	n->internal = sqlite3_column_int(st, 10);
 	n->attachable = sqlite3_column_int(st, 11);
 	n->icc = sqlite3_column_int(st, 12);
 	n->masq = sqlite3_column_int(st, 13);
 	n->builtin = sqlite3_column_int(st, 14);
 	n->mtu = sqlite3_column_int(st, 15);
-	col_text(st, 16, n->created, sizeof(n->created));
+	store__col_text(st, 16, n->created, sizeof(n->created));
 }
 
 /* Docker's lookup order: exact id, exact name, then unique id prefix. */
@@ -310,21 +310,21 @@ static void netmode_parse(struct container *c)
 void store__container_row(sqlite3_stmt *st, struct container *c)
 {
 	memset(c, 0, sizeof(*c));
-	col_text(st, 0, c->id, sizeof(c->id));
-	col_text(st, 1, c->name, sizeof(c->name));
-	col_text(st, 2, c->hostname, sizeof(c->hostname));
-	col_text(st, 3, c->netmode, sizeof(c->netmode));
+	store__col_text(st, 0, c->id, sizeof(c->id));
+	store__col_text(st, 1, c->name, sizeof(c->name));
+	store__col_text(st, 2, c->hostname, sizeof(c->hostname));
+	store__col_text(st, 3, c->netmode, sizeof(c->netmode));
 	netmode_parse(c);
 	c->cmd = strdup(sqlite3_column_text(st, 4) ? (const char *)sqlite3_column_text(st, 4) : "[]");
 	c->env = strdup(sqlite3_column_text(st, 5) ? (const char *)sqlite3_column_text(st, 5) : "[]");
-	col_text(st, 6, c->created, sizeof(c->created));
-	col_text(st, 7, c->started, sizeof(c->started));
+	store__col_text(st, 6, c->created, sizeof(c->created));
+	store__col_text(st, 7, c->started, sizeof(c->started));
 	c->pid = sqlite3_column_int64(st, 8);
 	c->starttime = (unsigned long long)sqlite3_column_int64(st, 9);
 	c->shim_pid = sqlite3_column_int64(st, 10);
 	c->auto_remove = sqlite3_column_int(st, 11);
 	c->exit_code = sqlite3_column_int(st, 12);
-	col_text(st, 13, c->finished, sizeof(c->finished));
+	store__col_text(st, 13, c->finished, sizeof(c->finished));
 }
 
 void container__free(struct container *c)
@@ -371,13 +371,13 @@ int store__container_get(struct store *x, const char *key, struct container *c)
 void store__endpoint_row(sqlite3_stmt *st, struct endpoint *e)
 {
 	memset(e, 0, sizeof(*e));
-	col_text(st, 0, e->id, sizeof(e->id));
-	col_text(st, 1, e->container_id, sizeof(e->container_id));
-	col_text(st, 2, e->network_id, sizeof(e->network_id));
-	col_text(st, 3, e->ifname, sizeof(e->ifname));
-	col_text(st, 4, e->host_ifname, sizeof(e->host_ifname));
+	store__col_text(st, 0, e->id, sizeof(e->id));
+	store__col_text(st, 1, e->container_id, sizeof(e->container_id));
+	store__col_text(st, 2, e->network_id, sizeof(e->network_id));
+	store__col_text(st, 3, e->ifname, sizeof(e->ifname));
+	store__col_text(st, 4, e->host_ifname, sizeof(e->host_ifname));
 	e->ip = (uint32_t)sqlite3_column_int64(st, 5);
 	e->idx = sqlite3_column_int(st, 6);
 	e->user_ip = sqlite3_column_int(st, 7);
-	col_text(st, 8, e->aliases, sizeof(e->aliases));
+	store__col_text(st, 8, e->aliases, sizeof(e->aliases));
 }

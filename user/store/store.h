@@ -43,6 +43,8 @@ int store__exec(struct store *s, const char *sql);
 sqlite3_stmt *store__prepare(struct store *s, const char *sql);
 /* Step a write statement and finalize it: 0, -EEXIST (a constraint), -EIO. */
 int store__done(sqlite3_stmt *st);
+/* Column i of the current row as text into out ("" for NULL), cut at len. */
+void store__col_text(sqlite3_stmt *st, int i, char *out, size_t len);
 /* The meta table (settings, counters): 0, -ENOENT (out = ""), -EIO. */
 int store__meta_get(struct store *s, const char *key, char *out, size_t len);
 int store__meta_set(struct store *s, const char *key, const char *value);
