@@ -117,6 +117,7 @@ int store__network_members(struct store *s, const char *network_id, enum store_m
 	sqlite3_bind_text(st, 1, network_id, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct store_member *nv = realloc(v, sizeof(*v) * (size_t)(cnt + 1));
+
 		if (!nv) {
 			rc = -ENOMEM;
 			break;
